@@ -1,0 +1,76 @@
+// Package lumamock holds the contract of the Luma video-generation proxy API: the embedded OpenAPI document
+// (openapi.yaml), its loader, and the Go types of the values the API exchanges. The mock, the contract checker
+// and the proxy all read the document through this package.
+package lumamock
+
+import (
+	"context"
+	_ "embed"
+	"fmt"
+	"os"
+	"sync"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// Document is the embedded openapi.yaml, the contract every part of lumamock reads.
+//
+//go:embed openapi.yaml
+var Document []byte
+
+// Version is lumamock's version, reported by --version and in callback User-Agent headers.
+// Release builds set it with -ldflags "-X github.com/lumamock/lumamock.Version=...".
+var Version = "0.1.0-dev"
+
+// Paths and operation ids of the document that Go code routes on. A test checks each against openapi.yaml.
+const (
+	PathGenerations = "/luma/generations"
+	PathGeneration  = "/luma/generations/{task_id}"
+	OpCreate        = "createGeneration"
+	OpGet           = "getGeneration"
+	CallbackNotify  = "notify"
+)
+
+// LoadDocument parses and validates an OpenAPI document. It fails on a document that kin-openapi cannot load
+// or that does not pass doc.Validate.
+func LoadDocument(ctx context.Context, data []byte) (*openapi3.T, error) {
+	loader := openapi3.NewLoader()
+	loader.Context = ctx
+	doc, err := loader.LoadFromData(data)
+	if err != nil {
+		return nil, fmt.Errorf("load openapi document: %w", err)
+	}
+	if err := doc.Validate(ctx); err != nil {
+		return nil, fmt.Errorf("validate openapi document: %w", err)
+	}
+	return doc, nil
+}
+
+// LoadFile loads and validates the OpenAPI document at path (the --spec override).
+func LoadFile(ctx context.Context, path string) (*openapi3.T, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read openapi document: %w", err)
+	}
+	return LoadDocument(ctx, data)
+}
+
+var embedded = sync.OnceValues(func() (*openapi3.T, error) {
+	return LoadDocument(context.Background(), Document)
+})
+
+// Load returns the embedded document, parsed and validated once per process. The returned value is shared:
+// callers must treat it as read-only.
+func Load() (*openapi3.T, error) {
+	return embedded()
+}
+
+// MustLoad is Load for callers that cannot go on without the embedded document; it panics if it is invalid,
+// which a test of this package rules out.
+func MustLoad() *openapi3.T {
+	doc, err := Load()
+	if err != nil {
+		panic(err)
+	}
+	return doc
+}

@@ -1,0 +1,123 @@
+package lumamock
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+)
+
+// Where a Violation was found (the Violation schema's "in" enum).
+const (
+	InBody   = "body"
+	InHeader = "header"
+	InPath   = "path"
+	InQuery  = "query"
+)
+
+// Violations flattens an error from openapi3filter.ValidateRequest, ValidateResponse or Schema.VisitJSON into
+// one Violation per broken rule, each naming the field (a JSON pointer for body values) and the rule. Errors
+// it does not recognise become one Violation with rule "invalid". A nil error gives nil.
+func Violations(err error) []Violation {
+	if err == nil {
+		return nil
+	}
+	var out []Violation
+	collectViolations(err, InBody, &out)
+	return out
+}
+
+func collectViolations(err error, in string, out *[]Violation) {
+	if multi, ok := err.(openapi3.MultiError); ok {
+		for _, e := range multi {
+			collectViolations(e, in, out)
+		}
+		return
+	}
+	var reqErr *openapi3filter.RequestError
+	if errors.As(err, &reqErr) {
+		if p := reqErr.Parameter; p != nil {
+			v := Violation{In: p.In, Field: p.Name, Rule: "invalid", Message: reqErr.Error()}
+			var se *openapi3.SchemaError
+			if errors.As(reqErr.Err, &se) {
+				v.Rule, v.Message = schemaRule(se), se.Reason
+			} else if errors.Is(reqErr.Err, openapi3filter.ErrInvalidRequired) {
+				v.Rule, v.Message = "required", "parameter "+p.Name+" is required"
+			}
+			*out = append(*out, v)
+			return
+		}
+		if reqErr.Err == nil {
+			*out = append(*out, Violation{In: InBody, Field: "", Rule: "invalid", Message: reqErr.Reason})
+			return
+		}
+		if errors.Is(reqErr.Err, openapi3filter.ErrInvalidRequired) {
+			*out = append(*out, Violation{In: InBody, Field: "", Rule: "required", Message: "a request body is required"})
+			return
+		}
+		var parseErr *openapi3filter.ParseError
+		if errors.As(reqErr.Err, &parseErr) {
+			*out = append(*out, Violation{In: InBody, Field: "", Rule: "json", Message: "body is not valid JSON: " + parseErr.Error()})
+			return
+		}
+		collectViolations(reqErr.Err, InBody, out)
+		return
+	}
+	var respErr *openapi3filter.ResponseError
+	if errors.As(err, &respErr) {
+		if respErr.Err == nil {
+			*out = append(*out, Violation{In: InBody, Field: "", Rule: "invalid", Message: respErr.Reason})
+			return
+		}
+		var parseErr *openapi3filter.ParseError
+		if errors.As(respErr.Err, &parseErr) {
+			*out = append(*out, Violation{In: InBody, Field: "", Rule: "json", Message: "body is not valid JSON: " + parseErr.Error()})
+			return
+		}
+		collectViolations(respErr.Err, in, out)
+		return
+	}
+	var secErr *openapi3filter.SecurityRequirementsError
+	if errors.As(err, &secErr) {
+		*out = append(*out, Violation{In: InHeader, Field: "Authorization", Rule: "security", Message: securityMessage(secErr)})
+		return
+	}
+	var se *openapi3.SchemaError
+	if errors.As(err, &se) {
+		*out = append(*out, Violation{In: in, Field: pointer(se.JSONPointer()), Rule: schemaRule(se), Message: se.Reason})
+		return
+	}
+	*out = append(*out, Violation{In: in, Field: "", Rule: "invalid", Message: err.Error()})
+}
+
+func securityMessage(err *openapi3filter.SecurityRequirementsError) string {
+	for _, e := range err.Errors {
+		if e != nil {
+			return e.Error()
+		}
+	}
+	return "authorization failed"
+}
+
+// schemaRule names the JSON Schema keyword a SchemaError broke.
+func schemaRule(se *openapi3.SchemaError) string {
+	if se.SchemaField != "" {
+		return se.SchemaField
+	}
+	return "invalid"
+}
+
+// pointer renders path segments as an RFC 6901 JSON pointer ("" for the whole document).
+func pointer(segments []string) string {
+	if len(segments) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	for _, s := range segments {
+		b.WriteByte('/')
+		s = strings.ReplaceAll(s, "~", "~0")
+		b.WriteString(strings.ReplaceAll(s, "/", "~1"))
+	}
+	return b.String()
+}
