@@ -211,7 +211,7 @@ func Cases(doc *openapi3.T) ([]Case, error) {
 	if has(getAllowed, http.StatusNotFound) {
 		free = append(free, Case{Name: "get-unknown-task", Description: "GET of a task id that does not exist",
 			Negative: true, Operation: get.OperationID, Method: http.MethodGet,
-			Path: strings.Replace(lumamock.PathGeneration, "{task_id}", UnknownTaskID, 1),
+			Path:   strings.Replace(lumamock.PathGeneration, "{task_id}", UnknownTaskID, 1),
 			Header: http.Header{"Accept": {"application/json"}}, Auth: AuthKey, Allowed: getAllowed,
 			Expect: []int{http.StatusNotFound},
 			Checks: []string{CheckStatus, CheckContentType, CheckBody, CheckTime, CheckEnforcement}})
