@@ -244,7 +244,6 @@ func TestTransportFailures(t *testing.T) {
 		return srv.URL
 	}
 	stop := make(chan struct{}) // releases handlers still waiting when the test ends
-	t.Cleanup(func() { close(stop) })
 	tlsSrv := httptest.NewUnstartedServer(fakeapi.New(fakeapi.Options{}))
 	tlsSrv.Config.ErrorLog = log.New(io.Discard, "", 0) // handshake failures are the point
 	tlsSrv.StartTLS()
@@ -282,6 +281,8 @@ func TestTransportFailures(t *testing.T) {
 			w.Write([]byte(`{"code":400,"message":"bad","request_id":"r","auth":"` + r.Header.Get("Authorization") + `"}`))
 		}), 0, contract.ExitDrift, contract.KindUndocumentedField},
 	}
+	// Registered after the servers' Close, so it runs before them.
+	t.Cleanup(func() { close(stop) })
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := fastConfig(tt.url)
