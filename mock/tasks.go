@@ -1,0 +1,146 @@
+package mock
+
+import (
+	"sync"
+	"time"
+
+	"github.com/lumamock/lumamock"
+)
+
+// task is one submitted generation. Its state is a function of the clock: it is pending until created+pending,
+// processing until created+pending+processing, then its outcome — unless an end was forced earlier.
+type task struct {
+	id         string
+	shape      lumamock.Shape
+	prompt     string
+	resolution string
+	notifyHook string
+	created    time.Time
+	pending    time.Duration
+	processing time.Duration
+	outcome    lumamock.TaskState
+	result     result
+
+	mu     sync.Mutex
+	forced *transition // an end forced before the planned one
+}
+
+// transition is a state a task entered, and when.
+type transition struct {
+	State lumamock.TaskState
+	At    time.Time
+}
+
+// timeline lists the states the task passes through, in order, with when each begins.
+func (t *task) timeline() []transition {
+	t.mu.Lock()
+	forced := t.forced
+	t.mu.Unlock()
+	plan := []transition{
+		{lumamock.StatePending, t.created},
+		{lumamock.StateProcessing, t.created.Add(t.pending)},
+		{t.outcome, t.created.Add(t.pending + t.processing)},
+	}
+	if forced == nil {
+		return plan
+	}
+	var out []transition
+	for _, tr := range plan {
+		if tr.At.Before(forced.At) && !tr.State.Terminal() {
+			out = append(out, tr)
+		}
+	}
+	return append(out, *forced)
+}
+
+// at returns the task's state at now and when it entered it.
+func (t *task) at(now time.Time) transition {
+	tl := t.timeline()
+	cur := tl[0]
+	for _, tr := range tl[1:] {
+		if tr.At.After(now) {
+			break
+		}
+		cur = tr
+	}
+	return cur
+}
+
+// generation renders the task in state cur, seen at now, as a raw Luma generation object.
+func (t *task) generation(cur transition, now time.Time) lumamock.Generation {
+	g := lumamock.Generation{
+		ID:        t.id,
+		Prompt:    t.prompt,
+		State:     cur.State,
+		CreatedAt: lumamock.LumaTime{Time: t.created},
+	}
+	switch cur.State {
+	case lumamock.StatePending:
+		wait := max(0, int((t.created.Add(t.pending).Sub(now)+time.Second-1)/time.Second))
+		g.EstimateWaitSeconds = &wait
+	case lumamock.StateCompleted:
+		g.Video, g.VideoRaw = &t.result.video, &t.result.videoRaw
+		g.Thumbnail, g.LastFrame = &t.result.thumbnail, &t.result.lastFrame
+	case lumamock.StateFailed:
+		g.FailureReason = &t.result.failureReason
+	}
+	return g
+}
+
+// envelope renders the task in state cur inside the envelope of the request requestID.
+func (t *task) envelope(cur transition, requestID string) lumamock.TaskEnvelope {
+	d := lumamock.TaskData{
+		TaskID:     t.id,
+		TaskStatus: cur.State,
+		CreatedAt:  t.created.Unix(),
+		UpdatedAt:  cur.At.Unix(),
+	}
+	switch cur.State {
+	case lumamock.StateCompleted:
+		d.Video, d.VideoRaw = &t.result.video, &t.result.videoRaw
+		d.Thumbnail, d.LastFrame = &t.result.thumbnail, &t.result.lastFrame
+	case lumamock.StateFailed:
+		d.FailureReason = &t.result.failureReason
+	}
+	return lumamock.TaskEnvelope{Code: 200, Message: "success", RequestID: requestID, Data: d}
+}
+
+// render renders the task in state cur, seen at now, in shape.
+func (t *task) render(shape lumamock.Shape, cur transition, now time.Time, requestID string) any {
+	if shape == lumamock.ShapeLuma {
+		return t.generation(cur, now)
+	}
+	return t.envelope(cur, requestID)
+}
+
+// taskStore keeps at most max tasks, forgetting the oldest first.
+type taskStore struct {
+	mu    sync.RWMutex
+	byID  map[string]*task
+	order []string // ring of ids, oldest at next once full
+	next  int
+	max   int
+}
+
+func newTaskStore(max int) *taskStore {
+	return &taskStore{byID: make(map[string]*task), max: max}
+}
+
+func (s *taskStore) add(t *task) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.order) < s.max {
+		s.order = append(s.order, t.id)
+	} else {
+		delete(s.byID, s.order[s.next])
+		s.order[s.next] = t.id
+		s.next = (s.next + 1) % s.max
+	}
+	s.byID[t.id] = t
+}
+
+func (s *taskStore) get(id string) *task {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.byID[id]
+}
