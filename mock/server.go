@@ -3,6 +3,7 @@ package mock
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -316,10 +317,27 @@ func (s *Server) bufferBody(r *http.Request) *apiError {
 		return s.tooLarge()
 	}
 	data := buf.Bytes()
+	if len(data) > 0 && !json.Valid(data) {
+		return malformedJSON(data)
+	}
 	r.Body = io.NopCloser(bytes.NewReader(data))
 	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
 	r.ContentLength = int64(len(data))
 	return nil
+}
+
+// malformedJSON says where data stops being one JSON value; openapi3filter's decoder would accept trailing
+// garbage after the first value.
+func malformedJSON(data []byte) *apiError {
+	msg := "body is not valid JSON"
+	var raw json.RawMessage
+	var syntax *json.SyntaxError
+	if err := json.Unmarshal(data, &raw); errors.As(err, &syntax) {
+		msg = fmt.Sprintf("body is not valid JSON: %s (at byte %d)", syntax.Error(), syntax.Offset)
+	} else if err != nil {
+		msg = "body is not valid JSON: " + err.Error()
+	}
+	return newAPIError(http.StatusBadRequest, msg, lumamock.Violation{In: lumamock.InBody, Field: "", Rule: "json", Message: msg})
 }
 
 func (s *Server) tooLarge() *apiError {
