@@ -10,9 +10,10 @@ import (
 func (s *Server) createGeneration(w http.ResponseWriter, r *http.Request) {
 	ex := exchangeOf(r)
 	str := func(name string) string { v, _ := ex.body[name].(string); return v }
-	ids := s.fake.ids(1)
+	id, seed := s.fake.task()
 	t := &task{
-		id:         ids[0],
+		id:         id,
+		seed:       seed,
 		shape:      ex.shape,
 		prompt:     str("user_prompt"),
 		resolution: str("resolution"),
@@ -31,7 +32,6 @@ func (s *Server) createGeneration(w http.ResponseWriter, r *http.Request) {
 	if ex.prefs.Outcome != "" {
 		t.outcome = ex.prefs.Outcome
 	}
-	t.result = s.fake.newResult(t.id, t.resolution)
 	s.tasks.add(t)
 	writeJSON(w, http.StatusOK, t.render(ex.shape, t.timeline()[0], t.created, ex.requestID))
 }

@@ -19,10 +19,19 @@ type task struct {
 	pending    time.Duration
 	processing time.Duration
 	outcome    lumamock.TaskState
-	result     result
+	seed       uint64 // of this task's results
 
 	mu     sync.Mutex
 	forced *transition // an end forced before the planned one
+
+	resultOnce sync.Once
+	res        result
+}
+
+// result returns the task's results, made on first use.
+func (t *task) result() *result {
+	t.resultOnce.Do(func() { t.res = newResult(t.seed, t.id, t.resolution) })
+	return &t.res
 }
 
 // transition is a state a task entered, and when.
@@ -79,10 +88,10 @@ func (t *task) generation(cur transition, now time.Time) lumamock.Generation {
 		wait := max(0, int((t.created.Add(t.pending).Sub(now)+time.Second-1)/time.Second))
 		g.EstimateWaitSeconds = &wait
 	case lumamock.StateCompleted:
-		g.Video, g.VideoRaw = &t.result.video, &t.result.videoRaw
-		g.Thumbnail, g.LastFrame = &t.result.thumbnail, &t.result.lastFrame
+		r := t.result()
+		g.Video, g.VideoRaw, g.Thumbnail, g.LastFrame = &r.video, &r.videoRaw, &r.thumbnail, &r.lastFrame
 	case lumamock.StateFailed:
-		g.FailureReason = &t.result.failureReason
+		g.FailureReason = &t.result().failureReason
 	}
 	return g
 }
@@ -97,10 +106,10 @@ func (t *task) envelope(cur transition, requestID string) lumamock.TaskEnvelope 
 	}
 	switch cur.State {
 	case lumamock.StateCompleted:
-		d.Video, d.VideoRaw = &t.result.video, &t.result.videoRaw
-		d.Thumbnail, d.LastFrame = &t.result.thumbnail, &t.result.lastFrame
+		r := t.result()
+		d.Video, d.VideoRaw, d.Thumbnail, d.LastFrame = &r.video, &r.videoRaw, &r.thumbnail, &r.lastFrame
 	case lumamock.StateFailed:
-		d.FailureReason = &t.result.failureReason
+		d.FailureReason = &t.result().failureReason
 	}
 	return lumamock.TaskEnvelope{Code: 200, Message: "success", RequestID: requestID, Data: d}
 }
@@ -123,7 +132,7 @@ type taskStore struct {
 }
 
 func newTaskStore(max int) *taskStore {
-	return &taskStore{byID: make(map[string]*task), max: max}
+	return &taskStore{byID: make(map[string]*task, max), order: make([]string, 0, max), max: max}
 }
 
 func (s *taskStore) add(t *task) {
