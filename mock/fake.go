@@ -44,9 +44,9 @@ var failureReasons = []string{
 
 // result is what a task carries when it ends: assets if completed, a reason if failed.
 type result struct {
-	video, videoRaw     lumamock.Video
+	video, videoRaw      lumamock.Video
 	thumbnail, lastFrame lumamock.Image
-	failureReason       string
+	failureReason        string
 }
 
 // newResult makes a task's realistic results: Luma CDN URLs and sizes that follow the requested resolution.
@@ -62,7 +62,7 @@ func (f *faker) newResult(taskID, resolution string) result {
 		video:         lumamock.Video{URL: video, DownloadURL: video + "?download=true", Width: width, Height: height},
 		videoRaw:      lumamock.Video{URL: raw, DownloadURL: raw + "?download=true", Width: width, Height: height},
 		thumbnail:     lumamock.Image{URL: base + stem + "_thumb.jpg", Width: width, Height: height},
-		lastFrame:      lumamock.Image{URL: base + stem + "_last_frame.jpg", Width: width, Height: height},
+		lastFrame:     lumamock.Image{URL: base + stem + "_last_frame.jpg", Width: width, Height: height},
 		failureReason: failureReasons[f.f.IntRange(0, len(failureReasons)-1)],
 	}
 }
