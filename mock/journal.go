@@ -148,6 +148,8 @@ type TaskRecord struct {
 	Faults FaultsRecord `json:"faults"`
 	// History lists the states it has entered, oldest first.
 	History []Transition `json:"history"`
+	// Next is the state change planned next, if any.
+	Next *Transition `json:"next,omitempty"`
 }
 
 // FaultsRecord is Faults as the admin API shows them.
@@ -166,7 +168,8 @@ type Transition struct {
 }
 
 func (t *task) record(now time.Time) TaskRecord {
-	hist := t.history(now)
+	tl := t.timeline()
+	hist := happened(tl, now)
 	rec := TaskRecord{
 		ID: t.id, State: hist[len(hist)-1].State, Shape: t.shape, Prompt: t.prompt, Resolution: t.resolution,
 		NotifyHook: t.notifyHook, CreatedAt: t.created, UpdatedAt: hist[len(hist)-1].At,
@@ -178,6 +181,9 @@ func (t *task) record(now time.Time) TaskRecord {
 	}
 	for _, tr := range hist {
 		rec.History = append(rec.History, Transition{State: tr.State, At: tr.At, Forced: tr.Forced})
+	}
+	if len(tl) > len(hist) {
+		rec.Next = &Transition{State: tl[len(hist)].State, At: tl[len(hist)].At}
 	}
 	return rec
 }

@@ -59,9 +59,8 @@ func (t *task) force(state lumamock.TaskState, now time.Time) error {
 	return nil
 }
 
-// history is the part of the timeline that has happened by now.
-func (t *task) history(now time.Time) []transition {
-	tl := t.timeline()
+// happened is the part of timeline tl that has happened by now.
+func happened(tl []transition, now time.Time) []transition {
 	n := 1
 	for n < len(tl) && !tl[n].At.After(now) {
 		n++
