@@ -244,20 +244,25 @@ func (d *dispatcher) poke(t *task) {
 		case t.faults.Drop == tr.State:
 			dl.faults = append(dl.faults, "drop")
 			records = append(records, dl.record(now, OutcomeDropped))
-		case t.faults.Reorder && !tr.State.Terminal():
-			dl.faults = append(dl.faults, "reorder")
-			t.held = append(t.held, dl)
 		default:
-			batch = append(batch, dl)
+			if t.faults.Reorder && !tr.State.Terminal() {
+				dl.faults = append(dl.faults, "reorder")
+			}
+			copies := []*delivery{dl}
 			for range t.faults.Duplicate {
 				dup := *dl
 				dup.faults = append(append([]string(nil), dl.faults...), "duplicate")
-				batch = append(batch, &dup)
+				copies = append(copies, &dup)
+			}
+			if t.faults.Reorder && !tr.State.Terminal() {
+				t.held = append(t.held, copies)
+			} else {
+				batch = append(batch, copies...)
 			}
 		}
 		if tr.State.Terminal() {
 			for i := len(t.held) - 1; i >= 0; i-- {
-				batch = append(batch, t.held[i])
+				batch = append(batch, t.held[i]...)
 			}
 			t.held = nil
 		}

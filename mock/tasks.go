@@ -31,7 +31,7 @@ type task struct {
 	// Callback scheduling, guarded by dispatchMu (see dispatcher.poke).
 	dispatchMu sync.Mutex
 	emitted    []lumamock.TaskState // states whose callbacks were emitted, in order
-	held       []*delivery          // reorder fault: intermediate callbacks held back until the final one
+	held       [][]*delivery        // reorder fault: intermediate callbacks (with copies) held back until the final one
 }
 
 // transition is a state a task entered, and when; Forced marks an end forced through the admin API.
