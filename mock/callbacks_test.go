@@ -80,15 +80,6 @@ func taskID(t *testing.T, resp map[string]any) string {
 	return ""
 }
 
-func decode(t *testing.T, body []byte) map[string]any {
-	t.Helper()
-	var v map[string]any
-	if err := json.Unmarshal(body, &v); err != nil {
-		t.Fatalf("decode %s: %v", body, err)
-	}
-	return v
-}
-
 // withoutRequestID drops the envelope's request_id, which differs between a callback and a GET by design.
 func withoutRequestID(v map[string]any) map[string]any {
 	out := make(map[string]any, len(v))

@@ -19,9 +19,10 @@ func (s *Server) createGeneration(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	ids := s.fake.ids(1)
+	id, seed := s.fake.task()
 	t := &task{
-		id:         ids[0],
+		id:         id,
+		seed:       seed,
 		shape:      ex.shape,
 		prompt:     str("user_prompt"),
 		resolution: str("resolution"),
@@ -42,7 +43,6 @@ func (s *Server) createGeneration(w http.ResponseWriter, r *http.Request) {
 	if ex.prefs.Outcome != "" {
 		t.outcome = ex.prefs.Outcome
 	}
-	t.result = s.fake.newResult(t.id, t.resolution)
 	s.tasks.add(t)
 	ex.note.taskID = t.id
 	writeJSON(w, http.StatusOK, t.render(ex.shape, t.timeline()[0], t.created, ex.requestID))

@@ -3,6 +3,7 @@ package mock
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -27,21 +28,24 @@ import (
 
 // Server is the mock: an http.Handler serving the API of its OpenAPI document. Create it with New.
 type Server struct {
-	opts      Options
-	doc       *openapi3.T
-	router    routers.Router
-	paths     []pathRoute
-	validate  *openapi3filter.Options
-	handler   http.Handler
-	clock     Clock
-	log       *slog.Logger
-	fake      *faker
-	tasks     *taskStore
-	apiKeys   map[string]bool
-	operation map[string]http.HandlerFunc // by operationId
-	allow     *allowList
-	journal   *journal
-	disp      *dispatcher
+	opts     Options
+	doc      *openapi3.T
+	router   routers.Router
+	paths    []pathRoute
+	validate *openapi3filter.Options // for bodies
+	// validateNoBody is for security and parameters
+	validateNoBody *openapi3filter.Options
+	handler        http.Handler
+	clock          Clock
+	log            *slog.Logger
+	fake           *faker
+	tasks          *taskStore
+	apiKeys        map[string]bool
+	operation      map[string]http.HandlerFunc // by operationId
+	logSample      logSampler
+	allow          *allowList
+	journal        *journal
+	disp           *dispatcher
 }
 
 // pathRoute matches one document path, whatever the method, to answer 405 with the methods it has.
@@ -132,11 +136,8 @@ func (s *Server) buildRoutes() error {
 		return fmt.Errorf("mock: route openapi document: %w", err)
 	}
 	s.router = router
-	s.validate = &openapi3filter.Options{
-		MultiError:         true,
-		KeepValidatedValue: true,
-		AuthenticationFunc: s.authenticate,
-	}
+	s.validate = &openapi3filter.Options{MultiError: true, KeepValidatedValue: true}
+	s.validateNoBody = &openapi3filter.Options{MultiError: true, ExcludeRequestBody: true, AuthenticationFunc: s.authenticate}
 	s.operation = map[string]http.HandlerFunc{
 		lumamock.OpCreate: s.createGeneration,
 		lumamock.OpGet:    s.getGeneration,
@@ -177,14 +178,26 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				writeJSON(rec, http.StatusInternalServerError, newAPIError(http.StatusInternalServerError, "").body(s.opts.Schema, rec.Header().Get("X-Request-Id")))
 			}
 		}
-		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
-			slog.String("method", r.Method),
-			slog.String("path", r.URL.Path),
-			slog.Int("status", rec.status),
-			slog.Duration("duration", time.Since(start)),
-			slog.String("request_id", rec.Header().Get("X-Request-Id")))
+		if logged, standsFor := s.logSample.sample(start, rec.status); logged {
+			s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+				slog.String("method", r.Method),
+				slog.String("path", r.URL.Path),
+				slog.Int("status", rec.status),
+				slog.Duration("duration", time.Since(start)),
+				slog.String("request_id", rec.Header().Get("X-Request-Id")),
+				slog.Int("sampled", standsFor))
+		}
 	}()
+	if !isAdminPath(r.URL.Path) {
+		s.serveAPI(rec, r) // kin-openapi routes the API's paths; the admin router is not needed
+		return
+	}
 	s.handler.ServeHTTP(rec, r)
+}
+
+// isAdminPath reports whether path belongs to the mock's own endpoints rather than the document's.
+func isAdminPath(path string) bool {
+	return path == "/healthz" || strings.HasPrefix(path, "/__mock/")
 }
 
 // exchange is one API request on its way through validation to a handler.
@@ -260,8 +273,7 @@ func (s *Server) admit(r *http.Request, ex *exchange) *apiError {
 			return err
 		}
 	}
-	input := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route, Options: s.validate}
-	if err := openapi3filter.ValidateRequest(r.Context(), input); err != nil {
+	if err := s.validateRequest(r, route, params); err != nil {
 		return s.validationError(err)
 	}
 	if vb, ok := r.Body.(interface{ ValidatedValue() any }); ok {
@@ -273,6 +285,34 @@ func (s *Server) admit(r *http.Request, ex *exchange) *apiError {
 			lumamock.Violation{In: lumamock.InHeader, Field: "Prefer", Rule: "prefer", Message: "code is not a documented status"})
 	}
 	return nil
+}
+
+// validateRequest runs openapi3filter over r: security and parameters first, on a request without its body
+// (kin-openapi's security check would otherwise copy the body once more), then the body. Every violation of
+// parameters and body is returned together.
+func (s *Server) validateRequest(r *http.Request, route *routers.Route, params map[string]string) error {
+	body := r.Body
+	r.Body = http.NoBody
+	input := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route, Options: s.validateNoBody}
+	err := openapi3filter.ValidateRequest(r.Context(), input)
+	r.Body = body
+	var authErr *authError
+	if errors.As(err, &authErr) {
+		return authErr
+	}
+	rb := route.Operation.RequestBody
+	if rb == nil {
+		return err
+	}
+	input.Options = s.validate
+	bodyErr := openapi3filter.ValidateRequestBody(r.Context(), input, rb.Value)
+	switch {
+	case err == nil:
+		return bodyErr
+	case bodyErr == nil:
+		return err
+	}
+	return openapi3.MultiError{err, bodyErr}
 }
 
 // allowed lists the methods of the document path r matches.
@@ -340,10 +380,27 @@ func (s *Server) bufferBody(r *http.Request, ex *exchange) *apiError {
 	if ex.note != nil {
 		ex.note.body = data
 	}
+	if len(data) > 0 && !json.Valid(data) {
+		return malformedJSON(data)
+	}
 	r.Body = io.NopCloser(bytes.NewReader(data))
 	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
 	r.ContentLength = int64(len(data))
 	return nil
+}
+
+// malformedJSON says where data stops being one JSON value; openapi3filter's decoder would accept trailing
+// garbage after the first value.
+func malformedJSON(data []byte) *apiError {
+	msg := "body is not valid JSON"
+	var raw json.RawMessage
+	var syntax *json.SyntaxError
+	if err := json.Unmarshal(data, &raw); errors.As(err, &syntax) {
+		msg = fmt.Sprintf("body is not valid JSON: %s (at byte %d)", syntax.Error(), syntax.Offset)
+	} else if err != nil {
+		msg = "body is not valid JSON: " + err.Error()
+	}
+	return newAPIError(http.StatusBadRequest, msg, lumamock.Violation{In: lumamock.InBody, Field: "", Rule: "json", Message: msg})
 }
 
 func (s *Server) tooLarge() *apiError {

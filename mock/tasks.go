@@ -21,7 +21,7 @@ type task struct {
 	pending    time.Duration
 	processing time.Duration
 	outcome    lumamock.TaskState
-	result     result
+	seed       uint64 // of this task's results
 	requestID  string // of the submit request; callbacks in envelope shape carry it
 	faults     Faults // applied to its callbacks
 
@@ -32,6 +32,15 @@ type task struct {
 	dispatchMu sync.Mutex
 	emitted    []lumamock.TaskState // states whose callbacks were emitted, in order
 	held       [][]*delivery        // reorder fault: intermediate callbacks (with copies) held back until the final one
+
+	resultOnce sync.Once
+	res        result
+}
+
+// result returns the task's results, made on first use.
+func (t *task) result() *result {
+	t.resultOnce.Do(func() { t.res = newResult(t.seed, t.id, t.resolution) })
+	return &t.res
 }
 
 // transition is a state a task entered, and when; Forced marks an end forced through the admin API.
@@ -116,10 +125,10 @@ func (t *task) generation(cur transition, now time.Time) lumamock.Generation {
 		wait := max(0, int((t.created.Add(t.pending).Sub(now)+time.Second-1)/time.Second))
 		g.EstimateWaitSeconds = &wait
 	case lumamock.StateCompleted:
-		g.Video, g.VideoRaw = &t.result.video, &t.result.videoRaw
-		g.Thumbnail, g.LastFrame = &t.result.thumbnail, &t.result.lastFrame
+		r := t.result()
+		g.Video, g.VideoRaw, g.Thumbnail, g.LastFrame = &r.video, &r.videoRaw, &r.thumbnail, &r.lastFrame
 	case lumamock.StateFailed:
-		g.FailureReason = &t.result.failureReason
+		g.FailureReason = &t.result().failureReason
 	}
 	return g
 }
@@ -134,10 +143,10 @@ func (t *task) envelope(cur transition, requestID string) lumamock.TaskEnvelope 
 	}
 	switch cur.State {
 	case lumamock.StateCompleted:
-		d.Video, d.VideoRaw = &t.result.video, &t.result.videoRaw
-		d.Thumbnail, d.LastFrame = &t.result.thumbnail, &t.result.lastFrame
+		r := t.result()
+		d.Video, d.VideoRaw, d.Thumbnail, d.LastFrame = &r.video, &r.videoRaw, &r.thumbnail, &r.lastFrame
 	case lumamock.StateFailed:
-		d.FailureReason = &t.result.failureReason
+		d.FailureReason = &t.result().failureReason
 	}
 	return lumamock.TaskEnvelope{Code: 200, Message: "success", RequestID: requestID, Data: d}
 }
@@ -161,7 +170,7 @@ type taskStore struct {
 }
 
 func newTaskStore(max int) *taskStore {
-	return &taskStore{byID: make(map[string]*task), max: max}
+	return &taskStore{byID: make(map[string]*task, max), order: make([]string, 0, max), max: max}
 }
 
 func (s *taskStore) add(t *task) {
