@@ -180,7 +180,7 @@ func (t *task) record(now time.Time) TaskRecord {
 		rec.Faults.Late = t.faults.Late.String()
 	}
 	for _, tr := range hist {
-		rec.History = append(rec.History, Transition{State: tr.State, At: tr.At, Forced: tr.Forced})
+		rec.History = append(rec.History, Transition(tr))
 	}
 	if len(tl) > len(hist) {
 		rec.Next = &Transition{State: tl[len(hist)].State, At: tl[len(hist)].At}

@@ -202,13 +202,6 @@ func (s *taskStore) list() []*task {
 	return out
 }
 
-// len reports how many tasks are kept.
-func (s *taskStore) len() int {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return len(s.byID)
-}
-
 // reset forgets every task.
 func (s *taskStore) reset() {
 	s.mu.Lock()
