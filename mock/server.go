@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"mime"
 	"net/http"
@@ -338,24 +339,21 @@ func documentedStatuses(op *openapi3.Operation) []string {
 // checkContentType answers 415 unless the request's Content-Type is a media type of the operation's body.
 func (s *Server) checkContentType(r *http.Request, rb *openapi3.RequestBody) *apiError {
 	ct := r.Header.Get("Content-Type")
+	if ct == "application/json" && rb.Content["application/json"] != nil {
+		return nil // the common case, without parsing
+	}
 	mediaType, params, err := mime.ParseMediaType(ct)
-	supported := slices.Sorted(func(yield func(string) bool) {
-		for k := range rb.Content {
-			if !yield(k) {
-				return
-			}
-		}
-	})
+	supported := strings.Join(slices.Sorted(maps.Keys(rb.Content)), ", ")
 	violation := func(msg string) *apiError {
 		return newAPIError(http.StatusUnsupportedMediaType, msg, lumamock.Violation{In: lumamock.InHeader, Field: "Content-Type", Rule: "media-type", Message: msg})
 	}
 	switch {
 	case ct == "":
-		return violation("Content-Type is missing; want " + strings.Join(supported, ", "))
+		return violation("Content-Type is missing; want " + supported)
 	case err != nil:
 		return violation(fmt.Sprintf("Content-Type %q is malformed: %v", ct, err))
 	case rb.Content.Get(mediaType) == nil || strings.Contains(mediaType, "*"):
-		return violation(fmt.Sprintf("Content-Type %q is not supported; want %s", mediaType, strings.Join(supported, ", ")))
+		return violation(fmt.Sprintf("Content-Type %q is not supported; want %s", mediaType, supported))
 	}
 	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
 		return violation(fmt.Sprintf("charset %q is not supported; JSON is UTF-8", cs))
@@ -466,39 +464,49 @@ func (s *Server) authenticate(_ context.Context, in *openapi3filter.Authenticati
 	return nil
 }
 
-// acceptsJSON reports whether Accept header values admit application/json; no Accept admits anything.
+// acceptsJSON reports whether Accept header values admit application/json; no Accept admits anything. The
+// most specific matching range decides (RFC 9110 §12.5.1): application/json;q=0 refuses JSON even beside */*.
 func acceptsJSON(values []string) bool {
 	if len(values) == 0 {
 		return true
 	}
-	best, found := -1.0, false
+	best, accepted := -1, false
 	for _, v := range values {
-		for _, rng := range strings.Split(v, ",") {
-			rng = strings.TrimSpace(rng)
-			if rng == "" {
+		for rng := range strings.SplitSeq(v, ",") {
+			mediaType, params, _ := strings.Cut(rng, ";")
+			var specificity int
+			switch strings.ToLower(strings.TrimSpace(mediaType)) {
+			case "*/*":
+				specificity = 0
+			case "application/*":
+				specificity = 1
+			case "application/json":
+				specificity = 2
+			default:
 				continue
 			}
-			mediaType, params, err := mime.ParseMediaType(rng)
-			if err != nil {
-				continue
-			}
-			specificity := map[string]float64{"*/*": 0, "application/*": 1, "application/json": 2}[mediaType]
-			if _, ok := map[string]bool{"*/*": true, "application/*": true, "application/json": true}[mediaType]; !ok {
-				continue
-			}
-			q := 1.0
-			if qs, ok := params["q"]; ok {
-				if q, err = strconv.ParseFloat(qs, 64); err != nil || q < 0 || q > 1 {
-					q = 0
-				}
-			}
-			// The most specific matching range decides (RFC 9110 §12.5.1).
 			if specificity > best {
-				best, found = specificity, q > 0
+				best, accepted = specificity, qualityOf(params) > 0
 			}
 		}
 	}
-	return found
+	return accepted
+}
+
+// qualityOf reads the q parameter from a media range's parameters ("q=0.5; level=1"); 1 when absent, 0 when
+// malformed.
+func qualityOf(params string) float64 {
+	for p := range strings.SplitSeq(params, ";") {
+		name, value, _ := strings.Cut(p, "=")
+		if strings.EqualFold(strings.TrimSpace(name), "q") {
+			q, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
+			if err != nil || q < 0 || q > 1 {
+				return 0
+			}
+			return q
+		}
+	}
+	return 1
 }
 
 // writeError writes e in the exchange's error shape, with its headers and Retry-After where the status has one.
