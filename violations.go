@@ -41,7 +41,8 @@ func collectViolations(err error, in string, out *[]Violation) {
 			v := Violation{In: p.In, Field: p.Name, Rule: "invalid", Message: reqErr.Error()}
 			var se *openapi3.SchemaError
 			if errors.As(reqErr.Err, &se) {
-				v.Rule, v.Message = schemaRule(se), se.Reason
+				sv := schemaViolation(p.In, se)
+				v.Rule, v.Message = sv.Rule, sv.Message
 			} else if errors.Is(reqErr.Err, openapi3filter.ErrInvalidRequired) {
 				v.Rule, v.Message = "required", "parameter "+p.Name+" is required"
 			}
@@ -85,7 +86,7 @@ func collectViolations(err error, in string, out *[]Violation) {
 	}
 	var se *openapi3.SchemaError
 	if errors.As(err, &se) {
-		*out = append(*out, Violation{In: in, Field: pointer(se.JSONPointer()), Rule: schemaRule(se), Message: se.Reason})
+		*out = append(*out, schemaViolation(in, se))
 		return
 	}
 	*out = append(*out, Violation{In: in, Field: "", Rule: "invalid", Message: err.Error()})
@@ -106,6 +107,55 @@ func schemaRule(se *openapi3.SchemaError) string {
 		return se.SchemaField
 	}
 	return "invalid"
+}
+
+// schemaViolation describes a SchemaError. A value of the wrong type is reported as a type error even where
+// kin-openapi checked the enum first, and a pattern's x-pattern-message, when the document gives one, replaces
+// the regular expression in the message.
+func schemaViolation(in string, se *openapi3.SchemaError) Violation {
+	v := Violation{In: in, Field: pointer(se.JSONPointer()), Rule: schemaRule(se), Message: se.Reason}
+	s := se.Schema
+	if s == nil {
+		return v
+	}
+	if v.Rule == "enum" && s.Type != nil && len(s.Type.Slice()) == 1 {
+		if want := s.Type.Slice()[0]; jsonType(se.Value) != want && !(want == "number" && jsonType(se.Value) == "integer") {
+			v.Rule, v.Message = "type", "value must be "+article(want)+" "+want
+		}
+	}
+	if msg, ok := s.Extensions["x-pattern-message"].(string); ok && v.Rule == "pattern" {
+		v.Message = msg
+	}
+	return v
+}
+
+// jsonType names the JSON type of a decoded value as JSON Schema does.
+func jsonType(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "boolean"
+	case string:
+		return "string"
+	case []any:
+		return "array"
+	case map[string]any:
+		return "object"
+	case float64:
+		if v == float64(int64(v)) {
+			return "integer"
+		}
+		return "number"
+	}
+	return "number"
+}
+
+func article(word string) string {
+	if strings.ContainsRune("aeiou", rune(word[0])) {
+		return "an"
+	}
+	return "a"
 }
 
 // pointer renders path segments as an RFC 6901 JSON pointer ("" for the whole document).

@@ -3,10 +3,239 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
+	"fmt"
 	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/lumamock/lumamock"
+	"github.com/lumamock/lumamock/mock"
 )
 
-// runServe runs "lumamock serve".
+// serveConfig is what "lumamock serve" is told by its flags and LUMAMOCK_* variables.
+type serveConfig struct {
+	addr       string
+	spec       string
+	schema     string
+	apiKeys    stringList
+	pending    time.Duration
+	processing time.Duration
+	outcome    string
+	seed       int64
+	maxBody    byteSize
+	maxTasks   int
+	logFormat  string
+	drain      time.Duration
+	version    bool
+
+	callbackRetries int
+	callbackTimeout time.Duration
+	callbackBackoff time.Duration
+	callbackAllow   stringList
+	callbackSecret  string
+	callbackWorkers int
+	callbackQueue   int
+	journalSize     int
+	faultDuplicate  int
+	faultDrop       string
+	faultReorder    bool
+	faultLate       time.Duration
+}
+
+func newServeFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig) {
+	c := &serveConfig{maxBody: mock.DefaultMaxBody}
+	fs := flag.NewFlagSet("lumamock serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "listen `address` (host:port; port 0 picks a free one)")
+	fs.StringVar(&c.spec, "spec", "", "serve this OpenAPI `file` instead of the embedded openapi.yaml")
+	fs.StringVar(&c.schema, "schema", string(lumamock.ShapeEnvelope), "default response `shape`: envelope ({code,message,request_id,data}) or luma (the raw generation object)")
+	fs.Var(&c.apiKeys, "api-key", "accepted bearer `token` (repeatable); none given = any non-empty token")
+	fs.DurationVar(&c.pending, "pending", mock.DefaultPending, "time a task spends `pending`")
+	fs.DurationVar(&c.processing, "processing", mock.DefaultProcessing, "time a task spends `processing`")
+	fs.StringVar(&c.outcome, "outcome", string(lumamock.StateCompleted), "how tasks end: completed or failed")
+	fs.Int64Var(&c.seed, "seed", 0, "`seed` for fake data; the same seed and requests give the same ids and URLs (0 = random)")
+	fs.Var(&c.maxBody, "max-body", "largest request body accepted (base64 images travel in the body)")
+	fs.IntVar(&c.maxTasks, "max-tasks", mock.DefaultMaxTasks, "tasks kept in memory; the oldest is forgotten first")
+	fs.StringVar(&c.logFormat, "log-format", "text", "request log `format`: text or json (API keys are never logged)")
+	fs.DurationVar(&c.drain, "drain", 5*time.Second, "on SIGINT/SIGTERM, time to finish requests in flight and deliver callbacks already due")
+	fs.IntVar(&c.callbackRetries, "callback-retries", mock.DefaultCallbackRetries, "retries of a failed callback delivery (non-2xx, timeout, connection error)")
+	fs.DurationVar(&c.callbackTimeout, "callback-timeout", mock.DefaultCallbackTimeout, "time limit of each callback delivery attempt")
+	fs.DurationVar(&c.callbackBackoff, "callback-backoff", mock.DefaultCallbackBackoff, "wait before each callback retry")
+	fs.Var(&c.callbackAllow, "callback-allow", "`host`, *.domain, IP or CIDR callbacks may reach (repeatable); none = any")
+	fs.StringVar(&c.callbackSecret, "callback-secret", "", "sign callback bodies with this `secret` (X-Lumamock-Signature, HMAC-SHA256)")
+	fs.IntVar(&c.callbackWorkers, "callback-workers", mock.DefaultCallbackWorkers, "callback deliveries in flight at once")
+	fs.IntVar(&c.callbackQueue, "callback-queue", mock.DefaultCallbackQueue, "callback deliveries waiting at most; past it new ones are given up")
+	fs.IntVar(&c.journalSize, "journal-size", mock.DefaultJournalSize, "entries kept by each journal (/__mock/requests, /__mock/callbacks)")
+	fs.IntVar(&c.faultDuplicate, "fault-duplicate", 0, "deliver every callback this many extra times")
+	fs.StringVar(&c.faultDrop, "fault-drop", "", "never send the callback of this `state` (processing, completed or failed)")
+	fs.BoolVar(&c.faultReorder, "fault-reorder", false, "send a task's intermediate callbacks after its final one")
+	fs.DurationVar(&c.faultLate, "fault-late", 0, "send every callback this long after its state change")
+	fs.BoolVar(&c.version, "version", false, "print the version and exit")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), `Usage: lumamock [serve] [flags]
+
+Runs a fake of the Luma video-generation proxy API that validates every request against openapi.yaml and
+answers like the real API: POST /luma/generations returns a pending task, GET /luma/generations/{task_id}
+follows it to completion.
+
+Per request, the Prefer header (RFC 7240) overrides: code=429, schema=luma|envelope, delay=300ms,
+pending=0s, processing=1s, outcome=failed|completed, and the webhook faults duplicate=N,
+drop=processing|completed|failed|none, reorder=1|0, late=2s.
+
+The admin API under /__mock (requests, tasks, tasks/{id}, callbacks, tasks/{id}/complete|fail, reset)
+shows what the mock received and sent, and moves tasks on demand.
+
+Every flag can also be set with the environment variable LUMAMOCK_<FLAG> (e.g. LUMAMOCK_ADDR,
+LUMAMOCK_API_KEY=k1,k2); a flag on the command line wins.
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
+	return fs, c
+}
+
+func (c *serveConfig) mockOptions(ctx context.Context, logger *slog.Logger) (mock.Options, error) {
+	schema, ok := lumamock.ParseShape(c.schema)
+	if !ok {
+		return mock.Options{}, fmt.Errorf("--schema %q: want envelope or luma", c.schema)
+	}
+	outcome := lumamock.TaskState(c.outcome)
+	if outcome != lumamock.StateCompleted && outcome != lumamock.StateFailed {
+		return mock.Options{}, fmt.Errorf("--outcome %q: want completed or failed", c.outcome)
+	}
+	if c.pending < 0 || c.processing < 0 {
+		return mock.Options{}, errors.New("--pending and --processing must not be negative")
+	}
+	if c.callbackRetries < 0 || c.callbackTimeout <= 0 || c.callbackBackoff <= 0 {
+		return mock.Options{}, errors.New("--callback-retries must not be negative, --callback-timeout and --callback-backoff must be positive")
+	}
+	if c.callbackWorkers <= 0 || c.callbackQueue <= 0 || c.journalSize <= 0 {
+		return mock.Options{}, errors.New("--callback-workers, --callback-queue and --journal-size must be positive")
+	}
+	if c.faultDuplicate < 0 || c.faultLate < 0 {
+		return mock.Options{}, errors.New("--fault-duplicate and --fault-late must not be negative")
+	}
+	retries := c.callbackRetries
+	if retries == 0 {
+		retries = mock.NoRetries
+	}
+	opts := mock.Options{
+		Schema:     schema,
+		APIKeys:    c.apiKeys,
+		Seed:       c.seed,
+		MaxBody:    int64(c.maxBody),
+		Pending:    immediateIfZero(c.pending),
+		Processing: immediateIfZero(c.processing),
+		Outcome:    outcome,
+		MaxTasks:   c.maxTasks,
+		Logger:     logger,
+
+		CallbackRetries: retries,
+		CallbackTimeout: c.callbackTimeout,
+		CallbackBackoff: c.callbackBackoff,
+		CallbackAllow:   c.callbackAllow,
+		CallbackSecret:  c.callbackSecret,
+		CallbackWorkers: c.callbackWorkers,
+		CallbackQueue:   c.callbackQueue,
+		JournalSize:     c.journalSize,
+		Faults: mock.Faults{
+			Duplicate: c.faultDuplicate,
+			Drop:      lumamock.TaskState(c.faultDrop),
+			Reorder:   c.faultReorder,
+			Late:      c.faultLate,
+		},
+	}
+	if c.spec != "" {
+		doc, err := lumamock.LoadFile(ctx, c.spec)
+		if err != nil {
+			return mock.Options{}, fmt.Errorf("--spec: %w", err)
+		}
+		opts.Document = doc
+	}
+	return opts, nil
+}
+
+// immediateIfZero maps a flag's 0s ("no wait") to mock.Immediate, since zero Options mean defaults.
+func immediateIfZero(d time.Duration) time.Duration {
+	if d == 0 {
+		return mock.Immediate
+	}
+	return d
+}
+
+// runServe runs "lumamock serve" until ctx is done, then shuts down gracefully.
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return &ExitError{Code: 2, Err: errors.New("serve: not available yet")}
+	fs, c := newServeFlags(stderr)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return &ExitError{Code: 2, Err: errReported}
+	}
+	if fs.NArg() > 0 {
+		return &ExitError{Code: 2, Err: fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))}
+	}
+	if err := applyEnv(fs, lookupEnv); err != nil {
+		return &ExitError{Code: 2, Err: err}
+	}
+	if c.version {
+		fmt.Fprintln(stdout, versionString())
+		return nil
+	}
+	logOut := newBufferedWriter(stderr, 200*time.Millisecond)
+	defer logOut.Close()
+	var handler slog.Handler
+	switch c.logFormat {
+	case "text":
+		handler = slog.NewTextHandler(logOut, nil)
+	case "json":
+		handler = slog.NewJSONHandler(logOut, nil)
+	default:
+		return &ExitError{Code: 2, Err: fmt.Errorf("--log-format %q: want text or json", c.logFormat)}
+	}
+	logger := slog.New(handler)
+	opts, err := c.mockOptions(ctx, logger)
+	if err != nil {
+		return &ExitError{Code: 2, Err: err}
+	}
+	srv, err := mock.New(opts)
+	if err != nil {
+		return &ExitError{Code: 2, Err: err}
+	}
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return &ExitError{Code: 2, Err: fmt.Errorf("listen: %w", err)}
+	}
+	httpServer := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),
+	}
+	fmt.Fprintf(stdout, "lumamock %s serving the Luma API on http://%s (schema %s)\n", lumamock.Version, ln.Addr(), opts.Schema)
+	logger.Info("listening", "addr", ln.Addr().String(), "schema", opts.Schema, "version", lumamock.Version)
+
+	errc := make(chan error, 1)
+	go func() { errc <- httpServer.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down", "drain", c.drain)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), c.drain)
+	defer cancel()
+	if err := httpServer.Shutdown(shutdownCtx); err != nil {
+		logger.Warn("requests still in flight at shutdown were cut off", "error", err)
+	}
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		logger.Warn("callbacks not delivered within --drain were given up", "error", err)
+	}
+	return nil
 }

@@ -1,0 +1,56 @@
+package main
+
+import (
+	"bufio"
+	"io"
+	"sync"
+	"time"
+)
+
+// bufferedWriter batches log writes so request logging costs little under load, flushing every interval and
+// on Close.
+type bufferedWriter struct {
+	mu    sync.Mutex
+	w     *bufio.Writer
+	stop  chan struct{}
+	done  chan struct{}
+	close sync.Once
+}
+
+func newBufferedWriter(w io.Writer, interval time.Duration) *bufferedWriter {
+	b := &bufferedWriter{w: bufio.NewWriterSize(w, 64<<10), stop: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(b.done)
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				b.Flush()
+			case <-b.stop:
+				return
+			}
+		}
+	}()
+	return b
+}
+
+func (b *bufferedWriter) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.w.Write(p)
+}
+
+// Flush writes what is buffered.
+func (b *bufferedWriter) Flush() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	_ = b.w.Flush()
+}
+
+// Close stops the flusher and flushes.
+func (b *bufferedWriter) Close() error {
+	b.close.Do(func() { close(b.stop); <-b.done })
+	b.Flush()
+	return nil
+}

@@ -1,0 +1,207 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/lumamock/lumamock"
+)
+
+// syncBuffer is a bytes.Buffer safe for a server goroutine writing and a test reading.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+var listening = regexp.MustCompile(`on (http://\S+) `)
+
+// startServe runs "lumamock serve args..." on a free loopback port and returns its base URL, its stderr, and a
+// stop function that shuts it down and returns Run's error.
+func startServe(t *testing.T, env map[string]string, args ...string) (string, *syncBuffer, func() error) {
+	t.Helper()
+	setEnv(t, env)
+	ctx, cancel := context.WithCancel(context.Background())
+	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- Run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), stdout, stderr) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if m := listening.FindStringSubmatch(stdout.String()); m != nil {
+			stop := func() error {
+				cancel()
+				select {
+				case err := <-done:
+					return err
+				case <-time.After(10 * time.Second):
+					t.Fatal("serve did not stop within 10s of cancellation")
+					return nil
+				}
+			}
+			t.Cleanup(func() { cancel() })
+			return m[1], stderr, stop
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("serve exited early: %v\nstderr: %s", err, stderr)
+		case <-time.After(10 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve did not report its address; stdout %q stderr %q", stdout, stderr)
+		}
+	}
+}
+
+func setEnv(t *testing.T, env map[string]string) {
+	t.Helper()
+	old := lookupEnv
+	lookupEnv = func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	t.Cleanup(func() { lookupEnv = old })
+}
+
+func post(t *testing.T, url, key, body string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", url+lumamock.PathGenerations, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(data)
+}
+
+const example = `{"user_prompt": "wind", "model_name": "ray-v2", "duration": "5s", "resolution": "720p"}`
+
+func TestServeAnswersAndShutsDownGracefully(t *testing.T) {
+	url, stderr, stop := startServe(t, nil, "--api-key", "secret-key-123", "--log-format", "json")
+	status, body := post(t, url, "secret-key-123", example)
+	if status != 200 || !strings.Contains(body, `"task_status":"pending"`) {
+		t.Fatalf("POST: %d %s", status, body)
+	}
+	if status, _ := post(t, url, "wrong-key-456", example); status != 401 {
+		t.Errorf("wrong key: %d, want 401", status)
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("Run after shutdown: %v", err)
+	}
+	logs := stderr.String()
+	if !strings.Contains(logs, `"status":200`) || !strings.Contains(logs, `"status":401`) {
+		t.Errorf("request logs missing:\n%s", logs)
+	}
+	for _, secret := range []string{"secret-key-123", "wrong-key-456"} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("logs contain the API key %q:\n%s", secret, logs)
+		}
+	}
+}
+
+func TestServeFlagsFromEnvironment(t *testing.T) {
+	url, _, stop := startServe(t, map[string]string{"LUMAMOCK_SCHEMA": "luma", "LUMAMOCK_API_KEY": "k1,k2"})
+	defer stop()
+	for _, key := range []string{"k1", "k2"} {
+		status, body := post(t, url, key, example)
+		if status != 200 || !strings.Contains(body, `"state":"pending"`) {
+			t.Errorf("key %s: %d %s, want a luma-shaped 200", key, status, body)
+		}
+	}
+	if status, _ := post(t, url, "k3", example); status != 401 {
+		t.Errorf("key k3: %d, want 401", status)
+	}
+}
+
+func TestServeFlagBeatsEnvironment(t *testing.T) {
+	url, _, stop := startServe(t, map[string]string{"LUMAMOCK_SCHEMA": "luma"}, "--schema", "envelope")
+	defer stop()
+	if _, body := post(t, url, "any", example); !strings.Contains(body, `"task_status"`) {
+		t.Errorf("want the envelope (flag) over luma (env): %s", body)
+	}
+}
+
+func TestRunUsageAndErrors(t *testing.T) {
+	tests := []struct {
+		name     string
+		args     []string
+		env      map[string]string
+		wantCode int    // 0 for a nil error
+		wantOut  string // in stdout or stderr
+	}{
+		{"version flag", []string{"--version"}, nil, 0, "lumamock " + lumamock.Version},
+		{"version command", []string{"version"}, nil, 0, "lumamock " + lumamock.Version},
+		{"help", []string{"serve", "--help"}, nil, 0, "-pending"},
+		{"help mentions env", []string{"--help"}, nil, 0, "LUMAMOCK_"},
+		{"top-level help", []string{"help"}, nil, 0, "lumamock check"},
+		{"unknown command", []string{"frobnicate"}, nil, 2, "unknown command"},
+		{"unknown flag", []string{"--nope"}, nil, 2, "flag provided but not defined"},
+		{"bad schema", []string{"--schema", "xml"}, nil, 2, "--schema"},
+		{"bad outcome", []string{"--outcome", "exploded"}, nil, 2, "--outcome"},
+		{"bad log format", []string{"--log-format", "xml"}, nil, 2, "--log-format"},
+		{"bad max-body", []string{"--max-body", "lots"}, nil, 2, "max-body"},
+		{"bad env", nil, map[string]string{"LUMAMOCK_PENDING": "soon"}, 2, "LUMAMOCK_PENDING"},
+		{"stray argument", []string{"serve", "extra"}, nil, 2, "unexpected argument"},
+		{"missing spec", []string{"--spec", "/nonexistent/openapi.yaml"}, nil, 2, "--spec"},
+		{"bad address", []string{"--addr", "256.0.0.1:1"}, nil, 2, "listen"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			setEnv(t, tt.env)
+			var stdout, stderr bytes.Buffer
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			err := Run(ctx, tt.args, &stdout, &stderr)
+			code := exitCode(err, &stderr)
+			if code != tt.wantCode {
+				t.Errorf("exit code %d, want %d (err %v)", code, tt.wantCode, err)
+			}
+			if out := stdout.String() + stderr.String(); !strings.Contains(out, tt.wantOut) {
+				t.Errorf("output does not contain %q:\n%s", tt.wantOut, out)
+			}
+			var exit *ExitError
+			if tt.wantCode == 2 && !errors.As(err, &exit) {
+				t.Errorf("err %v is not an *ExitError", err)
+			}
+		})
+	}
+}
+
+func TestParseBytes(t *testing.T) {
+	tests := []struct {
+		in   string
+		want int64
+		ok   bool
+	}{
+		{"20MiB", 20 << 20, true}, {"512KiB", 512 << 10, true}, {"1GiB", 1 << 30, true}, {"1MB", 1e6, true},
+		{"1048576", 1 << 20, true}, {"10 MiB", 10 << 20, true}, {"0", 0, false}, {"-1MiB", 0, false},
+		{"lots", 0, false}, {"", 0, false}, {"99999999999GiB", 0, false},
+	}
+	for _, tt := range tests {
+		got, err := parseBytes(tt.in)
+		if (err == nil) != tt.ok || got != tt.want {
+			t.Errorf("parseBytes(%q) = %d, %v; want %d, ok=%v", tt.in, got, err, tt.want, tt.ok)
+		}
+		if tt.ok && formatBytes(got) != strings.ReplaceAll(tt.in, " ", "") && tt.in != "1MB" && tt.in != "1048576" {
+			t.Errorf("formatBytes(%d) = %q, want %q", got, formatBytes(got), tt.in)
+		}
+	}
+}

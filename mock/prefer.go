@@ -1,0 +1,291 @@
+package mock
+
+import (
+	"fmt"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lumamock/lumamock"
+)
+
+// maxPreferDuration bounds every duration a Prefer header may ask for, so no request can park a handler for
+// long.
+const maxPreferDuration = time.Hour
+
+// maxPreferDelay bounds the response latency a request may ask for.
+const maxPreferDelay = time.Minute
+
+// Preferences are the per-request controls read from the Prefer header (RFC 7240). Zero fields were not asked
+// for.
+type Preferences struct {
+	// Code forces the response status (an error status the operation documents, or 200).
+	Code int
+	// Schema picks the response shape.
+	Schema lumamock.Shape
+	// Delay is added latency before the response is written.
+	Delay time.Duration
+	// Pending and Processing override the time a created task spends in each state; nil means the server's.
+	Pending, Processing *time.Duration
+	// Outcome overrides how a created task ends.
+	Outcome lumamock.TaskState
+	// Duplicate, Drop, Reorder and Late override the server's webhook Faults for a created task; nil means
+	// the server's. A Drop of "" (drop=none) drops nothing.
+	Duplicate *int
+	Drop      *lumamock.TaskState
+	Reorder   *bool
+	Late      *time.Duration
+	// Applied lists the preferences honoured, for the Preference-Applied response header.
+	Applied []string
+}
+
+// PreferenceError says why a Prefer header could not be parsed.
+type PreferenceError struct {
+	// Preference is the preference's name, or empty when the header itself is malformed.
+	Preference string
+	// Reason says what is wrong.
+	Reason string
+}
+
+func (e *PreferenceError) Error() string {
+	if e.Preference == "" {
+		return "Prefer header: " + e.Reason
+	}
+	return fmt.Sprintf("Prefer %s: %s", e.Preference, e.Reason)
+}
+
+// maxDuplicate bounds Prefer duplicate=N.
+const maxDuplicate = 10
+
+// ParsePrefer reads every Prefer header of h. Unknown preferences are ignored, as RFC 7240 asks; a known one
+// with a bad value, or a header that is not a list of preferences, is an error.
+func ParsePrefer(h http.Header) (Preferences, error) {
+	var p Preferences
+	for _, line := range h.Values("Prefer") {
+		prefs, err := splitPreferences(line)
+		if err != nil {
+			return Preferences{}, err
+		}
+		for _, kv := range prefs {
+			if err := p.apply(kv[0], kv[1]); err != nil {
+				return Preferences{}, err
+			}
+		}
+	}
+	return p, nil
+}
+
+func (p *Preferences) apply(name, value string) error {
+	bad := func(format string, args ...any) error {
+		return &PreferenceError{Preference: name, Reason: fmt.Sprintf(format, args...)}
+	}
+	switch name {
+	case "code":
+		code, err := strconv.Atoi(value)
+		if err != nil || code < 100 || code > 599 || len(value) != 3 {
+			return bad("%q is not an HTTP status (100-599)", value)
+		}
+		p.Code = code
+	case "schema":
+		shape, ok := lumamock.ParseShape(value)
+		if !ok {
+			return bad("%q is not a schema: use %s or %s", value, lumamock.ShapeEnvelope, lumamock.ShapeLuma)
+		}
+		p.Schema = shape
+	case "outcome":
+		switch s := lumamock.TaskState(value); s {
+		case lumamock.StateCompleted, lumamock.StateFailed:
+			p.Outcome = s
+		default:
+			return bad("%q is not an outcome: use %s or %s", value, lumamock.StateCompleted, lumamock.StateFailed)
+		}
+	case "delay", "pending", "processing":
+		limit := maxPreferDuration
+		if name == "delay" {
+			limit = maxPreferDelay
+		}
+		d, err := parsePreferDuration(value, limit)
+		if err != nil {
+			return bad("%v", err)
+		}
+		switch name {
+		case "delay":
+			p.Delay = d
+		case "pending":
+			p.Pending = &d
+		case "processing":
+			p.Processing = &d
+		}
+	case "duplicate":
+		n := 1
+		if value != "" {
+			var err error
+			if n, err = strconv.Atoi(value); err != nil || n < 0 || n > maxDuplicate || strconv.Itoa(n) != value {
+				return bad("%q is not a count of extra deliveries (0-%d)", value, maxDuplicate)
+			}
+		}
+		p.Duplicate = &n
+	case "drop":
+		var s lumamock.TaskState
+		switch v := lumamock.TaskState(value); v {
+		case lumamock.StateProcessing, lumamock.StateCompleted, lumamock.StateFailed:
+			s = v
+		case "none":
+		default:
+			return bad("%q is not a state whose callback can be dropped: use processing, completed, failed or none", value)
+		}
+		p.Drop = &s
+	case "reorder":
+		var on bool
+		switch value {
+		case "", "1", "true":
+			on = true
+		case "0", "false":
+		default:
+			return bad("%q is not a switch: use reorder, reorder=1 or reorder=0", value)
+		}
+		p.Reorder = &on
+	case "late":
+		d, err := parsePreferDuration(value, maxPreferDuration)
+		if err != nil {
+			return bad("%v", err)
+		}
+		p.Late = &d
+	default:
+		return nil // unknown: ignored (RFC 7240 §2)
+	}
+	if value == "" {
+		p.Applied = append(p.Applied, name)
+	} else {
+		p.Applied = append(p.Applied, name+"="+value)
+	}
+	return nil
+}
+
+// parsePreferDuration reads a Go duration ("300ms", "2s") or a bare integer of milliseconds, between 0 and
+// limit.
+func parsePreferDuration(s string, limit time.Duration) (time.Duration, error) {
+	if s == "" {
+		return 0, fmt.Errorf("a duration is required, such as 300ms or 2s")
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		ms, convErr := strconv.ParseInt(s, 10, 64)
+		if convErr != nil || ms > int64(limit/time.Millisecond) {
+			return 0, fmt.Errorf("%q is not a duration such as 300ms or 2s", s)
+		}
+		d = time.Duration(ms) * time.Millisecond
+	}
+	if d < 0 || d > limit {
+		return 0, fmt.Errorf("%q is outside 0s..%s", s, limit)
+	}
+	return d, nil
+}
+
+// splitPreferences splits one Prefer header value into (name, value) pairs, lowercasing names and unquoting
+// values. Parameters after ';' are accepted and ignored (RFC 7240 defines none for these preferences).
+func splitPreferences(line string) ([][2]string, error) {
+	var out [][2]string
+	for _, item := range splitOutsideQuotes(line, ',') {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue // empty list elements are allowed (RFC 9110 §5.6.1)
+		}
+		head := splitOutsideQuotes(item, ';')[0]
+		name, value, hasValue := strings.Cut(head, "=")
+		name = strings.ToLower(strings.TrimSpace(name))
+		if !isToken(name) {
+			return nil, &PreferenceError{Reason: fmt.Sprintf("%q is not a preference (want name or name=value)", item)}
+		}
+		value = strings.TrimSpace(value)
+		if hasValue {
+			if strings.HasPrefix(value, `"`) {
+				unquoted, err := strconv.Unquote(value)
+				if err != nil || strings.ContainsAny(unquoted, "\"\\") {
+					return nil, &PreferenceError{Preference: name, Reason: fmt.Sprintf("%s has a badly quoted value", value)}
+				}
+				value = unquoted
+			} else if !isToken(value) {
+				return nil, &PreferenceError{Preference: name, Reason: fmt.Sprintf("%q is not a token; quote it", value)}
+			}
+		}
+		out = append(out, [2]string{name, value})
+	}
+	return out, nil
+}
+
+// splitOutsideQuotes splits s at sep where sep is not inside a double-quoted string.
+func splitOutsideQuotes(s string, sep byte) []string {
+	var parts []string
+	start, quoted := 0, false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '\\' && quoted:
+			i++
+		case c == '"':
+			quoted = !quoted
+		case c == sep && !quoted:
+			parts = append(parts, s[start:i])
+			start = i + 1
+		}
+	}
+	return append(parts, s[start:])
+}
+
+// isToken reports whether s is a non-empty RFC 9110 token.
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0 {
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+// String renders p as a canonical Prefer header value (names sorted), the inverse of ParsePrefer.
+func (p Preferences) String() string {
+	var parts []string
+	if p.Code != 0 {
+		parts = append(parts, "code="+strconv.Itoa(p.Code))
+	}
+	if p.Schema != "" {
+		parts = append(parts, "schema="+string(p.Schema))
+	}
+	if p.Outcome != "" {
+		parts = append(parts, "outcome="+string(p.Outcome))
+	}
+	if p.Delay != 0 {
+		parts = append(parts, "delay="+p.Delay.String())
+	}
+	if p.Pending != nil {
+		parts = append(parts, "pending="+p.Pending.String())
+	}
+	if p.Processing != nil {
+		parts = append(parts, "processing="+p.Processing.String())
+	}
+	if p.Duplicate != nil {
+		parts = append(parts, "duplicate="+strconv.Itoa(*p.Duplicate))
+	}
+	if p.Drop != nil {
+		drop := string(*p.Drop)
+		if drop == "" {
+			drop = "none"
+		}
+		parts = append(parts, "drop="+drop)
+	}
+	if p.Reorder != nil {
+		parts = append(parts, "reorder="+map[bool]string{true: "1", false: "0"}[*p.Reorder])
+	}
+	if p.Late != nil {
+		parts = append(parts, "late="+p.Late.String())
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,113 @@
+package mock_test
+
+import (
+	"errors"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/lumamock/lumamock"
+	"github.com/lumamock/lumamock/mock"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+func TestParsePrefer(t *testing.T) {
+	dur := func(d time.Duration) *time.Duration { return &d }
+	tests := []struct {
+		name    string
+		headers []string
+		want    mock.Preferences
+		wantErr string // the preference the error names; "-" for a header-level error
+	}{
+		{name: "none"},
+		{name: "code", headers: []string{"code=429"}, want: mock.Preferences{Code: 429}},
+		{name: "all", headers: []string{"code=503, schema=luma, delay=300ms, pending=0s, processing=1s, outcome=failed"},
+			want: mock.Preferences{Code: 503, Schema: lumamock.ShapeLuma, Delay: 300 * time.Millisecond, Pending: dur(0), Processing: dur(time.Second), Outcome: lumamock.StateFailed}},
+		{name: "two headers", headers: []string{"code=429", "schema=envelope"}, want: mock.Preferences{Code: 429, Schema: lumamock.ShapeEnvelope}},
+		{name: "names are case-insensitive", headers: []string{"Code=500"}, want: mock.Preferences{Code: 500}},
+		{name: "quoted value", headers: []string{`schema="luma"`}, want: mock.Preferences{Schema: lumamock.ShapeLuma}},
+		{name: "spaces and empty elements", headers: []string{" , code = 401 ,, "}, want: mock.Preferences{Code: 401}},
+		{name: "parameters ignored", headers: []string{"code=429; foo=bar"}, want: mock.Preferences{Code: 429}},
+		{name: "bare milliseconds", headers: []string{"delay=250"}, want: mock.Preferences{Delay: 250 * time.Millisecond}},
+		{name: "unknown ignored", headers: []string{"respond-async, wait=100, return=minimal"}},
+		{name: "unknown with odd value ignored", headers: []string{`handling="lenient"`}},
+		{name: "code not a number", headers: []string{"code=abc"}, wantErr: "code"},
+		{name: "code out of range", headers: []string{"code=999"}, wantErr: "code"},
+		{name: "code with sign", headers: []string{"code=+42"}, wantErr: "code"},
+		{name: "code empty", headers: []string{"code"}, wantErr: "code"},
+		{name: "schema unknown", headers: []string{"schema=raw"}, wantErr: "schema"},
+		{name: "outcome unknown", headers: []string{"outcome=pending"}, wantErr: "outcome"},
+		{name: "delay negative", headers: []string{"delay=-5ms"}, wantErr: "delay"},
+		{name: "delay too long", headers: []string{"delay=61s"}, wantErr: "delay"},
+		{name: "pending garbage", headers: []string{"pending=soon"}, wantErr: "pending"},
+		{name: "badly quoted", headers: []string{`schema="luma`}, wantErr: "schema"},
+		{name: "value not a token", headers: []string{"schema=lu ma"}, wantErr: "schema"},
+		{name: "no name", headers: []string{"=luma"}, wantErr: "-"},
+		{name: "faults", headers: []string{"duplicate=2, drop=processing, reorder, late=2s"},
+			want: mock.Preferences{Duplicate: ptr(2), Drop: ptr(lumamock.StateProcessing), Reorder: ptr(true), Late: dur(2 * time.Second)}},
+		{name: "faults off", headers: []string{"duplicate=0, drop=none, reorder=0, late=0"},
+			want: mock.Preferences{Duplicate: ptr(0), Drop: ptr(lumamock.TaskState("")), Reorder: ptr(false), Late: dur(0)}},
+		{name: "bare duplicate is one copy", headers: []string{"duplicate"}, want: mock.Preferences{Duplicate: ptr(1)}},
+		{name: "duplicate too many", headers: []string{"duplicate=11"}, wantErr: "duplicate"},
+		{name: "duplicate not a count", headers: []string{"duplicate=02"}, wantErr: "duplicate"},
+		{name: "drop needs a state", headers: []string{"drop"}, wantErr: "drop"},
+		{name: "drop of pending", headers: []string{"drop=pending"}, wantErr: "drop"},
+		{name: "reorder garbage", headers: []string{"reorder=maybe"}, wantErr: "reorder"},
+		{name: "late needs a duration", headers: []string{"late"}, wantErr: "late"},
+		{name: "late too long", headers: []string{"late=2h"}, wantErr: "late"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := http.Header{}
+			for _, v := range tt.headers {
+				h.Add("Prefer", v)
+			}
+			got, err := mock.ParsePrefer(h)
+			if tt.wantErr != "" {
+				var pe *mock.PreferenceError
+				if !errors.As(err, &pe) {
+					t.Fatalf("err = %v, want a *PreferenceError", err)
+				}
+				if want := map[bool]string{true: "", false: tt.wantErr}[tt.wantErr == "-"]; pe.Preference != want {
+					t.Errorf("error names preference %q, want %q (%v)", pe.Preference, want, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got, cmpopts.IgnoreFields(mock.Preferences{}, "Applied")); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// FuzzParsePrefer checks, for any header, that parsing never panics, that every failure is a
+// *PreferenceError, and that what parses renders (String) to a header that parses to the same preferences.
+func FuzzParsePrefer(f *testing.F) {
+	for _, s := range []string{"code=429", "schema=luma, delay=300ms", `schema="envelope"; x=1`, "pending=0, processing=1s, outcome=failed", "duplicate=2, drop", "=", `a="\"`, ",,,", "code=2OO"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, header string) {
+		p, err := mock.ParsePrefer(http.Header{"Prefer": {header}})
+		if err != nil {
+			var pe *mock.PreferenceError
+			if !errors.As(err, &pe) {
+				t.Fatalf("ParsePrefer(%q) error %v is not a *PreferenceError", header, err)
+			}
+			return
+		}
+		again, err := mock.ParsePrefer(http.Header{"Prefer": {p.String()}})
+		if err != nil {
+			t.Fatalf("ParsePrefer(%q) = %+v, whose String %q does not parse: %v", header, p, p.String(), err)
+		}
+		if diff := cmp.Diff(p, again, cmpopts.IgnoreFields(mock.Preferences{}, "Applied"), cmpopts.EquateEmpty()); diff != "" {
+			t.Fatalf("round trip of %q through %q (-first +second):\n%s", header, p.String(), diff)
+		}
+	})
+}

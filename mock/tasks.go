@@ -1,0 +1,217 @@
+package mock
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/lumamock/lumamock"
+)
+
+// task is one submitted generation. Its state is a function of the clock: it is pending until created+pending,
+// processing until created+pending+processing, then its outcome — unless an end was forced earlier.
+type task struct {
+	id         string
+	shape      lumamock.Shape
+	prompt     string
+	resolution string
+	notifyHook string
+	created    time.Time
+	pending    time.Duration
+	processing time.Duration
+	outcome    lumamock.TaskState
+	seed       uint64 // of this task's results
+	requestID  string // of the submit request; callbacks in envelope shape carry it
+	faults     Faults // applied to its callbacks
+
+	mu     sync.Mutex
+	forced *transition // an end forced before the planned one
+
+	// Callback scheduling, guarded by dispatchMu (see dispatcher.poke).
+	dispatchMu sync.Mutex
+	emitted    []lumamock.TaskState // states whose callbacks were emitted, in order
+	held       [][]*delivery        // reorder fault: intermediate callbacks (with copies) held back until the final one
+
+	resultOnce sync.Once
+	res        result
+}
+
+// result returns the task's results, made on first use.
+func (t *task) result() *result {
+	t.resultOnce.Do(func() { t.res = newResult(t.seed, t.id, t.resolution) })
+	return &t.res
+}
+
+// transition is a state a task entered, and when; Forced marks an end forced through the admin API.
+type transition struct {
+	State  lumamock.TaskState
+	At     time.Time
+	Forced bool
+}
+
+// errTaskEnded is returned when a task that has ended is asked to end again.
+var errTaskEnded = errors.New("the task has already ended")
+
+// force ends the task now in state, unless it has ended already.
+func (t *task) force(state lumamock.TaskState, now time.Time) error {
+	cur := t.at(now)
+	if cur.State.Terminal() {
+		return fmt.Errorf("%w (%s at %s)", errTaskEnded, cur.State, cur.At.UTC().Format(time.RFC3339))
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.forced != nil {
+		return errTaskEnded
+	}
+	t.forced = &transition{State: state, At: now, Forced: true}
+	return nil
+}
+
+// happened is the part of timeline tl that has happened by now.
+func happened(tl []transition, now time.Time) []transition {
+	n := 1
+	for n < len(tl) && !tl[n].At.After(now) {
+		n++
+	}
+	return tl[:n]
+}
+
+// timeline lists the states the task passes through, in order, with when each begins.
+func (t *task) timeline() []transition {
+	t.mu.Lock()
+	forced := t.forced
+	t.mu.Unlock()
+	plan := []transition{
+		{State: lumamock.StatePending, At: t.created},
+		{State: lumamock.StateProcessing, At: t.created.Add(t.pending)},
+		{State: t.outcome, At: t.created.Add(t.pending + t.processing)},
+	}
+	if forced == nil {
+		return plan
+	}
+	var out []transition
+	for _, tr := range plan {
+		if !tr.At.After(forced.At) && !tr.State.Terminal() {
+			out = append(out, tr)
+		}
+	}
+	return append(out, *forced)
+}
+
+// at returns the task's state at now and when it entered it.
+func (t *task) at(now time.Time) transition {
+	tl := t.timeline()
+	cur := tl[0]
+	for _, tr := range tl[1:] {
+		if tr.At.After(now) {
+			break
+		}
+		cur = tr
+	}
+	return cur
+}
+
+// generation renders the task in state cur, seen at now, as a raw Luma generation object.
+func (t *task) generation(cur transition, now time.Time) lumamock.Generation {
+	g := lumamock.Generation{
+		ID:        t.id,
+		Prompt:    t.prompt,
+		State:     cur.State,
+		CreatedAt: lumamock.LumaTime{Time: t.created},
+	}
+	switch cur.State {
+	case lumamock.StatePending:
+		wait := max(0, int((t.created.Add(t.pending).Sub(now)+time.Second-1)/time.Second))
+		g.EstimateWaitSeconds = &wait
+	case lumamock.StateCompleted:
+		r := t.result()
+		g.Video, g.VideoRaw, g.Thumbnail, g.LastFrame = &r.video, &r.videoRaw, &r.thumbnail, &r.lastFrame
+	case lumamock.StateFailed:
+		g.FailureReason = &t.result().failureReason
+	}
+	return g
+}
+
+// envelope renders the task in state cur inside the envelope of the request requestID.
+func (t *task) envelope(cur transition, requestID string) lumamock.TaskEnvelope {
+	d := lumamock.TaskData{
+		TaskID:     t.id,
+		TaskStatus: cur.State,
+		CreatedAt:  t.created.Unix(),
+		UpdatedAt:  cur.At.Unix(),
+	}
+	switch cur.State {
+	case lumamock.StateCompleted:
+		r := t.result()
+		d.Video, d.VideoRaw, d.Thumbnail, d.LastFrame = &r.video, &r.videoRaw, &r.thumbnail, &r.lastFrame
+	case lumamock.StateFailed:
+		d.FailureReason = &t.result().failureReason
+	}
+	return lumamock.TaskEnvelope{Code: 200, Message: "success", RequestID: requestID, Data: d}
+}
+
+// render renders the task in state cur, seen at now, in shape.
+func (t *task) render(shape lumamock.Shape, cur transition, now time.Time, requestID string) any {
+	if shape == lumamock.ShapeLuma {
+		return t.generation(cur, now)
+	}
+	return t.envelope(cur, requestID)
+}
+
+// taskStore keeps at most max tasks, forgetting the oldest first.
+type taskStore struct {
+	mu      sync.RWMutex
+	byID    map[string]*task
+	order   []string // ring of ids, oldest at next once full
+	next    int
+	max     int
+	onEvict func(*task) // called, under the store's lock, for each task forgotten to make room
+}
+
+func newTaskStore(max int) *taskStore {
+	return &taskStore{byID: make(map[string]*task, max), order: make([]string, 0, max), max: max}
+}
+
+func (s *taskStore) add(t *task) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.order) < s.max {
+		s.order = append(s.order, t.id)
+	} else {
+		if old := s.byID[s.order[s.next]]; old != nil && s.onEvict != nil {
+			s.onEvict(old)
+		}
+		delete(s.byID, s.order[s.next])
+		s.order[s.next] = t.id
+		s.next = (s.next + 1) % s.max
+	}
+	s.byID[t.id] = t
+}
+
+// list returns the tasks kept, oldest first.
+func (s *taskStore) list() []*task {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]*task, 0, len(s.order))
+	for i := range s.order {
+		if t := s.byID[s.order[(s.next+i)%len(s.order)]]; t != nil {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// reset forgets every task.
+func (s *taskStore) reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.byID = make(map[string]*task)
+	s.order, s.next = nil, 0
+}
+
+func (s *taskStore) get(id string) *task {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.byID[id]
+}
