@@ -13,7 +13,12 @@ import (
 // startMock runs lumamock's own mock in-process, its tasks finishing within milliseconds.
 func startMock(tb testing.TB, shape lumamock.Shape) string {
 	tb.Helper()
-	srv, err := mock.New(mock.Options{Schema: shape, APIKeys: []string{testKey}, Seed: 1,
+	return startMockSeed(tb, shape, 1)
+}
+
+func startMockSeed(tb testing.TB, shape lumamock.Shape, seed int64) string {
+	tb.Helper()
+	srv, err := mock.New(mock.Options{Schema: shape, APIKeys: []string{testKey}, Seed: seed,
 		Pending: 20 * time.Millisecond, Processing: 20 * time.Millisecond})
 	if err != nil {
 		tb.Fatal(err)
