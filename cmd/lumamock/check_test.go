@@ -171,3 +171,37 @@ func TestCheckEnvironmentBaselineAndOutput(t *testing.T) {
 		t.Errorf("text report does not mention accepted findings:\n%s", stdout.String())
 	}
 }
+
+// TestCheckAgainstServe is the definition of done: "lumamock check" against a running "lumamock serve"
+// (both started through Run, on loopback) reports no drift, billable cases and callbacks included, with the
+// callback listener reached through --hook-url.
+func TestCheckAgainstServe(t *testing.T) {
+	for _, schema := range []string{"envelope", "luma"} {
+		t.Run(schema, func(t *testing.T) {
+			url, _, stop := startServe(t, nil, "--api-key", checkKey, "--schema", schema, "--pending", "10ms", "--processing", "10ms")
+			defer stop()
+			port := freePort(t)
+			var stdout, stderr bytes.Buffer
+			args := append(append([]string{"check"}, fast...), "--base-url", url, "--billable", "4",
+				"--hook-listen", "127.0.0.1:"+port, "--hook-url", "http://127.0.0.1:"+port+"/")
+			err := Run(context.Background(), args, &stdout, &stderr)
+			if got := exitOf(err); got != 0 {
+				t.Fatalf("exit %d (%v), want 0\n%s\n%s", got, err, stdout.String(), stderr.String())
+			}
+			if !strings.Contains(stdout.String(), "response shape    "+schema+" ×") || !strings.Contains(stdout.String(), "4 run, 0 skipped") {
+				t.Errorf("report does not show the %s shape and 4 billable cases:\n%s", schema, stdout.String())
+			}
+		})
+	}
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	return port
+}
