@@ -87,6 +87,7 @@ func ExampleWriteDryRun() {
 	fmt.Println(section[:strings.Index(section, "\n\n###")])
 	// Output:
 	// ### missing-user_prompt — body without the required field user_prompt (free: a correct API rejects it with 400)
+	// # expects 400 (documented: 200 400 401 406 413 415 429 500 503); checks: status, content-type, body, time, enforcement
 	// POST https://proxy.example.com/luma/generations
 	// Accept: application/json
 	// Authorization: Bearer [REDACTED]
