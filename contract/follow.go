@@ -64,7 +64,7 @@ func (r *runner) follow(ctx context.Context, c Case, created Result, res *CaseRe
 			}
 			continue
 		}
-		checked, err := r.checker.CheckResponse(ctx, req, ex.resp)
+		checked, err := r.checker.CheckResponse(ctx, documentRequest(req, poll.Path), ex.resp)
 		if err != nil {
 			return append(out, newFinding("poll."+CheckStatus, KindUndocumentedStatus, "", "", "", err.Error()))
 		}

@@ -19,19 +19,24 @@ type callback struct {
 	body   []byte
 }
 
-// hookServer receives the callbacks of billable cases: each case's notify_hook is <base>/<case name>.
+// maxCallbacksPerCase bounds what one case's hook keeps: an API that floods the listener cannot grow it.
+const maxCallbacksPerCase = 64
+
+// hookServer receives the callbacks of billable cases: each case's notify_hook is <base>/<case name>. Posts to
+// any other path are answered 404 and forgotten.
 type hookServer struct {
 	srv     *http.Server
 	base    string
 	maxBody int64
 
 	mu     sync.Mutex
+	cases  map[string]bool // the cases whose callbacks are expected
 	byCase map[string][]callback
 	done   chan struct{}
 }
 
 // listenHooks binds addr and serves callbacks; publicURL, when set, is how the API reaches it.
-func listenHooks(addr, publicURL string, maxBody int64) (*hookServer, error) {
+func listenHooks(addr, publicURL string, maxBody int64, cases []string) (*hookServer, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("contract: hook listener: %w", err)
@@ -43,7 +48,10 @@ func listenHooks(addr, publicURL string, maxBody int64) (*hookServer, error) {
 		ln.Close()
 		return nil, fmt.Errorf("contract: hook URL %q is not an http(s) URL", publicURL)
 	}
-	h := &hookServer{base: strings.TrimSuffix(base, "/"), maxBody: maxBody, byCase: map[string][]callback{}, done: make(chan struct{})}
+	h := &hookServer{base: strings.TrimSuffix(base, "/"), maxBody: maxBody, byCase: map[string][]callback{}, cases: map[string]bool{}, done: make(chan struct{})}
+	for _, c := range cases {
+		h.cases[c] = true
+	}
 	h.srv = &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second}
 	go func() {
 		defer close(h.done)
@@ -70,8 +78,16 @@ func (h *hookServer) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		name = unescaped
 	}
 	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !h.cases[name] {
+		http.Error(w, "no such hook", http.StatusNotFound)
+		return
+	}
+	if len(h.byCase[name]) >= maxCallbacksPerCase {
+		http.Error(w, "too many callbacks", http.StatusTooManyRequests)
+		return
+	}
 	h.byCase[name] = append(h.byCase[name], callback{at: time.Now(), header: req.Header.Clone(), body: body})
-	h.mu.Unlock()
 	w.WriteHeader(http.StatusOK)
 }
 

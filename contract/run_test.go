@@ -3,9 +3,14 @@ package contract_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/lumamock/lumamock"
 	"github.com/lumamock/lumamock/contract"
@@ -62,5 +67,60 @@ func TestCorrectFakeHasNoDrift(t *testing.T) {
 			}
 			t.Log(dump(t, rep))
 		})
+	}
+}
+
+// TestBaseURLWithPathPrefix checks an API mounted under a path: requests go to the prefix, checks use the
+// document's paths.
+func TestBaseURLWithPathPrefix(t *testing.T) {
+	fake := fakeapi.New(fakeapi.Options{Key: testKey})
+	srv := httptest.NewServer(http.StripPrefix("/v1", fake))
+	t.Cleanup(func() { srv.Close(); fake.Close() })
+	rep := run(t, fastConfig(srv.URL+"/v1/"))
+	if got := rep.ExitCode(); got != contract.ExitOK {
+		t.Errorf("exit code %d, want 0\n%s", got, dump(t, rep))
+	}
+}
+
+// TestHookListenerIsBounded posts to the listener from a hostile API: unknown paths and floods are refused.
+func TestHookListenerIsBounded(t *testing.T) {
+	var posted []int
+	fake := fakeapi.New(fakeapi.Options{Key: testKey, Drift: func(a *fakeapi.Answer) {
+		if a.Op != "create" || a.Status != http.StatusOK {
+			return
+		}
+		var body struct {
+			NotifyHook string `json:"notify_hook"`
+		}
+		_ = json.Unmarshal(a.RequestBody, &body)
+		if body.NotifyHook == "" {
+			return
+		}
+		for _, u := range []string{body.NotifyHook + "-other", body.NotifyHook} {
+			for range 70 {
+				resp, err := http.Post(u, "application/json", strings.NewReader(`{}`))
+				if err == nil {
+					posted = append(posted, resp.StatusCode)
+					resp.Body.Close()
+				}
+			}
+		}
+	}})
+	srv := httptest.NewServer(fake)
+	t.Cleanup(func() { srv.Close(); fake.Close() })
+	cfg := fastConfig(srv.URL)
+	cfg.Billable, cfg.HookListen, cfg.HookWait = 1, "127.0.0.1:0", 50*time.Millisecond
+	rep := run(t, cfg)
+	counts := map[int]int{}
+	for _, s := range posted {
+		counts[s]++
+	}
+	if diff := cmp.Diff(map[int]int{404: 70, 200: 64, 429: 6}, counts); diff != "" {
+		t.Errorf("listener answers (-want +got):\n%s", diff)
+	}
+	for _, c := range rep.Cases {
+		if c.Name == "create-source-example" && c.Callbacks != 64 {
+			t.Errorf("callbacks kept: %d, want 64", c.Callbacks)
+		}
 	}
 }

@@ -167,9 +167,14 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		shapes: map[string]map[lumamock.Shape]int{},
 	}
 	if cfg.HookListen != "" {
-		hasFollow := slices.ContainsFunc(run, func(c Case) bool { return c.Follow })
-		if hasFollow {
-			h, err := listenHooks(cfg.HookListen, cfg.HookURL, cfg.MaxBody)
+		var follow []string
+		for _, c := range run {
+			if c.Follow {
+				follow = append(follow, c.Name)
+			}
+		}
+		if len(follow) > 0 {
+			h, err := listenHooks(cfg.HookListen, cfg.HookURL, cfg.MaxBody, follow)
 			if err != nil {
 				return nil, err
 			}
@@ -335,7 +340,7 @@ func (r *runner) runCase(ctx context.Context, c Case) (CaseResult, []Finding) {
 	}
 	res.Status, res.Answered = ex.resp.Status, true
 	res.Duration = ex.resp.Duration.Round(time.Millisecond).String()
-	checked, err := r.checker.CheckResponse(ctx, req, ex.resp)
+	checked, err := r.checker.CheckResponse(ctx, documentRequest(req, c.Path), ex.resp)
 	if err != nil {
 		return res, finalize(c.Name, []Finding{newFinding(CheckStatus, KindUndocumentedStatus, "", "", "", err.Error())})
 	}
@@ -349,6 +354,16 @@ func (r *runner) runCase(ctx context.Context, c Case) (CaseResult, []Finding) {
 		findings = append(findings, r.follow(ctx, c, checked, &res)...)
 	}
 	return res, finalize(c.Name, findings)
+}
+
+// documentRequest returns req as the document sees it: at path, without the base URL's own path prefix (an API
+// mounted at https://host/v1 answers /v1/luma/generations, which the document calls /luma/generations).
+func documentRequest(req *http.Request, path string) *http.Request {
+	shallow := *req
+	u := *req.URL
+	u.Path, u.RawPath = path, ""
+	shallow.URL = &u
+	return &shallow
 }
 
 // withHook returns the case's request with a notify_hook naming the case on the listener.
