@@ -7,8 +7,7 @@ import (
 )
 
 // createGeneration answers POST /luma/generations: a new task, pending, in the exchange's shape.
-func (s *Server) createGeneration(w http.ResponseWriter, r *http.Request) {
-	ex := exchangeOf(r)
+func (s *Server) createGeneration(w http.ResponseWriter, r *http.Request, ex *exchange) {
 	str := func(name string) string { v, _ := ex.body[name].(string); return v }
 	hook := str("notify_hook")
 	if hook != "" {
@@ -51,8 +50,7 @@ func (s *Server) createGeneration(w http.ResponseWriter, r *http.Request) {
 
 // getGeneration answers GET /luma/generations/{task_id}: the task now, in the shape it was created with unless
 // the request prefers another.
-func (s *Server) getGeneration(w http.ResponseWriter, r *http.Request) {
-	ex := exchangeOf(r)
+func (s *Server) getGeneration(w http.ResponseWriter, r *http.Request, ex *exchange) {
 	ex.note.taskID = ex.params["task_id"]
 	t := s.tasks.get(ex.params["task_id"])
 	if t == nil {

@@ -42,7 +42,7 @@ type Server struct {
 	fake           *faker
 	tasks          *taskStore
 	apiKeys        map[string]bool
-	operation      map[string]http.HandlerFunc // by operationId
+	operation      map[string]operationHandler // by operationId
 	logSample      logSampler
 	allow          *allowList
 	journal        *journal
@@ -139,7 +139,7 @@ func (s *Server) buildRoutes() error {
 	s.router = router
 	s.validate = &openapi3filter.Options{MultiError: true, KeepValidatedValue: true}
 	s.validateNoBody = &openapi3filter.Options{MultiError: true, ExcludeRequestBody: true, AuthenticationFunc: s.authenticate}
-	s.operation = map[string]http.HandlerFunc{
+	s.operation = map[string]operationHandler{
 		lumamock.OpCreate: s.createGeneration,
 		lumamock.OpGet:    s.getGeneration,
 	}
@@ -212,9 +212,8 @@ type exchange struct {
 	body      map[string]any // the validated body, defaults applied
 }
 
-type exchangeKey struct{}
-
-func exchangeOf(r *http.Request) *exchange { return r.Context().Value(exchangeKey{}).(*exchange) }
+// operationHandler answers one operation of the document for a request admitted as ex.
+type operationHandler func(w http.ResponseWriter, r *http.Request, ex *exchange)
 
 // serveAPI routes r with kin-openapi, enforces what the document says of headers, auth and body, then hands
 // it to the operation's handler.
@@ -239,7 +238,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, ex, newAPIError(code, ""))
 		return
 	}
-	s.operation[ex.route.Operation.OperationID](w, r.WithContext(context.WithValue(r.Context(), exchangeKey{}, ex)))
+	s.operation[ex.route.Operation.OperationID](w, r, ex)
 }
 
 // admit checks r against the document in the order a client would fix things: Prefer, route, method, Accept,
