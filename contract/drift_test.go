@@ -170,6 +170,24 @@ func TestDriftIsCaught(t *testing.T) {
 			wants: []want{{contract.KindShapeInconsistent, contract.Breaking, "/error"}},
 		},
 		{
+			name: "accepts invalid input with an undocumented 202",
+			opts: fakeapi.Options{Shape: envelope, AcceptInvalid: true, Drift: func(a *fakeapi.Answer) {
+				if a.Op == "create" {
+					a.Status = http.StatusAccepted
+				}
+			}},
+			wants: []want{{contract.KindAcceptsInvalid, contract.Validation, "/user_prompt"}, {contract.KindUndocumentedStatus, contract.Breaking, ""}},
+		},
+		{
+			name: "task created finished, without its assets",
+			opts: fakeapi.Options{Shape: luma, States: []lumamock.TaskState{"completed"}, Drift: func(a *fakeapi.Answer) {
+				if a.State == lumamock.StateCompleted {
+					a.Body["thumbnail"] = nil
+				}
+			}},
+			wants: []want{{contract.KindInitialState, contract.Breaking, "/state"}, {contract.KindMissingAsset, contract.Breaking, "/thumbnail"}},
+		},
+		{
 			name:  "rejects the document's reading of required",
 			opts:  fakeapi.Options{Shape: envelope, Drift: rejectUnlessAllFields},
 			wants: []want{{contract.KindRejectsValid, contract.Validation, ""}},

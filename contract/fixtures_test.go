@@ -111,3 +111,27 @@ func TestFixturesRecordAndCompare(t *testing.T) {
 		t.Errorf("no fixture-type-changed at /message\n%s", dump(t, rep))
 	}
 }
+
+// FuzzSanitize: whatever the body, the sanitized value holds no secret, and sanitizing it again changes nothing.
+func FuzzSanitize(f *testing.F) {
+	f.Add([]byte(`{"id":"x","created_at":1,"video":{"url":"https://a/b"},"k":"sk-test-7f3a9c-secret"}`))
+	f.Add([]byte(`{"sk-test-7f3a9c-secret":{"id":"sk-test-7f3a9c-secret"}}`))
+	f.Add([]byte(`["<id>","2024-12-22T13:38:40Z",null,true,1.5]`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var v any
+		if json.Unmarshal(data, &v) != nil {
+			return
+		}
+		once := contract.Sanitize(v, testKey)
+		out, err := json.Marshal(once)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(out), testKey) {
+			t.Errorf("sanitized value holds the secret: %s", out)
+		}
+		if diff := cmp.Diff(once, contract.Sanitize(once, testKey)); diff != "" {
+			t.Errorf("not idempotent (-once +twice):\n%s", diff)
+		}
+	})
+}

@@ -385,6 +385,16 @@ func (r *runner) expectation(c Case, resp Response, checked Result) []Finding {
 	}
 	want := "status " + joinInts(c.Expect)
 	got := strconv.Itoa(status)
+	if c.Negative && status < 300 {
+		// Reported even when the status is undocumented too: a task may have been created.
+		msg := "the API accepted a request the document forbids (" + c.Description + ")"
+		if checked.Task != nil && checked.Task.ID != "" {
+			msg += "; it created task " + checked.Task.ID + ", which may be billed"
+		} else {
+			msg += "; it may have created a billable task"
+		}
+		return []Finding{newFinding(CheckEnforcement, KindAcceptsInvalid, c.Pointer, want, got, msg)}
+	}
 	for _, f := range checked.Findings {
 		if f.Kind == KindUndocumentedStatus || f.Kind == KindServerError {
 			return nil // already reported by the status check
@@ -395,14 +405,6 @@ func (r *runner) expectation(c Case, resp Response, checked Result) []Finding {
 		return []Finding{newFinding(CheckStatus, KindServerError, "", want, got, "the API failed (5xx)")}
 	case status == http.StatusTooManyRequests:
 		return []Finding{newFinding(CheckStatus, KindRateLimited, "", want, got, "the API rate-limited the check; retry later or with fewer cases")}
-	case c.Negative && status < 300:
-		msg := "the API accepted a request the document forbids (" + c.Description + ")"
-		if checked.Task != nil && checked.Task.ID != "" {
-			msg += "; it created task " + checked.Task.ID + ", which may be billed"
-		} else {
-			msg += "; it may have created a billable task"
-		}
-		return []Finding{newFinding(CheckEnforcement, KindAcceptsInvalid, c.Pointer, want, got, msg)}
 	case !c.Negative && status == http.StatusUnauthorized:
 		return []Finding{newFinding(CheckStatus, KindUnauthorized, "", want, got, "the API rejected the key; check --api-key")}
 	case !c.Negative && status >= 400:
