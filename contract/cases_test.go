@@ -151,7 +151,7 @@ func TestNamesTheCheckerReadsExist(t *testing.T) {
 	doc := lumamock.MustLoad()
 	for name, path := range map[string][]string{
 		"TaskEnvelope": {"data"}, "Generation": {"id", "state", "failure_reason"}, "TaskData": {"task_id", "task_status", "failure_reason"},
-		"LumaError": {"detail"}, "EnvelopeError": {"code", "message"},
+		"LumaError": {"detail", "request_id"}, "EnvelopeError": {"code", "message", "request_id"},
 	} {
 		s := doc.Components.Schemas[name]
 		if s == nil {
@@ -163,6 +163,9 @@ func TestNamesTheCheckerReadsExist(t *testing.T) {
 				t.Errorf("%s has no property %s", name, p)
 			}
 		}
+	}
+	if doc.Components.Headers["X-Request-Id"] == nil {
+		t.Error("header X-Request-Id not in the document")
 	}
 	for _, ref := range []string{"Generation", "TaskData"} {
 		var state string

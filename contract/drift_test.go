@@ -147,6 +147,13 @@ func TestDriftIsCaught(t *testing.T) {
 			wants: []want{{contract.KindIDMismatch, contract.Breaking, "/data/task_id"}},
 		},
 		{
+			name: "request id disagrees with its header",
+			opts: fakeapi.Options{Shape: envelope, Drift: func(a *fakeapi.Answer) {
+				a.Header.Set("X-Request-Id", "req-2")
+			}},
+			wants: []want{{contract.KindIDMismatch, contract.Breaking, "/request_id"}},
+		},
+		{
 			name:  "task does not start pending",
 			opts:  fakeapi.Options{Shape: luma, States: []lumamock.TaskState{"processing", "completed"}},
 			wants: []want{{contract.KindInitialState, contract.Breaking, "/state"}},

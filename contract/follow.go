@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -30,7 +31,7 @@ func (r *runner) follow(ctx context.Context, c Case, created Result, res *CaseRe
 			"the created task has no id, so it cannot be followed"))
 	}
 	poll := Case{Name: c.Name, Description: "GET of the task just created", Operation: lumamock.OpGet, Method: http.MethodGet,
-		Path:   strings.Replace(lumamock.PathGeneration, "{task_id}", task.ID, 1),
+		Path:   strings.Replace(lumamock.PathGeneration, "{task_id}", url.PathEscape(task.ID), 1),
 		Header: http.Header{"Accept": {"application/json"}}, Auth: AuthKey, Expect: []int{http.StatusOK}}
 	deadline := time.Now().Add(r.cfg.PollDeadline)
 	interval, maxInterval := r.cfg.PollInterval, 10*r.cfg.PollInterval
