@@ -1,0 +1,69 @@
+package contract
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strings"
+)
+
+// WriteDryRun prints every request Run would send for cfg, without sending any: method, URL, headers (the key
+// redacted) and body, and for billable cases the polling that follows.
+func WriteDryRun(w io.Writer, cfg Config) error {
+	cfg.setDefaults()
+	if err := cfg.validate(); err != nil {
+		return redactErr(err, []string{cfg.APIKey})
+	}
+	run, skipped, err := Plan(cfg)
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "# lumamock check --dry-run: %d requests to %s, %d billable cases skipped; nothing is sent\n", len(run), redactURL(cfg.BaseURL), len(skipped))
+	for _, c := range run {
+		req, err := c.NewRequest(context.Background(), cfg.BaseURL, "[REDACTED]") // never sent
+		if err != nil {
+			return redactErr(err, []string{cfg.APIKey})
+		}
+		kind := "free"
+		if c.Billable {
+			kind = "BILLABLE: creates a real task"
+		} else if c.Negative {
+			kind = "free: a correct API rejects it with " + joinInts(c.Expect)
+		}
+		fmt.Fprintf(&b, "\n### %s — %s (%s)\n", c.Name, c.Description, kind)
+		fmt.Fprintf(&b, "%s %s\n", req.Method, req.URL)
+		writeHeaders(&b, req.Header)
+		if c.Body != nil {
+			body := string(c.Body)
+			if c.Follow && cfg.HookListen != "" {
+				body += "   (plus notify_hook: the callback listener's URL)"
+			}
+			fmt.Fprintf(&b, "\n%s\n", body)
+		}
+		if c.Follow {
+			fmt.Fprintf(&b, "# then GET %s%s with the created task id, every %s growing to %s, until a terminal state or %s\n",
+				strings.TrimSuffix(redactURL(cfg.BaseURL), "/"), "/luma/generations/{task_id}", cfg.PollInterval, 10*cfg.PollInterval, cfg.PollDeadline)
+		}
+	}
+	for _, c := range skipped {
+		fmt.Fprintf(&b, "\n# skipped %s (billable; allow with --billable N)\n", c.Name)
+	}
+	_, err = io.WriteString(w, redact(b.String(), []string{cfg.APIKey}))
+	return err
+}
+
+func writeHeaders(b *strings.Builder, h http.Header) {
+	names := make([]string, 0, len(h))
+	for k := range h {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		for _, v := range h[k] {
+			fmt.Fprintf(b, "%s: %s\n", k, v)
+		}
+	}
+}

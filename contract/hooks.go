@@ -1,0 +1,109 @@
+package contract
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+// callback is one delivery received by the hook listener.
+type callback struct {
+	at     time.Time
+	header http.Header
+	body   []byte
+}
+
+// hookServer receives the callbacks of billable cases: each case's notify_hook is <base>/<case name>.
+type hookServer struct {
+	srv     *http.Server
+	base    string
+	maxBody int64
+
+	mu     sync.Mutex
+	byCase map[string][]callback
+	done   chan struct{}
+}
+
+// listenHooks binds addr and serves callbacks; publicURL, when set, is how the API reaches it.
+func listenHooks(addr, publicURL string, maxBody int64) (*hookServer, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("contract: hook listener: %w", err)
+	}
+	base := publicURL
+	if base == "" {
+		base = "http://" + ln.Addr().String()
+	} else if u, err := url.Parse(base); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		ln.Close()
+		return nil, fmt.Errorf("contract: hook URL %q is not an http(s) URL", publicURL)
+	}
+	h := &hookServer{base: strings.TrimSuffix(base, "/"), maxBody: maxBody, byCase: map[string][]callback{}, done: make(chan struct{})}
+	h.srv = &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second}
+	go func() {
+		if err := h.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			close(h.done)
+			return
+		}
+		close(h.done)
+	}()
+	return h, nil
+}
+
+// URL is the notify_hook of case name.
+func (h *hookServer) URL(name string) string { return h.base + "/" + url.PathEscape(name) }
+
+func (h *hookServer) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	if req.Method != http.MethodPost {
+		http.Error(w, "callbacks are POSTed", http.StatusMethodNotAllowed)
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(req.Body, h.maxBody))
+	if err != nil {
+		http.Error(w, "cannot read body", http.StatusBadRequest)
+		return
+	}
+	name := req.URL.Path[strings.LastIndexByte(req.URL.Path, '/')+1:]
+	if unescaped, err := url.PathUnescape(name); err == nil {
+		name = unescaped
+	}
+	h.mu.Lock()
+	h.byCase[name] = append(h.byCase[name], callback{at: time.Now(), header: req.Header.Clone(), body: body})
+	h.mu.Unlock()
+	w.WriteHeader(http.StatusOK)
+}
+
+// wait returns the callbacks of case name once done says they are complete, or when wait has passed.
+func (h *hookServer) wait(ctx context.Context, name string, wait time.Duration, done func([]callback) bool) []callback {
+	deadline := time.Now().Add(wait)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		h.mu.Lock()
+		got := append([]callback(nil), h.byCase[name]...)
+		h.mu.Unlock()
+		if done(got) || time.Now().After(deadline) {
+			return got
+		}
+		select {
+		case <-ctx.Done():
+			return got
+		case <-tick.C:
+		}
+	}
+}
+
+// Close stops the listener and waits for it.
+func (h *hookServer) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := h.srv.Shutdown(ctx)
+	<-h.done
+	return err
+}

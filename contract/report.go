@@ -1,0 +1,356 @@
+package contract
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// Report is the outcome of Run.
+type Report struct {
+	// Target is the base URL checked (user info removed).
+	Target   string    `json:"target"`
+	Started  time.Time `json:"started"`
+	Duration string    `json:"duration"`
+	// Answered counts the cases that got a response to check.
+	Answered int `json:"answered"`
+	// Facts are what the run learned besides drift: the shapes the API uses, which reading of the source's
+	// required list it follows, whether it checks keys.
+	Facts    []Fact       `json:"facts"`
+	Cases    []CaseResult `json:"cases"`
+	Findings []Finding    `json:"findings"`
+
+	secrets []string
+}
+
+// Fact is one thing the run learned about the API that is not drift.
+type Fact struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// Exit codes of a check run.
+const (
+	ExitOK         = 0 // no drift
+	ExitDrift      = 1 // drift found
+	ExitNotChecked = 2 // nothing could be checked
+)
+
+// ExitCode is 2 when no case got an answer, 1 when any finding is not accepted by the baseline, else 0.
+func (r *Report) ExitCode() int {
+	ran := 0
+	for _, c := range r.Cases {
+		if c.Skipped == "" {
+			ran++
+		}
+	}
+	if ran > 0 && r.Answered == 0 {
+		return ExitNotChecked
+	}
+	if len(r.Drift()) > 0 {
+		return ExitDrift
+	}
+	return ExitOK
+}
+
+// Drift returns the findings no baseline accepts.
+func (r *Report) Drift() []Finding {
+	var out []Finding
+	for _, f := range r.Findings {
+		if !f.Accepted {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// Formats Write accepts.
+var Formats = []string{"text", "json", "junit", "markdown"}
+
+// Write renders the report in format (text, json, junit or markdown) to w. No secret of the run appears in it.
+func (r *Report) Write(w io.Writer, format string) error {
+	var buf bytes.Buffer
+	var err error
+	switch format {
+	case "", "text":
+		r.writeText(&buf)
+	case "json":
+		enc := json.NewEncoder(&buf)
+		enc.SetIndent("", "  ")
+		err = enc.Encode(r)
+	case "junit":
+		err = r.writeJUnit(&buf)
+	case "markdown", "md":
+		r.writeMarkdown(&buf)
+	default:
+		return fmt.Errorf("contract: unknown report format %q (want one of %s)", format, strings.Join(Formats, ", "))
+	}
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(w, redact(buf.String(), r.secrets))
+	return err
+}
+
+// verdict is the report's one-line outcome.
+func (r *Report) verdict() string {
+	drift := r.Drift()
+	accepted := len(r.Findings) - len(drift)
+	var s string
+	switch r.ExitCode() {
+	case ExitNotChecked:
+		s = "NOT CHECKED — no case got an answer"
+	case ExitDrift:
+		s = fmt.Sprintf("DRIFT — %d finding%s (%s)", len(drift), plural(len(drift)), classCounts(drift))
+	default:
+		s = "OK — no drift"
+	}
+	if accepted > 0 {
+		s += fmt.Sprintf("; %d accepted by the baseline", accepted)
+	}
+	return s
+}
+
+func (r *Report) counts() (ran, skipped int) {
+	for _, c := range r.Cases {
+		if c.Skipped != "" {
+			skipped++
+		} else {
+			ran++
+		}
+	}
+	return ran, skipped
+}
+
+func classCounts(fs []Finding) string {
+	n := map[Class]int{}
+	for _, f := range fs {
+		n[f.Class]++
+	}
+	var parts []string
+	for _, c := range []Class{Breaking, Validation, Additive, Transport} {
+		if n[c] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n[c], c))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+func (r *Report) writeText(w *bytes.Buffer) {
+	ran, skipped := r.counts()
+	fmt.Fprintf(w, "lumamock check %s: %s\n", r.Target, r.verdict())
+	fmt.Fprintf(w, "%d cases run, %d answered, %d skipped, in %s\n\n", ran, r.Answered, skipped, r.Duration)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, f := range r.Facts {
+		fmt.Fprintf(tw, "  %s\t%s\n", f.Name, f.Value)
+	}
+	tw.Flush()
+	for _, f := range r.Findings {
+		mark := strings.ToUpper(string(f.Class))
+		if f.Accepted {
+			mark = "accepted"
+		}
+		where := f.Case + " › " + f.Check
+		if f.Pointer != "" {
+			where += " " + f.Pointer
+		}
+		fmt.Fprintf(w, "\n%-10s  %s  %s\n", mark, f.Kind, where)
+		fmt.Fprintf(w, "            %s\n", f.Message)
+		if f.Expected != "" || f.Actual != "" {
+			fmt.Fprintf(w, "            expected: %s\n            actual:   %s\n", orDash(f.Expected), orDash(f.Actual))
+		}
+		fmt.Fprintf(w, "            id: %s\n", f.ID)
+	}
+	if skipped > 0 {
+		fmt.Fprintf(w, "\nskipped:")
+		for _, c := range r.Cases {
+			if c.Skipped != "" {
+				fmt.Fprintf(w, " %s", c.Name)
+			}
+		}
+		fmt.Fprintf(w, "\n  (billable cases create real tasks; run them with --billable N)\n")
+	}
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func (r *Report) writeMarkdown(w *bytes.Buffer) {
+	ran, skipped := r.counts()
+	fmt.Fprintf(w, "## lumamock check: %s\n\n", mdEscape(r.verdict()))
+	fmt.Fprintf(w, "`%s` — %d cases run, %d answered, %d skipped, in %s.\n\n", r.Target, ran, r.Answered, skipped, r.Duration)
+	fmt.Fprintf(w, "| fact | value |\n|---|---|\n")
+	for _, f := range r.Facts {
+		fmt.Fprintf(w, "| %s | %s |\n", mdEscape(f.Name), mdEscape(f.Value))
+	}
+	if len(r.Findings) > 0 {
+		fmt.Fprintf(w, "\n### Findings\n\n| class | kind | case › check | pointer | expected | actual | message |\n|---|---|---|---|---|---|---|\n")
+		for _, f := range r.Findings {
+			class := "**" + string(f.Class) + "**"
+			if f.Accepted {
+				class = string(f.Class) + " (accepted)"
+			}
+			fmt.Fprintf(w, "| %s | %s | %s › %s | %s | %s | %s | %s |\n", class, f.Kind, mdEscape(f.Case), mdEscape(f.Check),
+				mdCode(f.Pointer), mdEscape(f.Expected), mdEscape(f.Actual), mdEscape(f.Message))
+		}
+	}
+	fmt.Fprintf(w, "\n<details><summary>Cases</summary>\n\n| case | request | status | findings | note |\n|---|---|---|---|---|\n")
+	perCase := map[string]int{}
+	for _, f := range r.Drift() {
+		perCase[f.Case]++
+	}
+	for _, c := range r.Cases {
+		status := "-"
+		if c.Status != 0 {
+			status = fmt.Sprint(c.Status)
+		}
+		note := c.Skipped
+		if len(c.States) > 0 {
+			var states []string
+			for _, s := range c.States {
+				states = append(states, string(s))
+			}
+			note = strings.Join(states, " → ")
+		}
+		fmt.Fprintf(w, "| %s | `%s` | %s | %d | %s |\n", mdEscape(c.Name), c.Request, status, perCase[c.Name], mdEscape(note))
+	}
+	fmt.Fprintf(w, "\n</details>\n")
+}
+
+func mdEscape(s string) string {
+	s = strings.ReplaceAll(s, "|", `\|`)
+	return strings.ReplaceAll(s, "\n", " ")
+}
+
+func mdCode(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "`" + strings.ReplaceAll(s, "`", "'") + "`"
+}
+
+// JUnit XML: one testsuite per run, one testcase per check of each case.
+type junitSuites struct {
+	XMLName xml.Name     `xml:"testsuites"`
+	Suites  []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name     string      `xml:"name,attr"`
+	Tests    int         `xml:"tests,attr"`
+	Failures int         `xml:"failures,attr"`
+	Skipped  int         `xml:"skipped,attr"`
+	Time     string      `xml:"time,attr,omitempty"`
+	Cases    []junitCase `xml:"testcase"`
+}
+
+type junitCase struct {
+	Classname string        `xml:"classname,attr"`
+	Name      string        `xml:"name,attr"`
+	Failure   *junitFailure `xml:"failure,omitempty"`
+	Skipped   *junitSkipped `xml:"skipped,omitempty"`
+}
+
+type junitFailure struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr"`
+	Text    string `xml:",chardata"`
+}
+
+type junitSkipped struct {
+	Message string `xml:"message,attr"`
+}
+
+func (r *Report) writeJUnit(w *bytes.Buffer) error {
+	byCheck := map[[2]string][]Finding{}
+	for _, f := range r.Drift() {
+		k := [2]string{f.Case, f.Check}
+		byCheck[k] = append(byCheck[k], f)
+	}
+	suite := junitSuite{Name: "lumamock check " + r.Target}
+	add := func(c junitCase) {
+		suite.Cases = append(suite.Cases, c)
+		suite.Tests++
+		if c.Failure != nil {
+			suite.Failures++
+		}
+		if c.Skipped != nil {
+			suite.Skipped++
+		}
+	}
+	failure := func(fs []Finding) *junitFailure {
+		if len(fs) == 0 {
+			return nil
+		}
+		var text strings.Builder
+		for _, f := range fs {
+			fmt.Fprintf(&text, "%s %s %s: %s (expected %s, actual %s) [%s]\n", f.Class, f.Kind, f.Pointer, f.Message, orDash(f.Expected), orDash(f.Actual), f.ID)
+		}
+		return &junitFailure{Message: fmt.Sprintf("%d finding%s: %s", len(fs), plural(len(fs)), fs[0].Message), Type: string(fs[0].Class), Text: text.String()}
+	}
+	for _, c := range r.Cases {
+		checks := append([]string(nil), c.Checks...)
+		// Checks that produced findings outside the case's declared list (poll., callbacks., transport).
+		var extra []string
+		for k := range byCheck {
+			if k[0] == c.Name && !contains(checks, k[1]) {
+				extra = append(extra, k[1])
+			}
+		}
+		sort.Strings(extra)
+		checks = append(checks, extra...)
+		for _, check := range checks {
+			jc := junitCase{Classname: c.Name, Name: check}
+			if c.Skipped != "" {
+				jc.Skipped = &junitSkipped{Message: c.Skipped}
+			} else {
+				jc.Failure = failure(byCheck[[2]string{c.Name, check}])
+			}
+			add(jc)
+		}
+	}
+	var runChecks []string
+	for k := range byCheck {
+		if k[0] == "run" {
+			runChecks = append(runChecks, k[1])
+		}
+	}
+	sort.Strings(runChecks)
+	for _, check := range runChecks {
+		add(junitCase{Classname: "run", Name: check, Failure: failure(byCheck[[2]string{"run", check}])})
+	}
+	w.WriteString(xml.Header)
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(junitSuites{Suites: []junitSuite{suite}}); err != nil {
+		return err
+	}
+	w.WriteString("\n")
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
