@@ -96,7 +96,7 @@ func (p *Proxy) finish(ex *exchange, w *statusWriter) {
 		RequestID: ex.requestID, TaskID: ex.taskID, Outcome: ex.outcome, Error: scrub(ex.errText, ex.secrets),
 		DurationMS: float64(time.Since(ex.start).Microseconds()) / 1000, Valid: len(ex.findings) == 0, Findings: scrubFindings(ex.findings, ex.secrets),
 	}
-	if ex.upstream != 0 && ex.outcome != OutcomeBlocked {
+	if ex.outcome == OutcomeForwarded {
 		rec.Source, rec.RequestID = "upstream", ""
 	} else {
 		rec.Source = "proxy"

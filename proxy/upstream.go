@@ -25,6 +25,10 @@ func classify(err error, timeout time.Duration) (int, string) {
 		alert   tls.AlertError
 		netErr  net.Error
 	)
+	var body *upstreamBodyError
+	if errors.As(err, &body) && !errors.Is(err, context.DeadlineExceeded) {
+		return http.StatusBadGateway, body.Error()
+	}
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
 		return http.StatusGatewayTimeout, "timed out: no complete answer within " + timeout.String()
@@ -40,10 +44,6 @@ func classify(err error, timeout time.Duration) (int, string) {
 		return http.StatusGatewayTimeout, "timed out: " + err.Error()
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return http.StatusBadGateway, "connection reset or closed before a complete answer: " + err.Error()
-	}
-	var body *upstreamBodyError
-	if errors.As(err, &body) {
-		return http.StatusBadGateway, body.Error()
 	}
 	return http.StatusBadGateway, "request failed: " + err.Error()
 }
