@@ -11,7 +11,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
 )
 
 const (
@@ -218,7 +217,6 @@ func assertNoKey(t testing.TB, where string, data []byte) {
 	}
 }
 
-
 // waitJournal waits (at most 2 s) for n journal entries: an exchange is journaled once its answer is written,
 // which may be just after the client has read it.
 func waitJournal(t testing.TB, p *Proxy, n int) []Exchange {
@@ -234,4 +232,13 @@ func waitJournal(t testing.TB, p *Proxy, n int) []Exchange {
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
+}
+
+type httptestServer = httptest.Server
+
+func newTestServer(t testing.TB, h http.Handler) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv
 }

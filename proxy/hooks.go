@@ -128,7 +128,7 @@ func (p *Proxy) serveHook(w http.ResponseWriter, r *http.Request) {
 		rec.TaskID = target.task()
 	}
 	entry := cassette.Entry{Kind: cassette.KindCallback, Exchange: target.recordSeq, TaskID: rec.TaskID,
-		Request: cassette.Request{Method: r.Method, Path: target.original, Header: r.Header, Body: cassette.NewBody(body)},
+		Request:  cassette.Request{Method: r.Method, Path: target.original, Header: r.Header, Body: cassette.NewBody(body)},
 		Findings: plainFindings(findings)}
 	if p.opts.Strict && len(findings) > 0 {
 		rec.Error = "strict: not forwarded, the callback does not match the API document"
@@ -214,4 +214,3 @@ func (p *Proxy) finishCallback(rec Callback, findings []Finding, secrets []strin
 	}
 	p.log.Info("callback", attrs...)
 }
-

@@ -207,20 +207,20 @@ func (p *Proxy) indexDocument(doc *openapi3.T) {
 
 // exchange is one request on its way through the proxy.
 type exchange struct {
-	start     time.Time
-	in        *http.Request // the client's request, before forwarding
-	requestID string
-	secrets   []string
-	body      []byte // the client's body ("" when streamed unchecked)
-	findings  []Finding
-	operation string
-	upstream  int
-	outcome   string
-	errText   string
-	taskID    string
+	start      time.Time
+	in         *http.Request // the client's request, before forwarding
+	requestID  string
+	secrets    []string
+	body       []byte // the client's body ("" when streamed unchecked)
+	findings   []Finding
+	operation  string
+	upstream   int
+	outcome    string
+	errText    string
+	taskID     string
 	recordSeq  int
 	recordFile string
-	hook      *hookTarget // set when notify_hook was replaced
+	hook       *hookTarget // set when notify_hook was replaced
 }
 
 type exchangeKey struct{}
@@ -502,7 +502,9 @@ var errStrictResponse = errors.New("strict: the upstream's response does not mat
 // upstreamBodyError is a failure while reading the upstream's response body.
 type upstreamBodyError struct{ err error }
 
-func (e *upstreamBodyError) Error() string { return "reading the upstream's response body: " + e.err.Error() }
+func (e *upstreamBodyError) Error() string {
+	return "reading the upstream's response body: " + e.err.Error()
+}
 func (e *upstreamBodyError) Unwrap() error { return e.err }
 
 // errorHandler answers when the upstream failed, or when strict mode blocks its answer.
