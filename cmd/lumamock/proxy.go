@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/lumamock/lumamock"
@@ -83,6 +84,9 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if c.upstream == "" {
 		return &ExitError{Code: 2, Err: errors.New("proxy: --upstream is required (or LUMAMOCK_UPSTREAM)")}
+	}
+	if u, err := url.Parse(c.upstream); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return &ExitError{Code: 2, Err: fmt.Errorf("--upstream %q is not an http(s) URL", c.upstream)}
 	}
 	schema, ok := lumamock.ParseShape(c.schema)
 	if !ok {
