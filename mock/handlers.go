@@ -7,9 +7,17 @@ import (
 )
 
 // createGeneration answers POST /luma/generations: a new task, pending, in the exchange's shape.
-func (s *Server) createGeneration(w http.ResponseWriter, r *http.Request) {
-	ex := exchangeOf(r)
+func (s *Server) createGeneration(w http.ResponseWriter, r *http.Request, ex *exchange) {
 	str := func(name string) string { v, _ := ex.body[name].(string); return v }
+	hook := str("notify_hook")
+	if hook != "" {
+		if err := s.allow.checkHook(hook); err != nil {
+			msg := "notify_hook " + err.Error()
+			s.writeError(w, ex, newAPIError(http.StatusBadRequest, "/notify_hook: "+msg,
+				lumamock.Violation{In: lumamock.InBody, Field: "/notify_hook", Rule: "callback-allow", Message: msg}))
+			return
+		}
+	}
 	id, seed := s.fake.task()
 	t := &task{
 		id:         id,
@@ -17,7 +25,9 @@ func (s *Server) createGeneration(w http.ResponseWriter, r *http.Request) {
 		shape:      ex.shape,
 		prompt:     str("user_prompt"),
 		resolution: str("resolution"),
-		notifyHook: str("notify_hook"),
+		notifyHook: hook,
+		requestID:  ex.requestID,
+		faults:     s.opts.Faults.override(ex.prefs),
 		created:    s.clock.Now().UTC(),
 		pending:    s.opts.Pending,
 		processing: s.opts.Processing,
@@ -33,13 +43,15 @@ func (s *Server) createGeneration(w http.ResponseWriter, r *http.Request) {
 		t.outcome = ex.prefs.Outcome
 	}
 	s.tasks.add(t)
+	ex.note.taskID = t.id
 	writeJSON(w, http.StatusOK, t.render(ex.shape, t.timeline()[0], t.created, ex.requestID))
+	s.disp.poke(t)
 }
 
 // getGeneration answers GET /luma/generations/{task_id}: the task now, in the shape it was created with unless
 // the request prefers another.
-func (s *Server) getGeneration(w http.ResponseWriter, r *http.Request) {
-	ex := exchangeOf(r)
+func (s *Server) getGeneration(w http.ResponseWriter, r *http.Request, ex *exchange) {
+	ex.note.taskID = ex.params["task_id"]
 	t := s.tasks.get(ex.params["task_id"])
 	if t == nil {
 		s.writeError(w, ex, newAPIError(http.StatusNotFound, "task "+ex.params["task_id"]+" not found",

@@ -1,7 +1,9 @@
 package mock
 
 import (
+	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -15,7 +17,20 @@ const (
 	DefaultProcessing = 5 * time.Second
 	DefaultMaxBody    = 20 << 20 // 20 MiB: base64 images travel in the body
 	DefaultMaxTasks   = 10000
+
+	DefaultCallbackRetries  = 3
+	DefaultCallbackBackoff  = 100 * time.Millisecond
+	DefaultCallbackTimeout  = 5 * time.Second
+	DefaultCallbackWorkers  = 16
+	DefaultCallbackQueue    = 10000
+	DefaultJournalSize      = 1000
+	DefaultJournalBodyLimit = 16 << 10
+	// MaxCallbackResponse is how much of a receiver's response body is read; the rest is discarded.
+	MaxCallbackResponse = 64 << 10
 )
+
+// NoRetries, as Options.CallbackRetries, makes a failed callback delivery final.
+const NoRetries = -1
 
 // Immediate, as Options.Pending or Options.Processing, makes a task skip that state's wait.
 const Immediate time.Duration = -1
@@ -41,20 +56,44 @@ type Options struct {
 	Outcome lumamock.TaskState
 	// MaxTasks bounds the tasks kept; the oldest is forgotten first. Zero means DefaultMaxTasks.
 	MaxTasks int
-	// Clock tells the time; nil means the system clock.
+	// Clock tells the time and, if it is a TimerClock, schedules callbacks, retries and late deliveries; nil
+	// means the system clock. ManualClock is a virtual clock for tests.
 	Clock Clock
+
+	// CallbackClient sends callbacks; nil means a client of lumamock's own, which dials only the hosts
+	// CallbackAllow permits. Whatever the client, lumamock refuses redirects to another host and sets each
+	// attempt's timeout itself.
+	CallbackClient *http.Client
+	// CallbackRetries is how many times a failed delivery (non-2xx, timeout, connection error) is retried;
+	// zero means DefaultCallbackRetries, NoRetries means none.
+	CallbackRetries int
+	// CallbackBackoff is the wait before each retry, on Clock; zero means DefaultCallbackBackoff.
+	CallbackBackoff time.Duration
+	// CallbackTimeout bounds each delivery attempt in real time; zero means DefaultCallbackTimeout.
+	CallbackTimeout time.Duration
+	// CallbackAllow lists the hosts callbacks may reach: host names (exact, or "*.example.com" for any
+	// subdomain), IP addresses or CIDR blocks. Empty allows any host. A host name not listed is resolved at
+	// delivery time and dialled only at an address the list allows.
+	CallbackAllow []string
+	// CallbackSecret, when set, signs every callback body (the X-Lumamock-Signature header).
+	CallbackSecret string
+	// CallbackWorkers is how many deliveries run at once; zero means DefaultCallbackWorkers.
+	CallbackWorkers int
+	// CallbackQueue bounds the deliveries waiting to be sent; past it new ones are given up and journaled.
+	// Zero means DefaultCallbackQueue.
+	CallbackQueue int
+	// Faults apply to every task's callbacks unless its submit request's Prefer header says otherwise.
+	Faults Faults
+
+	// JournalSize bounds each journal (requests, callback attempts); the oldest entry is forgotten first. Zero
+	// means DefaultJournalSize.
+	JournalSize int
+	// JournalBodyLimit is how many bytes of each request body the journal keeps; zero means
+	// DefaultJournalBodyLimit.
+	JournalBodyLimit int
 	// Logger receives one record per request (never the Authorization header); nil discards them.
 	Logger *slog.Logger
 }
-
-// Clock tells the time. Tests inject a virtual one so that task lifecycles take no real time.
-type Clock interface {
-	Now() time.Time
-}
-
-type systemClock struct{}
-
-func (systemClock) Now() time.Time { return time.Now() }
 
 // orDefault returns d for the zero value, 0 for Immediate, and d itself otherwise.
 func orDefault(d, def time.Duration) time.Duration {
@@ -65,4 +104,75 @@ func orDefault(d, def time.Duration) time.Duration {
 		return 0
 	}
 	return d
+}
+
+// Faults are webhook faults, the ways real callback channels break, applied to a task's callbacks. The zero
+// value delivers every callback once, in order, on time.
+type Faults struct {
+	// Duplicate delivers each callback this many extra times, right after the first.
+	Duplicate int
+	// Drop never sends the callback for this state (processing, completed or failed).
+	Drop lumamock.TaskState
+	// Reorder holds back the callbacks of a task's intermediate states and sends them after its final one.
+	Reorder bool
+	// Late sends every callback this long after its state change, on the clock.
+	Late time.Duration
+}
+
+// override returns f with what p asks for instead.
+func (f Faults) override(p Preferences) Faults {
+	if p.Duplicate != nil {
+		f.Duplicate = *p.Duplicate
+	}
+	if p.Drop != nil {
+		f.Drop = *p.Drop
+	}
+	if p.Reorder != nil {
+		f.Reorder = *p.Reorder
+	}
+	if p.Late != nil {
+		f.Late = *p.Late
+	}
+	return f
+}
+
+// callbackDefaults fills the zero callback and journal options with their defaults and checks the rest.
+func (o *Options) callbackDefaults() error {
+	switch {
+	case o.CallbackRetries == 0:
+		o.CallbackRetries = DefaultCallbackRetries
+	case o.CallbackRetries < 0:
+		o.CallbackRetries = 0
+	}
+	if o.CallbackBackoff <= 0 {
+		o.CallbackBackoff = DefaultCallbackBackoff
+	}
+	if o.CallbackTimeout <= 0 {
+		o.CallbackTimeout = DefaultCallbackTimeout
+	}
+	if o.CallbackWorkers <= 0 {
+		o.CallbackWorkers = DefaultCallbackWorkers
+	}
+	if o.CallbackQueue <= 0 {
+		o.CallbackQueue = DefaultCallbackQueue
+	}
+	if o.JournalSize <= 0 {
+		o.JournalSize = DefaultJournalSize
+	}
+	if o.JournalBodyLimit <= 0 {
+		o.JournalBodyLimit = DefaultJournalBodyLimit
+	}
+	f := o.Faults
+	switch {
+	case f.Duplicate < 0 || f.Duplicate > maxDuplicate:
+		return fmt.Errorf("mock: Faults.Duplicate %d is outside 0..%d", f.Duplicate, maxDuplicate)
+	case f.Late < 0:
+		return fmt.Errorf("mock: Faults.Late %s is negative", f.Late)
+	}
+	switch f.Drop {
+	case "", lumamock.StateProcessing, lumamock.StateCompleted, lumamock.StateFailed:
+	default:
+		return fmt.Errorf("mock: Faults.Drop %q is not processing, completed or failed", f.Drop)
+	}
+	return nil
 }

@@ -31,8 +31,12 @@ type Preferences struct {
 	Pending, Processing *time.Duration
 	// Outcome overrides how a created task ends.
 	Outcome lumamock.TaskState
-	// Faults lists webhook faults asked for, by name, with their values ("1" when given without a value).
-	Faults map[string]string
+	// Duplicate, Drop, Reorder and Late override the server's webhook Faults for a created task; nil means
+	// the server's. A Drop of "" (drop=none) drops nothing.
+	Duplicate *int
+	Drop      *lumamock.TaskState
+	Reorder   *bool
+	Late      *time.Duration
 	// Applied lists the preferences honoured, for the Preference-Applied response header.
 	Applied []string
 }
@@ -52,8 +56,8 @@ func (e *PreferenceError) Error() string {
 	return fmt.Sprintf("Prefer %s: %s", e.Preference, e.Reason)
 }
 
-// faultPreferences are the webhook faults a request may ask for; each takes an optional count.
-var faultPreferences = map[string]bool{"duplicate": true, "drop": true, "reorder": true, "late": true}
+// maxDuplicate bounds Prefer duplicate=N.
+const maxDuplicate = 10
 
 // ParsePrefer reads every Prefer header of h. Unknown preferences are ignored, as RFC 7240 asks; a known one
 // with a bad value, or a header that is not a list of preferences, is an error.
@@ -114,20 +118,43 @@ func (p *Preferences) apply(name, value string) error {
 		case "processing":
 			p.Processing = &d
 		}
+	case "duplicate":
+		n := 1
+		if value != "" {
+			var err error
+			if n, err = strconv.Atoi(value); err != nil || n < 0 || n > maxDuplicate || strconv.Itoa(n) != value {
+				return bad("%q is not a count of extra deliveries (0-%d)", value, maxDuplicate)
+			}
+		}
+		p.Duplicate = &n
+	case "drop":
+		var s lumamock.TaskState
+		switch v := lumamock.TaskState(value); v {
+		case lumamock.StateProcessing, lumamock.StateCompleted, lumamock.StateFailed:
+			s = v
+		case "none":
+		default:
+			return bad("%q is not a state whose callback can be dropped: use processing, completed, failed or none", value)
+		}
+		p.Drop = &s
+	case "reorder":
+		var on bool
+		switch value {
+		case "", "1", "true":
+			on = true
+		case "0", "false":
+		default:
+			return bad("%q is not a switch: use reorder, reorder=1 or reorder=0", value)
+		}
+		p.Reorder = &on
+	case "late":
+		d, err := parsePreferDuration(value, maxPreferDuration)
+		if err != nil {
+			return bad("%v", err)
+		}
+		p.Late = &d
 	default:
-		if !faultPreferences[name] {
-			return nil // unknown: ignored (RFC 7240 §2)
-		}
-		if value == "" {
-			value = "1"
-		}
-		if n, err := strconv.Atoi(value); err != nil || n < 1 || n > 100 {
-			return bad("%q is not a count (1-100)", value)
-		}
-		if p.Faults == nil {
-			p.Faults = make(map[string]string)
-		}
-		p.Faults[name] = value
+		return nil // unknown: ignored (RFC 7240 §2)
 	}
 	if value == "" {
 		p.Applied = append(p.Applied, name)
@@ -243,8 +270,21 @@ func (p Preferences) String() string {
 	if p.Processing != nil {
 		parts = append(parts, "processing="+p.Processing.String())
 	}
-	for name, v := range p.Faults {
-		parts = append(parts, name+"="+v)
+	if p.Duplicate != nil {
+		parts = append(parts, "duplicate="+strconv.Itoa(*p.Duplicate))
+	}
+	if p.Drop != nil {
+		drop := string(*p.Drop)
+		if drop == "" {
+			drop = "none"
+		}
+		parts = append(parts, "drop="+drop)
+	}
+	if p.Reorder != nil {
+		parts = append(parts, "reorder="+map[bool]string{true: "1", false: "0"}[*p.Reorder])
+	}
+	if p.Late != nil {
+		parts = append(parts, "late="+p.Late.String())
 	}
 	sort.Strings(parts)
 	return strings.Join(parts, ", ")

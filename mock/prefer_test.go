@@ -13,6 +13,8 @@ import (
 	"github.com/lumamock/lumamock/mock"
 )
 
+func ptr[T any](v T) *T { return &v }
+
 func TestParsePrefer(t *testing.T) {
 	dur := func(d time.Duration) *time.Duration { return &d }
 	tests := []struct {
@@ -45,6 +47,18 @@ func TestParsePrefer(t *testing.T) {
 		{name: "badly quoted", headers: []string{`schema="luma`}, wantErr: "schema"},
 		{name: "value not a token", headers: []string{"schema=lu ma"}, wantErr: "schema"},
 		{name: "no name", headers: []string{"=luma"}, wantErr: "-"},
+		{name: "faults", headers: []string{"duplicate=2, drop=processing, reorder, late=2s"},
+			want: mock.Preferences{Duplicate: ptr(2), Drop: ptr(lumamock.StateProcessing), Reorder: ptr(true), Late: dur(2 * time.Second)}},
+		{name: "faults off", headers: []string{"duplicate=0, drop=none, reorder=0, late=0"},
+			want: mock.Preferences{Duplicate: ptr(0), Drop: ptr(lumamock.TaskState("")), Reorder: ptr(false), Late: dur(0)}},
+		{name: "bare duplicate is one copy", headers: []string{"duplicate"}, want: mock.Preferences{Duplicate: ptr(1)}},
+		{name: "duplicate too many", headers: []string{"duplicate=11"}, wantErr: "duplicate"},
+		{name: "duplicate not a count", headers: []string{"duplicate=02"}, wantErr: "duplicate"},
+		{name: "drop needs a state", headers: []string{"drop"}, wantErr: "drop"},
+		{name: "drop of pending", headers: []string{"drop=pending"}, wantErr: "drop"},
+		{name: "reorder garbage", headers: []string{"reorder=maybe"}, wantErr: "reorder"},
+		{name: "late needs a duration", headers: []string{"late"}, wantErr: "late"},
+		{name: "late too long", headers: []string{"late=2h"}, wantErr: "late"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

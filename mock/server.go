@@ -42,8 +42,11 @@ type Server struct {
 	fake           *faker
 	tasks          *taskStore
 	apiKeys        map[string]bool
-	operation      map[string]http.HandlerFunc // by operationId
+	operation      map[string]operationHandler // by operationId
 	logSample      logSampler
+	allow          *allowList
+	journal        *journal
+	disp           *dispatcher
 }
 
 // pathRoute matches one document path, whatever the method, to answer 405 with the methods it has.
@@ -86,6 +89,17 @@ func New(opts Options) (*Server, error) {
 	if opts.Seed == 0 {
 		opts.Seed = rand.Int64()
 	}
+	if err := opts.callbackDefaults(); err != nil {
+		return nil, err
+	}
+	allow, err := parseAllowList(opts.CallbackAllow)
+	if err != nil {
+		return nil, err
+	}
+	schema, err := callbackSchema(doc)
+	if err != nil {
+		return nil, err
+	}
 	s := &Server{
 		opts:    opts,
 		doc:     doc,
@@ -94,6 +108,8 @@ func New(opts Options) (*Server, error) {
 		fake:    newFaker(opts.Seed),
 		tasks:   newTaskStore(opts.MaxTasks),
 		apiKeys: make(map[string]bool),
+		allow:   allow,
+		journal: newJournal(opts.JournalSize),
 	}
 	if s.clock == nil {
 		s.clock = systemClock{}
@@ -101,6 +117,8 @@ func New(opts Options) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
+	s.disp = newDispatcher(s, schema, allow)
+	s.tasks.onEvict = s.disp.forget
 	for _, k := range opts.APIKeys {
 		s.apiKeys[k] = true
 	}
@@ -121,7 +139,7 @@ func (s *Server) buildRoutes() error {
 	s.router = router
 	s.validate = &openapi3filter.Options{MultiError: true, KeepValidatedValue: true}
 	s.validateNoBody = &openapi3filter.Options{MultiError: true, ExcludeRequestBody: true, AuthenticationFunc: s.authenticate}
-	s.operation = map[string]http.HandlerFunc{
+	s.operation = map[string]operationHandler{
 		lumamock.OpCreate: s.createGeneration,
 		lumamock.OpGet:    s.getGeneration,
 	}
@@ -141,6 +159,7 @@ func (s *Server) buildRoutes() error {
 	m.Path("/healthz").Methods(http.MethodGet, http.MethodHead).HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
+	s.adminRoutes(m)
 	m.PathPrefix("/").HandlerFunc(s.serveAPI)
 	s.handler = m
 	return nil
@@ -187,20 +206,21 @@ type exchange struct {
 	requestID string
 	shape     lumamock.Shape
 	prefs     Preferences
+	note      *requestNote
 	route     *routers.Route
 	params    map[string]string
 	body      map[string]any // the validated body, defaults applied
 }
 
-type exchangeKey struct{}
-
-func exchangeOf(r *http.Request) *exchange { return r.Context().Value(exchangeKey{}).(*exchange) }
+// operationHandler answers one operation of the document for a request admitted as ex.
+type operationHandler func(w http.ResponseWriter, r *http.Request, ex *exchange)
 
 // serveAPI routes r with kin-openapi, enforces what the document says of headers, auth and body, then hands
 // it to the operation's handler.
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
-	ex := &exchange{requestID: s.fake.id(), shape: s.opts.Schema}
+	ex := &exchange{requestID: s.fake.id(), shape: s.opts.Schema, note: &requestNote{}}
 	w.Header().Set("X-Request-Id", ex.requestID)
+	defer s.journalRequest(w, r, ex, s.clock.Now())
 	if apiErr := s.admit(r, ex); apiErr != nil {
 		if ex.prefs.Delay > 0 && !sleep(r.Context(), ex.prefs.Delay) {
 			return
@@ -218,7 +238,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, ex, newAPIError(code, ""))
 		return
 	}
-	s.operation[ex.route.Operation.OperationID](w, r.WithContext(context.WithValue(r.Context(), exchangeKey{}, ex)))
+	s.operation[ex.route.Operation.OperationID](w, r, ex)
 }
 
 // admit checks r against the document in the order a client would fix things: Prefer, route, method, Accept,
@@ -249,7 +269,7 @@ func (s *Server) admit(r *http.Request, ex *exchange) *apiError {
 		if err := s.checkContentType(r, rb.Value); err != nil {
 			return err
 		}
-		if err := s.bufferBody(r); err != nil {
+		if err := s.bufferBody(r, ex); err != nil {
 			return err
 		}
 	}
@@ -341,7 +361,7 @@ func (s *Server) checkContentType(r *http.Request, rb *openapi3.RequestBody) *ap
 }
 
 // bufferBody reads the body, at most MaxBody bytes, so validation and handlers can read it again.
-func (s *Server) bufferBody(r *http.Request) *apiError {
+func (s *Server) bufferBody(r *http.Request, ex *exchange) *apiError {
 	if r.ContentLength > s.opts.MaxBody {
 		return s.tooLarge()
 	}
@@ -354,6 +374,9 @@ func (s *Server) bufferBody(r *http.Request) *apiError {
 		return s.tooLarge()
 	}
 	data := buf.Bytes()
+	if ex.note != nil {
+		ex.note.body = data
+	}
 	if len(data) > 0 && !json.Valid(data) {
 		return malformedJSON(data)
 	}
@@ -487,6 +510,10 @@ func qualityOf(params string) float64 {
 
 // writeError writes e in the exchange's error shape, with its headers and Retry-After where the status has one.
 func (s *Server) writeError(w http.ResponseWriter, ex *exchange, e *apiError) {
+	if ex.note != nil {
+		ex.note.rejected = true
+		ex.note.violations = e.violations
+	}
 	h := w.Header()
 	for k, v := range e.header {
 		h[k] = v
@@ -536,5 +563,26 @@ func (r *statusRecorder) Write(b []byte) (int, error) {
 
 func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
-// Close stops the server's background work. The Server must not be used afterwards.
-func (s *Server) Close() {}
+// journalRequest records the API request r, answered with the status w saw.
+func (s *Server) journalRequest(w http.ResponseWriter, r *http.Request, ex *exchange, at time.Time) {
+	status := http.StatusOK
+	if sr, ok := w.(*statusRecorder); ok && sr.status != 0 {
+		status = sr.status
+	}
+	note := ex.note
+	rec := RequestRecord{
+		At: at, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Header: redact(r.Header),
+		Status: status, RequestID: ex.requestID, TaskID: note.taskID,
+		Valid: !note.rejected, Violations: note.violations,
+	}
+	// A status forced with Prefer code=... is not a verdict on the request.
+	if note.rejected && len(note.violations) == 0 && ex.prefs.Code == status {
+		rec.Valid = true
+	}
+	body := note.body
+	if len(body) > s.opts.JournalBodyLimit {
+		body, rec.BodyTruncated = body[:s.opts.JournalBodyLimit], true
+	}
+	rec.Body = string(body)
+	s.journal.addRequest(rec)
+}

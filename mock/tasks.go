@@ -1,6 +1,8 @@
 package mock
 
 import (
+	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -20,9 +22,16 @@ type task struct {
 	processing time.Duration
 	outcome    lumamock.TaskState
 	seed       uint64 // of this task's results
+	requestID  string // of the submit request; callbacks in envelope shape carry it
+	faults     Faults // applied to its callbacks
 
 	mu     sync.Mutex
 	forced *transition // an end forced before the planned one
+
+	// Callback scheduling, guarded by dispatchMu (see dispatcher.poke).
+	dispatchMu sync.Mutex
+	emitted    []lumamock.TaskState // states whose callbacks were emitted, in order
+	held       [][]*delivery        // reorder fault: intermediate callbacks (with copies) held back until the final one
 
 	resultOnce sync.Once
 	res        result
@@ -34,10 +43,38 @@ func (t *task) result() *result {
 	return &t.res
 }
 
-// transition is a state a task entered, and when.
+// transition is a state a task entered, and when; Forced marks an end forced through the admin API.
 type transition struct {
-	State lumamock.TaskState
-	At    time.Time
+	State  lumamock.TaskState
+	At     time.Time
+	Forced bool
+}
+
+// errTaskEnded is returned when a task that has ended is asked to end again.
+var errTaskEnded = errors.New("the task has already ended")
+
+// force ends the task now in state, unless it has ended already.
+func (t *task) force(state lumamock.TaskState, now time.Time) error {
+	cur := t.at(now)
+	if cur.State.Terminal() {
+		return fmt.Errorf("%w (%s at %s)", errTaskEnded, cur.State, cur.At.UTC().Format(time.RFC3339))
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.forced != nil {
+		return errTaskEnded
+	}
+	t.forced = &transition{State: state, At: now, Forced: true}
+	return nil
+}
+
+// happened is the part of timeline tl that has happened by now.
+func happened(tl []transition, now time.Time) []transition {
+	n := 1
+	for n < len(tl) && !tl[n].At.After(now) {
+		n++
+	}
+	return tl[:n]
 }
 
 // timeline lists the states the task passes through, in order, with when each begins.
@@ -46,16 +83,16 @@ func (t *task) timeline() []transition {
 	forced := t.forced
 	t.mu.Unlock()
 	plan := []transition{
-		{lumamock.StatePending, t.created},
-		{lumamock.StateProcessing, t.created.Add(t.pending)},
-		{t.outcome, t.created.Add(t.pending + t.processing)},
+		{State: lumamock.StatePending, At: t.created},
+		{State: lumamock.StateProcessing, At: t.created.Add(t.pending)},
+		{State: t.outcome, At: t.created.Add(t.pending + t.processing)},
 	}
 	if forced == nil {
 		return plan
 	}
 	var out []transition
 	for _, tr := range plan {
-		if tr.At.Before(forced.At) && !tr.State.Terminal() {
+		if !tr.At.After(forced.At) && !tr.State.Terminal() {
 			out = append(out, tr)
 		}
 	}
@@ -124,11 +161,12 @@ func (t *task) render(shape lumamock.Shape, cur transition, now time.Time, reque
 
 // taskStore keeps at most max tasks, forgetting the oldest first.
 type taskStore struct {
-	mu    sync.RWMutex
-	byID  map[string]*task
-	order []string // ring of ids, oldest at next once full
-	next  int
-	max   int
+	mu      sync.RWMutex
+	byID    map[string]*task
+	order   []string // ring of ids, oldest at next once full
+	next    int
+	max     int
+	onEvict func(*task) // called, under the store's lock, for each task forgotten to make room
 }
 
 func newTaskStore(max int) *taskStore {
@@ -141,11 +179,35 @@ func (s *taskStore) add(t *task) {
 	if len(s.order) < s.max {
 		s.order = append(s.order, t.id)
 	} else {
+		if old := s.byID[s.order[s.next]]; old != nil && s.onEvict != nil {
+			s.onEvict(old)
+		}
 		delete(s.byID, s.order[s.next])
 		s.order[s.next] = t.id
 		s.next = (s.next + 1) % s.max
 	}
 	s.byID[t.id] = t
+}
+
+// list returns the tasks kept, oldest first.
+func (s *taskStore) list() []*task {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]*task, 0, len(s.order))
+	for i := range s.order {
+		if t := s.byID[s.order[(s.next+i)%len(s.order)]]; t != nil {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// reset forgets every task.
+func (s *taskStore) reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.byID = make(map[string]*task)
+	s.order, s.next = nil, 0
 }
 
 func (s *taskStore) get(id string) *task {

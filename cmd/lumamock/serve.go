@@ -32,6 +32,19 @@ type serveConfig struct {
 	drain      time.Duration
 	replay     string
 	version    bool
+
+	callbackRetries int
+	callbackTimeout time.Duration
+	callbackBackoff time.Duration
+	callbackAllow   stringList
+	callbackSecret  string
+	callbackWorkers int
+	callbackQueue   int
+	journalSize     int
+	faultDuplicate  int
+	faultDrop       string
+	faultReorder    bool
+	faultLate       time.Duration
 }
 
 func newServeFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig) {
@@ -49,7 +62,19 @@ func newServeFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig) {
 	fs.Var(&c.maxBody, "max-body", "largest request body accepted (base64 images travel in the body)")
 	fs.IntVar(&c.maxTasks, "max-tasks", mock.DefaultMaxTasks, "tasks kept in memory; the oldest is forgotten first")
 	fs.StringVar(&c.logFormat, "log-format", "text", "request log `format`: text or json (API keys are never logged)")
-	fs.DurationVar(&c.drain, "drain", 5*time.Second, "on SIGINT/SIGTERM, time to finish requests in flight")
+	fs.DurationVar(&c.drain, "drain", 5*time.Second, "on SIGINT/SIGTERM, time to finish requests in flight and deliver callbacks already due")
+	fs.IntVar(&c.callbackRetries, "callback-retries", mock.DefaultCallbackRetries, "retries of a failed callback delivery (non-2xx, timeout, connection error)")
+	fs.DurationVar(&c.callbackTimeout, "callback-timeout", mock.DefaultCallbackTimeout, "time limit of each callback delivery attempt")
+	fs.DurationVar(&c.callbackBackoff, "callback-backoff", mock.DefaultCallbackBackoff, "wait before each callback retry")
+	fs.Var(&c.callbackAllow, "callback-allow", "`host`, *.domain, IP or CIDR callbacks may reach (repeatable); none = any")
+	fs.StringVar(&c.callbackSecret, "callback-secret", "", "sign callback bodies with this `secret` (X-Lumamock-Signature, HMAC-SHA256)")
+	fs.IntVar(&c.callbackWorkers, "callback-workers", mock.DefaultCallbackWorkers, "callback deliveries in flight at once")
+	fs.IntVar(&c.callbackQueue, "callback-queue", mock.DefaultCallbackQueue, "callback deliveries waiting at most; past it new ones are given up")
+	fs.IntVar(&c.journalSize, "journal-size", mock.DefaultJournalSize, "entries kept by each journal (/__mock/requests, /__mock/callbacks)")
+	fs.IntVar(&c.faultDuplicate, "fault-duplicate", 0, "deliver every callback this many extra times")
+	fs.StringVar(&c.faultDrop, "fault-drop", "", "never send the callback of this `state` (processing, completed or failed)")
+	fs.BoolVar(&c.faultReorder, "fault-reorder", false, "send a task's intermediate callbacks after its final one")
+	fs.DurationVar(&c.faultLate, "fault-late", 0, "send every callback this long after its state change")
 	fs.StringVar(&c.replay, "replay", "", "answer requests recorded in the cassette `dir` (lumamock proxy --record) from it; the mock answers the rest")
 	fs.BoolVar(&c.version, "version", false, "print the version and exit")
 	fs.Usage = func() {
@@ -60,7 +85,11 @@ answers like the real API: POST /luma/generations returns a pending task, GET /l
 follows it to completion.
 
 Per request, the Prefer header (RFC 7240) overrides: code=429, schema=luma|envelope, delay=300ms,
-pending=0s, processing=1s, outcome=failed|completed.
+pending=0s, processing=1s, outcome=failed|completed, and the webhook faults duplicate=N,
+drop=processing|completed|failed|none, reorder=1|0, late=2s.
+
+The admin API under /__mock (requests, tasks, tasks/{id}, callbacks, tasks/{id}/complete|fail, reset)
+shows what the mock received and sent, and moves tasks on demand.
 
 Every flag can also be set with the environment variable LUMAMOCK_<FLAG> (e.g. LUMAMOCK_ADDR,
 LUMAMOCK_API_KEY=k1,k2); a flag on the command line wins.
@@ -84,6 +113,19 @@ func (c *serveConfig) mockOptions(ctx context.Context, logger *slog.Logger) (moc
 	if c.pending < 0 || c.processing < 0 {
 		return mock.Options{}, errors.New("--pending and --processing must not be negative")
 	}
+	if c.callbackRetries < 0 || c.callbackTimeout <= 0 || c.callbackBackoff <= 0 {
+		return mock.Options{}, errors.New("--callback-retries must not be negative, --callback-timeout and --callback-backoff must be positive")
+	}
+	if c.callbackWorkers <= 0 || c.callbackQueue <= 0 || c.journalSize <= 0 {
+		return mock.Options{}, errors.New("--callback-workers, --callback-queue and --journal-size must be positive")
+	}
+	if c.faultDuplicate < 0 || c.faultLate < 0 {
+		return mock.Options{}, errors.New("--fault-duplicate and --fault-late must not be negative")
+	}
+	retries := c.callbackRetries
+	if retries == 0 {
+		retries = mock.NoRetries
+	}
 	opts := mock.Options{
 		Schema:     schema,
 		APIKeys:    c.apiKeys,
@@ -94,6 +136,21 @@ func (c *serveConfig) mockOptions(ctx context.Context, logger *slog.Logger) (moc
 		Outcome:    outcome,
 		MaxTasks:   c.maxTasks,
 		Logger:     logger,
+
+		CallbackRetries: retries,
+		CallbackTimeout: c.callbackTimeout,
+		CallbackBackoff: c.callbackBackoff,
+		CallbackAllow:   c.callbackAllow,
+		CallbackSecret:  c.callbackSecret,
+		CallbackWorkers: c.callbackWorkers,
+		CallbackQueue:   c.callbackQueue,
+		JournalSize:     c.journalSize,
+		Faults: mock.Faults{
+			Duplicate: c.faultDuplicate,
+			Drop:      lumamock.TaskState(c.faultDrop),
+			Reorder:   c.faultReorder,
+			Late:      c.faultLate,
+		},
 	}
 	if c.spec != "" {
 		doc, err := lumamock.LoadFile(ctx, c.spec)
@@ -190,6 +247,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := httpServer.Shutdown(shutdownCtx); err != nil {
 		logger.Warn("requests still in flight at shutdown were cut off", "error", err)
 	}
-	srv.Close()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		logger.Warn("callbacks not delivered within --drain were given up", "error", err)
+	}
 	return nil
 }

@@ -1,0 +1,159 @@
+package mock
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/gorilla/mux"
+
+	"github.com/lumamock/lumamock"
+)
+
+// AdminPrefix is where the admin API lives. It is not part of openapi.yaml and needs no API key.
+const AdminPrefix = "/__mock"
+
+// ErrUnknownTask is returned for a task id the mock does not know (never created, evicted or reset).
+var ErrUnknownTask = errors.New("mock: unknown task")
+
+// ErrTaskEnded is returned when a task that has already ended is asked to end.
+var ErrTaskEnded = errTaskEnded
+
+// Requests returns the journal of API requests, oldest first.
+func (s *Server) Requests() []RequestRecord { return s.journal.requests.list() }
+
+// Callbacks returns the journal of callback attempts, oldest first.
+func (s *Server) Callbacks() []CallbackRecord { return s.journal.callbacks.list() }
+
+// Tasks returns the tasks kept, oldest first.
+func (s *Server) Tasks() []TaskRecord {
+	now := s.clock.Now()
+	tasks := s.tasks.list()
+	out := make([]TaskRecord, len(tasks))
+	for i, t := range tasks {
+		out[i] = t.record(now)
+	}
+	return out
+}
+
+// Task returns one task, or ErrUnknownTask.
+func (s *Server) Task(id string) (TaskRecord, error) {
+	t := s.tasks.get(id)
+	if t == nil {
+		return TaskRecord{}, fmt.Errorf("%w %q", ErrUnknownTask, id)
+	}
+	return t.record(s.clock.Now()), nil
+}
+
+// Complete ends task id now as completed; its callbacks follow. It fails with ErrUnknownTask or ErrTaskEnded.
+func (s *Server) Complete(id string) error { return s.end(id, lumamock.StateCompleted) }
+
+// Fail ends task id now as failed; its callbacks follow. It fails with ErrUnknownTask or ErrTaskEnded.
+func (s *Server) Fail(id string) error { return s.end(id, lumamock.StateFailed) }
+
+func (s *Server) end(id string, state lumamock.TaskState) error {
+	t := s.tasks.get(id)
+	if t == nil {
+		return fmt.Errorf("%w %q", ErrUnknownTask, id)
+	}
+	if err := t.force(state, s.clock.Now()); err != nil {
+		return fmt.Errorf("mock: task %s: %w", id, err)
+	}
+	s.disp.poke(t)
+	return nil
+}
+
+// Reset forgets every task, both journals and every callback not yet delivered.
+func (s *Server) Reset() {
+	s.disp.reset()
+	s.tasks.reset()
+	s.journal.reset()
+}
+
+// WaitCallbacks waits until no callback is queued for delivery now or being delivered. Callbacks due later on
+// the clock (a state change to come, a retry backoff, a late delivery) do not count: with a ManualClock, move
+// the clock, then call WaitCallbacks to see their effect.
+func (s *Server) WaitCallbacks(ctx context.Context) error { return s.disp.waitIdle(ctx) }
+
+// Shutdown stops scheduling callbacks and delivers those already due until ctx ends; then it cuts deliveries
+// in flight, logs each callback it gives up on, and stops its workers. It returns an error only when ctx
+// ended with callbacks given up. Serve no more requests after it.
+func (s *Server) Shutdown(ctx context.Context) error { return s.disp.shutdown(ctx) }
+
+// Close stops the server's background work at once, giving up (and logging) callbacks not yet delivered. The
+// Server must not be used afterwards.
+func (s *Server) Close() {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_ = s.disp.shutdown(ctx)
+}
+
+// adminRoutes mounts the admin API on m.
+func (s *Server) adminRoutes(m *mux.Router) {
+	a := m.PathPrefix(AdminPrefix).Subrouter()
+	a.Path("/requests").Methods(http.MethodGet).HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, s.Requests())
+	})
+	a.Path("/callbacks").Methods(http.MethodGet).HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		recs := s.Callbacks()
+		if id := r.URL.Query().Get("task_id"); id != "" {
+			kept := recs[:0]
+			for _, rec := range recs {
+				if rec.TaskID == id {
+					kept = append(kept, rec)
+				}
+			}
+			recs = kept
+		}
+		writeJSON(w, http.StatusOK, recs)
+	})
+	a.Path("/tasks").Methods(http.MethodGet).HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, s.Tasks())
+	})
+	a.Path("/tasks/{id}").Methods(http.MethodGet).HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec, err := s.Task(mux.Vars(r)["id"])
+		if err != nil {
+			adminError(w, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, rec)
+	})
+	for action, end := range map[string]func(string) error{"complete": s.Complete, "fail": s.Fail} {
+		a.Path("/tasks/{id}/" + action).Methods(http.MethodPost).HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			id := mux.Vars(r)["id"]
+			if err := end(id); err != nil {
+				adminError(w, err)
+				return
+			}
+			rec, err := s.Task(id)
+			if err != nil {
+				adminError(w, err)
+				return
+			}
+			writeJSON(w, http.StatusOK, rec)
+		})
+	}
+	a.Path("/reset").Methods(http.MethodPost).HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.Reset()
+		w.WriteHeader(http.StatusNoContent)
+	})
+	a.PathPrefix("/").HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusNotFound, adminErrorBody{Error: fmt.Sprintf("no admin endpoint at %s %s", r.Method, r.URL.Path)})
+	})
+}
+
+type adminErrorBody struct {
+	Error string `json:"error"`
+}
+
+func adminError(w http.ResponseWriter, err error) {
+	status := http.StatusInternalServerError
+	switch {
+	case errors.Is(err, ErrUnknownTask):
+		status = http.StatusNotFound
+	case errors.Is(err, ErrTaskEnded):
+		status = http.StatusConflict
+	}
+	writeJSON(w, status, adminErrorBody{Error: err.Error()})
+}

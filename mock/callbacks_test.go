@@ -1,0 +1,594 @@
+package mock_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/lumamock/lumamock"
+	"github.com/lumamock/lumamock/mock"
+	"github.com/lumamock/lumamock/mock/mocktest"
+)
+
+// submit posts a generation request with prefer (may be empty) and returns the decoded response and status.
+func submit(t *testing.T, srv *mocktest.Server, body map[string]any, prefer string) (int, map[string]any) {
+	t.Helper()
+	data, err := json.Marshal(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequest(http.MethodPost, srv.URL+lumamock.PathGenerations, bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer secret-key")
+	if prefer != "" {
+		req.Header.Set("Prefer", prefer)
+	}
+	return do(t, srv.Client, req)
+}
+
+func do(t *testing.T, c *http.Client, req *http.Request) (int, map[string]any) {
+	t.Helper()
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	if resp.StatusCode != http.StatusNoContent {
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+			t.Fatalf("%s %s: decode: %v", req.Method, req.URL, err)
+		}
+	}
+	return resp.StatusCode, out
+}
+
+// get reads task id with GET /luma/generations/{id}.
+func get(t *testing.T, srv *mocktest.Server, id string) (int, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, srv.URL+"/luma/generations/"+id, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer secret-key")
+	return do(t, srv.Client, req)
+}
+
+// taskID reads the task id of a response in either shape.
+func taskID(t *testing.T, resp map[string]any) string {
+	t.Helper()
+	if data, ok := resp["data"].(map[string]any); ok {
+		return data["task_id"].(string)
+	}
+	if id, ok := resp["id"].(string); ok {
+		return id
+	}
+	t.Fatalf("no task id in %v", resp)
+	return ""
+}
+
+// withoutRequestID drops the envelope's request_id, which differs between a callback and a GET by design.
+func withoutRequestID(v map[string]any) map[string]any {
+	out := make(map[string]any, len(v))
+	for k, x := range v {
+		if k != "request_id" {
+			out[k] = x
+		}
+	}
+	return out
+}
+
+// validTaskResponse checks v against the document's TaskResponse schema, as a callback body must be.
+func validTaskResponse(t *testing.T, body []byte) {
+	t.Helper()
+	doc := lumamock.MustLoad()
+	var v any
+	if err := json.Unmarshal(body, &v); err != nil {
+		t.Fatal(err)
+	}
+	if err := doc.Components.Schemas["TaskResponse"].Value.VisitJSON(v); err != nil {
+		t.Errorf("callback body breaks TaskResponse: %v\n%s", err, body)
+	}
+}
+
+func states(ds []mocktest.Delivery) []string {
+	var out []string
+	for _, d := range ds {
+		out = append(out, fmt.Sprintf("%d:%s", d.Event, d.State))
+	}
+	return out
+}
+
+func TestCallbacksFollowTheLifecycleAndMatchGET(t *testing.T) {
+	for _, shape := range []lumamock.Shape{lumamock.ShapeEnvelope, lumamock.ShapeLuma} {
+		t.Run(string(shape), func(t *testing.T) {
+			srv := mocktest.NewServer(t, mock.Options{Schema: shape, Pending: 2 * time.Second, Processing: 5 * time.Second})
+			hook := mocktest.NewHookReceiver(t)
+			status, created := submit(t, srv, map[string]any{"user_prompt": "wind", "resolution": "1080p", "notify_hook": hook.URL}, "")
+			if status != http.StatusOK {
+				t.Fatalf("submit: status %d: %v", status, created)
+			}
+			id := taskID(t, created)
+
+			srv.Advance(2*time.Second - time.Millisecond)
+			if got := hook.Deliveries(); len(got) != 0 {
+				t.Fatalf("before the pending time is up, the hook got %v", states(got))
+			}
+			for i, step := range []struct {
+				advance time.Duration
+				state   lumamock.TaskState
+			}{{time.Millisecond, lumamock.StateProcessing}, {5 * time.Second, lumamock.StateCompleted}} {
+				srv.Advance(step.advance)
+				got := hook.Deliveries()
+				if len(got) != i+1 {
+					t.Fatalf("after step %d the hook got %v", i, states(got))
+				}
+				d := got[i]
+				if d.State != step.state || d.Event != i+1 || d.Attempt != 1 || d.TaskID != id {
+					t.Errorf("delivery %d: state %s event %d attempt %d task %s", i, d.State, d.Event, d.Attempt, d.TaskID)
+				}
+				if ct := d.Header.Get("Content-Type"); ct != "application/json" {
+					t.Errorf("Content-Type %q", ct)
+				}
+				if ua := d.Header.Get("User-Agent"); ua != "lumamock/"+lumamock.Version {
+					t.Errorf("User-Agent %q", ua)
+				}
+				validTaskResponse(t, d.Body)
+				_, now := get(t, srv, id)
+				if diff := cmp.Diff(withoutRequestID(now), withoutRequestID(decode(t, d.Body))); diff != "" {
+					t.Errorf("callback body differs from GET at the same moment (-GET +callback):\n%s", diff)
+				}
+			}
+			var done struct {
+				Video *lumamock.Video `json:"video"`
+				Data  struct {
+					Video *lumamock.Video `json:"video"`
+				} `json:"data"`
+			}
+			if err := hook.Deliveries()[1].Decode(&done); err != nil {
+				t.Fatal(err)
+			}
+			video := done.Video
+			if video == nil {
+				video = done.Data.Video
+			}
+			if video == nil || video.Width != 1920 || video.Height != 1080 || !strings.HasPrefix(video.URL, "https://") {
+				t.Errorf("completed video %+v, want a 1920x1080 https URL", video)
+			}
+			if got := srv.Task(id); got.State != lumamock.StateCompleted || len(got.History) != 3 {
+				t.Errorf("task record %+v", got)
+			}
+		})
+	}
+}
+
+func TestCallbackRetriesUntilTheReceiverAccepts(t *testing.T) {
+	srv := mocktest.NewServer(t, mock.Options{Pending: mock.Immediate, Processing: time.Hour})
+	hook := mocktest.NewHookReceiver(t)
+	hook.Respond(500, 500, 200)
+	_, created := submit(t, srv, map[string]any{"user_prompt": "p", "notify_hook": hook.URL}, "")
+	id := taskID(t, created)
+	srv.Advance(0)
+	srv.Advance(mock.DefaultCallbackBackoff - time.Millisecond) // not yet
+	if n := len(hook.Deliveries()); n != 1 {
+		t.Fatalf("%d deliveries before the backoff ran out, want 1", n)
+	}
+	srv.Advance(time.Millisecond)
+	srv.Advance(mock.DefaultCallbackBackoff)
+
+	type attempt struct {
+		Attempt int
+		Status  int
+		Outcome string
+	}
+	var got []attempt
+	for _, rec := range srv.Callbacks() {
+		if rec.TaskID != id || rec.State != lumamock.StateProcessing || rec.URL != hook.URL {
+			t.Errorf("record %+v", rec)
+		}
+		got = append(got, attempt{rec.Attempt, rec.Status, rec.Outcome})
+	}
+	want := []attempt{{1, 500, mock.OutcomeRetrying}, {2, 500, mock.OutcomeRetrying}, {3, 200, mock.OutcomeDelivered}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("callback journal (-want +got):\n%s", diff)
+	}
+	var attempts []string
+	for _, d := range hook.Deliveries() {
+		attempts = append(attempts, d.Header.Get(mock.HeaderAttempt))
+	}
+	if diff := cmp.Diff([]string{"1", "2", "3"}, attempts); diff != "" {
+		t.Errorf("%s headers (-want +got):\n%s", mock.HeaderAttempt, diff)
+	}
+}
+
+func TestCallbackToADeadReceiverFailsWithoutSlowingTheAPI(t *testing.T) {
+	srv := mocktest.NewServer(t, mock.Options{Pending: mock.Immediate, Processing: time.Hour, CallbackRetries: 2})
+	hook := mocktest.NewHookReceiver(t)
+	hook.Close()
+	_, created := submit(t, srv, map[string]any{"user_prompt": "p", "notify_hook": hook.URL}, "")
+	id := taskID(t, created)
+	for range 3 {
+		srv.Advance(mock.DefaultCallbackBackoff)
+	}
+	var outcomes []string
+	for _, rec := range srv.Callbacks() {
+		outcomes = append(outcomes, rec.Outcome)
+		if rec.Outcome != mock.OutcomeDelivered && (rec.Error == "" || rec.Status != 0) {
+			t.Errorf("failed attempt without a connection error: %+v", rec)
+		}
+	}
+	if diff := cmp.Diff([]string{mock.OutcomeRetrying, mock.OutcomeRetrying, mock.OutcomeFailed}, outcomes); diff != "" {
+		t.Errorf("outcomes (-want +got):\n%s", diff)
+	}
+	start := time.Now()
+	if status, _ := get(t, srv, id); status != http.StatusOK {
+		t.Errorf("GET: status %d", status)
+	}
+	if elapsed := time.Since(start); elapsed > time.Second {
+		t.Errorf("GET took %s with a dead receiver", elapsed)
+	}
+}
+
+func TestCallbacksOfConcurrentTasksKeepTheirOrder(t *testing.T) {
+	const tasks = 100
+	srv := mocktest.NewServer(t, mock.Options{Pending: mock.Immediate, Processing: mock.Immediate, CallbackWorkers: 8})
+	hook := mocktest.NewHookReceiver(t)
+	var mu sync.Mutex
+	inFlight := map[string]int{}
+	concurrent := 0
+	hook.RespondFunc(func(d mocktest.Delivery) int {
+		mu.Lock()
+		inFlight[d.TaskID]++
+		if inFlight[d.TaskID] > 1 {
+			concurrent++
+		}
+		mu.Unlock()
+		if d.State == lumamock.StateProcessing {
+			time.Sleep(time.Millisecond) // give a later event every chance to overtake
+		}
+		mu.Lock()
+		inFlight[d.TaskID]--
+		mu.Unlock()
+		return http.StatusOK
+	})
+	ids := make([]string, tasks)
+	var wg sync.WaitGroup
+	for i := range tasks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, created := submit(t, srv, map[string]any{"user_prompt": "p", "notify_hook": hook.URL}, "")
+			ids[i] = taskID(t, created)
+		}()
+	}
+	wg.Wait()
+	srv.Advance(0)
+	want := []lumamock.TaskState{lumamock.StateProcessing, lumamock.StateCompleted}
+	for _, id := range ids {
+		if diff := cmp.Diff(want, hook.States(id)); diff != "" {
+			t.Errorf("task %s: states (-want +got):\n%s", id, diff)
+		}
+	}
+	if concurrent != 0 {
+		t.Errorf("%d deliveries overlapped another of the same task", concurrent)
+	}
+}
+
+func TestFaultsDeliverExactlyWhatWasAskedFor(t *testing.T) {
+	tests := []struct {
+		name    string
+		server  mock.Faults
+		prefer  string
+		advance []time.Duration // after submission, each followed by a check of nothing extra
+		want    []string        // event:state as received
+		faults  map[string]int  // fault name -> records carrying it
+		dropped int
+	}{
+		{name: "none", want: []string{"1:processing", "2:completed"}},
+		{name: "duplicate twice", prefer: "duplicate=2",
+			want:   []string{"1:processing", "1:processing", "1:processing", "2:completed", "2:completed", "2:completed"},
+			faults: map[string]int{"duplicate": 4}},
+		{name: "drop processing", prefer: "drop=processing", want: []string{"2:completed"}, faults: map[string]int{"drop": 1}, dropped: 1},
+		{name: "drop completed", prefer: "drop=completed", want: []string{"1:processing"}, faults: map[string]int{"drop": 1}, dropped: 1},
+		{name: "reorder", prefer: "reorder", want: []string{"2:completed", "1:processing"}, faults: map[string]int{"reorder": 1}},
+		{name: "late", prefer: "late=3s", advance: []time.Duration{3 * time.Second}, want: []string{"1:processing", "2:completed"}, faults: map[string]int{"late": 2}},
+		{name: "server duplicate", server: mock.Faults{Duplicate: 1}, want: []string{"1:processing", "1:processing", "2:completed", "2:completed"}, faults: map[string]int{"duplicate": 2}},
+		{name: "server duplicate turned off by Prefer", server: mock.Faults{Duplicate: 1}, prefer: "duplicate=0", want: []string{"1:processing", "2:completed"}},
+		{name: "server drop, Prefer drop=none", server: mock.Faults{Drop: lumamock.StateProcessing}, prefer: "drop=none", want: []string{"1:processing", "2:completed"}},
+		{name: "reorder and duplicate", prefer: "reorder, duplicate=1",
+			want:   []string{"2:completed", "2:completed", "1:processing", "1:processing"},
+			faults: map[string]int{"reorder": 2, "duplicate": 2}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := mocktest.NewServer(t, mock.Options{Pending: mock.Immediate, Processing: mock.Immediate, Faults: tt.server})
+			hook := mocktest.NewHookReceiver(t)
+			status, created := submit(t, srv, map[string]any{"user_prompt": "p", "notify_hook": hook.URL}, tt.prefer)
+			if status != http.StatusOK {
+				t.Fatalf("submit: %d %v", status, created)
+			}
+			srv.Advance(0)
+			for _, d := range tt.advance {
+				if got := hook.Deliveries(); len(got) != 0 {
+					t.Fatalf("delivered before %s: %v", d, states(got))
+				}
+				srv.Advance(d)
+			}
+			if diff := cmp.Diff(tt.want, states(hook.Deliveries())); diff != "" {
+				t.Errorf("deliveries (-want +got):\n%s", diff)
+			}
+			gotFaults := map[string]int{}
+			dropped := 0
+			for _, rec := range srv.Callbacks() {
+				for _, f := range rec.Faults {
+					gotFaults[f]++
+				}
+				if rec.Outcome == mock.OutcomeDropped {
+					dropped++
+				}
+			}
+			if tt.faults == nil {
+				tt.faults = map[string]int{}
+			}
+			if diff := cmp.Diff(tt.faults, gotFaults); diff != "" {
+				t.Errorf("faults journaled (-want +got):\n%s", diff)
+			}
+			if dropped != tt.dropped {
+				t.Errorf("%d dropped records, want %d", dropped, tt.dropped)
+			}
+		})
+	}
+}
+
+func TestForcedEndsViaTheAdminAPI(t *testing.T) {
+	srv := mocktest.NewServer(t, mock.Options{Pending: time.Second, Processing: time.Hour})
+	hook := mocktest.NewHookReceiver(t)
+	_, created := submit(t, srv, map[string]any{"user_prompt": "p", "notify_hook": hook.URL}, "")
+	id := taskID(t, created)
+	srv.Advance(time.Second)
+	post := func(path string) (int, map[string]any) {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+path, nil)
+		return do(t, srv.Client, req)
+	}
+	status, rec := post("/__mock/tasks/" + id + "/fail")
+	if status != http.StatusOK || rec["state"] != "failed" {
+		t.Fatalf("fail: %d %v", status, rec)
+	}
+	srv.Advance(0)
+	if diff := cmp.Diff([]lumamock.TaskState{lumamock.StateProcessing, lumamock.StateFailed}, hook.States(id)); diff != "" {
+		t.Errorf("callbacks (-want +got):\n%s", diff)
+	}
+	_, now := get(t, srv, id)
+	if diff := cmp.Diff(withoutRequestID(now), withoutRequestID(decode(t, hook.Deliveries()[1].Body))); diff != "" {
+		t.Errorf("failed callback differs from GET (-GET +callback):\n%s", diff)
+	}
+	if data := now["data"].(map[string]any); data["failure_reason"] == "" || data["failure_reason"] == nil {
+		t.Errorf("failed task without failure_reason: %v", data)
+	}
+	if status, _ := post("/__mock/tasks/" + id + "/complete"); status != http.StatusConflict {
+		t.Errorf("completing a failed task: status %d, want 409", status)
+	}
+	if status, _ := post("/__mock/tasks/no-such-task/complete"); status != http.StatusNotFound {
+		t.Errorf("completing an unknown task: status %d, want 404", status)
+	}
+	var history []mock.Transition
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/__mock/tasks/"+id, nil)
+	resp, err := srv.Client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got mock.TaskRecord
+	_ = json.NewDecoder(resp.Body).Decode(&got)
+	resp.Body.Close()
+	history = got.History
+	want := []mock.Transition{
+		{State: lumamock.StatePending, At: mocktest.Start},
+		{State: lumamock.StateProcessing, At: mocktest.Start.Add(time.Second)},
+		{State: lumamock.StateFailed, At: mocktest.Start.Add(time.Second), Forced: true},
+	}
+	if diff := cmp.Diff(want, history); diff != "" {
+		t.Errorf("history (-want +got):\n%s", diff)
+	}
+	if got.Next != nil {
+		t.Errorf("an ended task has a next state: %+v", got.Next)
+	}
+}
+
+func TestInvalidNotifyHookIsRejectedAtSubmit(t *testing.T) {
+	tests := []struct {
+		name  string
+		allow []string
+		hook  string
+		want  int
+		rule  string
+	}{
+		{name: "not http", hook: "ftp://example.com/hook", want: 400, rule: "pattern"},
+		{name: "host not allowed", allow: []string{"hooks.example.com"}, hook: "http://127.0.0.1:9/hook", want: 400, rule: "callback-allow"},
+		{name: "address outside the blocks", allow: []string{"10.0.0.0/8"}, hook: "http://127.0.0.1:9/hook", want: 400, rule: "callback-allow"},
+		{name: "address in a block", allow: []string{"127.0.0.0/8"}, hook: "http://127.0.0.1:9/hook", want: 200},
+		{name: "named host", allow: []string{"hooks.example.com"}, hook: "https://hooks.example.com/x", want: 200},
+		{name: "wildcard", allow: []string{"*.example.com"}, hook: "https://a.b.example.com/x", want: 200},
+		{name: "wildcard is not the apex", allow: []string{"*.example.com"}, hook: "https://example.com/x", want: 400, rule: "callback-allow"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := mocktest.NewServer(t, mock.Options{CallbackAllow: tt.allow})
+			status, body := submit(t, srv, map[string]any{"user_prompt": "p", "notify_hook": tt.hook}, "")
+			if status != tt.want {
+				t.Fatalf("status %d, want %d: %v", status, tt.want, body)
+			}
+			if tt.want != 400 {
+				return
+			}
+			var found bool
+			for _, v := range body["errors"].([]any) {
+				v := v.(map[string]any)
+				found = found || v["field"] == "/notify_hook" && v["rule"] == tt.rule
+			}
+			if !found {
+				t.Errorf("no %s violation of /notify_hook in %v", tt.rule, body)
+			}
+		})
+	}
+}
+
+func TestCallbacksRefuseRedirectsToAnotherHost(t *testing.T) {
+	other := mocktest.NewHookReceiver(t)
+	hook := mocktest.NewHookReceiver(t)
+	redirector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/same" {
+			http.Redirect(w, r, "/landing", http.StatusTemporaryRedirect)
+			return
+		}
+		if r.URL.Path == "/landing" {
+			io.Copy(io.Discard, r.Body)
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		http.Redirect(w, r, other.URL, http.StatusTemporaryRedirect)
+	}))
+	t.Cleanup(redirector.Close)
+	_ = hook
+	srv := mocktest.NewServer(t, mock.Options{Pending: mock.Immediate, Processing: time.Hour, CallbackRetries: mock.NoRetries})
+	_, away := submit(t, srv, map[string]any{"user_prompt": "p", "notify_hook": redirector.URL + "/away"}, "")
+	_, same := submit(t, srv, map[string]any{"user_prompt": "p", "notify_hook": redirector.URL + "/same"}, "")
+	srv.Advance(0)
+	byTask := map[string]mock.CallbackRecord{}
+	for _, rec := range srv.Callbacks() {
+		byTask[rec.TaskID] = rec
+	}
+	if rec := byTask[taskID(t, away)]; rec.Outcome != mock.OutcomeFailed || !strings.Contains(rec.Error, "refused") {
+		t.Errorf("redirect to another host: %+v", rec)
+	}
+	if n := len(other.Deliveries()); n != 0 {
+		t.Errorf("the other host got %d deliveries", n)
+	}
+	if rec := byTask[taskID(t, same)]; rec.Outcome != mock.OutcomeDelivered || rec.Status != http.StatusNoContent {
+		t.Errorf("redirect on the same host: %+v", rec)
+	}
+}
+
+func TestCallbacksAreSigned(t *testing.T) {
+	const secret = "whsec_test"
+	srv := mocktest.NewServer(t, mock.Options{Pending: mock.Immediate, Processing: time.Hour, CallbackSecret: secret})
+	hook := mocktest.NewHookReceiver(t)
+	submit(t, srv, map[string]any{"user_prompt": "p", "notify_hook": hook.URL}, "")
+	srv.Advance(0)
+	d := hook.Deliveries()[0]
+	sig := d.Header.Get(mock.HeaderSignature)
+	at, err := mock.VerifySignature(secret, sig, d.Body)
+	if err != nil {
+		t.Fatalf("VerifySignature(%q): %v", sig, err)
+	}
+	if !at.Equal(mocktest.Start) {
+		t.Errorf("signed at %s, want the clock's %s", at, mocktest.Start)
+	}
+	if _, err := mock.VerifySignature("wrong", sig, d.Body); err == nil {
+		t.Error("a wrong secret verified")
+	}
+	if _, err := mock.VerifySignature(secret, sig, append(d.Body, ' ')); err == nil {
+		t.Error("a changed body verified")
+	}
+}
+
+func TestCallbackQueueIsBounded(t *testing.T) {
+	srv := mocktest.NewServer(t, mock.Options{Pending: mock.Immediate, Processing: mock.Immediate, CallbackQueue: 3, CallbackWorkers: 1})
+	hook := mocktest.NewHookReceiver(t)
+	release := make(chan struct{})
+	hook.RespondFunc(func(mocktest.Delivery) int { <-release; return 200 })
+	for range 3 {
+		submit(t, srv, map[string]any{"user_prompt": "p", "notify_hook": hook.URL}, "")
+	}
+	close(release)
+	srv.Advance(0)
+	outcomes := map[string]int{}
+	for _, rec := range srv.Callbacks() {
+		outcomes[rec.Outcome]++
+	}
+	// The receiver holds the first delivery until every task is submitted, so the queue fills: task 1's two
+	// callbacks and task 2's first fit, the other three are given up.
+	if diff := cmp.Diff(map[string]int{mock.OutcomeDelivered: 3, mock.OutcomeAbandoned: 3}, outcomes); diff != "" {
+		t.Errorf("outcomes (-want +got):\n%s", diff)
+	}
+}
+
+func TestShutdownDrainsDueCallbacksAndLeaksNoGoroutines(t *testing.T) {
+	before := runtime.NumGoroutine()
+	var logs bytes.Buffer
+	var logMu sync.Mutex
+	func() {
+		hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			io.Copy(io.Discard, r.Body)
+			if r.Header.Get(mock.HeaderState) == string(lumamock.StateCompleted) {
+				<-r.Context().Done() // hangs until the mock gives up
+				return
+			}
+		}))
+		defer hook.Close()
+		m, err := mock.New(mock.Options{Pending: mock.Immediate, Processing: mock.Immediate, Seed: 1,
+			Logger: newLogger(&logs, &logMu)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		api := httptest.NewServer(m)
+		defer api.Close()
+		for range 5 {
+			req, _ := http.NewRequest(http.MethodPost, api.URL+lumamock.PathGenerations,
+				strings.NewReader(`{"user_prompt":"p","notify_hook":"`+hook.URL+`"}`))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer k")
+			resp, err := api.Client().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		defer cancel()
+		start := time.Now()
+		err = m.Shutdown(ctx)
+		if err == nil {
+			t.Error("Shutdown with hanging deliveries returned no error")
+		}
+		if elapsed := time.Since(start); elapsed > 2*time.Second {
+			t.Errorf("Shutdown took %s past a 300ms drain", elapsed)
+		}
+		outcomes := map[string]int{}
+		for _, rec := range m.Callbacks() {
+			outcomes[string(rec.State)+" "+rec.Outcome]++
+		}
+		if outcomes["processing delivered"] != 5 || outcomes["completed delivered"] != 0 ||
+			outcomes["completed failed"]+outcomes["completed abandoned"] != 5 {
+			t.Errorf("outcomes %v: want 5 processing delivered and 5 completed given up", outcomes)
+		}
+		api.CloseClientConnections()
+		hook.CloseClientConnections()
+	}()
+	logMu.Lock()
+	given := strings.Count(logs.String(), "callback given up at shutdown") + strings.Count(logs.String(), "callback failed")
+	logMu.Unlock()
+	if given != 5 {
+		t.Errorf("%d give-up log lines, want 5:\n%s", given, logs.String())
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if after := runtime.NumGoroutine(); after > before {
+		buf := make([]byte, 1<<16)
+		t.Errorf("%d goroutines before, %d after:\n%s", before, after, buf[:runtime.Stack(buf, true)])
+	}
+}

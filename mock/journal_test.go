@@ -1,0 +1,187 @@
+package mock_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/lumamock/lumamock"
+	"github.com/lumamock/lumamock/mock"
+	"github.com/lumamock/lumamock/mock/mocktest"
+)
+
+// admin GETs an admin endpoint and decodes its JSON into v, returning the status.
+func admin(t *testing.T, srv *mocktest.Server, method, path string, v any) int {
+	t.Helper()
+	req, err := http.NewRequest(method, srv.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := srv.Client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if v != nil && resp.StatusCode < 300 {
+		if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+			t.Fatalf("%s %s: %v", method, path, err)
+		}
+	}
+	return resp.StatusCode
+}
+
+func TestRequestJournalRedactsAndGivesTheVerdict(t *testing.T) {
+	srv := mocktest.NewServer(t, mock.Options{JournalBodyLimit: 40})
+	_, created := submit(t, srv, map[string]any{"user_prompt": "a valid request"}, "")
+	submit(t, srv, map[string]any{"user_prompt": "", "resolution": "4k", "padding": strings.Repeat("x", 100)}, "")
+	submit(t, srv, map[string]any{"user_prompt": "forced"}, "code=429")
+
+	var recs []mock.RequestRecord
+	if status := admin(t, srv, http.MethodGet, "/__mock/requests", &recs); status != http.StatusOK {
+		t.Fatalf("status %d", status)
+	}
+	if diff := cmp.Diff(srv.Requests(), recs); diff != "" {
+		t.Errorf("HTTP and Go journals differ (-Go +HTTP):\n%s", diff)
+	}
+	if len(recs) != 3 {
+		t.Fatalf("%d records, want 3", len(recs))
+	}
+	type verdict struct {
+		Seq       int64
+		Method    string
+		Path      string
+		Status    int
+		Valid     bool
+		TaskID    string
+		Truncated bool
+		Fields    []string
+	}
+	var got []verdict
+	for _, r := range recs {
+		v := verdict{r.Seq, r.Method, r.Path, r.Status, r.Valid, r.TaskID, r.BodyTruncated, nil}
+		for _, viol := range r.Violations {
+			v.Fields = append(v.Fields, viol.Field)
+		}
+		got = append(got, v)
+		if auth := r.Header.Get("Authorization"); auth != "Bearer [redacted]" {
+			t.Errorf("record %d: Authorization %q, want it redacted", r.Seq, auth)
+		}
+		if r.RequestID == "" || !r.At.Equal(mocktest.Start) {
+			t.Errorf("record %d: request id %q at %s", r.Seq, r.RequestID, r.At)
+		}
+	}
+	want := []verdict{
+		{1, "POST", lumamock.PathGenerations, 200, true, taskID(t, created), false, nil},
+		{2, "POST", lumamock.PathGenerations, 400, false, "", true, []string{"/resolution", "/user_prompt"}},
+		{3, "POST", lumamock.PathGenerations, 429, true, "", false, nil},
+	}
+	if diff := cmp.Diff(want, got, cmpSortFields); diff != "" {
+		t.Errorf("verdicts (-want +got):\n%s", diff)
+	}
+	if recs[0].Body != `{"user_prompt":"a valid request"}` || len(recs[1].Body) != 40 {
+		t.Errorf("bodies %q and %q", recs[0].Body, recs[1].Body)
+	}
+}
+
+// cmpSortFields ignores the order of violation fields.
+var cmpSortFields = cmp.Transformer("sorted", func(in []string) []string {
+	out := append([]string(nil), in...)
+	for i := range out {
+		for j := i + 1; j < len(out); j++ {
+			if out[j] < out[i] {
+				out[i], out[j] = out[j], out[i]
+			}
+		}
+	}
+	return out
+})
+
+func TestJournalsAndTasksAreBounded(t *testing.T) {
+	srv := mocktest.NewServer(t, mock.Options{JournalSize: 3, MaxTasks: 2, Pending: time.Second, Processing: time.Second})
+	hook := mocktest.NewHookReceiver(t)
+	var ids []string
+	for range 5 {
+		_, created := submit(t, srv, map[string]any{"user_prompt": "p", "notify_hook": hook.URL}, "")
+		ids = append(ids, taskID(t, created))
+	}
+	var seqs []int64
+	for _, r := range srv.Requests() {
+		seqs = append(seqs, r.Seq)
+	}
+	if diff := cmp.Diff([]int64{3, 4, 5}, seqs); diff != "" {
+		t.Errorf("request journal seqs (-want +got):\n%s", diff)
+	}
+	var kept []string
+	for _, tr := range srv.Tasks() {
+		kept = append(kept, tr.ID)
+	}
+	if diff := cmp.Diff(ids[3:], kept); diff != "" {
+		t.Errorf("tasks kept (-want +got):\n%s", diff)
+	}
+	if status, _ := get(t, srv, ids[0]); status != http.StatusNotFound {
+		t.Errorf("GET of an evicted task: status %d, want 404", status)
+	}
+	// Evicted tasks schedule nothing: only the two kept have a timer.
+	if n := srv.Clock.Pending(); n != 2 {
+		t.Errorf("%d timers pending, want 2 (one per kept task)", n)
+	}
+	srv.Advance(2 * time.Second)
+	if n := len(hook.Deliveries()); n != 4 {
+		t.Errorf("%d deliveries, want 4 (two kept tasks, two state changes each)", n)
+	}
+	if n := len(srv.Callbacks()); n != 3 {
+		t.Errorf("callback journal holds %d, want its cap of 3", n)
+	}
+}
+
+func TestAdminAPI(t *testing.T) {
+	srv := mocktest.NewServer(t, mock.Options{Pending: time.Second, Processing: time.Second})
+	hook := mocktest.NewHookReceiver(t)
+	_, created := submit(t, srv, map[string]any{"user_prompt": "p", "notify_hook": hook.URL}, "duplicate=1")
+	id := taskID(t, created)
+
+	var tasks []mock.TaskRecord
+	admin(t, srv, http.MethodGet, "/__mock/tasks", &tasks)
+	if len(tasks) != 1 || tasks[0].ID != id || tasks[0].State != lumamock.StatePending || tasks[0].Faults.Duplicate != 1 ||
+		tasks[0].Next == nil || tasks[0].Next.State != lumamock.StateProcessing {
+		t.Errorf("tasks %+v", tasks)
+	}
+	srv.Advance(time.Second)
+	var cbs []mock.CallbackRecord
+	admin(t, srv, http.MethodGet, "/__mock/callbacks?task_id="+id, &cbs)
+	if len(cbs) != 2 || cbs[0].Outcome != mock.OutcomeDelivered || cbs[1].Faults[0] != "duplicate" {
+		t.Errorf("callbacks %+v", cbs)
+	}
+	admin(t, srv, http.MethodGet, "/__mock/callbacks?task_id=other", &cbs)
+	if len(cbs) != 0 {
+		t.Errorf("callbacks of another task: %+v", cbs)
+	}
+	if status := admin(t, srv, http.MethodGet, "/__mock/tasks/nope", nil); status != http.StatusNotFound {
+		t.Errorf("unknown task: %d", status)
+	}
+	if status := admin(t, srv, http.MethodGet, "/__mock/nothing", nil); status != http.StatusNotFound {
+		t.Errorf("unknown admin path: %d", status)
+	}
+	var health map[string]string
+	if status := admin(t, srv, http.MethodGet, "/healthz", &health); status != http.StatusOK || health["status"] != "ok" {
+		t.Errorf("healthz: %d %v", status, health)
+	}
+
+	if status := admin(t, srv, http.MethodPost, "/__mock/reset", nil); status != http.StatusNoContent {
+		t.Fatalf("reset: %d", status)
+	}
+	if n := len(srv.Tasks()) + len(srv.Requests()) + len(srv.Callbacks()); n != 0 {
+		t.Errorf("%d records after reset", n)
+	}
+	if status, _ := get(t, srv, id); status != http.StatusNotFound {
+		t.Errorf("GET after reset: %d", status)
+	}
+	srv.Advance(time.Hour)
+	if n := len(hook.Deliveries()); n != 2 {
+		t.Errorf("%d deliveries, want the 2 from before the reset and none after", n)
+	}
+}
