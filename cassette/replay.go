@@ -293,7 +293,7 @@ func (r *Replayer) note(d Decision) {
 	r.seq++
 	d.Seq, d.At = r.seq, time.Now().UTC()
 	r.journal = append(r.journal, d)
-	if len(r.journal) > DefaultJournalSize {
+	if len(r.journal) >= 2*DefaultJournalSize { // trim in batches, so each request costs O(1) on average
 		r.journal = append(r.journal[:0:0], r.journal[len(r.journal)-DefaultJournalSize:]...)
 	}
 }
@@ -302,7 +302,7 @@ func (r *Replayer) note(d Decision) {
 func (r *Replayer) Journal() []Decision {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return append([]Decision(nil), r.journal...)
+	return append([]Decision{}, r.journal[max(0, len(r.journal)-DefaultJournalSize):]...)
 }
 
 func (r *Replayer) serveJournal(w http.ResponseWriter) {
