@@ -44,6 +44,13 @@ var (
 	}
 )
 
+// The request id's header and body member (components/headers/X-Request-Id; request_id of the envelope and of
+// both error shapes).
+const (
+	requestIDHeader = "X-Request-Id"
+	requestIDField  = "request_id"
+)
+
 // failureReasonField is the property a failed task explains itself with (TaskData and Generation).
 const failureReasonField = "failure_reason"
 
@@ -253,9 +260,23 @@ func (c *Checker) checkContent(res *Result, content openapi3.Content, resp Respo
 			"keys "+topKeys(value), "the error body matches no documented error shape"))
 	}
 	res.Findings = append(res.Findings, findings...)
+	res.Findings = append(res.Findings, requestIDAgrees(resp.Header, value)...)
 	if layout, ok := taskLayouts[name]; ok {
 		res.Task = c.readTask(name, layout, value)
 	}
+}
+
+// requestIDAgrees checks that a body's request_id, when the body has one, is the X-Request-Id header's value, as
+// the document describes both.
+func requestIDAgrees(h http.Header, value any) []Finding {
+	header := h.Get(requestIDHeader)
+	obj, _ := value.(map[string]any)
+	body, ok := obj[requestIDField].(string)
+	if header == "" || !ok || body == header {
+		return nil
+	}
+	return []Finding{newFinding(CheckIDs, KindIDMismatch, "/"+requestIDField, header+" (the "+requestIDHeader+" header)", body,
+		"the body's request id differs from the header's")}
 }
 
 // checkValue validates value against ref; for a oneOf it picks the branch value matches, or the closest one.

@@ -34,6 +34,7 @@ func WriteDryRun(w io.Writer, cfg Config) error {
 			kind = "free: a correct API rejects it with " + joinInts(c.Expect)
 		}
 		fmt.Fprintf(&b, "\n### %s — %s (%s)\n", c.Name, c.Description, kind)
+		fmt.Fprintf(&b, "# expects %s (documented: %s); checks: %s\n", joinInts(c.Expect), strings.Trim(fmt.Sprint(c.Allowed), "[]"), strings.Join(c.Checks, ", "))
 		fmt.Fprintf(&b, "%s %s\n", req.Method, req.URL)
 		writeHeaders(&b, req.Header)
 		if c.Body != nil {

@@ -48,6 +48,9 @@ func sanitize(key string, v any, secrets []string) any {
 	case map[string]any:
 		out := make(map[string]any, len(v))
 		for k, val := range v {
+			if k != PlaceholderKey && hasSecret(k, secrets) {
+				k = PlaceholderKey
+			}
 			out[k] = sanitize(k, val, secrets)
 		}
 		return out
@@ -58,13 +61,10 @@ func sanitize(key string, v any, secrets []string) any {
 		}
 		return out
 	case string:
-		for _, s := range secrets {
-			if s != "" && strings.Contains(v, s) {
-				return PlaceholderKey
-			}
-		}
 		switch {
-		case v == "":
+		case hasSecret(v, secrets):
+			return PlaceholderKey
+		case v == "" || v == PlaceholderID || v == PlaceholderTime || v == PlaceholderURL || v == PlaceholderKey:
 			return v
 		case isIDKey(key) || uuidRE.MatchString(v):
 			return PlaceholderID
@@ -81,6 +81,15 @@ func sanitize(key string, v any, secrets []string) any {
 		return v
 	}
 	return v
+}
+
+func hasSecret(s string, secrets []string) bool {
+	for _, sec := range secrets {
+		if sec != "" && strings.Contains(s, sec) {
+			return true
+		}
+	}
+	return false
 }
 
 func isIDKey(key string) bool { return key == "id" || strings.HasSuffix(key, "_id") }

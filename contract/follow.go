@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -29,12 +30,12 @@ func (r *runner) follow(ctx context.Context, c Case, created Result, res *CaseRe
 		return append(out, newFinding(CheckIDs, KindMissingRequired, idPointer(created.Schema), "a task id", "none",
 			"the created task has no id, so it cannot be followed"))
 	}
-	poll := Case{Name: c.Name, Operation: lumamock.OpGet, Method: http.MethodGet,
-		Path:   strings.Replace(lumamock.PathGeneration, "{task_id}", task.ID, 1),
+	poll := Case{Name: c.Name, Description: "GET of the task just created", Operation: lumamock.OpGet, Method: http.MethodGet,
+		Path:   strings.Replace(lumamock.PathGeneration, "{task_id}", url.PathEscape(task.ID), 1),
 		Header: http.Header{"Accept": {"application/json"}}, Auth: AuthKey, Expect: []int{http.StatusOK}}
 	deadline := time.Now().Add(r.cfg.PollDeadline)
 	interval, maxInterval := r.cfg.PollInterval, 10*r.cfg.PollInterval
-	last, final := task.State, Result{}
+	last, final := task.State, created // a task created in a terminal state is checked as it is
 	failures := 0
 	timer := time.NewTimer(interval)
 	defer timer.Stop()
@@ -64,7 +65,7 @@ func (r *runner) follow(ctx context.Context, c Case, created Result, res *CaseRe
 			}
 			continue
 		}
-		checked, err := r.checker.CheckResponse(ctx, req, ex.resp)
+		checked, err := r.checker.CheckResponse(ctx, documentRequest(req, poll.Path), ex.resp)
 		if err != nil {
 			return append(out, newFinding("poll."+CheckStatus, KindUndocumentedStatus, "", "", "", err.Error()))
 		}

@@ -2,7 +2,6 @@ package contract
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -20,19 +19,24 @@ type callback struct {
 	body   []byte
 }
 
-// hookServer receives the callbacks of billable cases: each case's notify_hook is <base>/<case name>.
+// maxCallbacksPerCase bounds what one case's hook keeps: an API that floods the listener cannot grow it.
+const maxCallbacksPerCase = 64
+
+// hookServer receives the callbacks of billable cases: each case's notify_hook is <base>/<case name>. Posts to
+// any other path are answered 404 and forgotten.
 type hookServer struct {
 	srv     *http.Server
 	base    string
 	maxBody int64
 
 	mu     sync.Mutex
+	cases  map[string]bool // the cases whose callbacks are expected
 	byCase map[string][]callback
 	done   chan struct{}
 }
 
 // listenHooks binds addr and serves callbacks; publicURL, when set, is how the API reaches it.
-func listenHooks(addr, publicURL string, maxBody int64) (*hookServer, error) {
+func listenHooks(addr, publicURL string, maxBody int64, cases []string) (*hookServer, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("contract: hook listener: %w", err)
@@ -44,14 +48,14 @@ func listenHooks(addr, publicURL string, maxBody int64) (*hookServer, error) {
 		ln.Close()
 		return nil, fmt.Errorf("contract: hook URL %q is not an http(s) URL", publicURL)
 	}
-	h := &hookServer{base: strings.TrimSuffix(base, "/"), maxBody: maxBody, byCase: map[string][]callback{}, done: make(chan struct{})}
+	h := &hookServer{base: strings.TrimSuffix(base, "/"), maxBody: maxBody, byCase: map[string][]callback{}, cases: map[string]bool{}, done: make(chan struct{})}
+	for _, c := range cases {
+		h.cases[c] = true
+	}
 	h.srv = &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second}
 	go func() {
-		if err := h.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			close(h.done)
-			return
-		}
-		close(h.done)
+		defer close(h.done)
+		_ = h.srv.Serve(ln) // returns http.ErrServerClosed after Close
 	}()
 	return h, nil
 }
@@ -74,8 +78,16 @@ func (h *hookServer) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		name = unescaped
 	}
 	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !h.cases[name] {
+		http.Error(w, "no such hook", http.StatusNotFound)
+		return
+	}
+	if len(h.byCase[name]) >= maxCallbacksPerCase {
+		http.Error(w, "too many callbacks", http.StatusTooManyRequests)
+		return
+	}
 	h.byCase[name] = append(h.byCase[name], callback{at: time.Now(), header: req.Header.Clone(), body: body})
-	h.mu.Unlock()
 	w.WriteHeader(http.StatusOK)
 }
 
@@ -99,11 +111,10 @@ func (h *hookServer) wait(ctx context.Context, name string, wait time.Duration, 
 	}
 }
 
-// Close stops the listener and waits for it.
+// Close stops the listener at once: by now every callback the run waits for has been read, and a graceful
+// shutdown would wait for connections the API opened but never used.
 func (h *hookServer) Close() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	err := h.srv.Shutdown(ctx)
+	err := h.srv.Close()
 	<-h.done
 	return err
 }

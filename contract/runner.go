@@ -167,9 +167,14 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		shapes: map[string]map[lumamock.Shape]int{},
 	}
 	if cfg.HookListen != "" {
-		hasFollow := slices.ContainsFunc(run, func(c Case) bool { return c.Follow })
-		if hasFollow {
-			h, err := listenHooks(cfg.HookListen, cfg.HookURL, cfg.MaxBody)
+		var follow []string
+		for _, c := range run {
+			if c.Follow {
+				follow = append(follow, c.Name)
+			}
+		}
+		if len(follow) > 0 {
+			h, err := listenHooks(cfg.HookListen, cfg.HookURL, cfg.MaxBody, follow)
 			if err != nil {
 				return nil, err
 			}
@@ -335,7 +340,7 @@ func (r *runner) runCase(ctx context.Context, c Case) (CaseResult, []Finding) {
 	}
 	res.Status, res.Answered = ex.resp.Status, true
 	res.Duration = ex.resp.Duration.Round(time.Millisecond).String()
-	checked, err := r.checker.CheckResponse(ctx, req, ex.resp)
+	checked, err := r.checker.CheckResponse(ctx, documentRequest(req, c.Path), ex.resp)
 	if err != nil {
 		return res, finalize(c.Name, []Finding{newFinding(CheckStatus, KindUndocumentedStatus, "", "", "", err.Error())})
 	}
@@ -349,6 +354,16 @@ func (r *runner) runCase(ctx context.Context, c Case) (CaseResult, []Finding) {
 		findings = append(findings, r.follow(ctx, c, checked, &res)...)
 	}
 	return res, finalize(c.Name, findings)
+}
+
+// documentRequest returns req as the document sees it: at path, without the base URL's own path prefix (an API
+// mounted at https://host/v1 answers /v1/luma/generations, which the document calls /luma/generations).
+func documentRequest(req *http.Request, path string) *http.Request {
+	shallow := *req
+	u := *req.URL
+	u.Path, u.RawPath = path, ""
+	shallow.URL = &u
+	return &shallow
 }
 
 // withHook returns the case's request with a notify_hook naming the case on the listener.
@@ -370,6 +385,16 @@ func (r *runner) expectation(c Case, resp Response, checked Result) []Finding {
 	}
 	want := "status " + joinInts(c.Expect)
 	got := strconv.Itoa(status)
+	if c.Negative && status < 300 {
+		// Reported even when the status is undocumented too: a task may have been created.
+		msg := "the API accepted a request the document forbids (" + c.Description + ")"
+		if checked.Task != nil && checked.Task.ID != "" {
+			msg += "; it created task " + checked.Task.ID + ", which may be billed"
+		} else {
+			msg += "; it may have created a billable task"
+		}
+		return []Finding{newFinding(CheckEnforcement, KindAcceptsInvalid, c.Pointer, want, got, msg)}
+	}
 	for _, f := range checked.Findings {
 		if f.Kind == KindUndocumentedStatus || f.Kind == KindServerError {
 			return nil // already reported by the status check
@@ -380,14 +405,6 @@ func (r *runner) expectation(c Case, resp Response, checked Result) []Finding {
 		return []Finding{newFinding(CheckStatus, KindServerError, "", want, got, "the API failed (5xx)")}
 	case status == http.StatusTooManyRequests:
 		return []Finding{newFinding(CheckStatus, KindRateLimited, "", want, got, "the API rate-limited the check; retry later or with fewer cases")}
-	case c.Negative && status < 300:
-		msg := "the API accepted a request the document forbids (" + c.Description + ")"
-		if checked.Task != nil && checked.Task.ID != "" {
-			msg += "; it created task " + checked.Task.ID + ", which may be billed"
-		} else {
-			msg += "; it may have created a billable task"
-		}
-		return []Finding{newFinding(CheckEnforcement, KindAcceptsInvalid, c.Pointer, want, got, msg)}
 	case !c.Negative && status == http.StatusUnauthorized:
 		return []Finding{newFinding(CheckStatus, KindUnauthorized, "", want, got, "the API rejected the key; check --api-key")}
 	case !c.Negative && status >= 400:

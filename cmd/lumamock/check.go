@@ -3,10 +3,192 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
+	"fmt"
 	"io"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/lumamock/lumamock"
+	"github.com/lumamock/lumamock/contract"
 )
 
-// runCheck runs "lumamock check". It is being built in the contract package.
+// checkConfig is what "lumamock check" is told by its flags and LUMAMOCK_* variables.
+type checkConfig struct {
+	baseURL, apiKey, spec      string
+	billable                   int
+	format, output             string
+	fixtures                   string
+	updateFixtures, dryRun     bool
+	baseline                   string
+	hookListen, hookURL        string
+	hookWait                   time.Duration
+	timeout, slow              time.Duration
+	pollInterval, pollDeadline time.Duration
+	maxBody                    byteSize
+	concurrency                int
+	verbose                    bool
+}
+
+func newCheckFlags(stderr io.Writer) (*flag.FlagSet, *checkConfig) {
+	c := &checkConfig{maxBody: contract.DefaultMaxBody}
+	fs := flag.NewFlagSet("lumamock check", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.baseURL, "base-url", "", "root `URL` of the API to check, e.g. https://proxy.example.com (required)")
+	fs.StringVar(&c.apiKey, "api-key", "", "bearer `key` for the API; default $LUMA_API_KEY. It never appears in any output")
+	fs.IntVar(&c.billable, "billable", 0, "run at most `N` billable cases (each creates a real task); 0 runs only the free ones")
+	fs.StringVar(&c.format, "format", "text", "report `format`: text, json, junit or markdown")
+	fs.StringVar(&c.output, "output", "", "write the report to `file` instead of stdout")
+	fs.StringVar(&c.fixtures, "fixtures", "", "compare responses with the golden fixtures in `dir` (with --update-fixtures: record them there)")
+	fs.BoolVar(&c.updateFixtures, "update-fixtures", false, "record sanitized responses as golden fixtures (into --fixtures, default fixtures/)")
+	fs.StringVar(&c.baseline, "baseline", "", "accept the findings listed in `file` (a previous JSON report, a JSON array of ids, or one id per line)")
+	fs.BoolVar(&c.dryRun, "dry-run", false, "print every request that would be sent, key redacted, and send nothing")
+	fs.StringVar(&c.hookListen, "hook-listen", "", "receive notify_hook callbacks on `address` (e.g. 127.0.0.1:9090) and check them")
+	fs.StringVar(&c.hookURL, "hook-url", "", "public `URL` of --hook-listen when the API reaches it through a tunnel or proxy")
+	fs.DurationVar(&c.hookWait, "hook-wait", contract.DefaultHookWait, "how long to wait for the final callback once GET shows a task finished")
+	fs.DurationVar(&c.timeout, "timeout", contract.DefaultTimeout, "time limit of each request, body included")
+	fs.DurationVar(&c.slow, "slow", contract.DefaultSlow, "report answers slower than this")
+	fs.DurationVar(&c.pollInterval, "poll-interval", contract.DefaultPollInterval, "first wait between polls of a task (grows by half each poll, up to 10×)")
+	fs.DurationVar(&c.pollDeadline, "poll-deadline", contract.DefaultPollDeadline, "give up following a task after this long")
+	fs.Var(&c.maxBody, "max-body", "largest response body read; larger ones are reported, not checked")
+	fs.IntVar(&c.concurrency, "concurrency", contract.DefaultConcurrency, "cases run at once")
+	fs.StringVar(&c.spec, "spec", "", "check against this OpenAPI `file` instead of the embedded openapi.yaml")
+	fs.BoolVar(&c.verbose, "verbose", false, "print a line per case to stderr as it finishes")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), `Usage: lumamock check --base-url URL [flags]
+
+Holds a live Luma proxy API to openapi.yaml and reports drift: undocumented statuses and fields, changed
+types, missing fields, new states or models, error shapes, whether the API rejects what the document forbids,
+the task lifecycle and its callbacks, response times.
+
+Free cases (validation, auth, unknown task) cost nothing: a correct API rejects them. Billable cases create
+real tasks and run only with --billable N. Use --dry-run to see every request first.
+
+Exit status: 0 no drift, 1 drift found, 2 nothing could be checked (unreachable API, bad flags).
+
+Every flag can also be set with the environment variable LUMAMOCK_<FLAG> (e.g. LUMAMOCK_BASE_URL,
+LUMAMOCK_BILLABLE); a flag on the command line wins. The key is read from --api-key, LUMAMOCK_API_KEY or
+LUMA_API_KEY.
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
+	return fs, c
+}
+
+// runCheck runs "lumamock check".
 func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return &ExitError{Code: 2, Err: errors.New("check: not available yet")}
+	fs, c := newCheckFlags(stderr)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return &ExitError{Code: 2, Err: errReported}
+	}
+	if fs.NArg() > 0 {
+		return &ExitError{Code: 2, Err: fmt.Errorf("check: unexpected argument %q", fs.Arg(0))}
+	}
+	if err := applyEnv(fs, lookupEnv); err != nil {
+		return &ExitError{Code: 2, Err: fmt.Errorf("check: %w", err)}
+	}
+	if c.apiKey == "" {
+		c.apiKey, _ = lookupEnv("LUMA_API_KEY")
+	}
+	secrets := []string{c.apiKey}
+	cfg, err := c.config(ctx)
+	if err != nil {
+		return &ExitError{Code: 2, Err: errors.New(redactSecret(err.Error(), secrets))}
+	}
+	if c.dryRun {
+		if err := contract.WriteDryRun(stdout, cfg); err != nil {
+			return &ExitError{Code: 2, Err: errors.New(redactSecret(err.Error(), secrets))}
+		}
+		return nil
+	}
+	if c.verbose {
+		cfg.Progress = stderr
+	}
+	report, err := contract.Run(ctx, cfg)
+	if err != nil {
+		return &ExitError{Code: 2, Err: errors.New(redactSecret(err.Error(), secrets))}
+	}
+	out := stdout
+	if c.output != "" {
+		f, err := os.Create(c.output)
+		if err != nil {
+			return &ExitError{Code: 2, Err: fmt.Errorf("check: %w", err)}
+		}
+		defer f.Close()
+		out = f
+	}
+	if err := report.Write(out, c.format); err != nil {
+		return &ExitError{Code: 2, Err: fmt.Errorf("check: write report: %w", err)}
+	}
+	if c.output != "" {
+		if err := out.(*os.File).Close(); err != nil {
+			return &ExitError{Code: 2, Err: fmt.Errorf("check: write report: %w", err)}
+		}
+		var summary strings.Builder
+		_ = report.Write(&summary, "text")
+		first, _, _ := strings.Cut(summary.String(), "\n")
+		fmt.Fprintf(stderr, "%s (report in %s)\n", first, c.output)
+	}
+	if code := report.ExitCode(); code != contract.ExitOK {
+		return &ExitError{Code: code, Err: errReported}
+	}
+	return nil
+}
+
+// config turns the flags into a contract.Config, rejecting bad values.
+func (c *checkConfig) config(ctx context.Context) (contract.Config, error) {
+	if c.baseURL == "" {
+		return contract.Config{}, errors.New("check: --base-url is required")
+	}
+	if !slices.Contains(contract.Formats, c.format) {
+		return contract.Config{}, fmt.Errorf("check: --format %q: want one of %s", c.format, strings.Join(contract.Formats, ", "))
+	}
+	if c.billable < 0 || c.concurrency < 0 || c.timeout < 0 || c.slow < 0 || c.pollInterval < 0 || c.pollDeadline < 0 || c.hookWait < 0 {
+		return contract.Config{}, errors.New("check: numbers and durations must not be negative")
+	}
+	if c.hookURL != "" && c.hookListen == "" {
+		return contract.Config{}, errors.New("check: --hook-url needs --hook-listen")
+	}
+	cfg := contract.Config{
+		BaseURL: c.baseURL, APIKey: c.apiKey, Billable: c.billable,
+		Timeout: c.timeout, Slow: c.slow, PollInterval: c.pollInterval, PollDeadline: c.pollDeadline,
+		HookListen: c.hookListen, HookURL: c.hookURL, HookWait: c.hookWait,
+		Fixtures: c.fixtures, UpdateFixtures: c.updateFixtures,
+		MaxBody: int64(c.maxBody), Concurrency: c.concurrency,
+	}
+	if c.updateFixtures && cfg.Fixtures == "" {
+		cfg.Fixtures = "fixtures"
+	}
+	if c.spec != "" {
+		doc, err := lumamock.LoadFile(ctx, c.spec)
+		if err != nil {
+			return contract.Config{}, fmt.Errorf("check: --spec: %w", err)
+		}
+		cfg.Document = doc
+	}
+	if c.baseline != "" {
+		b, err := contract.ReadBaseline(c.baseline)
+		if err != nil {
+			return contract.Config{}, fmt.Errorf("check: --baseline: %w", err)
+		}
+		cfg.Baseline = b
+	}
+	return cfg, nil
+}
+
+// redactSecret hides the key in a message.
+func redactSecret(s string, secrets []string) string {
+	for _, sec := range secrets {
+		if sec != "" {
+			s = strings.ReplaceAll(s, sec, "[REDACTED]")
+		}
+	}
+	return s
 }

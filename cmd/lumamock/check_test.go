@@ -1,0 +1,207 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lumamock/lumamock"
+	"github.com/lumamock/lumamock/internal/fakeapi"
+	"github.com/lumamock/lumamock/mock"
+)
+
+const checkKey = "sk-live-cmd-test-5d1e"
+
+// fast are the flags that keep a check against loopback servers quick.
+var fast = []string{"--api-key", checkKey, "--poll-interval", "5ms", "--poll-deadline", "2s", "--timeout", "2s", "--hook-wait", "2s"}
+
+func startCheckMock(t *testing.T, shape lumamock.Shape) string {
+	t.Helper()
+	srv, err := mock.New(mock.Options{Schema: shape, APIKeys: []string{checkKey}, Seed: 7,
+		Pending: 10 * time.Millisecond, Processing: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	t.Cleanup(func() { ts.Close(); srv.Close() })
+	return ts.URL
+}
+
+func startCheckFake(t *testing.T, opts fakeapi.Options) string {
+	t.Helper()
+	fake := fakeapi.New(opts)
+	ts := httptest.NewServer(fake)
+	t.Cleanup(func() { ts.Close(); fake.Close() })
+	return ts.URL
+}
+
+func closedURL(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return "http://" + addr
+}
+
+// exitOf returns the exit code Run's error asks for.
+func exitOf(err error) int {
+	if err == nil {
+		return 0
+	}
+	var exit *ExitError
+	if errors.As(err, &exit) {
+		return exit.Code
+	}
+	return 1
+}
+
+func TestCheckExitCodes(t *testing.T) {
+	extraField := fakeapi.Options{Key: checkKey, Drift: func(a *fakeapi.Answer) {
+		if a.Status == http.StatusOK {
+			a.Body["credits_left"] = 3
+		}
+	}}
+	tests := []struct {
+		name string
+		args []string
+		want int
+		out  string // in stdout
+	}{
+		{"mock envelope, billable and callbacks: no drift", []string{"--base-url", startCheckMock(t, lumamock.ShapeEnvelope), "--billable", "4", "--hook-listen", "127.0.0.1:0"}, 0, "OK — no drift"},
+		{"mock luma, billable: no drift", []string{"--base-url", startCheckMock(t, lumamock.ShapeLuma), "--billable", "2"}, 0, "OK — no drift"},
+		{"drifted fake: drift", []string{"--base-url", startCheckFake(t, extraField), "--billable", "1"}, 1, "undocumented-field"},
+		{"unreachable: nothing checked", []string{"--base-url", closedURL(t)}, 2, "NOT CHECKED"},
+		{"no base URL", nil, 2, ""},
+		{"bad format", []string{"--base-url", "http://127.0.0.1:1", "--format", "yaml"}, 2, ""},
+		{"not an http URL", []string{"--base-url", "ftp://example.com"}, 2, ""},
+		{"junit", []string{"--base-url", startCheckFake(t, extraField), "--format", "junit", "--billable", "1"}, 1, "<testsuites>"},
+		{"markdown", []string{"--base-url", startCheckFake(t, extraField), "--format", "markdown", "--billable", "1"}, 1, "## lumamock check"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			err := Run(context.Background(), append(append([]string{"check"}, fast...), tt.args...), &stdout, &stderr)
+			if got := exitOf(err); got != tt.want {
+				t.Errorf("exit %d (%v), want %d\nstdout:\n%s\nstderr:\n%s", got, err, tt.want, stdout.String(), stderr.String())
+			}
+			if !strings.Contains(stdout.String(), tt.out) {
+				t.Errorf("stdout lacks %q:\n%s", tt.out, stdout.String())
+			}
+			for name, s := range map[string]string{"stdout": stdout.String(), "stderr": stderr.String(), "error": errString(err)} {
+				if strings.Contains(s, checkKey) {
+					t.Errorf("the API key appears in %s", name)
+				}
+			}
+		})
+	}
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+func TestCheckDryRunSendsNothingAndHidesTheKey(t *testing.T) {
+	hits := 0
+	ts := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { hits++ }))
+	defer ts.Close()
+	var stdout, stderr bytes.Buffer
+	err := Run(context.Background(), []string{"check", "--base-url", ts.URL, "--api-key", checkKey, "--dry-run", "--billable", "1"}, &stdout, &stderr)
+	if err != nil {
+		t.Fatalf("dry run: %v\n%s", err, stderr.String())
+	}
+	out := stdout.String()
+	if hits != 0 {
+		t.Errorf("dry run sent %d requests", hits)
+	}
+	if strings.Contains(out, checkKey) {
+		t.Error("the API key appears in the dry run")
+	}
+	for _, want := range []string{"Authorization: Bearer [REDACTED]", "POST " + ts.URL + "/luma/generations", "BILLABLE", "create-source-example", "# skipped create-required-only", "get-unknown-task"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("dry run lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestCheckEnvironmentBaselineAndOutput(t *testing.T) {
+	url := startCheckFake(t, fakeapi.Options{Key: checkKey, Drift: func(a *fakeapi.Answer) {
+		if a.Status >= 400 {
+			a.Body["trace"] = "abc"
+		}
+	}})
+	setEnv(t, map[string]string{"LUMAMOCK_BASE_URL": url, "LUMA_API_KEY": checkKey, "LUMAMOCK_FORMAT": "json"})
+	dir := t.TempDir()
+	report := filepath.Join(dir, "report.json")
+	var stdout, stderr bytes.Buffer
+	err := Run(context.Background(), []string{"check", "--output", report}, &stdout, &stderr)
+	if got := exitOf(err); got != 1 {
+		t.Fatalf("first run: exit %d (%v), want 1\n%s", got, err, stderr.String())
+	}
+	data, err := os.ReadFile(report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), `"kind": "undocumented-field"`) || strings.Contains(string(data), checkKey) {
+		t.Fatalf("report lacks the finding, or holds the key:\n%s", data)
+	}
+	if !strings.Contains(stderr.String(), "DRIFT") {
+		t.Errorf("stderr lacks the verdict: %s", stderr.String())
+	}
+	// The report of the first run, as a baseline, accepts every finding in it.
+	stdout.Reset()
+	err = Run(context.Background(), []string{"check", "--baseline", report, "--format", "text"}, &stdout, &stderr)
+	if got := exitOf(err); got != 0 {
+		t.Fatalf("with baseline: exit %d (%v), want 0\n%s", got, err, stdout.String())
+	}
+	if !strings.Contains(stdout.String(), "accepted by the baseline") {
+		t.Errorf("text report does not mention accepted findings:\n%s", stdout.String())
+	}
+}
+
+// TestCheckAgainstServe is the issue's definition of done: "lumamock check" against a running "lumamock serve"
+// (both started through Run, on loopback) reports no drift, billable cases and callbacks included, with the
+// callback listener reached through --hook-url.
+func TestCheckAgainstServe(t *testing.T) {
+	for _, schema := range []string{"envelope", "luma"} {
+		t.Run(schema, func(t *testing.T) {
+			url, _, stop := startServe(t, nil, "--api-key", checkKey, "--schema", schema, "--pending", "10ms", "--processing", "10ms")
+			defer stop()
+			port := freePort(t)
+			var stdout, stderr bytes.Buffer
+			args := append(append([]string{"check"}, fast...), "--base-url", url, "--billable", "4",
+				"--hook-listen", "127.0.0.1:"+port, "--hook-url", "http://127.0.0.1:"+port+"/")
+			err := Run(context.Background(), args, &stdout, &stderr)
+			if got := exitOf(err); got != 0 {
+				t.Fatalf("exit %d (%v), want 0\n%s\n%s", got, err, stdout.String(), stderr.String())
+			}
+			if !strings.Contains(stdout.String(), "response shape    "+schema+" ×") || !strings.Contains(stdout.String(), "4 run, 0 skipped") {
+				t.Errorf("report does not show the %s shape and 4 billable cases:\n%s", schema, stdout.String())
+			}
+		})
+	}
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	return port
+}
