@@ -29,7 +29,7 @@ func TestGoldenCassette(t *testing.T) {
 	polls := 0
 	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request, _ []byte) {
 		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("X-Request-Id", "up-req-1")
+		w.Header().Set("X-Request-Id", "3f2b8c1e-5a47-4d0e-9c61-2b7e8f0a1d22")
 		if r.Method == http.MethodPost {
 			_, _ = w.Write([]byte(envelope("pending")))
 			return

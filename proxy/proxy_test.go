@@ -23,7 +23,7 @@ func TestPassThroughIsFaithful(t *testing.T) {
 	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request, _ []byte) {
 		h := w.Header()
 		h.Set("Content-Type", "application/json")
-		h.Set("X-Request-Id", "up-123")
+		h.Set("X-Request-Id", "3f2b8c1e-5a47-4d0e-9c61-2b7e8f0a1d22")
 		h.Add("X-Upstream", "one")
 		h.Add("X-Upstream", "two")
 		w.WriteHeader(http.StatusOK)
@@ -37,7 +37,7 @@ func TestPassThroughIsFaithful(t *testing.T) {
 	if diff := cmp.Diff(envelope("pending"), string(body)); diff != "" {
 		t.Errorf("body changed in transit (-want +got):\n%s", diff)
 	}
-	wantHeader := map[string][]string{"X-Request-Id": {"up-123"}, "X-Upstream": {"one", "two"}, "Content-Type": {"application/json"}}
+	wantHeader := map[string][]string{"X-Request-Id": {"3f2b8c1e-5a47-4d0e-9c61-2b7e8f0a1d22"}, "X-Upstream": {"one", "two"}, "Content-Type": {"application/json"}}
 	for k, want := range wantHeader {
 		if diff := cmp.Diff(want, resp.Header.Values(k)); diff != "" {
 			t.Errorf("response header %s (-want +got):\n%s", k, diff)

@@ -36,7 +36,7 @@ func newLumaAPI(t *testing.T, badCallback bool) *lumaAPI {
 	a := &lumaAPI{hooks: make(chan string, 10), badCallback: badCallback}
 	a.upstream = newUpstream(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
 		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("X-Request-Id", "up-req")
+		w.Header().Set("X-Request-Id", "3f2b8c1e-5a47-4d0e-9c61-2b7e8f0a1d22")
 		if r.Method == http.MethodPost {
 			var req lumamock.GenerationRequest
 			_ = json.Unmarshal(body, &req)
