@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -106,3 +107,13 @@ func formatBytes(n int64) string {
 
 // lookupEnv is os.LookupEnv; tests replace it.
 var lookupEnv = os.LookupEnv
+
+// redactURL drops the user info of a URL for display.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	u.User = nil
+	return u.String()
+}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/lumamock/lumamock"
+	"github.com/lumamock/lumamock/cassette"
 	"github.com/lumamock/lumamock/mock"
 )
 
@@ -29,6 +30,7 @@ type serveConfig struct {
 	maxTasks   int
 	logFormat  string
 	drain      time.Duration
+	replay     string
 	version    bool
 
 	callbackRetries int
@@ -73,6 +75,7 @@ func newServeFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig) {
 	fs.StringVar(&c.faultDrop, "fault-drop", "", "never send the callback of this `state` (processing, completed or failed)")
 	fs.BoolVar(&c.faultReorder, "fault-reorder", false, "send a task's intermediate callbacks after its final one")
 	fs.DurationVar(&c.faultLate, "fault-late", 0, "send every callback this long after its state change")
+	fs.StringVar(&c.replay, "replay", "", "answer requests recorded in the cassette `dir` (lumamock proxy --record) from it; the mock answers the rest")
 	fs.BoolVar(&c.version, "version", false, "print the version and exit")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), `Usage: lumamock [serve] [flags]
@@ -206,12 +209,22 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return &ExitError{Code: 2, Err: err}
 	}
+	var api http.Handler = srv
+	if c.replay != "" {
+		replayer, err := cassette.NewReplayer(c.replay, srv)
+		if err != nil {
+			return &ExitError{Code: 2, Err: fmt.Errorf("--replay: %w", err)}
+		}
+		replayer.Logger = logger
+		defer replayer.Close()
+		api = replayer
+	}
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return &ExitError{Code: 2, Err: fmt.Errorf("listen: %w", err)}
 	}
 	httpServer := &http.Server{
-		Handler:           srv,
+		Handler:           api,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       2 * time.Minute,
 		IdleTimeout:       2 * time.Minute,

@@ -1,0 +1,152 @@
+package cassette
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestBodyRoundTrip(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"json object, keys sorted, numbers exact", `{"b": 12345678901234567890, "a": "x"}`, `{"a":"x","b":12345678901234567890}`},
+		{"json array", `[1, 2]`, `[1,2]`},
+		{"text", `<html>`, `<html>`},
+		{"object that looks like the text wrapper", `{"text":"hi"}`, `{"text":"hi"}`},
+		{"binary", "\x00\xff\x01", "\x00\xff\x01"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data, err := json.Marshal(NewBody([]byte(tt.in)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got Body
+			if err := json.Unmarshal(data, &got); err != nil {
+				t.Fatalf("%s: %v", data, err)
+			}
+			if diff := cmp.Diff(tt.want, string(got.Bytes())); diff != "" {
+				t.Errorf("round trip via %s (-want +got):\n%s", data, diff)
+			}
+		})
+	}
+}
+
+func TestSanitizeRemovesCredentials(t *testing.T) {
+	const key = "sk-live-abc123"
+	e := Entry{
+		Request: Request{Method: "POST", Path: "/luma/generations", Query: "k=" + key,
+			Header: http.Header{"Authorization": {"Bearer " + key}, "Cookie": {"s=1"}, "X-Api-Key": {key},
+				"Proxy-Authorization": {"Basic x"}, "X-Auth-Token": {"t"}, "User-Agent": {"app " + key}, "Connection": {"close"}},
+			Body: NewBody([]byte(`{"user_prompt":"` + key + `","id":"4665a07c-7641-4809-a133-10786201bb56"}`))},
+		Response: Response{Status: 200, Header: http.Header{"Set-Cookie": {"s=2"}, "X-Request-Id": {"r1"}},
+			Body: NewBody([]byte(`{"created_at":"2024-12-22T13:38:40.139409Z"}`))},
+	}
+	got := e.Sanitize(key)
+	want := Entry{
+		Request: Request{Method: "POST", Path: "/luma/generations", Query: "k=" + Redacted,
+			Header: http.Header{"User-Agent": {"app " + Redacted}},
+			Body:   NewBody([]byte(`{"user_prompt":"` + Redacted + `","id":"4665a07c-7641-4809-a133-10786201bb56"}`))},
+		Response: Response{Status: 200, Header: http.Header{"X-Request-Id": {"r1"}},
+			Body: NewBody([]byte(`{"created_at":"2024-12-22T13:38:40.139409Z"}`))},
+	}
+	if diff := cmp.Diff(want, got, cmp.AllowUnexported(Entry{}, Body{})); diff != "" {
+		t.Errorf("Sanitize (-want +got):\n%s", diff)
+	}
+}
+
+func TestRecorderNumbersAfterExistingEntries(t *testing.T) {
+	dir := t.TempDir()
+	r, _ := NewRecorder(dir)
+	e1, err := r.Record(Entry{Request: Request{Method: "GET", Path: "/a/b"}, Response: Response{Status: 200}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2, _ := NewRecorder(dir)
+	e2, _ := r2.Record(Entry{Kind: KindCallback, TaskID: "t/1", Request: Request{Method: "POST"}})
+	if diff := cmp.Diff([]string{"000001.GET.a-b.json", "000002.CALLBACK.t-1.json"}, []string{e1.File(), e2.File()}); diff != "" {
+		t.Errorf("file names (-want +got):\n%s", diff)
+	}
+	entries, err := Load(dir)
+	if err != nil || len(entries) != 2 || entries[1].Kind != KindCallback {
+		t.Fatalf("Load: %v %+v", err, entries)
+	}
+}
+
+func TestLoadRejectsOtherVersions(t *testing.T) {
+	dir := t.TempDir()
+	_ = os.WriteFile(filepath.Join(dir, "000001.GET.x.json"), []byte(`{"version":9}`), 0o644)
+	if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), "version 9") {
+		t.Errorf("Load: %v, want a version error", err)
+	}
+}
+
+func TestReplayerSequencesAndFallback(t *testing.T) {
+	dir := t.TempDir()
+	r, _ := NewRecorder(dir)
+	r.Now = func() time.Time { return time.Unix(0, 0) }
+	for i, state := range []string{"pending", "completed"} {
+		if _, err := r.Record(Entry{Request: Request{Method: "GET", Path: "/luma/generations/t1"},
+			Response: Response{Status: 200, Header: http.Header{"Content-Type": {"application/json"}, "X-Lumamock-Violations": {"[]"}},
+				Body: NewBody([]byte(`{"state":"` + state + `","n":` + string(rune('1'+i)) + `}`))}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, _ = r.Record(Entry{Request: Request{Method: "POST", Path: "/luma/generations", Body: NewBody([]byte(`{"user_prompt":"a","notify_hook":"http://old"}`))},
+		Response: Response{Status: 200, Body: NewBody([]byte(`{"state":"pending"}`))}})
+	fallback := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusTeapot) })
+	rp, err := NewReplayer(dir, fallback)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rp.Close()
+	if rp.Len() != 3 {
+		t.Errorf("Len = %d, want 3", rp.Len())
+	}
+	do := func(method, path, body string) (int, string, http.Header) {
+		w := httptest.NewRecorder()
+		rp.ServeHTTP(w, httptest.NewRequest(method, path, strings.NewReader(body)))
+		return w.Code, w.Body.String(), w.Header()
+	}
+	var got []string
+	for range 3 {
+		code, body, h := do("GET", "/luma/generations/t1", "")
+		if h.Get("X-Lumamock-Violations") != "" {
+			t.Errorf("replayed the proxy's own header")
+		}
+		got = append(got, h.Get(HeaderSource)+" "+http.StatusText(code)+" "+body)
+	}
+	code, _, h := do("POST", "/luma/generations", `{ "notify_hook": "http://new", "user_prompt": "a" }`)
+	got = append(got, h.Get(HeaderSource)+" "+http.StatusText(code))
+	code, _, h = do("POST", "/luma/generations", `{"user_prompt":"b"}`)
+	got = append(got, h.Get(HeaderSource)+" "+http.StatusText(code))
+	want := []string{
+		`replay OK {"n":1,"state":"pending"}`,
+		`replay OK {"n":2,"state":"completed"}`,
+		`replay OK {"n":2,"state":"completed"}`,
+		`replay OK`,
+		`mock I'm a teapot`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("answers (-want +got):\n%s", diff)
+	}
+}
+
+func TestKeyNormalizes(t *testing.T) {
+	a := Key("post", "/p", "b=2&a=1", []byte(`{"x":1,"y":[1,2],"notify_hook":"http://a"}`))
+	b := Key("POST", "/p", "a=1&b=2", []byte(` {"y":[1,2], "x":1}`))
+	if a != b {
+		t.Errorf("keys differ:\n%s\n%s", a, b)
+	}
+	if Key("POST", "/p", "", []byte(`{"x":1}`)) == Key("POST", "/p", "", []byte(`{"x":2}`)) {
+		t.Error("different bodies share a key")
+	}
+}

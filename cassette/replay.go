@@ -1,0 +1,323 @@
+package cassette
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Response headers a Replayer sets.
+const (
+	// HeaderSource says who answered: SourceReplay or SourceMock.
+	HeaderSource = "X-Lumamock-Source"
+	// HeaderCassette names the cassette file a replayed answer came from.
+	HeaderCassette = "X-Lumamock-Cassette"
+)
+
+// Values of HeaderSource.
+const (
+	SourceReplay = "replay"
+	SourceMock   = "mock"
+)
+
+// Defaults of a Replayer.
+const (
+	DefaultMaxBody         = 20 << 20
+	DefaultJournalSize     = 1000
+	DefaultCallbackTimeout = 5 * time.Second
+)
+
+// hookField is the request member that names the client's callback URL; it is not part of a request's key.
+const hookField = "notify_hook"
+
+// Decision is one request a Replayer saw and who answered it.
+type Decision struct {
+	Seq    int64     `json:"seq"`
+	At     time.Time `json:"at"`
+	Method string    `json:"method"`
+	Path   string    `json:"path"`
+	Query  string    `json:"query,omitempty"`
+	// Source is SourceReplay or SourceMock.
+	Source string `json:"source"`
+	// File is the cassette file replayed; Status its recorded status.
+	File   string `json:"file,omitempty"`
+	Status int    `json:"status,omitempty"`
+	// Callbacks is how many recorded callbacks were sent to the request's notify_hook.
+	Callbacks int `json:"callbacks,omitempty"`
+}
+
+// Replayer is an http.Handler that answers requests from a cassette and hands the rest to a fallback. It is
+// safe for concurrent use.
+type Replayer struct {
+	// MaxBody is the largest request body read to match; larger requests go to the fallback. Zero means
+	// DefaultMaxBody.
+	MaxBody int64
+	// HookClient sends recorded callbacks to the notify_hook of a replayed submission; nil means a client with
+	// DefaultCallbackTimeout. Only http and https hooks are called.
+	HookClient *http.Client
+	// Logger receives one record per replayed answer and per callback sent; nil discards them.
+	Logger *slog.Logger
+
+	fallback  http.Handler
+	mu        sync.Mutex
+	sequences map[string]*sequence
+	callbacks map[int][]Entry // by the seq of the submitting exchange
+	journal   []Decision
+	seq       int64
+	entries   int
+	wg        sync.WaitGroup
+	ctx       context.Context
+	cancel    context.CancelFunc
+}
+
+// sequence is the recorded answers to one request key, and how many were replayed.
+type sequence struct {
+	entries []Entry
+	next    int
+}
+
+// NewReplayer loads the cassette in dir and returns a handler answering from it, passing requests it has no
+// recording of (and the admin endpoints under /__mock/, except /__mock/replay) to fallback.
+func NewReplayer(dir string, fallback http.Handler) (*Replayer, error) {
+	entries, err := Load(dir)
+	if err != nil {
+		return nil, err
+	}
+	if fallback == nil {
+		fallback = http.NotFoundHandler()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &Replayer{fallback: fallback, sequences: map[string]*sequence{}, callbacks: map[int][]Entry{}, ctx: ctx, cancel: cancel}
+	for _, e := range entries {
+		switch {
+		case e.Kind == KindCallback:
+			r.callbacks[e.Exchange] = append(r.callbacks[e.Exchange], e)
+		case e.Kind == KindExchange && e.Response.Status != 0:
+			k := Key(e.Request.Method, e.Request.Path, e.Request.Query, e.Request.Body.Bytes())
+			s := r.sequences[k]
+			if s == nil {
+				s = &sequence{}
+				r.sequences[k] = s
+			}
+			s.entries = append(s.entries, e)
+			r.entries++
+		}
+	}
+	return r, nil
+}
+
+// Len reports how many recorded answers the Replayer holds.
+func (r *Replayer) Len() int { return r.entries }
+
+// Key is what a Replayer matches requests on: method, path, query (parameters sorted) and, for a body, the
+// body as normalized JSON without notify_hook (or the bytes themselves when they are not JSON).
+func Key(method, path, query string, body []byte) string {
+	var b strings.Builder
+	b.WriteString(strings.ToUpper(method))
+	b.WriteByte(' ')
+	b.WriteString(path)
+	if query != "" {
+		if v, err := url.ParseQuery(query); err == nil {
+			query = v.Encode()
+		}
+		b.WriteByte('?')
+		b.WriteString(query)
+	}
+	if len(bytes.TrimSpace(body)) > 0 {
+		b.WriteByte(' ')
+		b.Write(matchBody(body))
+	}
+	return b.String()
+}
+
+// matchBody normalizes a body for matching.
+func matchBody(body []byte) []byte {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v any
+	if dec.Decode(&v) != nil || dec.More() {
+		return body
+	}
+	if obj, ok := v.(map[string]any); ok {
+		delete(obj, hookField)
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		return body
+	}
+	return out
+}
+
+// ServeHTTP answers r from the cassette when it can, else with the fallback.
+func (r *Replayer) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	if req.URL.Path == "/__mock/replay" && req.Method == http.MethodGet {
+		r.serveJournal(w)
+		return
+	}
+	if req.URL.Path == "/healthz" || strings.HasPrefix(req.URL.Path, "/__mock/") {
+		r.fallback.ServeHTTP(w, req)
+		return
+	}
+	limit := r.MaxBody
+	if limit <= 0 {
+		limit = DefaultMaxBody
+	}
+	body, err := io.ReadAll(io.LimitReader(req.Body, limit+1))
+	if err != nil || int64(len(body)) > limit {
+		req.Body = readCloser{io.MultiReader(bytes.NewReader(body), req.Body), req.Body}
+		r.toFallback(w, req)
+		return
+	}
+	req.Body = io.NopCloser(bytes.NewReader(body))
+	k := Key(req.Method, req.URL.Path, req.URL.RawQuery, body)
+	r.mu.Lock()
+	s := r.sequences[k]
+	var e Entry
+	if s != nil {
+		e = s.entries[min(s.next, len(s.entries)-1)]
+		if s.next < len(s.entries) {
+			s.next++
+		}
+	}
+	r.mu.Unlock()
+	if s == nil {
+		r.toFallback(w, req)
+		return
+	}
+	hook := hookOf(body)
+	cbs := r.callbacks[e.Seq]
+	if hook == "" {
+		cbs = nil
+	}
+	r.note(Decision{Method: req.Method, Path: req.URL.Path, Query: req.URL.RawQuery, Source: SourceReplay, File: e.file, Status: e.Response.Status, Callbacks: len(cbs)})
+	h := w.Header()
+	for k, vs := range e.Response.Header {
+		if strings.HasPrefix(strings.ToLower(k), "x-lumamock-") {
+			continue
+		}
+		h[k] = append([]string(nil), vs...)
+	}
+	h.Set(HeaderSource, SourceReplay)
+	h.Set(HeaderCassette, e.file)
+	data := e.Response.Body.Bytes()
+	h.Set("Content-Length", strconv.Itoa(len(data)))
+	w.WriteHeader(e.Response.Status)
+	if req.Method != http.MethodHead {
+		_, _ = w.Write(data)
+	}
+	r.logger().Info("replayed", "method", req.Method, "path", req.URL.Path, "status", e.Response.Status, "file", e.file)
+	if len(cbs) > 0 {
+		r.wg.Add(1)
+		go r.sendCallbacks(hook, cbs)
+	}
+}
+
+func (r *Replayer) toFallback(w http.ResponseWriter, req *http.Request) {
+	r.note(Decision{Method: req.Method, Path: req.URL.Path, Query: req.URL.RawQuery, Source: SourceMock})
+	w.Header().Set(HeaderSource, SourceMock)
+	r.fallback.ServeHTTP(w, req)
+}
+
+type readCloser struct {
+	io.Reader
+	io.Closer
+}
+
+// hookOf returns the request body's notify_hook when it is an http(s) URL.
+func hookOf(body []byte) string {
+	var v struct {
+		Hook string `json:"notify_hook"`
+	}
+	if json.Unmarshal(body, &v) != nil {
+		return ""
+	}
+	u, err := url.Parse(v.Hook)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return ""
+	}
+	return v.Hook
+}
+
+// sendCallbacks posts recorded callbacks to hook, in recorded order, once each.
+func (r *Replayer) sendCallbacks(hook string, cbs []Entry) {
+	defer r.wg.Done()
+	client := r.HookClient
+	if client == nil {
+		client = &http.Client{Timeout: DefaultCallbackTimeout}
+	}
+	for _, cb := range cbs {
+		req, err := http.NewRequestWithContext(r.ctx, http.MethodPost, hook, bytes.NewReader(cb.Request.Body.Bytes()))
+		if err != nil {
+			return
+		}
+		for k, vs := range cb.Request.Header {
+			req.Header[k] = append([]string(nil), vs...)
+		}
+		req.Header.Set(HeaderSource, SourceReplay)
+		req.Header.Set(HeaderCassette, cb.file)
+		resp, err := client.Do(req)
+		if err != nil {
+			r.logger().Warn("replayed callback failed", "file", cb.file, "error", err.Error())
+			if r.ctx.Err() != nil {
+				return
+			}
+			continue
+		}
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		resp.Body.Close()
+		r.logger().Info("replayed callback", "file", cb.file, "status", resp.StatusCode)
+	}
+}
+
+// Close stops callbacks being sent and waits for their goroutines to end.
+func (r *Replayer) Close() {
+	r.cancel()
+	r.wg.Wait()
+}
+
+// Wait waits until every recorded callback started so far has been sent.
+func (r *Replayer) Wait() { r.wg.Wait() }
+
+func (r *Replayer) note(d Decision) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.seq++
+	d.Seq, d.At = r.seq, time.Now().UTC()
+	r.journal = append(r.journal, d)
+	if len(r.journal) >= 2*DefaultJournalSize { // trim in batches, so each request costs O(1) on average
+		r.journal = append(r.journal[:0:0], r.journal[len(r.journal)-DefaultJournalSize:]...)
+	}
+}
+
+// Journal returns the decisions taken, oldest first (at most DefaultJournalSize).
+func (r *Replayer) Journal() []Decision {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]Decision{}, r.journal[max(0, len(r.journal)-DefaultJournalSize):]...)
+}
+
+func (r *Replayer) serveJournal(w http.ResponseWriter) {
+	data, err := json.Marshal(r.Journal())
+	if err != nil {
+		http.Error(w, fmt.Sprintf("encode journal: %v", err), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(append(data, '\n'))
+}
+
+func (r *Replayer) logger() *slog.Logger {
+	if r.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return r.Logger
+}

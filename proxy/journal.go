@@ -1,0 +1,202 @@
+package proxy
+
+import (
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/lumamock/lumamock/cassette"
+)
+
+// Exchange is one request the proxy handled, as the journal (GET /__mock/requests) shows it.
+type Exchange struct {
+	Seq    int64     `json:"seq"`
+	At     time.Time `json:"at"`
+	Method string    `json:"method"`
+	Path   string    `json:"path"`
+	Query  string    `json:"query,omitempty"`
+	// Header is the request's headers, credentials redacted.
+	Header http.Header `json:"header"`
+	// Body is the start of the request body as the client sent it, secrets redacted.
+	Body          string `json:"body,omitempty"`
+	BodyTruncated bool   `json:"body_truncated,omitempty"`
+	Operation     string `json:"operation,omitempty"`
+	// Status is what the client got; UpstreamStatus what the upstream answered (0 when it was not asked or
+	// did not answer).
+	Status         int    `json:"status"`
+	UpstreamStatus int    `json:"upstream_status,omitempty"`
+	RequestID      string `json:"request_id,omitempty"`
+	TaskID         string `json:"task_id,omitempty"`
+	// Source is who answered: upstream, or proxy for the proxy's own answers (strict mode, upstream errors).
+	Source  string `json:"source"`
+	Outcome string `json:"outcome"`
+	Error   string `json:"error,omitempty"`
+	// DurationMS is the time from receiving the request to the end of the answer's headers.
+	DurationMS float64 `json:"duration_ms"`
+	// Valid is true when neither the request nor the response broke the document.
+	Valid    bool      `json:"valid"`
+	Findings []Finding `json:"findings,omitempty"`
+	// Cassette is the file the exchange was recorded to.
+	Cassette string `json:"cassette,omitempty"`
+}
+
+// Callback is one callback the proxy relayed, as GET /__mock/callbacks shows it.
+type Callback struct {
+	Seq    int64     `json:"seq"`
+	At     time.Time `json:"at"`
+	TaskID string    `json:"task_id,omitempty"`
+	// Hook is the client's original notify_hook.
+	Hook string `json:"hook"`
+	// Forwarded is true when the callback was sent on to Hook; Status is Hook's answer.
+	Forwarded bool   `json:"forwarded"`
+	Status    int    `json:"status,omitempty"`
+	Error     string `json:"error,omitempty"`
+	Valid     bool   `json:"valid"`
+	// Body is the start of the callback body.
+	Body     string    `json:"body,omitempty"`
+	Findings []Finding `json:"findings,omitempty"`
+	Cassette string    `json:"cassette,omitempty"`
+}
+
+// Requests returns the journal of exchanges, oldest first.
+func (p *Proxy) Requests() []Exchange { return p.exchanges.list() }
+
+// Callbacks returns the journal of relayed callbacks, oldest first.
+func (p *Proxy) Callbacks() []Callback { return p.callbacks.list() }
+
+// Reset empties both journals.
+func (p *Proxy) Reset() {
+	p.exchanges.reset()
+	p.callbacks.reset()
+}
+
+func (p *Proxy) serveAdmin(w http.ResponseWriter, r *http.Request) {
+	switch {
+	case r.URL.Path == AdminPrefix+"requests" && r.Method == http.MethodGet:
+		writeJSON(w, http.StatusOK, p.Requests())
+	case r.URL.Path == AdminPrefix+"callbacks" && r.Method == http.MethodGet:
+		writeJSON(w, http.StatusOK, p.Callbacks())
+	case r.URL.Path == AdminPrefix+"reset" && r.Method == http.MethodPost:
+		p.Reset()
+		writeJSON(w, http.StatusOK, map[string]string{"status": "reset"})
+	default:
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no proxy endpoint at " + r.Method + " " + r.URL.Path +
+			"; the proxy has GET /__mock/requests, GET /__mock/callbacks and POST /__mock/reset"})
+	}
+}
+
+// finish journals and logs an exchange once it is answered.
+func (p *Proxy) finish(ex *exchange, w *statusWriter) {
+	r := ex.in
+	rec := Exchange{
+		At: ex.start.UTC(), Method: r.Method, Path: scrub(r.URL.Path, ex.secrets), Query: scrub(r.URL.RawQuery, ex.secrets),
+		Header: redact(r.Header), Operation: ex.operation, Status: w.status, UpstreamStatus: ex.upstream,
+		RequestID: ex.requestID, TaskID: ex.taskID, Outcome: ex.outcome, Error: scrub(ex.errText, ex.secrets),
+		DurationMS: float64(time.Since(ex.start).Microseconds()) / 1000, Valid: len(ex.findings) == 0, Findings: scrubFindings(ex.findings, ex.secrets),
+	}
+	if ex.outcome == OutcomeForwarded {
+		rec.Source, rec.RequestID = "upstream", ""
+	} else {
+		rec.Source = "proxy"
+	}
+	rec.Body, rec.BodyTruncated = clip(string(cassette.ScrubBytes(ex.body, ex.secrets...)), journalBodyLimit)
+	if ex.recordSeq != 0 && ex.outcome != OutcomeRejected {
+		rec.Cassette = ex.recordFile
+	}
+	p.exchanges.add(func(seq int64) Exchange { rec.Seq = seq; return rec })
+	attrs := []any{"method", rec.Method, "path", rec.Path, "status", rec.Status, "upstream_status", rec.UpstreamStatus,
+		"outcome", rec.Outcome, "duration", time.Since(ex.start), "findings", len(rec.Findings)}
+	if rec.Error != "" {
+		attrs = append(attrs, "error", rec.Error)
+	}
+	if len(rec.Findings) > 0 {
+		attrs = append(attrs, "violations", violationsHeader(ex.findings, ex.secrets))
+		p.log.Warn("exchange broke the document", attrs...)
+		return
+	}
+	if rec.Outcome == OutcomeFailed {
+		p.log.Warn("exchange", attrs...)
+		return
+	}
+	p.log.Info("exchange", attrs...)
+}
+
+func scrubFindings(fs []Finding, secrets []string) []Finding {
+	out := make([]Finding, len(fs))
+	for i, f := range fs {
+		f.Expected, f.Actual, f.Message = scrub(f.Expected, secrets), scrub(f.Actual, secrets), scrub(f.Message, secrets)
+		out[i] = f
+	}
+	return out
+}
+
+// clip cuts s to at most n bytes on a rune boundary.
+func clip(s string, n int) (string, bool) {
+	if len(s) <= n {
+		return s, false
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n], true
+}
+
+// redact copies h with credential values replaced; Authorization keeps its scheme.
+func redact(h http.Header) http.Header {
+	out := make(http.Header, len(h))
+	for k, vs := range h {
+		if !cassette.IsCredentialHeader(k) {
+			out[k] = append([]string(nil), vs...)
+			continue
+		}
+		red := make([]string, len(vs))
+		for i, v := range vs {
+			red[i] = "[redacted]"
+			if scheme, _, ok := strings.Cut(v, " "); ok && strings.HasSuffix(k, "Authorization") {
+				red[i] = scheme + " [redacted]"
+			}
+		}
+		out[k] = red
+	}
+	return out
+}
+
+// ring keeps the last len(buf) values added, numbering each.
+type ring[T any] struct {
+	mu   sync.Mutex
+	buf  []T
+	next int
+	full bool
+	seq  int64
+}
+
+func newRing[T any](size int) *ring[T] { return &ring[T]{buf: make([]T, size)} }
+
+func (r *ring[T]) add(build func(seq int64) T) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.seq++
+	r.buf[r.next] = build(r.seq)
+	r.next++
+	if r.next == len(r.buf) {
+		r.next, r.full = 0, true
+	}
+}
+
+func (r *ring[T]) list() []T {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.full {
+		return append([]T{}, r.buf[:r.next]...)
+	}
+	return append(append(make([]T, 0, len(r.buf)), r.buf[r.next:]...), r.buf[:r.next]...)
+}
+
+func (r *ring[T]) reset() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	clear(r.buf)
+	r.next, r.full = 0, false
+}

@@ -1,0 +1,617 @@
+package proxy
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/gorilla/mux"
+
+	"github.com/lumamock/lumamock"
+	"github.com/lumamock/lumamock/cassette"
+	"github.com/lumamock/lumamock/contract"
+)
+
+// Defaults of zero Options fields.
+const (
+	DefaultTimeout     = 60 * time.Second
+	DefaultMaxBody     = 20 << 20 // base64 images travel in request bodies
+	DefaultJournalSize = 1000
+	DefaultHookTimeout = 10 * time.Second
+	DefaultMaxHooks    = 10000
+	// MaxCallbackBody is the largest callback body relayed.
+	MaxCallbackBody = 1 << 20
+	// journalBodyLimit is how much of each request body the journal keeps.
+	journalBodyLimit = 16 << 10
+)
+
+// Paths the proxy answers itself instead of forwarding.
+const (
+	// HookPrefix is where the upstream delivers callbacks when hooks are relayed: HookPrefix + token.
+	HookPrefix = "/__lumamock/hooks/"
+	// AdminPrefix is the journal's home: GET /__mock/requests, GET /__mock/callbacks, POST /__mock/reset.
+	AdminPrefix = "/__mock/"
+)
+
+// Outcomes of an exchange in the journal.
+const (
+	OutcomeForwarded = "forwarded"      // the upstream's answer was passed on
+	OutcomeRejected  = "rejected"       // strict: the request broke the document and was not forwarded
+	OutcomeBlocked   = "blocked"        // strict: the upstream's answer broke the document; the client got 502
+	OutcomeFailed    = "upstream-error" // the upstream could not be reached or did not answer in time
+	OutcomeCancelled = "cancelled"      // the client went away first
+)
+
+// Options configure a Proxy. Only Upstream is required.
+type Options struct {
+	// Upstream is the live API's base URL, e.g. https://api.example.com; its path, if any, prefixes every
+	// forwarded path.
+	Upstream string
+	// Checker holds traffic to the document; nil means a Checker of the embedded openapi.yaml.
+	Checker *contract.Checker
+	// Strict answers a request that breaks the document with the 4xx the document implies, without forwarding
+	// it, and replaces an upstream answer that breaks it with a 502 naming the violations.
+	Strict bool
+	// Schema is the shape of the proxy's own error answers (strict rejections, upstream failures); empty means
+	// lumamock.ShapeEnvelope.
+	Schema lumamock.Shape
+	// Timeout bounds each upstream exchange, from sending the request to the end of the response body; zero
+	// means DefaultTimeout.
+	Timeout time.Duration
+	// Transport carries requests to the upstream; nil means a clone of http.DefaultTransport with 10 s dial and
+	// TLS handshake timeouts.
+	Transport http.RoundTripper
+	// MaxBody is the largest body (request or response) buffered to be checked; larger bodies are streamed
+	// through unchecked and reported as such. Zero means DefaultMaxBody.
+	MaxBody int64
+	// Recorder, when set, receives every forwarded exchange and relayed callback, sanitized.
+	Recorder *cassette.Recorder
+	// HookRelay replaces each submission's notify_hook with the proxy's own (HookURL + HookPrefix + token),
+	// checks the callbacks the upstream sends there, and forwards them to the original hook.
+	HookRelay bool
+	// HookURL is the base URL the upstream can reach this proxy at, e.g. https://tunnel.example.com. Required
+	// with HookRelay.
+	HookURL string
+	// HookClient forwards callbacks to the client's hooks; nil means a client with DefaultHookTimeout.
+	// Redirects are never followed.
+	HookClient *http.Client
+	// JournalSize bounds each journal; zero means DefaultJournalSize.
+	JournalSize int
+	// Logger receives one record per exchange and per callback (never a credential); nil discards them.
+	Logger *slog.Logger
+}
+
+// Proxy is the validating reverse proxy, an http.Handler. Create it with New.
+type Proxy struct {
+	opts      Options
+	upstream  *url.URL
+	checker   *contract.Checker
+	rp        *httputil.ReverseProxy
+	log       *slog.Logger
+	paths     []*mux.Route
+	mediaOK   []string // the response media types of the document
+	hooks     *hookTable
+	exchanges *ring[Exchange]
+	callbacks *ring[Callback]
+}
+
+// New returns a Proxy for opts.
+func New(opts Options) (*Proxy, error) {
+	u, err := url.Parse(opts.Upstream)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("proxy: upstream %q is not an http(s) URL", opts.Upstream)
+	}
+	u.RawQuery, u.Fragment = "", ""
+	if opts.Schema == "" {
+		opts.Schema = lumamock.ShapeEnvelope
+	}
+	if _, ok := lumamock.ParseShape(string(opts.Schema)); !ok {
+		return nil, fmt.Errorf("proxy: unknown schema %q (want %s or %s)", opts.Schema, lumamock.ShapeEnvelope, lumamock.ShapeLuma)
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	if opts.MaxBody <= 0 {
+		opts.MaxBody = DefaultMaxBody
+	}
+	if opts.JournalSize <= 0 {
+		opts.JournalSize = DefaultJournalSize
+	}
+	if opts.HookRelay {
+		h, err := url.Parse(opts.HookURL)
+		if err != nil || (h.Scheme != "http" && h.Scheme != "https") || h.Host == "" {
+			return nil, fmt.Errorf("proxy: hook relay needs the proxy's reachable base URL (HookURL), got %q", opts.HookURL)
+		}
+		opts.HookURL = strings.TrimRight(opts.HookURL, "/")
+	}
+	if opts.HookClient == nil {
+		opts.HookClient = &http.Client{Timeout: DefaultHookTimeout}
+	}
+	hc := *opts.HookClient
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	opts.HookClient = &hc
+	if opts.Transport == nil {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.DialContext = (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+		t.TLSHandshakeTimeout = 10 * time.Second
+		t.ResponseHeaderTimeout = opts.Timeout
+		opts.Transport = t
+	}
+	checker := opts.Checker
+	if checker == nil {
+		doc, err := lumamock.Load()
+		if err != nil {
+			return nil, err
+		}
+		if checker, err = contract.NewChecker(doc, contract.CheckerOptions{}); err != nil {
+			return nil, err
+		}
+	}
+	p := &Proxy{
+		opts: opts, upstream: u, checker: checker, log: opts.Logger,
+		hooks:     newHookTable(DefaultMaxHooks),
+		exchanges: newRing[Exchange](opts.JournalSize),
+		callbacks: newRing[Callback](opts.JournalSize),
+	}
+	if p.log == nil {
+		p.log = slog.New(slog.DiscardHandler)
+	}
+	p.indexDocument(checker.Document())
+	p.rp = &httputil.ReverseProxy{
+		Rewrite:        p.rewrite,
+		Transport:      opts.Transport,
+		FlushInterval:  -1,
+		ModifyResponse: p.modifyResponse,
+		ErrorHandler:   p.errorHandler,
+		ErrorLog:       slog.NewLogLogger(p.log.Handler(), slog.LevelWarn),
+	}
+	return p, nil
+}
+
+// indexDocument notes the document's paths (to tell 404 from 405) and response media types (for Accept).
+func (p *Proxy) indexDocument(doc *openapi3.T) {
+	router := mux.NewRouter()
+	seen := map[string]bool{}
+	for path, item := range doc.Paths.Map() {
+		p.paths = append(p.paths, router.NewRoute().Path(path))
+		for _, op := range item.Operations() {
+			for _, resp := range op.Responses.Map() {
+				if resp.Value == nil {
+					continue
+				}
+				for mt := range resp.Value.Content {
+					if !seen[mt] {
+						seen[mt] = true
+						p.mediaOK = append(p.mediaOK, mt)
+					}
+				}
+			}
+		}
+	}
+}
+
+// exchange is one request on its way through the proxy.
+type exchange struct {
+	start      time.Time
+	in         *http.Request // the client's request, before forwarding
+	requestID  string
+	secrets    []string
+	body       []byte // the client's body ("" when streamed unchecked)
+	findings   []Finding
+	operation  string
+	upstream   int
+	outcome    string
+	errText    string
+	taskID     string
+	recordSeq  int
+	recordFile string
+	hook       *hookTarget // set when notify_hook was replaced
+}
+
+type exchangeKey struct{}
+
+// ServeHTTP forwards r to the upstream, checking both directions, or answers the proxy's own endpoints.
+func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch {
+	case strings.HasPrefix(r.URL.Path, HookPrefix) && p.opts.HookRelay:
+		p.serveHook(w, r)
+		return
+	case strings.HasPrefix(r.URL.Path, AdminPrefix):
+		p.serveAdmin(w, r)
+		return
+	case r.URL.Path == "/healthz" && (r.Method == http.MethodGet || r.Method == http.MethodHead):
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		return
+	}
+	ex := &exchange{start: time.Now(), in: r, requestID: newID(), secrets: credentials(r.Header)}
+	rec := &statusWriter{ResponseWriter: w}
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				p.finish(ex, rec)
+				panic(v)
+			}
+			p.log.Error("proxy panicked", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(v))
+			if rec.status == 0 {
+				p.writeError(rec, ex, http.StatusBadGateway, "the proxy failed: "+fmt.Sprint(v), nil)
+			}
+		}
+		p.finish(ex, rec)
+	}()
+	body, streamed := p.readRequestBody(r)
+	ex.body = body
+	p.checkRequest(ex, body, streamed)
+	if p.opts.Strict && len(ex.findings) > 0 {
+		ex.outcome = OutcomeRejected
+		status := impliedStatus(ex.findings)
+		p.writeError(rec, ex, status, "strict: the request does not match the API document: "+summary(ex.findings, ex.secrets), ex.findings)
+		return
+	}
+	if p.opts.Recorder != nil {
+		ex.recordSeq = p.opts.Recorder.Next()
+	}
+	if !streamed {
+		if ex.operation == lumamock.OpCreate && p.opts.HookRelay {
+			body = p.relayHook(ex, body)
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.ContentLength = int64(len(body))
+		r.GetBody = nil
+		if len(body) == 0 && r.ContentLength == 0 {
+			r.Body = http.NoBody
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), exchangeKey{}, ex), p.opts.Timeout)
+	defer cancel()
+	ex.outcome = OutcomeForwarded
+	p.rp.ServeHTTP(rec, r.WithContext(ctx))
+}
+
+// readRequestBody buffers r's body up to MaxBody. A larger one is left to stream; streamed is then true.
+func (p *Proxy) readRequestBody(r *http.Request) (body []byte, streamed bool) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil, false
+	}
+	if r.ContentLength > p.opts.MaxBody {
+		return nil, true
+	}
+	data, err := io.ReadAll(io.LimitReader(r.Body, p.opts.MaxBody+1))
+	if int64(len(data)) > p.opts.MaxBody || err != nil {
+		r.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(bytes.NewReader(data), r.Body), r.Body}
+		return nil, true
+	}
+	return data, false
+}
+
+// checkRequest runs the document's request checks, and the Accept check the document states in words.
+func (p *Proxy) checkRequest(ex *exchange, body []byte, streamed bool) {
+	r := ex.in
+	if streamed {
+		f := newFinding(DirRequest, KindUnchecked, contract.Transport, "", fmt.Sprintf("a body of at most %d bytes", p.opts.MaxBody),
+			"larger", fmt.Sprintf("the request body is larger than %d bytes; it was forwarded unchecked", p.opts.MaxBody))
+		f.status = http.StatusRequestEntityTooLarge
+		ex.findings = append(ex.findings, f)
+	}
+	findings, err := p.checker.CheckRequest(r.Context(), r, body)
+	if errors.Is(err, contract.ErrUnknownOperation) {
+		status, msg := http.StatusNotFound, fmt.Sprintf("no operation of the document at %s %s", r.Method, r.URL.Path)
+		for _, route := range p.paths {
+			var m mux.RouteMatch
+			if route.Match(r, &m) {
+				status, msg = http.StatusMethodNotAllowed, fmt.Sprintf("the document has no %s operation at %s", r.Method, r.URL.Path)
+				break
+			}
+		}
+		f := newFinding(DirRequest, KindUnknownOperation, contract.Validation, "", "an operation of the document", r.Method+" "+r.URL.Path, msg)
+		f.status = status
+		ex.findings = append(ex.findings, f)
+		return
+	}
+	if route, ok := p.operationOf(r); ok {
+		ex.operation = route
+	}
+	if streamed {
+		// Without the body only parameters and headers can be judged; keep the findings that do not concern it.
+		kept := findings[:0]
+		for _, f := range findings {
+			if !strings.HasPrefix(f.Actual, "body") {
+				kept = append(kept, f)
+			}
+		}
+		findings = kept
+	}
+	for _, f := range wrap(DirRequest, findings) {
+		f.status = requestStatus(f.Finding)
+		ex.findings = append(ex.findings, f)
+	}
+	if accept := r.Header.Values("Accept"); !acceptsAny(accept, p.mediaOK) {
+		f := newFinding(DirRequest, contract.KindInvalidRequest, contract.Validation, "", "an Accept that allows "+strings.Join(p.mediaOK, ", "),
+			"header Accept breaks media-type", fmt.Sprintf("Accept %q excludes %s, the only media type of this API", strings.Join(accept, ", "), strings.Join(p.mediaOK, ", ")))
+		f.status = http.StatusNotAcceptable
+		ex.findings = append(ex.findings, f)
+	}
+}
+
+// operationOf names the operation r routes to, by method and document path.
+func (p *Proxy) operationOf(r *http.Request) (string, bool) {
+	doc := p.checker.Document()
+	for _, route := range p.paths {
+		var m mux.RouteMatch
+		if !route.Match(r, &m) {
+			continue
+		}
+		tpl, _ := route.GetPathTemplate()
+		if item := doc.Paths.Value(tpl); item != nil {
+			if op := item.GetOperation(r.Method); op != nil {
+				return op.OperationID, true
+			}
+		}
+	}
+	return "", false
+}
+
+// acceptsAny reports whether an Accept header allows one of types. No Accept header means anything (RFC 9110).
+func acceptsAny(accept []string, types []string) bool {
+	if len(accept) == 0 {
+		return true
+	}
+	for _, line := range accept {
+		for _, rng := range strings.Split(line, ",") {
+			rng = strings.TrimSpace(rng)
+			if rng == "" {
+				continue
+			}
+			mt, params, err := mime.ParseMediaType(rng)
+			if err != nil {
+				continue
+			}
+			if q, ok := params["q"]; ok && strings.Trim(q, "0.") == "" {
+				continue // q=0: not acceptable
+			}
+			for _, t := range types {
+				major, _, _ := strings.Cut(t, "/")
+				if mt == "*/*" || mt == t || mt == major+"/*" {
+					return true
+				}
+			}
+		}
+	}
+	return strings.TrimSpace(strings.Join(accept, "")) == ""
+}
+
+// rewrite points the outbound request at the upstream and keeps the client's forwarding headers as they were.
+func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
+	pr.SetURL(p.upstream)
+	for _, h := range []string{"Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto"} {
+		if vs, ok := pr.In.Header[h]; ok {
+			pr.Out.Header[h] = vs
+		}
+	}
+}
+
+// modifyResponse reads the upstream's answer (up to MaxBody), checks it, records it and marks it.
+func (p *Proxy) modifyResponse(resp *http.Response) error {
+	ex, _ := resp.Request.Context().Value(exchangeKey{}).(*exchange)
+	if ex == nil {
+		return nil
+	}
+	ex.upstream = resp.StatusCode
+	data, err := io.ReadAll(io.LimitReader(resp.Body, p.opts.MaxBody+1))
+	if err != nil {
+		resp.Body.Close()
+		return &upstreamBodyError{err: err}
+	}
+	truncated := int64(len(data)) > p.opts.MaxBody
+	if truncated {
+		resp.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(bytes.NewReader(data), resp.Body), resp.Body}
+	} else {
+		resp.Body.Close()
+		resp.Body = io.NopCloser(bytes.NewReader(data))
+	}
+	plain, decoded := p.checkResponse(ex, resp, data, truncated)
+	p.record(ex, resp, plain, decoded, truncated)
+	if p.opts.Strict && hasDirection(ex.findings, DirResponse) {
+		return errStrictResponse
+	}
+	if v := violationsHeader(ex.findings, ex.secrets); v != "" {
+		resp.Header.Set(HeaderViolations, v)
+	}
+	return nil
+}
+
+// checkResponse holds the upstream's answer to the document. It returns the body as checked: decoded when it
+// came gzip-compressed (decoded is then true).
+func (p *Proxy) checkResponse(ex *exchange, resp *http.Response, data []byte, truncated bool) (plain []byte, decoded bool) {
+	plain = data
+	if truncated {
+		ex.findings = append(ex.findings, newFinding(DirResponse, KindUnchecked, contract.Transport, "",
+			fmt.Sprintf("a body of at most %d bytes", p.opts.MaxBody), "larger",
+			fmt.Sprintf("the response body is larger than %d bytes; it was streamed unchecked", p.opts.MaxBody)))
+		return plain, false
+	}
+	body := data
+	switch enc := strings.ToLower(strings.TrimSpace(resp.Header.Get("Content-Encoding"))); enc {
+	case "", "identity":
+	case "gzip", "x-gzip":
+		zr, err := gzip.NewReader(bytes.NewReader(data))
+		if err == nil {
+			body, err = io.ReadAll(io.LimitReader(zr, p.opts.MaxBody+1))
+		}
+		if err != nil || int64(len(body)) > p.opts.MaxBody {
+			ex.findings = append(ex.findings, newFinding(DirResponse, KindUnchecked, contract.Transport, "", "a readable gzip body",
+				"unreadable", "the gzip response body could not be read within the size limit; it was passed on unchecked"))
+			return plain, false
+		}
+		plain, decoded = body, true
+	default:
+		ex.findings = append(ex.findings, newFinding(DirResponse, KindUnchecked, contract.Transport, "", "identity or gzip",
+			enc, fmt.Sprintf("the response is %s-encoded, which the proxy cannot read; it was passed on unchecked", enc)))
+		return plain, false
+	}
+	if ex.operation == "" {
+		return plain, decoded // an operation the document does not have: nothing to hold the answer to
+	}
+	res, err := p.checker.CheckResponse(ex.in.Context(), ex.in, contract.Response{
+		Status: resp.StatusCode, Header: resp.Header, Body: body, Duration: time.Since(ex.start),
+	})
+	if err != nil {
+		return plain, decoded
+	}
+	if res.Task != nil {
+		ex.taskID = res.Task.ID
+		if ex.hook != nil {
+			ex.hook.setTask(ex.taskID)
+		}
+	}
+	ex.findings = append(ex.findings, wrap(DirResponse, res.Findings)...)
+	return plain, decoded
+}
+
+func hasDirection(findings []Finding, dir string) bool {
+	for _, f := range findings {
+		if f.Direction == dir {
+			return true
+		}
+	}
+	return false
+}
+
+var errStrictResponse = errors.New("strict: the upstream's response does not match the API document")
+
+// upstreamBodyError is a failure while reading the upstream's response body.
+type upstreamBodyError struct{ err error }
+
+func (e *upstreamBodyError) Error() string {
+	return "reading the upstream's response body: " + e.err.Error()
+}
+func (e *upstreamBodyError) Unwrap() error { return e.err }
+
+// errorHandler answers when the upstream failed, or when strict mode blocks its answer.
+func (p *Proxy) errorHandler(w http.ResponseWriter, r *http.Request, err error) {
+	ex, _ := r.Context().Value(exchangeKey{}).(*exchange)
+	if ex == nil {
+		ex = &exchange{start: time.Now(), in: r, requestID: newID()}
+	}
+	if errors.Is(err, errStrictResponse) {
+		ex.outcome = OutcomeBlocked
+		var resp []Finding
+		for _, f := range ex.findings {
+			if f.Direction == DirResponse {
+				resp = append(resp, f)
+			}
+		}
+		p.writeError(w, ex, http.StatusBadGateway, fmt.Sprintf("strict: the upstream answered %d in a way the API document does not allow: %s",
+			ex.upstream, summary(resp, ex.secrets)), ex.findings)
+		return
+	}
+	if ex.in.Context().Err() != nil {
+		ex.outcome, ex.errText = OutcomeCancelled, "the client went away: "+ex.in.Context().Err().Error()
+		return
+	}
+	status, cause := classify(err, p.opts.Timeout)
+	ex.outcome, ex.errText = OutcomeFailed, cause
+	if p.opts.Recorder != nil {
+		p.recordFailure(ex, cause)
+	}
+	p.writeError(w, ex, status, "upstream "+p.upstream.Host+": "+cause, ex.findings)
+}
+
+// writeError answers with the proxy's own error in the configured shape, the violations attached.
+func (p *Proxy) writeError(w http.ResponseWriter, ex *exchange, status int, reason string, findings []Finding) {
+	reason = scrub(reason, ex.secrets)
+	var body any
+	viol := apiViolations(findings, ex.secrets)
+	if p.opts.Schema == lumamock.ShapeLuma {
+		body = lumamock.LumaError{Detail: lumamock.ErrorDetail{Reason: reason, Code: status}, RequestID: ex.requestID, Errors: viol}
+	} else {
+		body = lumamock.EnvelopeError{Code: status, Message: reason, RequestID: ex.requestID, Errors: viol}
+	}
+	h := w.Header()
+	h.Set("X-Request-Id", ex.requestID)
+	if v := violationsHeader(findings, ex.secrets); v != "" {
+		h.Set(HeaderViolations, v)
+	}
+	if status == http.StatusUnauthorized {
+		h.Set("WWW-Authenticate", "Bearer")
+	}
+	writeJSON(w, status, body)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", fmt.Sprint(buf.Len()))
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// credentials lists the secret values of h: bearer tokens and the values of credential-looking headers.
+func credentials(h http.Header) []string {
+	var out []string
+	for k, vs := range h {
+		if !cassette.IsCredentialHeader(k) {
+			continue
+		}
+		for _, v := range vs {
+			if _, token, ok := strings.Cut(v, " "); ok && strings.TrimSpace(token) != "" {
+				out = append(out, strings.TrimSpace(token))
+			}
+			if strings.TrimSpace(v) != "" {
+				out = append(out, strings.TrimSpace(v))
+			}
+		}
+	}
+	return out
+}
+
+func newID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// statusWriter remembers the status written; Unwrap lets http.ResponseController flush through it.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	if s.status == 0 && code >= 200 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusWriter) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
