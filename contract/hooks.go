@@ -94,13 +94,22 @@ func (h *hookServer) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 // wait returns the callbacks of case name once done says they are complete, or when wait has passed.
 func (h *hookServer) wait(ctx context.Context, name string, wait time.Duration, done func([]callback) bool) []callback {
 	deadline := time.Now().Add(wait)
+	// Once done, callbacks still in flight are collected until none has arrived for settle: a reordered,
+	// duplicated or late callback may follow the one that ended the task.
+	settle := max(40*time.Millisecond, min(wait/4, 500*time.Millisecond))
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
+	seen, lastArrival, finished := 0, time.Now(), false
 	for {
 		h.mu.Lock()
 		got := append([]callback(nil), h.byCase[name]...)
 		h.mu.Unlock()
-		if done(got) || time.Now().After(deadline) {
+		now := time.Now()
+		if len(got) != seen {
+			seen, lastArrival = len(got), now
+		}
+		finished = finished || done(got)
+		if finished && now.Sub(lastArrival) >= settle || now.After(deadline) {
 			return got
 		}
 		select {
