@@ -215,10 +215,19 @@ func (r *Replayer) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		_, _ = w.Write(data)
 	}
 	r.logger().Info("replayed", "method", req.Method, "path", req.URL.Path, "status", e.Response.Status, "file", e.file)
+	if j, ok := r.fallback.(ReplayJournal); ok {
+		j.JournalReplay(req, body, e.Response.Status, h, e.file)
+	}
 	if len(cbs) > 0 {
 		r.wg.Add(1)
 		go r.sendCallbacks(hook, cbs)
 	}
+}
+
+// ReplayJournal is implemented by a fallback that journals requests the replayer answered, as the mock
+// (*mock.Server) does in its /__mock/requests.
+type ReplayJournal interface {
+	JournalReplay(r *http.Request, body []byte, status int, answered http.Header, cassette string)
 }
 
 func (r *Replayer) toFallback(w http.ResponseWriter, req *http.Request) {

@@ -94,7 +94,17 @@ type RequestRecord struct {
 	// Valid reports whether the request passed validation against the document; Violations say how it did not.
 	Valid      bool                 `json:"valid"`
 	Violations []lumamock.Violation `json:"violations,omitempty"`
+	// Source says what answered: SourceMock, or SourceReplay when a recording did (lumamock serve --replay).
+	Source string `json:"source"`
+	// Cassette is the recorded file that answered, when Source is SourceReplay.
+	Cassette string `json:"cassette,omitempty"`
 }
+
+// What answered a request, in RequestRecord.Source.
+const (
+	SourceMock   = "mock"
+	SourceReplay = "replay"
+)
 
 // requestNote collects, on a request's way through the mock, what its journal record needs.
 type requestNote struct {

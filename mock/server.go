@@ -569,11 +569,16 @@ func (s *Server) journalRequest(w http.ResponseWriter, r *http.Request, ex *exch
 	if sr, ok := w.(*statusRecorder); ok && sr.status != 0 {
 		status = sr.status
 	}
+	s.journal.addRequest(s.requestRecord(r, ex, status, at))
+}
+
+// requestRecord is the journal record of r, admitted as ex and answered with status.
+func (s *Server) requestRecord(r *http.Request, ex *exchange, status int, at time.Time) RequestRecord {
 	note := ex.note
 	rec := RequestRecord{
 		At: at, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Header: redact(r.Header),
 		Status: status, RequestID: ex.requestID, TaskID: note.taskID,
-		Valid: !note.rejected, Violations: note.violations,
+		Valid: !note.rejected, Violations: note.violations, Source: SourceMock,
 	}
 	// A status forced with Prefer code=... is not a verdict on the request.
 	if note.rejected && len(note.violations) == 0 && ex.prefs.Code == status {
@@ -584,5 +589,22 @@ func (s *Server) journalRequest(w http.ResponseWriter, r *http.Request, ex *exch
 		body, rec.BodyTruncated = body[:s.opts.JournalBodyLimit], true
 	}
 	rec.Body = string(body)
+	return rec
+}
+
+// JournalReplay records in the request journal an API request that another handler answered from a recording
+// (lumamock serve --replay wraps the mock this way): the request is checked against the document as the mock
+// would check it, but creates no task; the record names the status and headers it was answered with and the
+// cassette file, with Source SourceReplay.
+func (s *Server) JournalReplay(r *http.Request, body []byte, status int, answered http.Header, cassette string) {
+	req := r.Clone(r.Context())
+	req.Body = io.NopCloser(bytes.NewReader(body))
+	req.ContentLength = int64(len(body))
+	ex := &exchange{requestID: answered.Get("X-Request-Id"), shape: s.opts.Schema, note: &requestNote{body: body}}
+	if apiErr := s.admit(req, ex); apiErr != nil {
+		ex.note.rejected, ex.note.violations = true, apiErr.violations
+	}
+	rec := s.requestRecord(req, ex, status, s.clock.Now())
+	rec.Source, rec.Cassette = SourceReplay, cassette
 	s.journal.addRequest(rec)
 }

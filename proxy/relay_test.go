@@ -243,6 +243,20 @@ func TestRecordThenReplay(t *testing.T) {
 	if len(journal) != 6 || journal[0].Source != "replay" || journal[0].Callbacks != 2 || journal[5].Source != "mock" {
 		t.Errorf("replay journal: %+v", journal)
 	}
+	// The mock's own journal says which one answered each request, and judges the replayed ones too.
+	var mockSources []string
+	for _, rec := range m.Requests() {
+		mockSources = append(mockSources, rec.Source)
+		if !rec.Valid {
+			t.Errorf("request journaled as invalid: %+v", rec)
+		}
+		if rec.Source == mock.SourceReplay && (rec.Cassette == "" || rec.RequestID == "") {
+			t.Errorf("replayed request without its cassette file or request id: %+v", rec)
+		}
+	}
+	if diff := cmp.Diff([]string{"replay", "replay", "replay", "replay", "replay", "mock"}, mockSources); diff != "" {
+		t.Errorf("mock journal sources (-want +got):\n%s", diff)
+	}
 }
 
 func normJSON(s string) string {
