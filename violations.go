@@ -50,7 +50,11 @@ func collectViolations(err error, in string, out *[]Violation) {
 			return
 		}
 		if reqErr.Err == nil {
-			*out = append(*out, Violation{In: InBody, Field: "", Rule: "invalid", Message: reqErr.Reason})
+			v := Violation{In: InBody, Field: "", Rule: "invalid", Message: reqErr.Reason}
+			if strings.HasPrefix(reqErr.Reason, "header Content-Type") { // the body's media type is not documented
+				v = Violation{In: InHeader, Field: "Content-Type", Rule: "media-type", Message: reqErr.Reason}
+			}
+			*out = append(*out, v)
 			return
 		}
 		if errors.Is(reqErr.Err, openapi3filter.ErrInvalidRequired) {

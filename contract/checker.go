@@ -463,8 +463,9 @@ func (c *Checker) CheckRequest(ctx context.Context, req *http.Request, body []by
 		if v.Field != "" {
 			where += " " + v.Field
 		}
-		out = append(out, newFinding(CheckRequestBody, KindInvalidRequest, pointer, "a request the document allows",
-			where+" breaks "+v.Rule, v.Message))
+		f := newFinding(CheckRequestBody, KindInvalidRequest, pointer, "a request the document allows", where+" breaks "+v.Rule, v.Message)
+		f.Violation = &v
+		out = append(out, f)
 	}
 	return out, nil
 }

@@ -3,6 +3,8 @@ package contract
 import (
 	"cmp"
 	"slices"
+
+	"github.com/lumamock/lumamock"
 )
 
 // Class says what a finding means for a client of the API.
@@ -133,6 +135,8 @@ type Finding struct {
 	Expected string `json:"expected,omitempty"`
 	Actual   string `json:"actual,omitempty"`
 	Message  string `json:"message"`
+	// Violation is, for findings of CheckRequest, where the request broke the document and which rule.
+	Violation *lumamock.Violation `json:"violation,omitempty"`
 	// Accepted is true when a baseline lists the finding; accepted findings do not count as drift.
 	Accepted bool `json:"accepted,omitempty"`
 }

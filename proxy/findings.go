@@ -148,10 +148,12 @@ func utf16Pair(r rune) (rune, rune) {
 // requestStatus is the status the document implies for a request finding of CheckRequest: 401 for missing
 // credentials, 415 for a Content-Type it does not list, else 400.
 func requestStatus(f contract.Finding) int {
+	v := f.Violation
 	switch {
-	case strings.Contains(f.Actual, "Authorization") && strings.HasSuffix(f.Actual, "security"):
+	case v == nil:
+	case v.In == lumamock.InHeader && v.Field == "Authorization":
 		return http.StatusUnauthorized
-	case strings.Contains(f.Message, "Content-Type"):
+	case v.In == lumamock.InHeader && v.Field == "Content-Type":
 		return http.StatusUnsupportedMediaType
 	}
 	return http.StatusBadRequest
@@ -182,10 +184,8 @@ func apiViolations(findings []Finding, secrets []string) []lumamock.Violation {
 	out := make([]lumamock.Violation, 0, len(findings))
 	for _, f := range findings {
 		v := lumamock.Violation{In: lumamock.InBody, Field: f.Pointer, Rule: string(f.Kind), Message: scrub(f.Message, secrets)}
-		// CheckRequest says where and which rule in Actual: "header Authorization breaks security".
-		if where, rule, ok := strings.Cut(f.Actual, " breaks "); ok && f.Direction == DirRequest {
-			in, field, _ := strings.Cut(where, " ")
-			v.In, v.Field, v.Rule = in, field, rule
+		if f.Direction == DirRequest && f.Violation != nil {
+			v.In, v.Field, v.Rule = f.Violation.In, f.Violation.Field, f.Violation.Rule
 		}
 		out = append(out, v)
 	}

@@ -332,7 +332,7 @@ func (p *Proxy) checkRequest(ex *exchange, body []byte, streamed bool) {
 		// Without the body only parameters and headers can be judged; keep the findings that do not concern it.
 		kept := findings[:0]
 		for _, f := range findings {
-			if !strings.HasPrefix(f.Actual, "body") {
+			if f.Violation == nil || f.Violation.In != lumamock.InBody {
 				kept = append(kept, f)
 			}
 		}
