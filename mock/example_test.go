@@ -47,5 +47,5 @@ func ExampleNew() {
 
 	// Output:
 	// 200 OK
-	// {"id":"92dfb586-2c63-4f8e-aa31-7f32207ea8cf","prompt":"A gust of wind blows through the woods","state":"pending","queue_state":null,"created_at":"2024-12-22T13:38:40.139409Z","batch_id":"","video":null,"video_raw":null,"liked":null,"estimate_wait_seconds":2,"thumbnail":null,"last_frame":null}
+	// {"id":"b818d597-25fa-4c01-986a-dcdc37821df6","prompt":"A gust of wind blows through the woods","state":"pending","queue_state":null,"created_at":"2024-12-22T13:38:40.139409Z","batch_id":"","video":null,"video_raw":null,"liked":null,"estimate_wait_seconds":2,"thumbnail":null,"last_frame":null}
 }

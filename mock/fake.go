@@ -1,6 +1,8 @@
 package mock
 
 import (
+	"encoding/binary"
+	"encoding/hex"
 	randv2 "math/rand/v2"
 	"strconv"
 	"strings"
@@ -14,26 +16,48 @@ import (
 // faker makes the mock's fake data from one seeded source, so a seed and a sequence of requests fix every id
 // and URL.
 type faker struct {
-	mu sync.Mutex
-	f  *gofakeit.Faker
+	mu  sync.Mutex
+	src *randv2.PCG
 }
 
 func newFaker(seed int64) *faker {
-	return &faker{f: gofakeit.NewCustom(pcgSource(uint64(seed)))}
+	return &faker{src: pcgSource(uint64(seed)).PCG}
 }
 
 // id returns a fresh UUID.
 func (f *faker) id() string {
 	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.f.UUID()
+	hi, lo := f.src.Uint64(), f.src.Uint64()
+	f.mu.Unlock()
+	return formatUUID(hi, lo)
 }
 
 // task returns a fresh task id and the seed of that task's own results.
 func (f *faker) task() (id string, seed uint64) {
 	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.f.UUID(), f.f.Uint64()
+	hi, lo, seed := f.src.Uint64(), f.src.Uint64(), f.src.Uint64()
+	f.mu.Unlock()
+	return formatUUID(hi, lo), seed
+}
+
+// formatUUID writes 128 random bits as a version 4, RFC 9562 variant UUID.
+func formatUUID(hi, lo uint64) string {
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], hi)
+	binary.BigEndian.PutUint64(b[8:], lo)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	var out [36]byte
+	hex.Encode(out[0:8], b[0:4])
+	out[8] = '-'
+	hex.Encode(out[9:13], b[4:6])
+	out[13] = '-'
+	hex.Encode(out[14:18], b[6:8])
+	out[18] = '-'
+	hex.Encode(out[19:23], b[8:10])
+	out[23] = '-'
+	hex.Encode(out[24:], b[10:])
+	return string(out[:])
 }
 
 // failureReasons are the reasons a failed task gives, as upstream Luma words them.

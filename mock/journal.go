@@ -117,15 +117,13 @@ type requestNote struct {
 // redactedHeaders names headers whose values the journal never keeps.
 var redactedHeaders = map[string]bool{"Authorization": true, "Proxy-Authorization": true, "Cookie": true, "Set-Cookie": true}
 
-// redact copies h with credential values replaced; an Authorization header keeps its scheme.
+// redact copies h with credential values replaced; an Authorization header keeps its scheme. Other values are
+// shared with h, which net/http does not touch once the handler has returned.
 func redact(h http.Header) http.Header {
 	out := make(http.Header, len(h))
 	for k, vs := range h {
-		lower := strings.ToLower(k)
-		secret := redactedHeaders[k] || strings.Contains(lower, "api-key") || strings.Contains(lower, "apikey") ||
-			strings.Contains(lower, "token") || strings.Contains(lower, "secret")
-		if !secret {
-			out[k] = append([]string(nil), vs...)
+		if !isCredentialHeader(k) {
+			out[k] = vs
 			continue
 		}
 		red := make([]string, len(vs))
@@ -138,6 +136,29 @@ func redact(h http.Header) http.Header {
 		out[k] = red
 	}
 	return out
+}
+
+// isCredentialHeader reports whether the header named k (canonical form) carries a credential.
+func isCredentialHeader(k string) bool {
+	if redactedHeaders[k] {
+		return true
+	}
+	for _, word := range []string{"api-key", "apikey", "token", "secret"} {
+		if containsFold(k, word) {
+			return true
+		}
+	}
+	return false
+}
+
+// containsFold reports whether s contains the lowercase ASCII word, ignoring case, without allocating.
+func containsFold(s, word string) bool {
+	for i := 0; i+len(word) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(word)], word) {
+			return true
+		}
+	}
+	return false
 }
 
 // TaskRecord is a task as the admin API shows it: its plan, its state now and the states it went through.
