@@ -18,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/lumamock/lumamock/contract"
+	"github.com/lumamock/lumamock/internal/redact"
 )
 
 // Version is the layout version written in every entry.
@@ -183,26 +184,9 @@ var hopHeaders = map[string]bool{
 	"Transfer-Encoding": true, "Upgrade": true, "Content-Length": true, "Date": true,
 }
 
-// credentialHeaders are never recorded.
-var credentialHeaders = map[string]bool{
-	"Authorization": true, "Proxy-Authorization": true, "Cookie": true, "Set-Cookie": true,
-}
-
 // IsCredentialHeader reports whether header name carries a credential: Authorization, Proxy-Authorization,
 // Cookie, Set-Cookie, or a name containing api-key, apikey, token, secret, password or session.
-func IsCredentialHeader(name string) bool {
-	name = textproto.CanonicalMIMEHeaderKey(name)
-	if credentialHeaders[name] {
-		return true
-	}
-	lower := strings.ToLower(name)
-	for _, s := range []string{"api-key", "apikey", "api_key", "token", "secret", "password", "session"} {
-		if strings.Contains(lower, s) {
-			return true
-		}
-	}
-	return false
-}
+func IsCredentialHeader(name string) bool { return redact.IsCredentialHeader(name) }
 
 // SanitizeHeader returns a copy of h without credential and hop-by-hop headers, with every secret replaced by
 // Redacted in the values kept.

@@ -21,10 +21,10 @@ var ErrUnknownTask = errors.New("mock: unknown task")
 var ErrTaskEnded = errTaskEnded
 
 // Requests returns the journal of API requests, oldest first.
-func (s *Server) Requests() []RequestRecord { return s.journal.requests.list() }
+func (s *Server) Requests() []RequestRecord { return s.journal.requests.List() }
 
 // Callbacks returns the journal of callback attempts, oldest first.
-func (s *Server) Callbacks() []CallbackRecord { return s.journal.callbacks.list() }
+func (s *Server) Callbacks() []CallbackRecord { return s.journal.callbacks.List() }
 
 // Tasks returns the tasks kept, oldest first.
 func (s *Server) Tasks() []TaskRecord {

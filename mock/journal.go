@@ -2,74 +2,33 @@ package mock
 
 import (
 	"net/http"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/lumamock/lumamock"
+	"github.com/lumamock/lumamock/internal/ring"
 )
-
-// ring keeps the last len(buf) values added, numbering each.
-type ring[T any] struct {
-	mu   sync.Mutex
-	buf  []T
-	next int
-	full bool
-	seq  int64
-}
-
-func newRing[T any](size int) *ring[T] { return &ring[T]{buf: make([]T, size)} }
-
-// add stores the value build(seq) makes, seq counting from 1, forgetting the oldest when full.
-func (r *ring[T]) add(build func(seq int64) T) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.seq++
-	r.buf[r.next] = build(r.seq)
-	r.next++
-	if r.next == len(r.buf) {
-		r.next, r.full = 0, true
-	}
-}
-
-// list returns the values kept, oldest first.
-func (r *ring[T]) list() []T {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if !r.full {
-		return append([]T(nil), r.buf[:r.next]...)
-	}
-	return append(append(make([]T, 0, len(r.buf)), r.buf[r.next:]...), r.buf[:r.next]...)
-}
-
-func (r *ring[T]) reset() {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	clear(r.buf)
-	r.next, r.full = 0, false
-}
 
 // journal is what the mock received and what it sent, bounded.
 type journal struct {
-	requests  *ring[RequestRecord]
-	callbacks *ring[CallbackRecord]
+	requests  *ring.Ring[RequestRecord]
+	callbacks *ring.Ring[CallbackRecord]
 }
 
 func newJournal(size int) *journal {
-	return &journal{requests: newRing[RequestRecord](size), callbacks: newRing[CallbackRecord](size)}
+	return &journal{requests: ring.New[RequestRecord](size), callbacks: ring.New[CallbackRecord](size)}
 }
 
 func (j *journal) addCallback(rec CallbackRecord) {
-	j.callbacks.add(func(seq int64) CallbackRecord { rec.Seq = seq; return rec })
+	j.callbacks.Add(func(seq int64) CallbackRecord { rec.Seq = seq; return rec })
 }
 
 func (j *journal) addRequest(rec RequestRecord) {
-	j.requests.add(func(seq int64) RequestRecord { rec.Seq = seq; return rec })
+	j.requests.Add(func(seq int64) RequestRecord { rec.Seq = seq; return rec })
 }
 
 func (j *journal) reset() {
-	j.requests.reset()
-	j.callbacks.reset()
+	j.requests.Reset()
+	j.callbacks.Reset()
 }
 
 // RequestRecord is one API request the mock received, and its verdict.
@@ -112,53 +71,6 @@ type requestNote struct {
 	rejected   bool
 	violations []lumamock.Violation
 	body       []byte
-}
-
-// redactedHeaders names headers whose values the journal never keeps.
-var redactedHeaders = map[string]bool{"Authorization": true, "Proxy-Authorization": true, "Cookie": true, "Set-Cookie": true}
-
-// redact copies h with credential values replaced; an Authorization header keeps its scheme. Other values are
-// shared with h, which net/http does not touch once the handler has returned.
-func redact(h http.Header) http.Header {
-	out := make(http.Header, len(h))
-	for k, vs := range h {
-		if !isCredentialHeader(k) {
-			out[k] = vs
-			continue
-		}
-		red := make([]string, len(vs))
-		for i, v := range vs {
-			red[i] = "[redacted]"
-			if scheme, _, ok := strings.Cut(v, " "); ok && (k == "Authorization" || k == "Proxy-Authorization") {
-				red[i] = scheme + " [redacted]"
-			}
-		}
-		out[k] = red
-	}
-	return out
-}
-
-// isCredentialHeader reports whether the header named k (canonical form) carries a credential.
-func isCredentialHeader(k string) bool {
-	if redactedHeaders[k] {
-		return true
-	}
-	for _, word := range []string{"api-key", "apikey", "token", "secret"} {
-		if containsFold(k, word) {
-			return true
-		}
-	}
-	return false
-}
-
-// containsFold reports whether s contains the lowercase ASCII word, ignoring case, without allocating.
-func containsFold(s, word string) bool {
-	for i := 0; i+len(word) <= len(s); i++ {
-		if strings.EqualFold(s[i:i+len(word)], word) {
-			return true
-		}
-	}
-	return false
 }
 
 // TaskRecord is a task as the admin API shows it: its plan, its state now and the states it went through.

@@ -25,6 +25,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/lumamock/lumamock"
+	"github.com/lumamock/lumamock/internal/redact"
 )
 
 // Server is the mock: an http.Handler serving the API of its OpenAPI document. Create it with New.
@@ -576,7 +577,7 @@ func (s *Server) journalRequest(w http.ResponseWriter, r *http.Request, ex *exch
 func (s *Server) requestRecord(r *http.Request, ex *exchange, status int, at time.Time) RequestRecord {
 	note := ex.note
 	rec := RequestRecord{
-		At: at, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Header: redact(r.Header),
+		At: at, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Header: redact.Header(r.Header),
 		Status: status, RequestID: ex.requestID, TaskID: note.taskID,
 		Valid: !note.rejected, Violations: note.violations, Source: SourceMock,
 	}

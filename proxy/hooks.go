@@ -202,7 +202,7 @@ func (p *Proxy) recordCallback(e cassette.Entry, secrets []string) string {
 }
 
 func (p *Proxy) finishCallback(rec Callback, findings []Finding, secrets []string) {
-	p.callbacks.add(func(seq int64) Callback { rec.Seq = seq; return rec })
+	p.callbacks.Add(func(seq int64) Callback { rec.Seq = seq; return rec })
 	attrs := []any{"task_id", rec.TaskID, "forwarded", rec.Forwarded, "status", rec.Status, "findings", len(findings)}
 	if rec.Error != "" {
 		attrs = append(attrs, "error", rec.Error)

@@ -2,12 +2,11 @@ package proxy
 
 import (
 	"net/http"
-	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
 	"github.com/lumamock/lumamock/cassette"
+	"github.com/lumamock/lumamock/internal/redact"
 )
 
 // Exchange is one request the proxy handled, as the journal (GET /__mock/requests) shows it.
@@ -61,15 +60,15 @@ type Callback struct {
 }
 
 // Requests returns the journal of exchanges, oldest first.
-func (p *Proxy) Requests() []Exchange { return p.exchanges.list() }
+func (p *Proxy) Requests() []Exchange { return p.exchanges.List() }
 
 // Callbacks returns the journal of relayed callbacks, oldest first.
-func (p *Proxy) Callbacks() []Callback { return p.callbacks.list() }
+func (p *Proxy) Callbacks() []Callback { return p.callbacks.List() }
 
 // Reset empties both journals.
 func (p *Proxy) Reset() {
-	p.exchanges.reset()
-	p.callbacks.reset()
+	p.exchanges.Reset()
+	p.callbacks.Reset()
 }
 
 func (p *Proxy) serveAdmin(w http.ResponseWriter, r *http.Request) {
@@ -92,7 +91,7 @@ func (p *Proxy) finish(ex *exchange, w *statusWriter) {
 	r := ex.in
 	rec := Exchange{
 		At: ex.start.UTC(), Method: r.Method, Path: scrub(r.URL.Path, ex.secrets), Query: scrub(r.URL.RawQuery, ex.secrets),
-		Header: redact(r.Header), Operation: ex.operation, Status: w.status, UpstreamStatus: ex.upstream,
+		Header: redact.Header(r.Header), Operation: ex.operation, Status: w.status, UpstreamStatus: ex.upstream,
 		RequestID: ex.requestID, TaskID: ex.taskID, Outcome: ex.outcome, Error: scrub(ex.errText, ex.secrets),
 		DurationMS: float64(time.Since(ex.start).Microseconds()) / 1000, Valid: len(ex.findings) == 0, Findings: scrubFindings(ex.findings, ex.secrets),
 	}
@@ -105,7 +104,7 @@ func (p *Proxy) finish(ex *exchange, w *statusWriter) {
 	if ex.recordSeq != 0 && ex.outcome != OutcomeRejected {
 		rec.Cassette = ex.recordFile
 	}
-	p.exchanges.add(func(seq int64) Exchange { rec.Seq = seq; return rec })
+	p.exchanges.Add(func(seq int64) Exchange { rec.Seq = seq; return rec })
 	attrs := []any{"method", rec.Method, "path", rec.Path, "status", rec.Status, "upstream_status", rec.UpstreamStatus,
 		"outcome", rec.Outcome, "duration", time.Since(ex.start), "findings", len(rec.Findings)}
 	if rec.Error != "" {
@@ -141,62 +140,4 @@ func clip(s string, n int) (string, bool) {
 		n--
 	}
 	return s[:n], true
-}
-
-// redact copies h with credential values replaced; Authorization keeps its scheme.
-func redact(h http.Header) http.Header {
-	out := make(http.Header, len(h))
-	for k, vs := range h {
-		if !cassette.IsCredentialHeader(k) {
-			out[k] = append([]string(nil), vs...)
-			continue
-		}
-		red := make([]string, len(vs))
-		for i, v := range vs {
-			red[i] = "[redacted]"
-			if scheme, _, ok := strings.Cut(v, " "); ok && strings.HasSuffix(k, "Authorization") {
-				red[i] = scheme + " [redacted]"
-			}
-		}
-		out[k] = red
-	}
-	return out
-}
-
-// ring keeps the last len(buf) values added, numbering each.
-type ring[T any] struct {
-	mu   sync.Mutex
-	buf  []T
-	next int
-	full bool
-	seq  int64
-}
-
-func newRing[T any](size int) *ring[T] { return &ring[T]{buf: make([]T, size)} }
-
-func (r *ring[T]) add(build func(seq int64) T) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.seq++
-	r.buf[r.next] = build(r.seq)
-	r.next++
-	if r.next == len(r.buf) {
-		r.next, r.full = 0, true
-	}
-}
-
-func (r *ring[T]) list() []T {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if !r.full {
-		return append([]T{}, r.buf[:r.next]...)
-	}
-	return append(append(make([]T, 0, len(r.buf)), r.buf[r.next:]...), r.buf[:r.next]...)
-}
-
-func (r *ring[T]) reset() {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	clear(r.buf)
-	r.next, r.full = 0, false
 }

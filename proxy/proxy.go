@@ -25,6 +25,8 @@ import (
 	"github.com/lumamock/lumamock"
 	"github.com/lumamock/lumamock/cassette"
 	"github.com/lumamock/lumamock/contract"
+	"github.com/lumamock/lumamock/internal/redact"
+	"github.com/lumamock/lumamock/internal/ring"
 )
 
 // Defaults of zero Options fields.
@@ -106,8 +108,8 @@ type Proxy struct {
 	paths     []*mux.Route
 	mediaOK   []string // the response media types of the document
 	hooks     *hookTable
-	exchanges *ring[Exchange]
-	callbacks *ring[Callback]
+	exchanges *ring.Ring[Exchange]
+	callbacks *ring.Ring[Callback]
 }
 
 // New returns a Proxy for opts.
@@ -165,8 +167,8 @@ func New(opts Options) (*Proxy, error) {
 	p := &Proxy{
 		opts: opts, upstream: u, checker: checker, log: opts.Logger,
 		hooks:     newHookTable(DefaultMaxHooks),
-		exchanges: newRing[Exchange](opts.JournalSize),
-		callbacks: newRing[Callback](opts.JournalSize),
+		exchanges: ring.New[Exchange](opts.JournalSize),
+		callbacks: ring.New[Callback](opts.JournalSize),
 	}
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
@@ -573,7 +575,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 func credentials(h http.Header) []string {
 	var out []string
 	for k, vs := range h {
-		if !cassette.IsCredentialHeader(k) {
+		if !redact.IsCredentialHeader(k) {
 			continue
 		}
 		for _, v := range vs {

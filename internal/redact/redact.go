@@ -1,0 +1,65 @@
+// Package redact keeps credentials out of everything lumamock shows or stores: journals, logs and cassettes.
+package redact
+
+import (
+	"net/http"
+	"net/textproto"
+	"strings"
+)
+
+// Placeholder replaces a credential's value.
+const Placeholder = "[redacted]"
+
+// credentialHeaders are always credentials; others are when their name says so (credentialWords).
+var credentialHeaders = map[string]bool{
+	"Authorization": true, "Proxy-Authorization": true, "Cookie": true, "Set-Cookie": true,
+}
+
+var credentialWords = []string{"api-key", "apikey", "api_key", "token", "secret", "password", "session"}
+
+// IsCredentialHeader reports whether the header name carries a credential: Authorization,
+// Proxy-Authorization, Cookie, Set-Cookie, or any name containing api-key, apikey, api_key, token, secret,
+// password or session, in any case.
+func IsCredentialHeader(name string) bool {
+	if credentialHeaders[textproto.CanonicalMIMEHeaderKey(name)] {
+		return true
+	}
+	for _, word := range credentialWords {
+		if containsFold(name, word) {
+			return true
+		}
+	}
+	return false
+}
+
+// Header returns a copy of h with every credential value replaced by Placeholder; Authorization headers keep
+// their scheme ("Bearer [redacted]"). Other values are shared with h, so h must not change afterwards (net/http
+// does not touch a request's headers once its handler has returned).
+func Header(h http.Header) http.Header {
+	out := make(http.Header, len(h))
+	for k, vs := range h {
+		if !IsCredentialHeader(k) {
+			out[k] = vs
+			continue
+		}
+		red := make([]string, len(vs))
+		for i, v := range vs {
+			red[i] = Placeholder
+			if scheme, _, ok := strings.Cut(v, " "); ok && strings.HasSuffix(textproto.CanonicalMIMEHeaderKey(k), "Authorization") {
+				red[i] = scheme + " " + Placeholder
+			}
+		}
+		out[k] = red
+	}
+	return out
+}
+
+// containsFold reports whether s contains the lowercase ASCII word, ignoring case, without allocating.
+func containsFold(s, word string) bool {
+	for i := 0; i+len(word) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(word)], word) {
+			return true
+		}
+	}
+	return false
+}
