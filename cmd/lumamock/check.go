@@ -82,17 +82,8 @@ Flags:
 // runCheck runs "lumamock check".
 func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, c := newCheckFlags(stderr)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return &ExitError{Code: 2, Err: errReported}
-	}
-	if fs.NArg() > 0 {
-		return &ExitError{Code: 2, Err: fmt.Errorf("check: unexpected argument %q", fs.Arg(0))}
-	}
-	if err := applyEnv(fs, lookupEnv); err != nil {
-		return &ExitError{Code: 2, Err: fmt.Errorf("check: %w", err)}
+	if help, err := parseFlags(fs, args); help || err != nil {
+		return err
 	}
 	if c.apiKey == "" {
 		c.apiKey, _ = lookupEnv("LUMA_API_KEY")

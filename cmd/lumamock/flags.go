@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"net/url"
@@ -43,6 +44,24 @@ func applyEnv(fs *flag.FlagSet, lookup func(string) (string, bool)) error {
 		}
 	})
 	return err
+}
+
+// parseFlags parses args into fs, then fills the flags left unset from their LUMAMOCK_* variables. help is true
+// when --help was asked for (and printed); err is an *ExitError with code 2 for bad flags or arguments.
+func parseFlags(fs *flag.FlagSet, args []string) (help bool, err error) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return true, nil
+		}
+		return false, &ExitError{Code: 2, Err: errReported} // the flag package printed why
+	}
+	if fs.NArg() > 0 {
+		return false, &ExitError{Code: 2, Err: fmt.Errorf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))}
+	}
+	if err := applyEnv(fs, lookupEnv); err != nil {
+		return false, &ExitError{Code: 2, Err: fmt.Errorf("%s: %w", fs.Name(), err)}
+	}
+	return false, nil
 }
 
 // stringList is a repeatable string flag.

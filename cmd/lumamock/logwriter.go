@@ -2,10 +2,28 @@ package main
 
 import (
 	"bufio"
+	"fmt"
 	"io"
+	"log/slog"
 	"sync"
 	"time"
 )
+
+// newLogger returns a log/slog logger in format ("text" or "json") that writes to w through a bufferedWriter,
+// and that writer, to Close when the command ends.
+func newLogger(format string, w io.Writer) (*slog.Logger, *bufferedWriter, error) {
+	var newHandler func(io.Writer, *slog.HandlerOptions) slog.Handler
+	switch format {
+	case "text":
+		newHandler = func(w io.Writer, o *slog.HandlerOptions) slog.Handler { return slog.NewTextHandler(w, o) }
+	case "json":
+		newHandler = func(w io.Writer, o *slog.HandlerOptions) slog.Handler { return slog.NewJSONHandler(w, o) }
+	default:
+		return nil, nil, fmt.Errorf("--log-format %q: want text or json", format)
+	}
+	out := newBufferedWriter(w, 200*time.Millisecond)
+	return slog.New(newHandler(out, nil)), out, nil
+}
 
 // bufferedWriter batches log writes so request logging costs little under load, flushing every interval and
 // on Close.

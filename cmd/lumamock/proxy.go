@@ -70,17 +70,8 @@ Flags:
 // runProxy runs "lumamock proxy" until ctx is done, then shuts down gracefully.
 func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, c := newProxyFlags(stderr)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return &ExitError{Code: 2, Err: errReported}
-	}
-	if fs.NArg() > 0 {
-		return &ExitError{Code: 2, Err: fmt.Errorf("proxy: unexpected argument %q", fs.Arg(0))}
-	}
-	if err := applyEnv(fs, lookupEnv); err != nil {
-		return &ExitError{Code: 2, Err: err}
+	if help, err := parseFlags(fs, args); help || err != nil {
+		return err
 	}
 	if c.upstream == "" {
 		return &ExitError{Code: 2, Err: errors.New("proxy: --upstream is required (or LUMAMOCK_UPSTREAM)")}
@@ -95,18 +86,11 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if c.timeout <= 0 {
 		return &ExitError{Code: 2, Err: fmt.Errorf("--timeout %s: must be positive", c.timeout)}
 	}
-	logOut := newBufferedWriter(stderr, 200*time.Millisecond)
-	defer logOut.Close()
-	var handler slog.Handler
-	switch c.logFormat {
-	case "text":
-		handler = slog.NewTextHandler(logOut, nil)
-	case "json":
-		handler = slog.NewJSONHandler(logOut, nil)
-	default:
-		return &ExitError{Code: 2, Err: fmt.Errorf("--log-format %q: want text or json", c.logFormat)}
+	logger, logOut, err := newLogger(c.logFormat, stderr)
+	if err != nil {
+		return &ExitError{Code: 2, Err: err}
 	}
-	logger := slog.New(handler)
+	defer logOut.Close()
 	doc, err := lumamock.Load()
 	if c.spec != "" {
 		doc, err = lumamock.LoadFile(ctx, c.spec)
@@ -144,7 +128,7 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	mode := "reporting"
 	if c.strict {

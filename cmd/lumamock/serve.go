@@ -173,34 +173,18 @@ func immediateIfZero(d time.Duration) time.Duration {
 // runServe runs "lumamock serve" until ctx is done, then shuts down gracefully.
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, c := newServeFlags(stderr)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return &ExitError{Code: 2, Err: errReported}
-	}
-	if fs.NArg() > 0 {
-		return &ExitError{Code: 2, Err: fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))}
-	}
-	if err := applyEnv(fs, lookupEnv); err != nil {
-		return &ExitError{Code: 2, Err: err}
+	if help, err := parseFlags(fs, args); help || err != nil {
+		return err
 	}
 	if c.version {
 		fmt.Fprintln(stdout, versionString())
 		return nil
 	}
-	logOut := newBufferedWriter(stderr, 200*time.Millisecond)
-	defer logOut.Close()
-	var handler slog.Handler
-	switch c.logFormat {
-	case "text":
-		handler = slog.NewTextHandler(logOut, nil)
-	case "json":
-		handler = slog.NewJSONHandler(logOut, nil)
-	default:
-		return &ExitError{Code: 2, Err: fmt.Errorf("--log-format %q: want text or json", c.logFormat)}
+	logger, logOut, err := newLogger(c.logFormat, stderr)
+	if err != nil {
+		return &ExitError{Code: 2, Err: err}
 	}
-	logger := slog.New(handler)
+	defer logOut.Close()
 	opts, err := c.mockOptions(ctx, logger)
 	if err != nil {
 		return &ExitError{Code: 2, Err: err}
@@ -229,7 +213,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		ReadTimeout:       2 * time.Minute,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	fmt.Fprintf(stdout, "lumamock %s serving the Luma API on http://%s (schema %s)\n", lumamock.Version, ln.Addr(), opts.Schema)
 	logger.Info("listening", "addr", ln.Addr().String(), "schema", opts.Schema, "version", lumamock.Version)
