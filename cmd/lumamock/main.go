@@ -10,9 +10,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/lumamock/lumamock"
 )
@@ -97,4 +101,34 @@ var errReported = errors.New("reported")
 
 func versionString() string {
 	return "lumamock " + lumamock.Version
+}
+
+// serveHTTP serves h on ln until ctx is done or serving fails. On ctx's end it stops accepting, gives requests in
+// flight until drain to finish, then runs afterDrain (if any) with what is left of that deadline.
+func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger, drain time.Duration, afterDrain func(context.Context)) error {
+	httpServer := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute, // base64 images make large bodies, but never slow ones
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- httpServer.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down", "drain", drain)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), drain)
+	defer cancel()
+	if err := httpServer.Shutdown(shutdownCtx); err != nil {
+		logger.Warn("requests still in flight at shutdown were cut off", "error", err)
+	}
+	if afterDrain != nil {
+		afterDrain(shutdownCtx)
+	}
+	return nil
 }

@@ -6,9 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
-	"net/http"
 	"net/url"
 	"time"
 
@@ -123,13 +121,6 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return &ExitError{Code: 2, Err: err}
 	}
-	httpServer := &http.Server{
-		Handler:           p,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
 	mode := "reporting"
 	if c.strict {
 		mode = "strict"
@@ -144,18 +135,5 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fmt.Fprintln(stdout, ")")
 	logger.Info("listening", "addr", ln.Addr().String(), "upstream", redactURL(c.upstream), "strict", c.strict, "record", c.record, "version", lumamock.Version)
 
-	errc := make(chan error, 1)
-	go func() { errc <- httpServer.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return fmt.Errorf("proxy: %w", err)
-	case <-ctx.Done():
-	}
-	logger.Info("shutting down", "drain", c.drain)
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), c.drain)
-	defer cancel()
-	if err := httpServer.Shutdown(shutdownCtx); err != nil {
-		logger.Warn("requests still in flight at shutdown were cut off", "error", err)
-	}
-	return nil
+	return serveHTTP(ctx, ln, p, logger, c.drain, nil)
 }

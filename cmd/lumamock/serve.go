@@ -207,32 +207,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return &ExitError{Code: 2, Err: fmt.Errorf("listen: %w", err)}
 	}
-	httpServer := &http.Server{
-		Handler:           api,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       2 * time.Minute,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
 	fmt.Fprintf(stdout, "lumamock %s serving the Luma API on http://%s (schema %s)\n", lumamock.Version, ln.Addr(), opts.Schema)
 	logger.Info("listening", "addr", ln.Addr().String(), "schema", opts.Schema, "version", lumamock.Version)
 
-	errc := make(chan error, 1)
-	go func() { errc <- httpServer.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return fmt.Errorf("serve: %w", err)
-	case <-ctx.Done():
-	}
-	logger.Info("shutting down", "drain", c.drain)
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), c.drain)
-	defer cancel()
-	if err := httpServer.Shutdown(shutdownCtx); err != nil {
-		logger.Warn("requests still in flight at shutdown were cut off", "error", err)
-	}
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		logger.Warn("callbacks not delivered within --drain were given up", "error", err)
-	}
-	return nil
+	return serveHTTP(ctx, ln, api, logger, c.drain, func(ctx context.Context) {
+		if err := srv.Shutdown(ctx); err != nil {
+			logger.Warn("callbacks not delivered within --drain were given up", "error", err)
+		}
+	})
 }
