@@ -366,15 +366,13 @@ func (s *Server) bufferBody(r *http.Request, ex *exchange) *apiError {
 	if r.ContentLength > s.opts.MaxBody {
 		return s.tooLarge()
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, max(0, min(r.ContentLength, s.opts.MaxBody))+1))
-	_, err := buf.ReadFrom(io.LimitReader(r.Body, s.opts.MaxBody+1))
+	data, err := readBody(r.Body, r.ContentLength, s.opts.MaxBody)
 	if err != nil {
 		return newAPIError(http.StatusBadRequest, "reading the request body failed: "+err.Error())
 	}
-	if int64(buf.Len()) > s.opts.MaxBody {
+	if int64(len(data)) > s.opts.MaxBody {
 		return s.tooLarge()
 	}
-	data := buf.Bytes()
 	if ex.note != nil {
 		ex.note.body = data
 	}
@@ -385,6 +383,19 @@ func (s *Server) bufferBody(r *http.Request, ex *exchange) *apiError {
 	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
 	r.ContentLength = int64(len(data))
 	return nil
+}
+
+// readBody reads body whole, into one allocation when its length is known, and at most limit+1 bytes (so the
+// caller sees a body over the limit without reading it all).
+func readBody(body io.Reader, length, limit int64) ([]byte, error) {
+	if length > 0 && length <= limit {
+		data := make([]byte, length)
+		if _, err := io.ReadFull(body, data); err != nil {
+			return nil, err
+		}
+		return data, nil // a server request delivers exactly Content-Length bytes
+	}
+	return io.ReadAll(io.LimitReader(body, limit+1))
 }
 
 // malformedJSON says where data stops being one JSON value; openapi3filter's decoder would accept trailing
