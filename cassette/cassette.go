@@ -208,25 +208,12 @@ func SanitizeHeader(h http.Header, secrets ...string) http.Header {
 	return out
 }
 
-// Scrub replaces every non-empty secret in s with Redacted.
-func Scrub(s string, secrets ...string) string {
-	for _, secret := range secrets {
-		if secret != "" && strings.Contains(s, secret) {
-			s = strings.ReplaceAll(s, secret, Redacted)
-		}
-	}
-	return s
-}
+// Scrub replaces every secret in s with Redacted (secrets shorter than redact.MinSecretLen are left: they
+// cannot be told from words).
+func Scrub(s string, secrets ...string) string { return redact.Text(s, Redacted, secrets...) }
 
 // ScrubBytes is Scrub for a body.
-func ScrubBytes(b []byte, secrets ...string) []byte {
-	for _, secret := range secrets {
-		if secret != "" && bytes.Contains(b, []byte(secret)) {
-			b = bytes.ReplaceAll(b, []byte(secret), []byte(Redacted))
-		}
-	}
-	return b
-}
+func ScrubBytes(b []byte, secrets ...string) []byte { return redact.Bytes(b, Redacted, secrets...) }
 
 // Sanitize returns a copy of e with credential headers removed and every secret replaced by Redacted, in
 // headers, path, query, bodies, findings and note. Ids and timestamps stay as they are.

@@ -52,7 +52,7 @@ func WriteDryRun(w io.Writer, cfg Config) error {
 	for _, c := range skipped {
 		fmt.Fprintf(&b, "\n# skipped %s (billable; allow with --billable N)\n", c.Name)
 	}
-	_, err = io.WriteString(w, redact(b.String(), []string{cfg.APIKey}))
+	_, err = io.WriteString(w, redactSecrets(b.String(), []string{cfg.APIKey}))
 	return err
 }
 

@@ -14,6 +14,8 @@ import (
 	"strings"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/lumamock/lumamock/internal/redact"
 )
 
 // Fixture is a golden response: its status and its sanitized body.
@@ -83,14 +85,7 @@ func sanitize(key string, v any, secrets []string) any {
 	return v
 }
 
-func hasSecret(s string, secrets []string) bool {
-	for _, sec := range secrets {
-		if sec != "" && strings.Contains(s, sec) {
-			return true
-		}
-	}
-	return false
-}
+func hasSecret(s string, secrets []string) bool { return redact.Contains(s, secrets...) }
 
 func isIDKey(key string) bool { return key == "id" || strings.HasSuffix(key, "_id") }
 

@@ -94,7 +94,7 @@ func (r *Report) Write(w io.Writer, format string) error {
 	if err != nil {
 		return err
 	}
-	_, err = io.WriteString(w, redact(buf.String(), r.secrets))
+	_, err = io.WriteString(w, redactSecrets(buf.String(), r.secrets))
 	return err
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/lumamock/lumamock"
+	"github.com/lumamock/lumamock/internal/redact"
 )
 
 // Defaults of Config's zero values.
@@ -541,7 +542,7 @@ func (r *runner) progress(res CaseResult, fs []Finding) {
 	fmt.Fprintln(r.cfg.Progress, r.redact(fmt.Sprintf("%s %-32s %s %s (%d findings)", mark, res.Name, status, res.Duration, len(fs))))
 }
 
-func (r *runner) redact(s string) string { return redact(s, r.secrets) }
+func (r *runner) redact(s string) string { return redactSecrets(s, r.secrets) }
 
 func joinInts(v []int) string {
 	parts := make([]string, len(v))
@@ -551,21 +552,16 @@ func joinInts(v []int) string {
 	return strings.Join(parts, " or ")
 }
 
-// redact replaces every secret in s.
-func redact(s string, secrets []string) string {
-	for _, sec := range secrets {
-		if sec != "" {
-			s = strings.ReplaceAll(s, sec, "[REDACTED]")
-		}
-	}
-	return s
+// redactSecrets replaces every secret in s (see internal/redact for which ones).
+func redactSecrets(s string, secrets []string) string {
+	return redact.Text(s, "[REDACTED]", secrets...)
 }
 
 func redactErr(err error, secrets []string) error {
 	if err == nil {
 		return nil
 	}
-	msg := redact(err.Error(), secrets)
+	msg := redactSecrets(err.Error(), secrets)
 	if msg == err.Error() {
 		return err
 	}

@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/lumamock/lumamock"
 	"github.com/lumamock/lumamock/contract"
+	"github.com/lumamock/lumamock/internal/redact"
 )
 
 // Directions of a finding: which message broke the document.
@@ -208,13 +208,6 @@ func summary(findings []Finding, secrets []string) string {
 	return s
 }
 
-func scrub(s string, secrets []string) string {
-	for _, secret := range secrets {
-		if secret != "" {
-			s = strings.ReplaceAll(s, secret, redacted)
-		}
-	}
-	return s
-}
+func scrub(s string, secrets []string) string { return redact.Text(s, redacted, secrets...) }
 
 const redacted = contract.PlaceholderKey

@@ -13,6 +13,7 @@ import (
 
 	"github.com/lumamock/lumamock"
 	"github.com/lumamock/lumamock/contract"
+	"github.com/lumamock/lumamock/internal/redact"
 )
 
 // checkConfig is what "lumamock check" is told by its flags and LUMAMOCK_* variables.
@@ -87,6 +88,10 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if c.apiKey == "" {
 		c.apiKey, _ = lookupEnv("LUMA_API_KEY")
+	}
+	if c.apiKey == "" && !c.dryRun {
+		// Every case but the auth probes needs a key: without one the run would blame the API for 401s.
+		return &ExitError{Code: 2, Err: errors.New("check: no API key: pass --api-key or set LUMA_API_KEY (against lumamock serve without --api-key, any value works)")}
 	}
 	secrets := []string{c.apiKey}
 	cfg, err := c.config(ctx)
@@ -175,11 +180,4 @@ func (c *checkConfig) config(ctx context.Context) (contract.Config, error) {
 }
 
 // redactSecret hides the key in a message.
-func redactSecret(s string, secrets []string) string {
-	for _, sec := range secrets {
-		if sec != "" {
-			s = strings.ReplaceAll(s, sec, "[REDACTED]")
-		}
-	}
-	return s
-}
+func redactSecret(s string, secrets []string) string { return redact.Text(s, "[REDACTED]", secrets...) }

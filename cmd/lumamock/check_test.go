@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"net"
 	"net/http"
@@ -204,4 +205,36 @@ func freePort(t *testing.T) string {
 	defer ln.Close()
 	_, port, _ := net.SplitHostPort(ln.Addr().String())
 	return port
+}
+
+// TestCheckShortKeyLeavesReportIntact is a regression test: a key too short to tell from words ("e") must not
+// be blanked out of the report, which stays valid JSON with the usual finding ids.
+func TestCheckShortKeyLeavesReportIntact(t *testing.T) {
+	srv, err := mock.New(mock.Options{APIKeys: []string{"e"}, Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	defer func() { ts.Close(); srv.Close() }()
+	var stdout, stderr bytes.Buffer
+	err = Run(context.Background(), []string{"check", "--base-url", ts.URL, "--api-key", "e", "--format", "json", "--timeout", "2s"}, &stdout, &stderr)
+	if code := exitOf(err); code != 0 {
+		t.Fatalf("exit %d (%v)\n%s\n%s", code, err, stdout.String(), stderr.String())
+	}
+	var report map[string]any
+	if err := json.Unmarshal(stdout.Bytes(), &report); err != nil {
+		t.Fatalf("report is not JSON: %v\n%s", err, stdout.String())
+	}
+	if strings.Contains(stdout.String(), "[REDACTED]") || !strings.Contains(stdout.String(), "missing-user_prompt") {
+		t.Errorf("report mangled by redaction:\n%s", stdout.String())
+	}
+}
+
+func TestCheckWithoutKeyCannotRun(t *testing.T) {
+	setEnv(t, nil)
+	var stdout, stderr bytes.Buffer
+	err := Run(context.Background(), []string{"check", "--base-url", closedURL(t)}, &stdout, &stderr)
+	if code := exitOf(err); code != 2 || !strings.Contains(err.Error(), "no API key") {
+		t.Errorf("exit %d, err %v; want 2 and a message naming the missing key", code, err)
+	}
 }

@@ -2,6 +2,7 @@
 package redact
 
 import (
+	"bytes"
 	"net/http"
 	"net/textproto"
 	"strings"
@@ -58,6 +59,41 @@ func Header(h http.Header) http.Header {
 func containsFold(s, word string) bool {
 	for i := 0; i+len(word) <= len(s); i++ {
 		if strings.EqualFold(s[i:i+len(word)], word) {
+			return true
+		}
+	}
+	return false
+}
+
+// MinSecretLen is the shortest secret searched for in free text. A shorter one cannot be told from ordinary
+// words (an API key "any" would blank every "any" in a report) and is no real secret; it is still kept out of
+// everything through the credential headers, which are dropped or masked whole.
+const MinSecretLen = 8
+
+// Text replaces every occurrence in s of each secret of at least MinSecretLen bytes with placeholder.
+func Text(s, placeholder string, secrets ...string) string {
+	for _, secret := range secrets {
+		if len(secret) >= MinSecretLen && strings.Contains(s, secret) {
+			s = strings.ReplaceAll(s, secret, placeholder)
+		}
+	}
+	return s
+}
+
+// Bytes is Text for a body.
+func Bytes(b []byte, placeholder string, secrets ...string) []byte {
+	for _, secret := range secrets {
+		if len(secret) >= MinSecretLen && bytes.Contains(b, []byte(secret)) {
+			b = bytes.ReplaceAll(b, []byte(secret), []byte(placeholder))
+		}
+	}
+	return b
+}
+
+// Contains reports whether s holds a secret that Text would replace.
+func Contains(s string, secrets ...string) bool {
+	for _, secret := range secrets {
+		if len(secret) >= MinSecretLen && strings.Contains(s, secret) {
 			return true
 		}
 	}

@@ -46,3 +46,28 @@ func TestIsCredentialHeader(t *testing.T) {
 		}
 	}
 }
+
+func TestText(t *testing.T) {
+	const key = "sk-live-0123456789"
+	tests := []struct {
+		in, want string
+		secrets  []string
+	}{
+		{"Bearer sk-live-0123456789", "Bearer <k>", []string{key}},
+		{`{"a":"sk-live-0123456789","b":"sk-live-0123456789x"}`, `{"a":"<k>","b":"<k>x"}`, []string{key}},
+		{"or any key is accepted", "or any key is accepted", []string{"any"}}, // too short to be told from a word
+		{"expected: missing-user_prompt", "expected: missing-user_prompt", []string{"e", ""}},
+		{"two sk-live-0123456789 and pass-word-42", "two <k> and <k>", []string{key, "pass-word-42"}},
+	}
+	for _, tt := range tests {
+		if got := Text(tt.in, "<k>", tt.secrets...); got != tt.want {
+			t.Errorf("Text(%q, %q) = %q, want %q", tt.in, tt.secrets, got, tt.want)
+		}
+		if got := string(Bytes([]byte(tt.in), "<k>", tt.secrets...)); got != tt.want {
+			t.Errorf("Bytes(%q, %q) = %q, want %q", tt.in, tt.secrets, got, tt.want)
+		}
+		if got, want := Contains(tt.in, tt.secrets...), tt.in != tt.want; got != want {
+			t.Errorf("Contains(%q, %q) = %v, want %v", tt.in, tt.secrets, got, want)
+		}
+	}
+}
