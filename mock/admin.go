@@ -32,7 +32,7 @@ func (s *Server) Tasks() []TaskRecord {
 	tasks := s.tasks.list()
 	out := make([]TaskRecord, len(tasks))
 	for i, t := range tasks {
-		out[i] = t.record(now)
+		out[i] = t.record(now, s.opts.APIKeys)
 	}
 	return out
 }
@@ -43,7 +43,7 @@ func (s *Server) Task(id string) (TaskRecord, error) {
 	if t == nil {
 		return TaskRecord{}, fmt.Errorf("%w %q", ErrUnknownTask, id)
 	}
-	return t.record(s.clock.Now()), nil
+	return t.record(s.clock.Now(), s.opts.APIKeys), nil
 }
 
 // Complete ends task id now as completed; its callbacks follow. It fails with ErrUnknownTask or ErrTaskEnded.

@@ -17,6 +17,7 @@ import (
 type allowList struct {
 	names    []string // lowercased; "*.example.com" matches any subdomain
 	prefixes []netip.Prefix
+	blocks   bool // some entry is a CIDR block, so host names are resolved and checked when dialled
 }
 
 func parseAllowList(entries []string) (*allowList, error) {
@@ -32,6 +33,7 @@ func parseAllowList(entries []string) (*allowList, error) {
 				return nil, fmt.Errorf("mock: callback-allow %q is not a CIDR block: %w", e, err)
 			}
 			a.prefixes = append(a.prefixes, p.Masked())
+			a.blocks = true
 		default:
 			if ip, err := netip.ParseAddr(strings.Trim(e, "[]")); err == nil {
 				a.prefixes = append(a.prefixes, netip.PrefixFrom(ip.Unmap(), ip.Unmap().BitLen()))
@@ -74,7 +76,7 @@ func (a *allowList) allowsAddr(ip netip.Addr) bool {
 }
 
 // checkHook says why hook may not receive callbacks, or nil. A host name the list does not name is accepted
-// when the list has address blocks: it is resolved, and checked, when a callback is sent.
+// when the list has CIDR blocks: it is resolved, and checked, when a callback is sent.
 func (a *allowList) checkHook(hook string) error {
 	u, err := url.Parse(hook)
 	if err != nil {
@@ -96,7 +98,7 @@ func (a *allowList) checkHook(hook string) error {
 		}
 		return fmt.Errorf("address %s is not in --callback-allow", host)
 	}
-	if len(a.prefixes) > 0 {
+	if a.blocks {
 		return nil
 	}
 	return fmt.Errorf("host %q is not in --callback-allow", host)

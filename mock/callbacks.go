@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -128,7 +129,7 @@ type delivery struct {
 }
 
 func (dl *delivery) record(at time.Time, outcome string) CallbackRecord {
-	return CallbackRecord{At: at, TaskID: dl.taskID, Event: dl.event, State: dl.state, URL: dl.url,
+	return CallbackRecord{At: at, TaskID: dl.taskID, Event: dl.event, State: dl.state, URL: redactURL(dl.url),
 		Attempt: dl.attempts, Faults: dl.faults, Outcome: outcome, Body: dl.body}
 }
 
@@ -313,7 +314,7 @@ func (d *dispatcher) enqueueLocked(dl *delivery, now time.Time) {
 	if d.queued >= d.limit {
 		rec := dl.record(now, OutcomeAbandoned)
 		rec.Error = fmt.Sprintf("callback queue full (%d waiting)", d.queued)
-		d.s.log.Warn("callback given up: queue full", "task_id", dl.taskID, "event", dl.event, "state", dl.state, "url", dl.url)
+		d.s.log.Warn("callback given up: queue full", "task_id", dl.taskID, "event", dl.event, "state", dl.state, "url", redactURL(dl.url))
 		d.s.journal.addCallback(rec)
 		return
 	}
@@ -413,7 +414,7 @@ func (d *dispatcher) serve(q *hookQueue) bool {
 		if rec.Outcome != OutcomeDelivered {
 			rec.Outcome = OutcomeFailed
 			d.s.log.Warn("callback failed", "task_id", dl.taskID, "event", dl.event, "state", dl.state,
-				"url", dl.url, "attempts", dl.attempts, "error", rec.Error)
+				"url", redactURL(dl.url), "attempts", dl.attempts, "error", rec.Error)
 		}
 		q.items[0] = nil
 		q.items = q.items[1:]
@@ -576,7 +577,7 @@ func (d *dispatcher) shutdown(ctx context.Context) error {
 		rec.Error = "server shut down before delivery"
 		d.s.journal.addCallback(rec)
 		d.s.log.Warn("callback given up at shutdown", "task_id", dl.taskID, "event", dl.event, "state", dl.state,
-			"url", dl.url, "attempts", dl.attempts)
+			"url", redactURL(dl.url), "attempts", dl.attempts)
 	}
 	d.wg.Wait()
 	if d.ownsIdle {
@@ -608,4 +609,13 @@ func callbackSchema(doc *openapi3.T) (*openapi3.Schema, error) {
 		}
 	}
 	return nil, fmt.Errorf("mock: the %q callback of %s has no application/json request body schema", lumamock.CallbackNotify, lumamock.OpCreate)
+}
+
+// redactURL hides the password of a hook URL's user info ("http://user:xxxxx@host/"), for journals and logs.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	return u.Redacted()
 }

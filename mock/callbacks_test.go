@@ -422,6 +422,9 @@ func TestInvalidNotifyHookIsRejectedAtSubmit(t *testing.T) {
 		{name: "named host", allow: []string{"hooks.example.com"}, hook: "https://hooks.example.com/x", want: 200},
 		{name: "wildcard", allow: []string{"*.example.com"}, hook: "https://a.b.example.com/x", want: 200},
 		{name: "wildcard is not the apex", allow: []string{"*.example.com"}, hook: "https://example.com/x", want: 400, rule: "callback-allow"},
+		// A single address is not a block: it lets no unnamed host name through to be resolved later.
+		{name: "host name beside an address", allow: []string{"127.0.0.1"}, hook: "http://evil.example.net/x", want: 400, rule: "callback-allow"},
+		{name: "the address itself", allow: []string{"127.0.0.1"}, hook: "http://127.0.0.1:9/x", want: 200},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/lumamock/lumamock"
+	"github.com/lumamock/lumamock/internal/redact"
 	"github.com/lumamock/lumamock/internal/ring"
 )
 
@@ -110,12 +111,12 @@ type Transition struct {
 	Forced bool               `json:"forced,omitempty"`
 }
 
-func (t *task) record(now time.Time) TaskRecord {
+func (t *task) record(now time.Time, secrets []string) TaskRecord {
 	tl := t.timeline()
 	hist := happened(tl, now)
 	rec := TaskRecord{
-		ID: t.id, State: hist[len(hist)-1].State, Shape: t.shape, Prompt: t.prompt, Resolution: t.resolution,
-		NotifyHook: t.notifyHook, CreatedAt: t.created, UpdatedAt: hist[len(hist)-1].At,
+		ID: t.id, State: hist[len(hist)-1].State, Shape: t.shape, Prompt: redact.Text(t.prompt, redact.Placeholder, secrets...), Resolution: t.resolution,
+		NotifyHook: redactURL(t.notifyHook), CreatedAt: t.created, UpdatedAt: hist[len(hist)-1].At,
 		Pending: t.pending.String(), Processing: t.processing.String(), Outcome: t.outcome,
 		Faults: FaultsRecord{Duplicate: t.faults.Duplicate, Drop: t.faults.Drop, Reorder: t.faults.Reorder},
 	}

@@ -59,16 +59,25 @@ func (e *PreferenceError) Error() string {
 // maxDuplicate bounds Prefer duplicate=N.
 const maxDuplicate = 10
 
-// ParsePrefer reads every Prefer header of h. Unknown preferences are ignored, as RFC 7240 asks; a known one
-// with a bad value, or a header that is not a list of preferences, is an error.
+// ParsePrefer reads every Prefer header of h. Unknown preferences are ignored and only the first of a repeated
+// one counts, as RFC 7240 asks; a known one with a bad value, or a header that is not a list of preferences, is
+// an error.
 func ParsePrefer(h http.Header) (Preferences, error) {
 	var p Preferences
+	var seen map[string]bool
 	for _, line := range h.Values("Prefer") {
 		prefs, err := splitPreferences(line)
 		if err != nil {
 			return Preferences{}, err
 		}
 		for _, kv := range prefs {
+			if seen[kv[0]] {
+				continue // only the first of a repeated preference counts (RFC 7240 §2)
+			}
+			if seen == nil {
+				seen = make(map[string]bool)
+			}
+			seen[kv[0]] = true
 			if err := p.apply(kv[0], kv[1]); err != nil {
 				return Preferences{}, err
 			}

@@ -12,6 +12,7 @@ import (
 	"math/rand/v2"
 	"mime"
 	"net/http"
+	"net/url"
 	"slices"
 	"sort"
 	"strconv"
@@ -463,7 +464,7 @@ func (s *Server) authenticate(_ context.Context, in *openapi3filter.Authenticati
 	}
 	kind, token, _ := strings.Cut(h, " ")
 	if !strings.EqualFold(kind, "bearer") {
-		return &authError{reason: fmt.Sprintf("Authorization scheme %q is not Bearer", kind), invalidToken: true}
+		return &authError{reason: "Authorization is not a Bearer credential; send Authorization: Bearer <API key>", invalidToken: true}
 	}
 	token = strings.TrimSpace(token)
 	if token == "" {
@@ -587,8 +588,19 @@ func (s *Server) journalRequest(w http.ResponseWriter, r *http.Request, ex *exch
 // requestRecord is the journal record of r, admitted as ex and answered with status.
 func (s *Server) requestRecord(r *http.Request, ex *exchange, status int, at time.Time) RequestRecord {
 	note := ex.note
+	secrets := s.secretsOf(r)
+	header := redact.Header(r.Header)
+	for k, vs := range header {
+		for i, v := range vs {
+			if redact.Contains(v, secrets...) {
+				vs = append([]string(nil), vs...) // the values may be shared with r.Header
+				vs[i] = redact.Text(v, redact.Placeholder, secrets...)
+				header[k] = vs
+			}
+		}
+	}
 	rec := RequestRecord{
-		At: at, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Header: redact.Header(r.Header),
+		At: at, Method: r.Method, Path: r.URL.Path, Query: redact.Query(r.URL.RawQuery, secrets...), Header: header,
 		Status: status, RequestID: ex.requestID, TaskID: note.taskID,
 		Valid: !note.rejected, Violations: note.violations, Source: SourceMock,
 	}
@@ -600,8 +612,31 @@ func (s *Server) requestRecord(r *http.Request, ex *exchange, status int, at tim
 	if len(body) > s.opts.JournalBodyLimit {
 		body, rec.BodyTruncated = body[:s.opts.JournalBodyLimit], true
 	}
-	rec.Body = string(body)
+	rec.Body = redact.Text(hidePasswords(string(body), ex.body), redact.Placeholder, secrets...)
 	return rec
+}
+
+// hidePasswords masks, in a request body, the password of a notify_hook URL's user info.
+func hidePasswords(body string, fields map[string]any) string {
+	hook, _ := fields["notify_hook"].(string)
+	u, err := url.Parse(hook)
+	if err != nil || u.User == nil {
+		return body
+	}
+	if _, hasPassword := u.User.Password(); !hasPassword {
+		return body
+	}
+	return strings.ReplaceAll(body, u.User.String()+"@", url.UserPassword(u.User.Username(), "xxxxx").String()+"@")
+}
+
+// secretsOf lists the credentials a journal record of r must not show anywhere: the accepted API keys and the
+// bearer token r carries.
+func (s *Server) secretsOf(r *http.Request) []string {
+	secrets := s.opts.APIKeys
+	if kind, token, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok && strings.EqualFold(kind, "bearer") {
+		secrets = append(secrets[:len(secrets):len(secrets)], strings.TrimSpace(token))
+	}
+	return secrets
 }
 
 // JournalReplay records in the request journal an API request that another handler answered from a recording

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"net/http"
 	"net/textproto"
+	"net/url"
 	"strings"
 )
 
@@ -99,3 +100,24 @@ func Contains(s string, secrets ...string) bool {
 	}
 	return false
 }
+
+// Query returns a raw URL query with the values of credential-named parameters (as IsCredentialHeader, plus
+// "key", "sig" and "signature") replaced by Placeholder and every secret scrubbed (as Text); order is kept.
+func Query(raw string, secrets ...string) string {
+	if raw == "" {
+		return raw
+	}
+	parts := strings.Split(raw, "&")
+	for i, part := range parts {
+		name, _, hasValue := strings.Cut(part, "=")
+		if unescaped, err := url.QueryUnescape(name); err == nil {
+			name = unescaped
+		}
+		if hasValue && (IsCredentialHeader(name) || queryCredentials[strings.ToLower(name)]) {
+			parts[i] = part[:strings.IndexByte(part, '=')+1] + Placeholder
+		}
+	}
+	return Text(strings.Join(parts, "&"), Placeholder, secrets...)
+}
+
+var queryCredentials = map[string]bool{"key": true, "sig": true, "signature": true}

@@ -71,3 +71,18 @@ func TestText(t *testing.T) {
 		}
 	}
 }
+
+func TestQuery(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"", ""},
+		{"a=1&b=2", "a=1&b=2"},
+		{"api_key=sk-1&token=t&x=1&key=k&Signature=s", "api_key=[redacted]&token=[redacted]&x=1&key=[redacted]&Signature=[redacted]"},
+		{"note=sk-live-0123456789", "note=[redacted]"}, // a known secret anywhere
+		{"flag&access_token=abc", "flag&access_token=[redacted]"},
+	}
+	for _, tt := range tests {
+		if got := Query(tt.in, "sk-live-0123456789"); got != tt.want {
+			t.Errorf("Query(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
