@@ -193,6 +193,12 @@ func (r *Replayer) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		r.toFallback(w, req)
 		return
 	}
+	if j, ok := r.fallback.(ReplayJournal); ok && e.Response.Status < 400 && !j.Admits(req, body) {
+		// A recorded success must not stand in for a request the fallback refuses (no key, a bad body): the
+		// fallback answers it, with the error the document implies.
+		r.toFallback(w, req)
+		return
+	}
 	hook := hookOf(body)
 	cbs := r.callbacks[e.Seq]
 	if hook == "" {
@@ -224,9 +230,11 @@ func (r *Replayer) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	}
 }
 
-// ReplayJournal is implemented by a fallback that journals requests the replayer answered, as the mock
-// (*mock.Server) does in its /__mock/requests.
+// ReplayJournal is implemented by a fallback that judges and journals the requests the replayer answers, as the
+// mock (*mock.Server) does: a request it does not admit is handed to it rather than answered with a recorded
+// success, and each replayed answer is recorded in its journal.
 type ReplayJournal interface {
+	Admits(r *http.Request, body []byte) bool
 	JournalReplay(r *http.Request, body []byte, status int, answered http.Header, cassette string)
 }
 

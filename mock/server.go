@@ -639,19 +639,31 @@ func (s *Server) secretsOf(r *http.Request) []string {
 	return secrets
 }
 
+// Admits reports whether the mock would accept r, with body, as valid: routed, authenticated and matching the
+// document. It creates nothing. lumamock serve --replay asks it before answering from a recording.
+func (s *Server) Admits(r *http.Request, body []byte) bool {
+	req, ex := s.replayed(r, body, nil)
+	return s.admit(req, ex) == nil
+}
+
 // JournalReplay records in the request journal an API request that another handler answered from a recording
 // (lumamock serve --replay wraps the mock this way): the request is checked against the document as the mock
 // would check it, but creates no task; the record names the status and headers it was answered with and the
 // cassette file, with Source SourceReplay.
 func (s *Server) JournalReplay(r *http.Request, body []byte, status int, answered http.Header, cassette string) {
-	req := r.Clone(r.Context())
-	req.Body = io.NopCloser(bytes.NewReader(body))
-	req.ContentLength = int64(len(body))
-	ex := &exchange{requestID: answered.Get("X-Request-Id"), shape: s.opts.Schema, note: &requestNote{body: body}}
+	req, ex := s.replayed(r, body, answered)
 	if apiErr := s.admit(req, ex); apiErr != nil {
 		ex.note.rejected, ex.note.violations = true, apiErr.violations
 	}
 	rec := s.requestRecord(req, ex, status, s.clock.Now())
 	rec.Source, rec.Cassette = SourceReplay, cassette
 	s.journal.addRequest(rec)
+}
+
+// replayed prepares a copy of r, with body, for admission without handling.
+func (s *Server) replayed(r *http.Request, body []byte, answered http.Header) (*http.Request, *exchange) {
+	req := r.Clone(r.Context())
+	req.Body = io.NopCloser(bytes.NewReader(body))
+	req.ContentLength = int64(len(body))
+	return req, &exchange{requestID: answered.Get("X-Request-Id"), shape: s.opts.Schema, note: &requestNote{body: body}}
 }

@@ -227,6 +227,17 @@ func TestRecordThenReplay(t *testing.T) {
 	if diff := cmp.Diff(append(live, live[3]), replayed, cmp.Transformer("json", normJSON)); diff != "" {
 		t.Errorf("replayed answers, the last repeated (-want +got):\n%s", diff)
 	}
+	// A recorded success does not stand in for a request the mock refuses: no key is a 401, as from the mock.
+	noKey, _ := http.NewRequest("POST", offline.URL+"/luma/generations", strings.NewReader(resubmit))
+	noKey.Header.Set("Content-Type", "application/json")
+	if resp, err := http.DefaultClient.Do(noKey); err != nil {
+		t.Fatal(err)
+	} else {
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized || resp.Header.Get(cassette.HeaderSource) != "mock" {
+			t.Errorf("replay without a key: %d from %q, want 401 from the mock", resp.StatusCode, resp.Header.Get(cassette.HeaderSource))
+		}
+	}
 	resp, _ = call(t, offline.URL, "POST", "/luma/generations", `{"user_prompt":"never recorded"}`, nil)
 	sources = append(sources, resp.Header.Get(cassette.HeaderSource))
 	if diff := cmp.Diff([]string{"replay", "replay", "replay", "replay", "replay", "mock"}, sources); diff != "" {
@@ -240,21 +251,21 @@ func TestRecordThenReplay(t *testing.T) {
 		t.Errorf("replayed callbacks: %+v", cbs)
 	}
 	journal := replayer.Journal()
-	if len(journal) != 6 || journal[0].Source != "replay" || journal[0].Callbacks != 2 || journal[5].Source != "mock" {
+	if len(journal) != 7 || journal[0].Source != "replay" || journal[0].Callbacks != 2 || journal[5].Source != "mock" || journal[6].Source != "mock" {
 		t.Errorf("replay journal: %+v", journal)
 	}
 	// The mock's own journal says which one answered each request, and judges the replayed ones too.
 	var mockSources []string
 	for _, rec := range m.Requests() {
 		mockSources = append(mockSources, rec.Source)
-		if !rec.Valid {
+		if !rec.Valid && rec.Status != http.StatusUnauthorized {
 			t.Errorf("request journaled as invalid: %+v", rec)
 		}
 		if rec.Source == mock.SourceReplay && (rec.Cassette == "" || rec.RequestID == "") {
 			t.Errorf("replayed request without its cassette file or request id: %+v", rec)
 		}
 	}
-	if diff := cmp.Diff([]string{"replay", "replay", "replay", "replay", "replay", "mock"}, mockSources); diff != "" {
+	if diff := cmp.Diff([]string{"replay", "replay", "replay", "replay", "replay", "mock", "mock"}, mockSources); diff != "" {
 		t.Errorf("mock journal sources (-want +got):\n%s", diff)
 	}
 }
