@@ -83,7 +83,7 @@ Flags:
 // runCheck runs "lumamock check".
 func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, c := newCheckFlags(stderr)
-	if help, err := parseFlags(fs, args); help || err != nil {
+	if done, err := parseFlags(fs, args, stdout); done || err != nil {
 		return err
 	}
 	if c.apiKey == "" {

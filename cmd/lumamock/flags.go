@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"strconv"
@@ -46,14 +47,20 @@ func applyEnv(fs *flag.FlagSet, lookup func(string) (string, bool)) error {
 	return err
 }
 
-// parseFlags parses args into fs, then fills the flags left unset from their LUMAMOCK_* variables. help is true
-// when --help was asked for (and printed); err is an *ExitError with code 2 for bad flags or arguments.
-func parseFlags(fs *flag.FlagSet, args []string) (help bool, err error) {
+// parseFlags parses args into fs, then fills the flags left unset from their LUMAMOCK_* variables. Every command
+// takes --version. done is true when --help or --version was asked for (and answered on stdout or fs's
+// output); err is an *ExitError with code 2 for bad flags or arguments.
+func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) (done bool, err error) {
+	version := fs.Bool("version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return true, nil
 		}
 		return false, &ExitError{Code: 2, Err: errReported} // the flag package printed why
+	}
+	if *version {
+		fmt.Fprintln(stdout, versionString())
+		return true, nil
 	}
 	if fs.NArg() > 0 {
 		return false, &ExitError{Code: 2, Err: fmt.Errorf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))}

@@ -68,7 +68,7 @@ Flags:
 // runProxy runs "lumamock proxy" until ctx is done, then shuts down gracefully.
 func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, c := newProxyFlags(stderr)
-	if help, err := parseFlags(fs, args); help || err != nil {
+	if done, err := parseFlags(fs, args, stdout); done || err != nil {
 		return err
 	}
 	if c.upstream == "" {

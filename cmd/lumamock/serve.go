@@ -31,7 +31,6 @@ type serveConfig struct {
 	logFormat  string
 	drain      time.Duration
 	replay     string
-	version    bool
 
 	callbackRetries int
 	callbackTimeout time.Duration
@@ -76,9 +75,11 @@ func newServeFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig) {
 	fs.BoolVar(&c.faultReorder, "fault-reorder", false, "send a task's intermediate callbacks after its final one")
 	fs.DurationVar(&c.faultLate, "fault-late", 0, "send every callback this long after its state change")
 	fs.StringVar(&c.replay, "replay", "", "answer requests recorded in the cassette `dir` (lumamock proxy --record) from it; the mock answers the rest")
-	fs.BoolVar(&c.version, "version", false, "print the version and exit")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), `Usage: lumamock [serve] [flags]
+
+(Other commands: "lumamock check" holds a live API to openapi.yaml, "lumamock proxy" validates real traffic;
+run "lumamock help" for the list.)
 
 Runs a fake of the Luma video-generation proxy API that validates every request against openapi.yaml and
 answers like the real API: POST /luma/generations returns a pending task, GET /luma/generations/{task_id}
@@ -116,8 +117,14 @@ func (c *serveConfig) mockOptions(ctx context.Context, logger *slog.Logger) (moc
 	if c.callbackRetries < 0 || c.callbackTimeout <= 0 || c.callbackBackoff <= 0 {
 		return mock.Options{}, errors.New("--callback-retries must not be negative, --callback-timeout and --callback-backoff must be positive")
 	}
-	if c.callbackWorkers <= 0 || c.callbackQueue <= 0 || c.journalSize <= 0 {
-		return mock.Options{}, errors.New("--callback-workers, --callback-queue and --journal-size must be positive")
+	if c.callbackWorkers <= 0 || c.callbackQueue <= 0 || c.journalSize <= 0 || c.maxTasks <= 0 {
+		return mock.Options{}, errors.New("--callback-workers, --callback-queue, --journal-size and --max-tasks must be positive")
+	}
+	if c.drain < 0 {
+		return mock.Options{}, errors.New("--drain must not be negative")
+	}
+	if drop := lumamock.TaskState(c.faultDrop); drop != "" && !lumamock.StatePending.CanBecome(drop) {
+		return mock.Options{}, fmt.Errorf("--fault-drop %q: want processing, completed or failed", c.faultDrop)
 	}
 	if c.faultDuplicate < 0 || c.faultLate < 0 {
 		return mock.Options{}, errors.New("--fault-duplicate and --fault-late must not be negative")
@@ -173,12 +180,8 @@ func immediateIfZero(d time.Duration) time.Duration {
 // runServe runs "lumamock serve" until ctx is done, then shuts down gracefully.
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, c := newServeFlags(stderr)
-	if help, err := parseFlags(fs, args); help || err != nil {
+	if done, err := parseFlags(fs, args, stdout); done || err != nil {
 		return err
-	}
-	if c.version {
-		fmt.Fprintln(stdout, versionString())
-		return nil
 	}
 	logger, logOut, err := newLogger(c.logFormat, stderr)
 	if err != nil {

@@ -160,6 +160,11 @@ func TestRunUsageAndErrors(t *testing.T) {
 		{"bad max-body", []string{"--max-body", "lots"}, nil, 2, "max-body"},
 		{"bad env", nil, map[string]string{"LUMAMOCK_PENDING": "soon"}, 2, "LUMAMOCK_PENDING"},
 		{"stray argument", []string{"serve", "extra"}, nil, 2, "unexpected argument"},
+		{"max-tasks zero", []string{"--max-tasks", "0"}, nil, 2, "--max-tasks"},
+		{"negative drain", []string{"--drain", "-1s"}, nil, 2, "--drain"},
+		{"fault-drop pending", []string{"--fault-drop", "pending"}, nil, 2, "--fault-drop"},
+		{"check version", []string{"check", "--version"}, nil, 0, "lumamock " + lumamock.Version},
+		{"proxy version", []string{"proxy", "--version"}, nil, 0, "lumamock " + lumamock.Version},
 		{"missing spec", []string{"--spec", "/nonexistent/openapi.yaml"}, nil, 2, "--spec"},
 		{"bad address", []string{"--addr", "256.0.0.1:1"}, nil, 2, "listen"},
 	}
