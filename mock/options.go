@@ -13,10 +13,11 @@ import (
 
 // Defaults applied to zero Options fields.
 const (
-	DefaultPending    = 2 * time.Second
-	DefaultProcessing = 5 * time.Second
-	DefaultMaxBody    = 20 << 20 // 20 MiB: base64 images travel in the body
-	DefaultMaxTasks   = 10000
+	DefaultPending       = 2 * time.Second
+	DefaultProcessing    = 5 * time.Second
+	DefaultMaxBody       = 20 << 20 // 20 MiB: base64 images travel in the body
+	DefaultMaxTasks      = 10000
+	DefaultMaxTaskMemory = 64 << 20 // prompts and hooks of the tasks kept
 
 	DefaultCallbackRetries  = 3
 	DefaultCallbackBackoff  = 100 * time.Millisecond
@@ -56,6 +57,9 @@ type Options struct {
 	Outcome lumamock.TaskState
 	// MaxTasks bounds the tasks kept; the oldest is forgotten first. Zero means DefaultMaxTasks.
 	MaxTasks int
+	// MaxTaskMemory bounds, in bytes, what the tasks kept hold (their prompts and hooks, which clients choose);
+	// past it the oldest are forgotten first. Zero means DefaultMaxTaskMemory.
+	MaxTaskMemory int64
 	// Clock tells the time and, if it is a TimerClock, schedules callbacks, retries and late deliveries; nil
 	// means the system clock. ManualClock is a virtual clock for tests.
 	Clock Clock

@@ -86,6 +86,9 @@ func New(opts Options) (*Server, error) {
 	if opts.MaxTasks <= 0 {
 		opts.MaxTasks = DefaultMaxTasks
 	}
+	if opts.MaxTaskMemory <= 0 {
+		opts.MaxTaskMemory = DefaultMaxTaskMemory
+	}
 	opts.Pending = orDefault(opts.Pending, DefaultPending)
 	opts.Processing = orDefault(opts.Processing, DefaultProcessing)
 	if opts.Seed == 0 {
@@ -108,7 +111,7 @@ func New(opts Options) (*Server, error) {
 		clock:   opts.Clock,
 		log:     opts.Logger,
 		fake:    newFaker(opts.Seed),
-		tasks:   newTaskStore(opts.MaxTasks),
+		tasks:   newTaskStore(opts.MaxTasks, opts.MaxTaskMemory),
 		apiKeys: make(map[string]bool),
 		allow:   allow,
 		journal: newJournal(opts.JournalSize),

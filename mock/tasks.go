@@ -159,47 +159,52 @@ func (t *task) render(shape lumamock.Shape, cur transition, now time.Time, reque
 	return t.envelope(cur, requestID)
 }
 
-// taskStore keeps at most max tasks, forgetting the oldest first.
+// taskStore keeps at most max tasks, and at most maxBytes of what they hold, forgetting the oldest first.
 type taskStore struct {
-	mu      sync.RWMutex
-	byID    map[string]*task
-	order   []string // ring of ids, oldest at next once full
-	next    int
-	max     int
-	onEvict func(*task) // called, under the store's lock, for each task forgotten to make room
+	mu       sync.RWMutex
+	byID     map[string]*task
+	order    []*task // oldest first, from head
+	head     int
+	bytes    int64
+	max      int
+	maxBytes int64
+	onEvict  func(*task) // called, under the store's lock, for each task forgotten to make room
 }
 
-func newTaskStore(max int) *taskStore {
-	return &taskStore{byID: make(map[string]*task, max), order: make([]string, 0, max), max: max}
+func newTaskStore(max int, maxBytes int64) *taskStore {
+	return &taskStore{byID: make(map[string]*task, max), max: max, maxBytes: maxBytes}
 }
+
+// size estimates the memory a task holds: what the client sent that it keeps, and a fixed overhead.
+func (t *task) size() int64 { return int64(len(t.prompt)+len(t.notifyHook)+len(t.resolution)) + 1024 }
 
 func (s *taskStore) add(t *task) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.order) < s.max {
-		s.order = append(s.order, t.id)
-	} else {
-		if old := s.byID[s.order[s.next]]; old != nil && s.onEvict != nil {
+	s.order = append(s.order, t)
+	s.byID[t.id] = t
+	s.bytes += t.size()
+	for n := len(s.order) - s.head; n > s.max || (s.bytes > s.maxBytes && n > 1); n-- {
+		old := s.order[s.head]
+		s.order[s.head] = nil
+		s.head++
+		s.bytes -= old.size()
+		delete(s.byID, old.id)
+		if s.onEvict != nil {
 			s.onEvict(old)
 		}
-		delete(s.byID, s.order[s.next])
-		s.order[s.next] = t.id
-		s.next = (s.next + 1) % s.max
 	}
-	s.byID[t.id] = t
+	if s.head > 1024 && s.head > len(s.order)/2 { // keep the slice from growing without end
+		s.order = append([]*task(nil), s.order[s.head:]...)
+		s.head = 0
+	}
 }
 
 // list returns the tasks kept, oldest first.
 func (s *taskStore) list() []*task {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	out := make([]*task, 0, len(s.order))
-	for i := range s.order {
-		if t := s.byID[s.order[(s.next+i)%len(s.order)]]; t != nil {
-			out = append(out, t)
-		}
-	}
-	return out
+	return append([]*task(nil), s.order[s.head:]...)
 }
 
 // reset forgets every task.
@@ -207,7 +212,7 @@ func (s *taskStore) reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.byID = make(map[string]*task)
-	s.order, s.next = nil, 0
+	s.order, s.head, s.bytes = nil, 0, 0
 }
 
 func (s *taskStore) get(id string) *task {
