@@ -49,6 +49,8 @@ func TestBadRequests(t *testing.T) {
 		{"model_name object", call{body: body(`"model_name": {}`)}, 400, "body", "/model_name"},
 		{"malformed JSON", call{body: `{"user_prompt": }`}, 400, "body", ""},
 		{"truncated JSON", call{body: `{"user_prompt": "wind"`}, 400, "body", ""},
+		{"invalid UTF-8", call{body: "{\"user_prompt\": \"wind\xff\"}"}, 400, "body", ""},
+		{"gzip Content-Encoding", call{body: sourceExample, header: map[string]string{"Content-Encoding": "gzip"}}, 415, "header", "Content-Encoding"},
 		{"trailing garbage", call{body: `{"user_prompt": "wind"} {"user_prompt": "rain"}`}, 400, "body", ""},
 		{"JSON array", call{body: `["wind"]`}, 400, "body", ""},
 		{"JSON string", call{body: `"wind"`}, 400, "body", ""},

@@ -6,13 +6,14 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/lumamock/lumamock"
 	"github.com/lumamock/lumamock/mock"
 )
 
 // FuzzCreateGenerationBody checks request decoding against an oracle: for any body, POST /luma/generations
-// answers 200 exactly when the body is one JSON value that the document's GenerationRequest schema accepts,
+// answers 200 exactly when the body is one UTF-8 JSON value that the document's GenerationRequest schema accepts,
 // 400 otherwise — never anything else, never a panic.
 func FuzzCreateGenerationBody(f *testing.F) {
 	for _, s := range []string{
@@ -38,7 +39,7 @@ func FuzzCreateGenerationBody(f *testing.F) {
 
 		want := http.StatusBadRequest
 		var v any
-		if json.Valid([]byte(body)) && json.Unmarshal([]byte(body), &v) == nil && schema.VisitJSON(v) == nil {
+		if json.Valid([]byte(body)) && utf8.ValidString(body) && json.Unmarshal([]byte(body), &v) == nil && schema.VisitJSON(v) == nil {
 			want = http.StatusOK
 		}
 		if rec.Code != want {

@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -271,6 +272,10 @@ func (s *Server) admit(r *http.Request, ex *exchange) *apiError {
 			Message: fmt.Sprintf("Accept %q excludes application/json, the only media type of this API", strings.Join(r.Header.Values("Accept"), ", "))})
 	}
 	if rb := route.Operation.RequestBody; rb != nil {
+		if ce := r.Header.Get("Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {
+			msg := fmt.Sprintf("Content-Encoding %q is not supported; send the body uncompressed", ce)
+			return newAPIError(http.StatusUnsupportedMediaType, msg, lumamock.Violation{In: lumamock.InHeader, Field: "Content-Encoding", Rule: "media-type", Message: msg})
+		}
 		if err := s.checkContentType(r, rb.Value); err != nil {
 			return err
 		}
@@ -383,10 +388,26 @@ func (s *Server) bufferBody(r *http.Request, ex *exchange) *apiError {
 	if len(data) > 0 && !json.Valid(data) {
 		return malformedJSON(data)
 	}
+	if !utf8.Valid(data) { // JSON is UTF-8 (RFC 8259 §8.1); Go's decoder would quietly replace bad bytes
+		msg := fmt.Sprintf("body is not valid UTF-8 (at byte %d)", invalidUTF8At(data))
+		return newAPIError(http.StatusBadRequest, msg, lumamock.Violation{In: lumamock.InBody, Field: "", Rule: "json", Message: msg})
+	}
 	r.Body = io.NopCloser(bytes.NewReader(data))
 	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
 	r.ContentLength = int64(len(data))
 	return nil
+}
+
+// invalidUTF8At returns the offset of the first byte of data that is not valid UTF-8.
+func invalidUTF8At(data []byte) int {
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && size <= 1 {
+			return i
+		}
+		i += size
+	}
+	return len(data)
 }
 
 // readBody reads body whole, into one allocation when its length is known, and at most limit+1 bytes (so the
