@@ -89,14 +89,19 @@ func (a *allowList) checkHook(hook string) error {
 	if host == "" {
 		return errors.New("has no host")
 	}
-	if a.empty() || a.allowsName(host) {
-		return nil
-	}
-	if ip, err := netip.ParseAddr(host); err == nil {
-		if a.allowsAddr(ip) {
+	if ip, err := netip.ParseAddr(strings.Trim(host, "[]")); err == nil {
+		switch {
+		case a.allowsAddr(ip):
+			return nil
+		case isLinkLocal(ip):
+			return fmt.Errorf("address %s is link-local (where cloud metadata services live); refused unless --callback-allow lists it", host)
+		case a.empty():
 			return nil
 		}
 		return fmt.Errorf("address %s is not in --callback-allow", host)
+	}
+	if a.empty() || a.allowsName(host) {
+		return nil
 	}
 	if a.blocks {
 		return nil
@@ -104,17 +109,16 @@ func (a *allowList) checkHook(hook string) error {
 	return fmt.Errorf("host %q is not in --callback-allow", host)
 }
 
-// dialContext dials addr only where the list allows: a listed host name as usual, anything else at a resolved
-// address inside a listed block (so DNS cannot point an allowed-looking name elsewhere).
+// dialContext dials addr only where the list allows: with no list or a listed host name, any resolved address
+// but a link-local one; anything else at a resolved address inside a listed block (so DNS cannot point an
+// allowed-looking name elsewhere). A link-local address is dialled only when a block or address entry lists it.
 func (a *allowList) dialContext(dialer *net.Dialer) func(ctx context.Context, network, addr string) (net.Conn, error) {
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
 		host, port, err := net.SplitHostPort(addr)
 		if err != nil {
 			return nil, err
 		}
-		if a.empty() || a.allowsName(host) {
-			return dialer.DialContext(ctx, network, addr)
-		}
+		named := a.allowsName(host)
 		var ips []netip.Addr
 		if ip, err := netip.ParseAddr(host); err == nil {
 			ips = []netip.Addr{ip}
@@ -122,11 +126,13 @@ func (a *allowList) dialContext(dialer *net.Dialer) func(ctx context.Context, ne
 			return nil, err
 		}
 		for _, ip := range ips {
-			if a.allowsAddr(ip) {
+			// A listed name or an empty list reaches any address but a link-local one (cloud metadata), unless
+			// a block lists it; otherwise the address must be in a block.
+			if a.allowsAddr(ip) || (a.empty() || named) && !isLinkLocal(ip) {
 				return dialer.DialContext(ctx, network, net.JoinHostPort(ip.String(), port))
 			}
 		}
-		return nil, fmt.Errorf("callback to %s refused: no address of it is in --callback-allow", host)
+		return nil, fmt.Errorf("callback to %s refused: no address of it is allowed (link-local addresses need --callback-allow)", host)
 	}
 }
 
@@ -166,4 +172,11 @@ func newCallbackClient(given *http.Client, allow *allowList, workers int) (c *ht
 	}
 	c.Timeout = 0 // each attempt has its own deadline
 	return c, owned
+}
+
+// isLinkLocal reports whether ip is link-local (169.254.0.0/16, fe80::/10): where cloud metadata services
+// answer, so callbacks never go there unless --callback-allow says so.
+func isLinkLocal(ip netip.Addr) bool {
+	ip = ip.Unmap()
+	return ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast()
 }

@@ -425,6 +425,9 @@ func TestInvalidNotifyHookIsRejectedAtSubmit(t *testing.T) {
 		// A single address is not a block: it lets no unnamed host name through to be resolved later.
 		{name: "host name beside an address", allow: []string{"127.0.0.1"}, hook: "http://evil.example.net/x", want: 400, rule: "callback-allow"},
 		{name: "the address itself", allow: []string{"127.0.0.1"}, hook: "http://127.0.0.1:9/x", want: 200},
+		// Link-local addresses (cloud metadata) need an explicit entry; no request is sent to check these.
+		{name: "link-local by default", hook: "http://169.254.169.254/latest", want: 400, rule: "callback-allow"},
+		{name: "link-local IPv6 by default", hook: "http://[fe80::1]/x", want: 400, rule: "callback-allow"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
