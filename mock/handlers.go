@@ -2,6 +2,7 @@ package mock
 
 import (
 	"net/http"
+	"net/url"
 
 	"github.com/lumamock/lumamock"
 )
@@ -51,10 +52,14 @@ func (s *Server) createGeneration(w http.ResponseWriter, r *http.Request, ex *ex
 // getGeneration answers GET /luma/generations/{task_id}: the task now, in the shape it was created with unless
 // the request prefers another.
 func (s *Server) getGeneration(w http.ResponseWriter, r *http.Request, ex *exchange) {
-	ex.note.taskID = ex.params["task_id"]
-	t := s.tasks.get(ex.params["task_id"])
+	id := ex.params["task_id"]
+	if unescaped, err := url.PathUnescape(id); err == nil {
+		id = unescaped // the router matches the path as sent, percent-encoding included
+	}
+	ex.note.taskID = id
+	t := s.tasks.get(id)
 	if t == nil {
-		s.writeError(w, ex, newAPIError(http.StatusNotFound, "task "+ex.params["task_id"]+" not found",
+		s.writeError(w, ex, newAPIError(http.StatusNotFound, "task "+id+" not found",
 			lumamock.Violation{In: lumamock.InPath, Field: "task_id", Rule: "exists", Message: "no task has this id"}))
 		return
 	}

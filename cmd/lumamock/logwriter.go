@@ -22,7 +22,13 @@ func newLogger(format string, w io.Writer) (*slog.Logger, *bufferedWriter, error
 		return nil, nil, fmt.Errorf("--log-format %q: want text or json", format)
 	}
 	out := newBufferedWriter(w, 200*time.Millisecond)
-	return slog.New(newHandler(out, nil)), out, nil
+	opts := &slog.HandlerOptions{ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+		if a.Value.Kind() == slog.KindDuration { // "1.5ms", not 1500000, in either format
+			a.Value = slog.StringValue(a.Value.Duration().String())
+		}
+		return a
+	}}
+	return slog.New(newHandler(out, opts)), out, nil
 }
 
 // bufferedWriter batches log writes so request logging costs little under load, flushing every interval and
