@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/gorilla/mux"
 
@@ -138,9 +139,24 @@ func (s *Server) adminRoutes(m *mux.Router) {
 		s.Reset()
 		w.WriteHeader(http.StatusNoContent)
 	})
-	a.PathPrefix("/").HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusNotFound, adminErrorBody{Error: fmt.Sprintf("no admin endpoint at %s %s", r.Method, r.URL.Path)})
+	// gorilla/mux reports some method mismatches under a subrouter as not found; one handler decides both.
+	miss := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var allow []string
+		for _, method := range []string{http.MethodGet, http.MethodHead, http.MethodPost} {
+			probe := r.Clone(r.Context())
+			probe.Method = method
+			if match := (mux.RouteMatch{}); m.Match(probe, &match) && match.MatchErr == nil {
+				allow = append(allow, method)
+			}
+		}
+		if len(allow) == 0 {
+			writeJSON(w, http.StatusNotFound, adminErrorBody{Error: fmt.Sprintf("no admin endpoint at %s %s", r.Method, r.URL.Path)})
+			return
+		}
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		writeJSON(w, http.StatusMethodNotAllowed, adminErrorBody{Error: fmt.Sprintf("%s is not allowed on %s; allowed: %s", r.Method, r.URL.Path, strings.Join(allow, ", "))})
 	})
+	m.NotFoundHandler, m.MethodNotAllowedHandler = miss, miss
 }
 
 type adminErrorBody struct {

@@ -1,6 +1,8 @@
 package mock_test
 
 import (
+	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -26,5 +28,34 @@ func TestTaskMemoryIsBounded(t *testing.T) {
 	}
 	if _, err := srv.Mock.Task(ids[0]); err == nil {
 		t.Error("the oldest task is still kept")
+	}
+}
+
+// TestAdminWrongMethod checks the admin API answers a wrong method with 405 and Allow, and an unknown path with
+// 404, both in JSON.
+func TestAdminWrongMethod(t *testing.T) {
+	srv := mocktest.NewServer(t, mock.Options{})
+	for _, tt := range []struct {
+		method, path string
+		status       int
+		allow        string
+	}{
+		{http.MethodDelete, "/__mock/reset", http.StatusMethodNotAllowed, "POST"},
+		{http.MethodPost, "/__mock/requests", http.StatusMethodNotAllowed, "GET"},
+		{http.MethodPost, "/healthz", http.StatusMethodNotAllowed, "GET, HEAD"},
+		{http.MethodGet, "/__mock/nothing", http.StatusNotFound, ""},
+	} {
+		req, _ := http.NewRequest(tt.method, srv.URL+tt.path, nil)
+		resp, err := srv.Client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body map[string]any
+		err = json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		if resp.StatusCode != tt.status || resp.Header.Get("Allow") != tt.allow || err != nil || body["error"] == nil {
+			t.Errorf("%s %s: %d Allow %q body %v (%v); want %d Allow %q and a JSON error", tt.method, tt.path,
+				resp.StatusCode, resp.Header.Get("Allow"), body, err, tt.status, tt.allow)
+		}
 	}
 }

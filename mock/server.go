@@ -165,8 +165,7 @@ func (s *Server) buildRoutes() error {
 	m.Path("/healthz").Methods(http.MethodGet, http.MethodHead).HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
-	s.adminRoutes(m)
-	m.PathPrefix("/").HandlerFunc(s.serveAPI)
+	s.adminRoutes(m) // the API's own paths never reach m: ServeHTTP hands them to serveAPI
 	s.handler = m
 	return nil
 }
