@@ -158,7 +158,12 @@ func (r *Report) writeText(w *bytes.Buffer) {
 		fmt.Fprintf(tw, "  %s\t%s\n", f.Name, f.Value)
 	}
 	tw.Flush()
-	for _, f := range r.Findings {
+	findings := r.Findings
+	if r.Answered == 0 && len(findings) > 1 {
+		// Nothing answered: every case failed the same way; one says it, the json and junit reports list all.
+		findings = findings[:1]
+	}
+	for _, f := range findings {
 		mark := strings.ToUpper(string(f.Class))
 		if f.Accepted {
 			mark = "accepted"
@@ -173,6 +178,9 @@ func (r *Report) writeText(w *bytes.Buffer) {
 			fmt.Fprintf(w, "            expected: %s\n            actual:   %s\n", orDash(f.Expected), orDash(f.Actual))
 		}
 		fmt.Fprintf(w, "            id: %s\n", f.ID)
+	}
+	if more := len(r.Findings) - len(findings); more > 0 {
+		fmt.Fprintf(w, "\n(%d more cases failed the same way; --format json lists them)\n", more)
 	}
 	if skipped > 0 {
 		fmt.Fprintf(w, "\nskipped:")
