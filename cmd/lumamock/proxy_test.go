@@ -23,35 +23,7 @@ var proxying = regexp.MustCompile(`proxying (http://\S+) `)
 // a stop function.
 func startProxyCmd(t *testing.T, env map[string]string, args ...string) (string, *syncBuffer, func() error) {
 	t.Helper()
-	setEnv(t, env)
-	ctx, cancel := context.WithCancel(context.Background())
-	stdout, stderr := &syncBuffer{}, &syncBuffer{}
-	done := make(chan error, 1)
-	go func() { done <- Run(ctx, append([]string{"proxy", "--addr", "127.0.0.1:0"}, args...), stdout, stderr) }()
-	t.Cleanup(cancel)
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		if m := proxying.FindStringSubmatch(stdout.String()); m != nil {
-			return m[1], stderr, func() error {
-				cancel()
-				select {
-				case err := <-done:
-					return err
-				case <-time.After(10 * time.Second):
-					t.Fatal("proxy did not stop within 10s")
-					return nil
-				}
-			}
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("proxy exited early: %v\nstderr: %s", err, stderr)
-		case <-time.After(10 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("proxy did not report its address; stdout %q", stdout)
-		}
-	}
+	return startCommand(t, env, "proxy", proxying, args...)
 }
 
 func TestProxyCommandRecordsAndServeReplays(t *testing.T) {

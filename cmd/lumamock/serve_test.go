@@ -39,34 +39,41 @@ var listening = regexp.MustCompile(`on (http://\S+) `)
 // stop function that shuts it down and returns Run's error.
 func startServe(t *testing.T, env map[string]string, args ...string) (string, *syncBuffer, func() error) {
 	t.Helper()
+	return startCommand(t, env, "serve", listening, args...)
+}
+
+// startCommand runs "lumamock command --addr 127.0.0.1:0 args..." until ready matches its stdout, and returns
+// the URL ready captured, its stderr, and a stop function that cancels it and returns Run's error.
+func startCommand(t *testing.T, env map[string]string, command string, ready *regexp.Regexp, args ...string) (string, *syncBuffer, func() error) {
+	t.Helper()
 	setEnv(t, env)
 	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
 	stdout, stderr := &syncBuffer{}, &syncBuffer{}
 	done := make(chan error, 1)
-	go func() { done <- Run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), stdout, stderr) }()
+	go func() { done <- Run(ctx, append([]string{command, "--addr", "127.0.0.1:0"}, args...), stdout, stderr) }()
+	stop := func() error {
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s did not stop within 10s of cancellation", command)
+			return nil
+		}
+	}
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		if m := listening.FindStringSubmatch(stdout.String()); m != nil {
-			stop := func() error {
-				cancel()
-				select {
-				case err := <-done:
-					return err
-				case <-time.After(10 * time.Second):
-					t.Fatal("serve did not stop within 10s of cancellation")
-					return nil
-				}
-			}
-			t.Cleanup(func() { cancel() })
+		if m := ready.FindStringSubmatch(stdout.String()); m != nil {
 			return m[1], stderr, stop
 		}
 		select {
 		case err := <-done:
-			t.Fatalf("serve exited early: %v\nstderr: %s", err, stderr)
+			t.Fatalf("%s exited early: %v\nstderr: %s", command, err, stderr)
 		case <-time.After(10 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("serve did not report its address; stdout %q stderr %q", stdout, stderr)
+			t.Fatalf("%s did not report its address; stdout %q stderr %q", command, stdout, stderr)
 		}
 	}
 }
