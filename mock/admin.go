@@ -22,7 +22,7 @@ var ErrUnknownTask = errors.New("mock: unknown task")
 var ErrTaskEnded = errTaskEnded
 
 // Requests returns the journal of API requests, oldest first.
-func (s *Server) Requests() []RequestRecord { return s.journal.requests.List() }
+func (s *Server) Requests() []RequestRecord { return s.journal.listRequests() }
 
 // Callbacks returns the journal of callback attempts, oldest first.
 func (s *Server) Callbacks() []CallbackRecord { return s.journal.callbacks.List() }

@@ -11,20 +11,61 @@ import (
 
 // journal is what the mock received and what it sent, bounded.
 type journal struct {
-	requests  *ring.Ring[RequestRecord]
+	requests  *ring.Ring[requestEntry]
 	callbacks *ring.Ring[CallbackRecord]
 }
 
 func newJournal(size int) *journal {
-	return &journal{requests: ring.New[RequestRecord](size), callbacks: ring.New[CallbackRecord](size)}
+	return &journal{requests: ring.New[requestEntry](size), callbacks: ring.New[CallbackRecord](size)}
 }
 
 func (j *journal) addCallback(rec CallbackRecord) {
 	j.callbacks.Add(func(seq int64) CallbackRecord { rec.Seq = seq; return rec })
 }
 
-func (j *journal) addRequest(rec RequestRecord) {
-	j.requests.Add(func(seq int64) RequestRecord { rec.Seq = seq; return rec })
+func (j *journal) addRequest(e requestEntry) {
+	j.requests.Add(func(seq int64) requestEntry { e.rec.Seq = seq; return e })
+}
+
+// listRequests returns the request records kept, oldest first, redacted.
+func (j *journal) listRequests() []RequestRecord {
+	entries := j.requests.List()
+	out := make([]RequestRecord, len(entries))
+	for i, e := range entries {
+		out[i] = e.redacted()
+	}
+	return out
+}
+
+// requestEntry is a journaled request as kept: its record, and what the record shows once redacted. Redacting
+// when the journal is read, not on every request, keeps the request path cheap; nothing reads an entry but
+// redacted.
+type requestEntry struct {
+	rec     RequestRecord // Header, Query and Body are filled by redacted
+	header  http.Header   // the request's, which net/http leaves alone once the handler returns
+	query   string
+	body    []byte // cut at the journal's body limit
+	hook    string // the body's notify_hook, whose password is hidden
+	secrets []string
+}
+
+// redacted is the record with credentials masked everywhere: credential headers and query parameters, the
+// accepted keys and the request's bearer token wherever they appear, and a hook's password.
+func (e requestEntry) redacted() RequestRecord {
+	rec := e.rec
+	rec.Header = redact.Header(e.header)
+	for k, vs := range rec.Header {
+		for i, v := range vs {
+			if redact.Contains(v, e.secrets...) {
+				vs = append([]string(nil), vs...) // the values may be shared with the request's
+				vs[i] = redact.Text(v, redact.Placeholder, e.secrets...)
+				rec.Header[k] = vs
+			}
+		}
+	}
+	rec.Query = redact.Query(e.query, e.secrets...)
+	rec.Body = redact.Text(hidePassword(string(e.body), e.hook), redact.Placeholder, e.secrets...)
+	return rec
 }
 
 func (j *journal) reset() {

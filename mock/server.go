@@ -27,7 +27,6 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/lumamock/lumamock"
-	"github.com/lumamock/lumamock/internal/redact"
 )
 
 // Server is the mock: an http.Handler serving the API of its OpenAPI document. Create it with New.
@@ -605,26 +604,14 @@ func (s *Server) journalRequest(w http.ResponseWriter, r *http.Request, ex *exch
 	if sr, ok := w.(*statusRecorder); ok && sr.status != 0 {
 		status = sr.status
 	}
-	s.journal.addRequest(s.requestRecord(r, ex, status, at))
+	s.journal.addRequest(s.requestEntry(r, ex, status, at))
 }
 
-// requestRecord is the journal record of r, admitted as ex and answered with status.
-func (s *Server) requestRecord(r *http.Request, ex *exchange, status int, at time.Time) RequestRecord {
+// requestEntry is the journal entry of r, admitted as ex and answered with status.
+func (s *Server) requestEntry(r *http.Request, ex *exchange, status int, at time.Time) requestEntry {
 	note := ex.note
-	secrets := s.secretsOf(r)
-	header := redact.Header(r.Header)
-	for k, vs := range header {
-		for i, v := range vs {
-			if redact.Contains(v, secrets...) {
-				vs = append([]string(nil), vs...) // the values may be shared with r.Header
-				vs[i] = redact.Text(v, redact.Placeholder, secrets...)
-				header[k] = vs
-			}
-		}
-	}
 	rec := RequestRecord{
-		At: at, Method: r.Method, Path: r.URL.Path, Query: redact.Query(r.URL.RawQuery, secrets...), Header: header,
-		Status: status, RequestID: ex.requestID, TaskID: note.taskID,
+		At: at, Method: r.Method, Path: r.URL.Path, Status: status, RequestID: ex.requestID, TaskID: note.taskID,
 		Valid: !note.rejected, Violations: note.violations, Source: SourceMock,
 	}
 	// A status forced with Prefer code=... is not a verdict on the request.
@@ -635,13 +622,12 @@ func (s *Server) requestRecord(r *http.Request, ex *exchange, status int, at tim
 	if len(body) > s.opts.JournalBodyLimit {
 		body, rec.BodyTruncated = body[:s.opts.JournalBodyLimit], true
 	}
-	rec.Body = redact.Text(hidePasswords(string(body), ex.body), redact.Placeholder, secrets...)
-	return rec
+	hook, _ := ex.body["notify_hook"].(string)
+	return requestEntry{rec: rec, header: r.Header, query: r.URL.RawQuery, body: body, hook: hook, secrets: s.secretsOf(r)}
 }
 
-// hidePasswords masks, in a request body, the password of a notify_hook URL's user info.
-func hidePasswords(body string, fields map[string]any) string {
-	hook, _ := fields["notify_hook"].(string)
+// hidePassword masks, in a request body, the password of hook's user info.
+func hidePassword(body, hook string) string {
 	u, err := url.Parse(hook)
 	if err != nil || u.User == nil {
 		return body
@@ -678,9 +664,9 @@ func (s *Server) JournalReplay(r *http.Request, body []byte, status int, answere
 	if apiErr := s.admit(req, ex); apiErr != nil {
 		ex.note.rejected, ex.note.violations = true, apiErr.violations
 	}
-	rec := s.requestRecord(req, ex, status, s.clock.Now())
-	rec.Source, rec.Cassette = SourceReplay, cassette
-	s.journal.addRequest(rec)
+	e := s.requestEntry(req, ex, status, s.clock.Now())
+	e.rec.Source, e.rec.Cassette = SourceReplay, cassette
+	s.journal.addRequest(e)
 }
 
 // replayed prepares a copy of r, with body, for admission without handling.
