@@ -292,13 +292,10 @@ func (d *dispatcher) poke(t *task) {
 // render is the callback body of t at tr: the submit response's shape, at the new state, checked against the
 // document's callback schema.
 func (d *dispatcher) render(t *task, tr transition) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(t.render(t.shape, tr, tr.At, t.requestID)); err != nil {
-		return nil, err
+	body, ok := appendTask(nil, t.render(t.shape, tr, tr.At, t.requestID))
+	if !ok {
+		return nil, fmt.Errorf("mock: no encoding for a %s task", t.shape)
 	}
-	body := bytes.TrimRight(buf.Bytes(), "\n")
 	var v any
 	if err := json.Unmarshal(body, &v); err != nil {
 		return body, err

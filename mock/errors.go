@@ -64,14 +64,21 @@ func (e *apiError) body(shape lumamock.Shape, requestID string) any {
 
 var bufferPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
+// encodeJSON writes v and a newline to buf without HTML escaping: bodies are read by programs.
+func encodeJSON(buf *bytes.Buffer, v any) error {
+	enc := json.NewEncoder(buf)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
 // writeJSON writes v as the JSON response with status, without HTML escaping (bodies are read by programs).
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	buf := bufferPool.Get().(*bytes.Buffer)
 	defer bufferPool.Put(buf)
 	buf.Reset()
-	enc := json.NewEncoder(buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	if raw, ok := appendTask(buf.AvailableBuffer(), v); ok {
+		buf.Write(append(raw, '\n'))
+	} else if err := encodeJSON(buf, v); err != nil {
 		// Every value written is one of the document's types; a failure here is a programming error.
 		buf.Reset()
 		buf.WriteString(`{"code":500,"message":"encoding the response failed","request_id":""}` + "\n")
