@@ -76,8 +76,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	buf := bufferPool.Get().(*bytes.Buffer)
 	defer bufferPool.Put(buf)
 	buf.Reset()
+	buf.Grow(1024) // room for any task; a pooled buffer often has it already
 	if raw, ok := appendTask(buf.AvailableBuffer(), v); ok {
-		buf.Write(append(raw, '\n'))
+		buf.Write(append(raw, '\n')) // raw is buf's own storage when it fitted: no copy then
 	} else if err := encodeJSON(buf, v); err != nil {
 		// Every value written is one of the document's types; a failure here is a programming error.
 		buf.Reset()
