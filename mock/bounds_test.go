@@ -1,10 +1,12 @@
 package mock_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lumamock/lumamock/mock"
 	"github.com/lumamock/lumamock/mock/mocktest"
@@ -57,5 +59,30 @@ func TestAdminWrongMethod(t *testing.T) {
 			t.Errorf("%s %s: %d Allow %q body %v (%v); want %d Allow %q and a JSON error", tt.method, tt.path,
 				resp.StatusCode, resp.Header.Get("Allow"), body, err, tt.status, tt.allow)
 		}
+	}
+}
+
+// TestSlowReceiverCannotHoldEveryWorker checks that one receiver that never answers, with more tasks than there
+// are workers, leaves workers for the others: another receiver's callback still arrives.
+func TestSlowReceiverCannotHoldEveryWorker(t *testing.T) {
+	srv := mocktest.NewServer(t, mock.Options{CallbackWorkers: 4, CallbackTimeout: time.Minute})
+	slow, fast := mocktest.NewHookReceiver(t), mocktest.NewHookReceiver(t)
+	release := make(chan struct{})
+	slow.RespondFunc(func(mocktest.Delivery) int { <-release; return http.StatusOK })
+	t.Cleanup(func() { close(release) }) // runs first: the slow receiver lets go before the servers close
+
+	for range 6 {
+		if status, body := submit(t, srv, map[string]any{"user_prompt": "p", "notify_hook": slow.URL}, "pending=1s"); status != http.StatusOK {
+			t.Fatalf("submit: %d %v", status, body)
+		}
+	}
+	if status, body := submit(t, srv, map[string]any{"user_prompt": "p", "notify_hook": fast.URL}, "pending=1s"); status != http.StatusOK {
+		t.Fatalf("submit: %d %v", status, body)
+	}
+	srv.Clock.Advance(time.Second) // every task's processing callback falls due; the slow ones hang
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := fast.Wait(ctx, 1); err != nil {
+		t.Fatalf("the other receiver got nothing while the slow one held its deliveries: %v", err)
 	}
 }

@@ -139,12 +139,14 @@ const (
 	queueReady          // in the ready channel
 	queueBusy           // a worker is delivering its head
 	queueWaiting        // the head waits for its retry backoff
+	queueParked         // due, but its host has as many deliveries in flight as one host may
 )
 
 // hookQueue holds one task's deliveries. At most one worker serves it at a time, so a task's callbacks go
 // out in order and never concurrently.
 type hookQueue struct {
 	taskID string
+	host   string // the hook's host, for the per-host limit
 	items  []*delivery
 	state  int
 	timer  Timer // retry backoff
@@ -164,39 +166,45 @@ type dispatcher struct {
 	timeout  time.Duration
 	workers  int
 	limit    int
+	perHost  int // deliveries in flight to one host at most, so a slow receiver cannot hold every worker
 
 	ctx    context.Context // cancelled when the drain ends, cutting deliveries in flight
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	mu      sync.Mutex
-	queues  map[string]*hookQueue
-	timers  map[string]Timer // per task: its next state change
-	ready   chan *hookQueue
-	queued  int // deliveries held in live queues
-	active  int // queues ready or busy
-	started bool
-	closing bool // no new callbacks
-	stopped bool // workers told to stop
-	stop    chan struct{}
-	changed chan struct{} // closed on any change of queued or active, when someone waits
+	mu       sync.Mutex
+	queues   map[string]*hookQueue
+	timers   map[string]Timer // per task: its next state change
+	ready    chan *hookQueue
+	queued   int                     // deliveries held in live queues
+	active   int                     // queues ready, busy or parked
+	inflight map[string]int          // deliveries in flight, per host
+	parked   map[string][]*hookQueue // per host, queues due that wait for one of its deliveries to end
+	started  bool
+	closing  bool // no new callbacks
+	stopped  bool // workers told to stop
+	stop     chan struct{}
+	changed  chan struct{} // closed on any change of queued or active, when someone waits
 }
 
 func newDispatcher(s *Server, schema *openapi3.Schema, allow *allowList) *dispatcher {
 	o := s.opts
 	d := &dispatcher{
-		s:       s,
-		clock:   timerClock(s.clock),
-		schema:  schema,
-		retries: o.CallbackRetries,
-		backoff: o.CallbackBackoff,
-		timeout: o.CallbackTimeout,
-		workers: o.CallbackWorkers,
-		limit:   o.CallbackQueue,
-		queues:  make(map[string]*hookQueue),
-		timers:  make(map[string]Timer),
-		ready:   make(chan *hookQueue, o.CallbackQueue),
-		stop:    make(chan struct{}),
+		s:        s,
+		clock:    timerClock(s.clock),
+		schema:   schema,
+		retries:  o.CallbackRetries,
+		backoff:  o.CallbackBackoff,
+		timeout:  o.CallbackTimeout,
+		workers:  o.CallbackWorkers,
+		limit:    o.CallbackQueue,
+		perHost:  max(1, o.CallbackWorkers*3/4),
+		inflight: make(map[string]int),
+		parked:   make(map[string][]*hookQueue),
+		queues:   make(map[string]*hookQueue),
+		timers:   make(map[string]Timer),
+		ready:    make(chan *hookQueue, o.CallbackQueue),
+		stop:     make(chan struct{}),
 	}
 	d.ctx, d.cancel = context.WithCancel(context.Background())
 	d.client, d.ownsIdle = newCallbackClient(o.CallbackClient, allow, o.CallbackWorkers)
@@ -324,7 +332,7 @@ func (d *dispatcher) enqueueLocked(dl *delivery, now time.Time) {
 	}
 	q := d.queues[dl.taskID]
 	if q == nil {
-		q = &hookQueue{taskID: dl.taskID}
+		q = &hookQueue{taskID: dl.taskID, host: hostOf(dl.url)}
 		d.queues[dl.taskID] = q
 	}
 	q.items = append(q.items, dl)
@@ -378,6 +386,13 @@ func (d *dispatcher) serve(q *hookQueue) bool {
 		d.mu.Unlock()
 		return true
 	}
+	if d.inflight[q.host] >= d.perHost {
+		q.state = queueParked // still counted active: it is due
+		d.parked[q.host] = append(d.parked[q.host], q)
+		d.mu.Unlock()
+		return true
+	}
+	d.inflight[q.host]++
 	q.state = queueBusy
 	dl := q.items[0]
 	dl.attempts++
@@ -390,6 +405,7 @@ func (d *dispatcher) serve(q *hookQueue) bool {
 	defer d.mu.Unlock()
 	d.active--
 	defer d.changedLocked()
+	d.unparkLocked(q.host)
 	if q.dead {
 		q.state = queueIdle
 		return true
@@ -425,6 +441,41 @@ func (d *dispatcher) serve(q *hookQueue) bool {
 	}
 	d.s.journal.addCallback(rec)
 	return true
+}
+
+// unparkLocked ends a delivery to host: the first queue waiting for that host goes back to the workers.
+func (d *dispatcher) unparkLocked(host string) {
+	if d.inflight[host]--; d.inflight[host] <= 0 {
+		delete(d.inflight, host)
+	}
+	if ps := d.parked[host]; len(ps) > 0 {
+		q := ps[0]
+		if d.parked[host] = ps[1:]; len(ps) == 1 {
+			delete(d.parked, host)
+		}
+		q.state = queueReady // already counted active
+		d.ready <- q
+	}
+}
+
+// releaseParkedLocked hands every parked queue back to the workers (which drop the dead ones).
+func (d *dispatcher) releaseParkedLocked() {
+	for host, ps := range d.parked {
+		for _, q := range ps {
+			q.state = queueReady
+			d.ready <- q
+		}
+		delete(d.parked, host)
+	}
+}
+
+// hostOf is the host[:port] a hook URL reaches, "" when it does not parse.
+func hostOf(hook string) string {
+	u, err := url.Parse(hook)
+	if err != nil {
+		return ""
+	}
+	return strings.ToLower(u.Host)
 }
 
 // send makes one attempt at dl and describes it (Outcome is delivered or failed).
@@ -497,6 +548,7 @@ func (d *dispatcher) reset() {
 		d.killLocked(q)
 		delete(d.queues, id)
 	}
+	d.releaseParkedLocked()
 	d.queued = 0
 	d.changedLocked()
 }
