@@ -27,6 +27,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/lumamock/lumamock"
+	"github.com/lumamock/lumamock/internal/httpstatus"
 )
 
 // Server is the mock: an http.Handler serving the API of its OpenAPI document. Create it with New.
@@ -172,22 +173,22 @@ func (s *Server) buildRoutes() error {
 // ServeHTTP serves the API, /healthz and, never with a 5xx unless one is asked for, every malformed request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	rec := &statusRecorder{ResponseWriter: w}
+	rec := &httpstatus.Recorder{ResponseWriter: w}
 	defer func() {
 		if v := recover(); v != nil {
 			if v == http.ErrAbortHandler {
 				panic(v)
 			}
 			s.log.Error("handler panicked", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(v))
-			if rec.status == 0 {
+			if rec.Status == 0 {
 				writeJSON(rec, http.StatusInternalServerError, newAPIError(http.StatusInternalServerError, "").body(s.opts.Schema, rec.Header().Get("X-Request-Id")))
 			}
 		}
-		if logged, standsFor := s.logSample.sample(start, rec.status); logged {
+		if logged, standsFor := s.logSample.sample(start, rec.Status); logged {
 			s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
 				slog.String("method", r.Method),
 				slog.String("path", r.URL.Path),
-				slog.Int("status", rec.status),
+				slog.Int("status", rec.Status),
 				slog.Duration("duration", time.Since(start)),
 				slog.String("request_id", rec.Header().Get("X-Request-Id")),
 				slog.Int("sampled", standsFor))
@@ -576,33 +577,11 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// statusRecorder remembers the status written, for the request log.
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (r *statusRecorder) WriteHeader(code int) {
-	if r.status == 0 {
-		r.status = code
-	}
-	r.ResponseWriter.WriteHeader(code)
-}
-
-func (r *statusRecorder) Write(b []byte) (int, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
-	}
-	return r.ResponseWriter.Write(b)
-}
-
-func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
-
 // journalRequest records the API request r, answered with the status w saw.
 func (s *Server) journalRequest(w http.ResponseWriter, r *http.Request, ex *exchange, at time.Time) {
 	status := http.StatusOK
-	if sr, ok := w.(*statusRecorder); ok && sr.status != 0 {
-		status = sr.status
+	if sr, ok := w.(*httpstatus.Recorder); ok && sr.Status != 0 {
+		status = sr.Status
 	}
 	s.journal.addRequest(s.requestEntry(r, ex, status, at))
 }

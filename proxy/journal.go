@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/lumamock/lumamock/cassette"
+	"github.com/lumamock/lumamock/internal/httpstatus"
 	"github.com/lumamock/lumamock/internal/redact"
 )
 
@@ -87,11 +88,11 @@ func (p *Proxy) serveAdmin(w http.ResponseWriter, r *http.Request) {
 }
 
 // finish journals and logs an exchange once it is answered.
-func (p *Proxy) finish(ex *exchange, w *statusWriter) {
+func (p *Proxy) finish(ex *exchange, w *httpstatus.Recorder) {
 	r := ex.in
 	rec := Exchange{
 		At: ex.start.UTC(), Method: r.Method, Path: scrub(r.URL.Path, ex.secrets), Query: scrub(r.URL.RawQuery, ex.secrets),
-		Header: redact.Header(r.Header), Operation: ex.operation, Status: w.status, UpstreamStatus: ex.upstream,
+		Header: redact.Header(r.Header), Operation: ex.operation, Status: w.Status, UpstreamStatus: ex.upstream,
 		RequestID: ex.requestID, TaskID: ex.taskID, Outcome: ex.outcome, Error: scrub(ex.errText, ex.secrets),
 		DurationMS: float64(time.Since(ex.start).Microseconds()) / 1000, Valid: len(ex.findings) == 0, Findings: scrubFindings(ex.findings, ex.secrets),
 	}

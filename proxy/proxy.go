@@ -25,6 +25,7 @@ import (
 	"github.com/lumamock/lumamock"
 	"github.com/lumamock/lumamock/cassette"
 	"github.com/lumamock/lumamock/contract"
+	"github.com/lumamock/lumamock/internal/httpstatus"
 	"github.com/lumamock/lumamock/internal/redact"
 	"github.com/lumamock/lumamock/internal/ring"
 )
@@ -241,7 +242,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ex := &exchange{start: time.Now(), in: r, requestID: newID(), secrets: credentials(r.Header)}
-	rec := &statusWriter{ResponseWriter: w}
+	rec := &httpstatus.Recorder{ResponseWriter: w}
 	defer func() {
 		if v := recover(); v != nil {
 			if v == http.ErrAbortHandler {
@@ -249,7 +250,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				panic(v)
 			}
 			p.log.Error("proxy panicked", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(v))
-			if rec.status == 0 {
+			if rec.Status == 0 {
 				p.writeError(rec, ex, http.StatusBadGateway, "the proxy failed: "+fmt.Sprint(v), nil)
 			}
 		}
@@ -595,25 +596,3 @@ func newID() string {
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
 }
-
-// statusWriter remembers the status written; Unwrap lets http.ResponseController flush through it.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (s *statusWriter) WriteHeader(code int) {
-	if s.status == 0 && code >= 200 {
-		s.status = code
-	}
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *statusWriter) Write(b []byte) (int, error) {
-	if s.status == 0 {
-		s.status = http.StatusOK
-	}
-	return s.ResponseWriter.Write(b)
-}
-
-func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
