@@ -39,6 +39,11 @@ func TestLoadFileRejectsInvalidDocument(t *testing.T) {
 
 func TestRoutedNamesExistInDocument(t *testing.T) {
 	doc := lumamock.MustLoad()
+	for _, field := range []string{lumamock.FieldUserPrompt, lumamock.FieldResolution, lumamock.FieldNotifyHook} {
+		if doc.Components.Schemas["GenerationRequest"].Value.Properties[field] == nil {
+			t.Errorf("GenerationRequest has no property %q", field)
+		}
+	}
 	create := doc.Paths.Value(lumamock.PathGenerations)
 	if create == nil || create.Post == nil || create.Post.OperationID != lumamock.OpCreate {
 		t.Fatalf("POST %s with operationId %s not in document", lumamock.PathGenerations, lumamock.OpCreate)

@@ -52,6 +52,13 @@ func (s TaskState) CanBecome(next TaskState) bool {
 	return false
 }
 
+// The GenerationRequest properties Go code reads by name. A test checks each against openapi.yaml.
+const (
+	FieldUserPrompt = "user_prompt"
+	FieldResolution = "resolution"
+	FieldNotifyHook = "notify_hook"
+)
+
 // GenerationRequest is the body of POST /luma/generations (the GenerationRequest schema). Optional fields are
 // pointers so that "absent" and "zero" stay distinct.
 type GenerationRequest struct {

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/lumamock/lumamock"
 )
 
 // Response headers a Replayer sets.
@@ -37,7 +39,7 @@ const (
 )
 
 // hookField is the request member that names the client's callback URL; it is not part of a request's key.
-const hookField = "notify_hook"
+const hookField = lumamock.FieldNotifyHook
 
 // Decision is one request a Replayer saw and who answered it.
 type Decision struct {

@@ -200,8 +200,8 @@ func Cases(doc *openapi3.T) ([]Case, error) {
 		free = append(free, c)
 		// The wrong key goes with an invalid body, so that even an API that takes any key creates nothing; 400
 		// then means the API validated the body before the key.
-		if _, ok := schema.Properties["user_prompt"]; ok {
-			c = negative("auth-wrong-key", "a key no deployment accepts, with an empty user_prompt so it stays free", "", with("user_prompt", ""), http.StatusUnauthorized)
+		if _, ok := schema.Properties[lumamock.FieldUserPrompt]; ok {
+			c = negative("auth-wrong-key", "a key no deployment accepts, with an empty "+lumamock.FieldUserPrompt+" so it stays free", "", with(lumamock.FieldUserPrompt, ""), http.StatusUnauthorized)
 		} else {
 			c = negative("auth-wrong-key", "a key no deployment accepts, with a body that is not JSON so it stays free", "", []byte("{"), http.StatusUnauthorized)
 		}

@@ -373,7 +373,7 @@ func (r *runner) withHook(ctx context.Context, c Case) (*http.Request, error) {
 	if err := jsonUnmarshal(c.Body, &body); err != nil {
 		return nil, err
 	}
-	body["notify_hook"] = r.hooks.URL(c.Name)
+	body[lumamock.FieldNotifyHook] = r.hooks.URL(c.Name)
 	c.Body = marshal(body)
 	return c.NewRequest(ctx, r.cfg.BaseURL, r.cfg.APIKey)
 }

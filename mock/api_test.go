@@ -152,7 +152,7 @@ func TestGoodRequestVariants(t *testing.T) {
 		{"charset utf-8", call{body: sourceExample, header: map[string]string{"Content-Type": "application/json; charset=UTF-8"}}},
 		{"lowercase bearer", call{body: sourceExample, header: map[string]string{"Authorization": "bearer " + testKey}}},
 		{"unknown preference ignored", call{body: sourceExample, header: map[string]string{"Prefer": "respond-async, wait=10, handling=lenient"}}},
-		{"GET tolerates no body", call{method: http.MethodPost, body: sourceExample, header: map[string]string{"Prefer": "code=200"}}},
+		{"Prefer code=200 answers normally", call{body: sourceExample, header: map[string]string{"Prefer": "code=200"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -10,7 +10,7 @@ import (
 // createGeneration answers POST /luma/generations: a new task, pending, in the exchange's shape.
 func (s *Server) createGeneration(w http.ResponseWriter, r *http.Request, ex *exchange) {
 	str := func(name string) string { v, _ := ex.body[name].(string); return v }
-	hook := str("notify_hook")
+	hook := str(lumamock.FieldNotifyHook)
 	if hook != "" {
 		if err := s.allow.checkHook(hook); err != nil {
 			msg := "notify_hook " + err.Error()
@@ -24,8 +24,8 @@ func (s *Server) createGeneration(w http.ResponseWriter, r *http.Request, ex *ex
 		id:         id,
 		seed:       seed,
 		shape:      ex.shape,
-		prompt:     str("user_prompt"),
-		resolution: str("resolution"),
+		prompt:     str(lumamock.FieldUserPrompt),
+		resolution: str(lumamock.FieldResolution),
 		notifyHook: hook,
 		requestID:  ex.requestID,
 		faults:     s.opts.Faults.override(ex.prefs),

@@ -148,24 +148,12 @@ func (o *Options) callbackDefaults() error {
 	case o.CallbackRetries < 0:
 		o.CallbackRetries = 0
 	}
-	if o.CallbackBackoff <= 0 {
-		o.CallbackBackoff = DefaultCallbackBackoff
-	}
-	if o.CallbackTimeout <= 0 {
-		o.CallbackTimeout = DefaultCallbackTimeout
-	}
-	if o.CallbackWorkers <= 0 {
-		o.CallbackWorkers = DefaultCallbackWorkers
-	}
-	if o.CallbackQueue <= 0 {
-		o.CallbackQueue = DefaultCallbackQueue
-	}
-	if o.JournalSize <= 0 {
-		o.JournalSize = DefaultJournalSize
-	}
-	if o.JournalBodyLimit <= 0 {
-		o.JournalBodyLimit = DefaultJournalBodyLimit
-	}
+	positiveOr(&o.CallbackBackoff, DefaultCallbackBackoff)
+	positiveOr(&o.CallbackTimeout, DefaultCallbackTimeout)
+	positiveOr(&o.CallbackWorkers, DefaultCallbackWorkers)
+	positiveOr(&o.CallbackQueue, DefaultCallbackQueue)
+	positiveOr(&o.JournalSize, DefaultJournalSize)
+	positiveOr(&o.JournalBodyLimit, DefaultJournalBodyLimit)
 	f := o.Faults
 	switch {
 	case f.Duplicate < 0 || f.Duplicate > maxDuplicate:
@@ -179,4 +167,11 @@ func (o *Options) callbackDefaults() error {
 		return fmt.Errorf("mock: Faults.Drop %q is not processing, completed or failed", f.Drop)
 	}
 	return nil
+}
+
+// positiveOr sets *v to def unless it is positive: the zero value of an Options bound means its default.
+func positiveOr[T int | int64 | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
 }

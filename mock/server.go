@@ -81,15 +81,9 @@ func New(opts Options) (*Server, error) {
 	default:
 		return nil, fmt.Errorf("mock: outcome %q is not %s or %s", opts.Outcome, lumamock.StateCompleted, lumamock.StateFailed)
 	}
-	if opts.MaxBody <= 0 {
-		opts.MaxBody = DefaultMaxBody
-	}
-	if opts.MaxTasks <= 0 {
-		opts.MaxTasks = DefaultMaxTasks
-	}
-	if opts.MaxTaskMemory <= 0 {
-		opts.MaxTaskMemory = DefaultMaxTaskMemory
-	}
+	positiveOr(&opts.MaxBody, DefaultMaxBody)
+	positiveOr(&opts.MaxTasks, DefaultMaxTasks)
+	positiveOr(&opts.MaxTaskMemory, DefaultMaxTaskMemory)
 	opts.Pending = orDefault(opts.Pending, DefaultPending)
 	opts.Processing = orDefault(opts.Processing, DefaultProcessing)
 	if opts.Seed == 0 {
@@ -601,7 +595,7 @@ func (s *Server) requestEntry(r *http.Request, ex *exchange, status int, at time
 	if len(body) > s.opts.JournalBodyLimit {
 		body, rec.BodyTruncated = body[:s.opts.JournalBodyLimit], true
 	}
-	hook, _ := ex.body["notify_hook"].(string)
+	hook, _ := ex.body[lumamock.FieldNotifyHook].(string)
 	return requestEntry{rec: rec, header: r.Header, query: r.URL.RawQuery, body: body, hook: hook, secrets: s.secretsOf(r)}
 }
 

@@ -11,11 +11,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/lumamock/lumamock"
 	"github.com/lumamock/lumamock/cassette"
 )
 
 // hookField is the request member naming the client's callback URL.
-const hookField = "notify_hook"
+const hookField = lumamock.FieldNotifyHook
 
 // hookTarget is where the callbacks for one relayed submission go.
 type hookTarget struct {
