@@ -88,34 +88,6 @@ func VerifySignature(secret, header string, body []byte) (time.Time, error) {
 	return signedAt, errors.New("signature does not match the body")
 }
 
-// CallbackRecord is one line of the callback journal: an attempt to deliver a callback, or a callback that was
-// never tried (dropped, abandoned, invalid).
-type CallbackRecord struct {
-	// Seq orders records across the journal.
-	Seq int64 `json:"seq"`
-	// At is when the attempt started, on the server's clock.
-	At     time.Time          `json:"at"`
-	TaskID string             `json:"task_id"`
-	Event  int                `json:"event"`
-	State  lumamock.TaskState `json:"state"`
-	URL    string             `json:"url"`
-	// Attempt is 1 for the first try of a delivery, 0 for a callback never tried.
-	Attempt int `json:"attempt"`
-	// Faults lists the faults that shaped this delivery: duplicate (an extra copy), late, reorder, drop.
-	Faults  []string `json:"faults,omitempty"`
-	Outcome string   `json:"outcome"`
-	// Status is the receiver's HTTP status, 0 when none came.
-	Status int `json:"status,omitempty"`
-	// Error says why the attempt failed.
-	Error string `json:"error,omitempty"`
-	// LatencyMS is the attempt's round trip in real milliseconds.
-	LatencyMS float64 `json:"latency_ms"`
-	// Response is the start of the receiver's response body.
-	Response string `json:"response,omitempty"`
-	// Body is the callback body sent.
-	Body json.RawMessage `json:"body"`
-}
-
 // delivery is one callback to send: a state change of a task, rendered once, tried until it succeeds or the
 // retries run out.
 type delivery struct {

@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"encoding/json"
 	"net/http"
 	"time"
 
@@ -171,4 +172,32 @@ func (t *task) record(now time.Time, secrets []string) TaskRecord {
 		rec.Next = &Transition{State: tl[len(hist)].State, At: tl[len(hist)].At}
 	}
 	return rec
+}
+
+// CallbackRecord is one line of the callback journal: an attempt to deliver a callback, or a callback that was
+// never tried (dropped, abandoned, invalid).
+type CallbackRecord struct {
+	// Seq orders records across the journal.
+	Seq int64 `json:"seq"`
+	// At is when the attempt started, on the server's clock.
+	At     time.Time          `json:"at"`
+	TaskID string             `json:"task_id"`
+	Event  int                `json:"event"`
+	State  lumamock.TaskState `json:"state"`
+	URL    string             `json:"url"`
+	// Attempt is 1 for the first try of a delivery, 0 for a callback never tried.
+	Attempt int `json:"attempt"`
+	// Faults lists the faults that shaped this delivery: duplicate (an extra copy), late, reorder, drop.
+	Faults  []string `json:"faults,omitempty"`
+	Outcome string   `json:"outcome"`
+	// Status is the receiver's HTTP status, 0 when none came.
+	Status int `json:"status,omitempty"`
+	// Error says why the attempt failed.
+	Error string `json:"error,omitempty"`
+	// LatencyMS is the attempt's round trip in real milliseconds.
+	LatencyMS float64 `json:"latency_ms"`
+	// Response is the start of the receiver's response body.
+	Response string `json:"response,omitempty"`
+	// Body is the callback body sent.
+	Body json.RawMessage `json:"body"`
 }
