@@ -61,33 +61,39 @@ func (s *Server) end(id string, state lumamock.TaskState) error {
 	if err := t.force(state, s.clock.Now()); err != nil {
 		return fmt.Errorf("mock: task %s: %w", id, err)
 	}
-	s.disp.poke(t)
+	s.callbacks.poke(t)
 	return nil
 }
 
-// Reset forgets every task, both journals and every callback not yet delivered.
+// Reset forgets every task and both journals, and gives up every callback not yet delivered, cutting those in
+// flight; it never waits for a receiver. The callbacks it gives up are journaled (outcome cancelled) in the
+// emptied journal.
 func (s *Server) Reset() {
-	s.disp.reset()
-	s.tasks.reset()
+	tasks := s.tasks.reset()
 	s.journal.reset()
+	if n := s.callbacks.drop(tasks, OutcomeCancelled, reasonReset); n > 0 {
+		s.log.Info("reset cancelled callbacks not yet delivered", "count", n)
+	}
 }
 
 // WaitCallbacks waits until no callback is queued for delivery now or being delivered. Callbacks due later on
 // the clock (a state change to come, a retry backoff, a late delivery) do not count: with a ManualClock, move
 // the clock, then call WaitCallbacks to see their effect.
-func (s *Server) WaitCallbacks(ctx context.Context) error { return s.disp.waitIdle(ctx) }
+func (s *Server) WaitCallbacks(ctx context.Context) error { return s.callbacks.engine.WaitIdle(ctx) }
 
 // Shutdown stops scheduling callbacks and delivers those already due until ctx ends; then it cuts deliveries
 // in flight, logs each callback it gives up on, and stops its workers. It returns an error only when ctx
 // ended with callbacks given up. Serve no more requests after it.
-func (s *Server) Shutdown(ctx context.Context) error { return s.disp.shutdown(ctx) }
+func (s *Server) Shutdown(ctx context.Context) error {
+	return s.callbacks.shutdown(ctx, s.tasks.list())
+}
 
 // Close stops the server's background work at once, giving up (and logging) callbacks not yet delivered. The
 // Server must not be used afterwards.
 func (s *Server) Close() {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_ = s.disp.shutdown(ctx)
+	_ = s.Shutdown(ctx)
 }
 
 // adminRoutes mounts the admin API on m.

@@ -43,10 +43,14 @@ func (s *Server) createGeneration(w http.ResponseWriter, r *http.Request, ex *ex
 	if ex.prefs.Outcome != "" {
 		t.outcome = ex.prefs.Outcome
 	}
-	s.tasks.add(t)
+	if hook != "" {
+		t.receiver = receiverOf(r.Context(), hook)
+	}
+	evicted := s.tasks.add(t)
 	ex.note.taskID = t.id
 	writeJSON(w, http.StatusOK, t.render(ex.shape, t.timeline()[0], t.created, ex.requestID))
-	s.disp.poke(t)
+	s.callbacks.poke(t)
+	s.callbacks.drop(evicted, OutcomeAbandoned, reasonEvicted)
 }
 
 // getGeneration answers GET /luma/generations/{task_id}: the task now, in the shape it was created with unless

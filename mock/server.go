@@ -49,7 +49,7 @@ type Server struct {
 	logSample      logSampler
 	allow          *allowList
 	journal        *journal
-	disp           *dispatcher
+	callbacks      *callbacks
 }
 
 // pathRoute matches one document path, whatever the method, to answer 405 with the methods it has.
@@ -117,8 +117,7 @@ func New(opts Options) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	s.disp = newDispatcher(s, schema, allow)
-	s.tasks.onEvict = s.disp.forget
+	s.callbacks = newCallbacks(opts, timerClock(s.clock), schema, allow, s.journal, s.log)
 	for _, k := range opts.APIKeys {
 		s.apiKeys[k] = true
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/lumamock/lumamock"
+	"github.com/lumamock/lumamock/mock/internal/delivery"
 )
 
 // task is one submitted generation. Its state is a function of the clock: it is pending until created+pending,
@@ -28,10 +29,14 @@ type task struct {
 	mu     sync.Mutex
 	forced *transition // an end forced before the planned one
 
-	// Callback scheduling, guarded by dispatchMu (see dispatcher.poke).
+	receiver   string // the address notifyHook resolves to, which decides its callbacks' queue
+
+	// Callback scheduling, guarded by dispatchMu (see callbacks.poke).
 	dispatchMu sync.Mutex
 	emitted    []lumamock.TaskState // states whose callbacks were emitted, in order
-	held       [][]*delivery        // reorder fault: intermediate callbacks (with copies) held back until the final one
+	held       [][]*delivery.Job    // reorder fault: intermediate callbacks (with copies) held back until the final one
+	timer      Timer                // the next poke
+	dropped    bool                 // reset, evicted or shut down: no more callbacks
 
 	resultOnce sync.Once
 	res        result
@@ -168,7 +173,6 @@ type taskStore struct {
 	bytes    int64
 	max      int
 	maxBytes int64
-	onEvict  func(*task) // called, under the store's lock, for each task forgotten to make room
 }
 
 func newTaskStore(max int, maxBytes int64) *taskStore {
@@ -178,7 +182,8 @@ func newTaskStore(max int, maxBytes int64) *taskStore {
 // size estimates the memory a task holds: what the client sent that it keeps, and a fixed overhead.
 func (t *task) size() int64 { return int64(len(t.prompt)+len(t.notifyHook)+len(t.resolution)) + 1024 }
 
-func (s *taskStore) add(t *task) {
+// add keeps t, and returns the tasks forgotten to make room.
+func (s *taskStore) add(t *task) (evicted []*task) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.order = append(s.order, t)
@@ -190,14 +195,13 @@ func (s *taskStore) add(t *task) {
 		s.head++
 		s.bytes -= old.size()
 		delete(s.byID, old.id)
-		if s.onEvict != nil {
-			s.onEvict(old)
-		}
+		evicted = append(evicted, old)
 	}
 	if s.head > 1024 && s.head > len(s.order)/2 { // keep the slice from growing without end
 		s.order = append([]*task(nil), s.order[s.head:]...)
 		s.head = 0
 	}
+	return evicted
 }
 
 // list returns the tasks kept, oldest first.
@@ -207,12 +211,14 @@ func (s *taskStore) list() []*task {
 	return append([]*task(nil), s.order[s.head:]...)
 }
 
-// reset forgets every task.
-func (s *taskStore) reset() {
+// reset forgets every task, and returns them.
+func (s *taskStore) reset() []*task {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	old := s.order[s.head:]
 	s.byID = make(map[string]*task)
 	s.order, s.head, s.bytes = nil, 0, 0
+	return old
 }
 
 func (s *taskStore) get(id string) *task {

@@ -1,0 +1,620 @@
+// Package delivery sends a mock's callbacks: POSTs of rendered bodies to the hooks tasks name, retried when
+// they fail.
+//
+// The model. A Job is one callback of one task. A task's jobs form a line and leave one at a time, in the order
+// they were submitted: a failed attempt is retried after the backoff before the next job of the same task may
+// leave. Each line belongs to a receiver, the address its hook resolves to (scheme, canonical IP, port) rather
+// than the hook's spelling. A receiver has its own bounded queue (a full one gives up only that receiver's
+// jobs) and its own bound on attempts in flight; receivers with work take turns (round robin) for the engine's
+// workers, of which at most Workers run at once. An attempt that has taken longer than Stall stops counting
+// against Workers (it keeps its receiver's slot until its Timeout), so however many receivers hang, the
+// others keep being served: the attempts in flight number at most Workers * (1 + Timeout/Stall). Workers are
+// goroutines started on demand; with nothing to send, none runs.
+//
+// Cancel gives up a set of tasks' jobs at once, cancelling their attempts in flight through their context;
+// Shutdown stops new jobs, lets the queued ones drain until its context ends, then cancels the rest. Neither
+// waits for a receiver.
+//
+// Why it cannot deadlock: e.mu is a leaf lock. While holding it the engine reads and writes its own fields,
+// starts goroutines, cancels contexts it created and closes its idle channel, and does nothing else: no
+// channel send, no network I/O, no call to the Clock, the Client, or the Report function. Those happen only
+// with no lock held, so no goroutine ever waits for another while holding e.mu.
+package delivery
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Headers of every callback request. Receivers can correlate deliveries with them: (task id, event) names one
+// state change, the same in retries and duplicates.
+const (
+	HeaderTaskID    = "X-Lumamock-Task-Id"
+	HeaderEvent     = "X-Lumamock-Event"
+	HeaderState     = "X-Lumamock-State"
+	HeaderAttempt   = "X-Lumamock-Attempt"
+	HeaderSignature = "X-Lumamock-Signature"
+)
+
+// Outcomes of an Attempt.
+const (
+	Delivered = "delivered" // the receiver answered 2xx
+	Retrying  = "retrying"  // the attempt failed; another follows after the backoff
+	Failed    = "failed"    // the last attempt failed; no more follow
+	Abandoned = "abandoned" // never (fully) tried: the receiver's queue was full, the task was evicted, or shutdown
+	Cancelled = "cancelled" // given up by Cancel (a reset), its attempt in flight cut
+)
+
+// MaxResponse is how much of a receiver's response body is read; the rest is discarded.
+const MaxResponse = 64 << 10
+
+// maxSnippet is how much of the response an Attempt keeps.
+const maxSnippet = 512
+
+// Job is one callback to send.
+type Job struct {
+	TaskID string
+	// URL is where the callback goes; Receiver is the address it resolves to, which decides its queue.
+	URL      string
+	Receiver string
+	Event    int
+	State    string
+	Body     []byte
+	// Faults name the faults that shaped the job, for the record.
+	Faults []string
+
+	attempts int // made so far, guarded by the engine's lock
+}
+
+// Attempt describes one try of a Job, or a Job given up without (another) try.
+type Attempt struct {
+	Job *Job
+	// At is when the attempt started (or the job was given up), on the engine's Clock.
+	At time.Time
+	// Number is 1 for a job's first try; for a job given up untried, the tries made before.
+	Number  int
+	Outcome string
+	// Status is the receiver's HTTP status, 0 when none came.
+	Status int
+	// Error says why the attempt failed or the job was given up.
+	Error string
+	// Latency is the attempt's round trip in real time.
+	Latency time.Duration
+	// Response is the start of the receiver's response body.
+	Response string
+}
+
+// Clock tells the time and runs functions later; retries wait on it. The engine calls it with no lock held.
+type Clock interface {
+	Now() time.Time
+	AfterFunc(d time.Duration, f func()) Timer
+}
+
+// Timer is a call scheduled with Clock.AfterFunc.
+type Timer interface {
+	Stop() bool
+}
+
+// Config is what an Engine needs. Zero bounds mean one (Workers, PerReceiver, Queue) or none (Retries).
+type Config struct {
+	Client      *http.Client
+	Clock       Clock
+	Workers     int           // attempts running at once, stalled ones not counted
+	PerReceiver int           // attempts in flight to one receiver at once
+	Queue       int           // jobs held per receiver, in flight included
+	Retries     int           // further tries of a failed job
+	Backoff     time.Duration // wait before each retry, on Clock
+	Timeout     time.Duration // of each attempt, in real time
+	// Stall is how long an attempt runs before it stops counting against Workers; zero means the smaller of
+	// 250ms and Timeout/2.
+	Stall time.Duration
+	// Secret, when set, signs every body (HeaderSignature).
+	Secret    string
+	UserAgent string
+	// Report receives every Attempt, from the goroutine that made it, with no lock held. It must not block
+	// for long: the worker that calls it waits.
+	Report func(Attempt)
+}
+
+// Line states.
+const (
+	lineReady   = iota // its head may leave now; listed in its receiver's ready list
+	lineSending        // its head is in flight
+	lineBackoff        // its head waits for its retry
+)
+
+// line is one task's jobs, sent one at a time in order.
+type line struct {
+	taskID  string
+	rcv     *receiver
+	jobs    []*Job
+	state   int
+	retry   uint64   // counts backoffs, so a stale retry timer is ignored
+	timer   Timer    // of the backoff
+	sending *attempt // in flight, when state is lineSending
+	// ended, when set, gives up the line: the outcome and reason its jobs are recorded with.
+	ended      bool
+	endOutcome string
+	endReason  string
+}
+
+// receiver is the lines that go to one address.
+type receiver struct {
+	key      string
+	ready    []*line // lines whose head may leave now, oldest first (ended ones are skipped)
+	inflight int
+	queued   int  // jobs held by its lines
+	inTurn   bool // listed in Engine.turn
+}
+
+// Engine delivers Jobs. Create it with New.
+type Engine struct {
+	cfg  Config
+	base context.Context // cancelled when Shutdown gives up
+	stop context.CancelFunc
+	wg   sync.WaitGroup
+
+	mu        sync.Mutex
+	lines     map[string]*line     // by task id, while they hold jobs
+	receivers map[string]*receiver // while they hold jobs or attempts
+	turn      []*receiver          // receivers that may start an attempt, in turn order
+	running   int                  // attempts counted against Workers
+	due       int                  // jobs that may leave now or are in flight, or whose attempt is being reported
+	held      int                  // jobs held in all lines
+	closing   bool
+	idle      chan struct{} // closed when due or held changes, for waiters; nil when none waits
+}
+
+// New returns an Engine for cfg.
+func New(cfg Config) *Engine {
+	cfg.Workers = max(cfg.Workers, 1)
+	cfg.PerReceiver = max(cfg.PerReceiver, 1)
+	cfg.Queue = max(cfg.Queue, 1)
+	cfg.Retries = max(cfg.Retries, 0)
+	if cfg.Stall <= 0 {
+		cfg.Stall = min(250*time.Millisecond, cfg.Timeout/2)
+	}
+	if cfg.Report == nil {
+		cfg.Report = func(Attempt) {}
+	}
+	e := &Engine{cfg: cfg, lines: make(map[string]*line), receivers: make(map[string]*receiver)}
+	e.base, e.stop = context.WithCancel(context.Background())
+	return e
+}
+
+// Submit queues jobs, in order, behind the jobs of their tasks already queued. It never waits. It returns the
+// jobs it gave up at once (their receiver's queue is full, or the engine is shutting down); the caller
+// reports them.
+func (e *Engine) Submit(jobs ...*Job) []Attempt {
+	now := e.cfg.Clock.Now()
+	var given []Attempt
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, j := range jobs {
+		if e.closing {
+			given = append(given, Attempt{Job: j, At: now, Outcome: Abandoned, Error: "server shut down before delivery"})
+			continue
+		}
+		l := e.lines[j.TaskID]
+		r := e.receivers[j.Receiver]
+		if l != nil {
+			r = l.rcv
+		}
+		if r != nil && r.queued >= e.cfg.Queue {
+			given = append(given, Attempt{Job: j, At: now, Outcome: Abandoned,
+				Error: fmt.Sprintf("queue of receiver %s full (%d callbacks held)", r.key, r.queued)})
+			continue
+		}
+		if r == nil {
+			r = &receiver{key: j.Receiver}
+			e.receivers[j.Receiver] = r
+		}
+		if l == nil {
+			l = &line{taskID: j.TaskID, rcv: r}
+			e.lines[j.TaskID] = l
+			e.readyLocked(l)
+		}
+		l.jobs = append(l.jobs, j)
+		r.queued++
+		e.held++
+	}
+	e.kickLocked()
+	e.changedLocked()
+	return given
+}
+
+// readyLocked lets l's head leave: l joins its receiver's ready list, and the receiver the turn if it may send.
+func (e *Engine) readyLocked(l *line) {
+	l.state = lineReady
+	l.rcv.ready = append(l.rcv.ready, l)
+	e.due++
+	e.offerLocked(l.rcv)
+}
+
+// offerLocked puts r in the turn if it has a ready line and room in flight.
+func (e *Engine) offerLocked(r *receiver) {
+	if !r.inTurn && len(r.ready) > 0 && r.inflight < e.cfg.PerReceiver {
+		r.inTurn = true
+		e.turn = append(e.turn, r)
+	}
+}
+
+// takeLocked picks the next line to send from, receivers taking turns, and marks it sending; nil when none may
+// send now.
+func (e *Engine) takeLocked() *line {
+	for len(e.turn) > 0 {
+		r := e.turn[0]
+		e.turn[0] = nil
+		e.turn = e.turn[1:]
+		r.inTurn = false
+		for len(r.ready) > 0 && r.inflight < e.cfg.PerReceiver {
+			l := r.ready[0]
+			r.ready[0] = nil
+			r.ready = r.ready[1:]
+			if l.ended || l.state != lineReady {
+				continue
+			}
+			l.state = lineSending
+			r.inflight++
+			e.offerLocked(r) // back of the turn, if it has more to send
+			return l
+		}
+	}
+	e.turn = nil // let the backing array go once drained
+	return nil
+}
+
+// kickLocked starts workers for the lines that may send, up to Workers running.
+func (e *Engine) kickLocked() {
+	for e.running < e.cfg.Workers {
+		l := e.takeLocked()
+		if l == nil {
+			return
+		}
+		e.running++
+		e.wg.Add(1)
+		go e.work(e.beginLocked(l))
+	}
+}
+
+// attempt is one try in flight.
+type attempt struct {
+	line   *line
+	job    *Job
+	ctx    context.Context
+	cancel context.CancelFunc
+	stall  *time.Timer
+	// stalled reports whether the attempt no longer counts against Workers.
+	stalled bool
+	at      time.Time
+}
+
+// beginLocked prepares the attempt at l's head.
+func (e *Engine) beginLocked(l *line) *attempt {
+	j := l.jobs[0]
+	j.attempts++
+	a := &attempt{line: l, job: j}
+	a.ctx, a.cancel = context.WithTimeout(e.base, e.cfg.Timeout)
+	a.stall = time.AfterFunc(e.cfg.Stall, func() { e.stalled(a) }) // the runtime's timer, not the injected Clock
+	l.sending = a
+	return a
+}
+
+// stalled stops counting a against Workers, so another attempt may start.
+func (e *Engine) stalled(a *attempt) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if a.line.sending != a || a.stalled {
+		return
+	}
+	a.stalled = true
+	e.running--
+	e.kickLocked()
+}
+
+// work makes attempts until no line may send or Workers are all running.
+func (e *Engine) work(a *attempt) {
+	defer e.wg.Done()
+	for a != nil {
+		a.at = e.cfg.Clock.Now()
+		rep := e.send(a)
+		var reports []Attempt
+		var retry *line
+		a, reports, retry = e.finish(a, rep)
+		if retry != nil {
+			e.scheduleRetry(retry)
+		}
+		for _, r := range reports {
+			e.cfg.Report(r)
+		}
+		e.mu.Lock()
+		e.due-- // finish counted the reports as due, so that WaitIdle sees them made
+		e.changedLocked()
+		e.mu.Unlock()
+	}
+}
+
+// finish records the outcome of a's attempt, moves its line on, and takes the next attempt for this worker.
+// It returns the reports to make and the line whose retry must be scheduled.
+func (e *Engine) finish(a *attempt, rep Attempt) (next *attempt, reports []Attempt, retry *line) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	l, r := a.line, a.line.rcv
+	a.cancel()
+	a.stall.Stop()
+	l.sending = nil
+	if !a.stalled {
+		e.running--
+	}
+	r.inflight-- // e.due stays counted until the worker has made the reports
+	switch {
+	case l.ended:
+		// Cancelled or given up while in flight: the jobs still held were reported then; this one is now.
+		rep.Outcome, rep.Error = l.endOutcome, joinErr(l.endReason, rep.Error)
+		reports = append(reports, rep)
+		e.dropLocked(l, 1)
+	case rep.Outcome == Delivered || a.job.attempts > e.cfg.Retries:
+		if rep.Outcome != Delivered {
+			rep.Outcome = Failed
+		}
+		reports = append(reports, rep)
+		e.popLocked(l)
+	default:
+		rep.Outcome = Retrying
+		reports = append(reports, rep)
+		l.state = lineBackoff
+		l.retry++
+		retry = l
+	}
+	e.offerLocked(r)
+	e.forgetReceiverLocked(r)
+	e.changedLocked()
+	if e.running < e.cfg.Workers {
+		if nl := e.takeLocked(); nl != nil {
+			e.running++
+			next = e.beginLocked(nl)
+		}
+	}
+	e.kickLocked()
+	return next, reports, retry
+}
+
+// popLocked removes l's head, delivered or failed for good; the next job, if any, may leave.
+func (e *Engine) popLocked(l *line) {
+	l.jobs[0] = nil
+	l.jobs = l.jobs[1:]
+	l.rcv.queued--
+	e.held--
+	if len(l.jobs) == 0 {
+		delete(e.lines, l.taskID)
+		return
+	}
+	e.readyLocked(l)
+}
+
+// dropLocked forgets n jobs of an ended line from the counts.
+func (e *Engine) dropLocked(l *line, n int) {
+	l.rcv.queued -= n
+	e.held -= n
+}
+
+// forgetReceiverLocked drops r from the map once it holds nothing.
+func (e *Engine) forgetReceiverLocked(r *receiver) {
+	if r.queued == 0 && r.inflight == 0 && e.receivers[r.key] == r {
+		delete(e.receivers, r.key)
+	}
+}
+
+// scheduleRetry sets l's backoff timer on the Clock, with no lock held.
+func (e *Engine) scheduleRetry(l *line) {
+	e.mu.Lock()
+	seq := l.retry
+	e.mu.Unlock()
+	t := e.cfg.Clock.AfterFunc(e.cfg.Backoff, func() { e.retryDue(l, seq) })
+	e.mu.Lock()
+	keep := l.state == lineBackoff && l.retry == seq && !l.ended
+	if keep {
+		l.timer = t
+	}
+	e.mu.Unlock()
+	if !keep {
+		t.Stop()
+	}
+}
+
+// retryDue lets l's head leave again after its backoff.
+func (e *Engine) retryDue(l *line, seq uint64) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if l.state != lineBackoff || l.retry != seq || l.ended {
+		return
+	}
+	l.timer = nil
+	e.readyLocked(l)
+	e.kickLocked()
+	e.changedLocked()
+}
+
+// send makes one attempt and describes it (Outcome Delivered or Failed).
+func (e *Engine) send(a *attempt) Attempt {
+	j := a.job
+	rep := Attempt{Job: j, At: a.at, Number: j.attempts, Outcome: Failed}
+	req, err := http.NewRequestWithContext(a.ctx, http.MethodPost, j.URL, bytes.NewReader(j.Body))
+	if err != nil {
+		rep.Error = err.Error()
+		return rep
+	}
+	h := req.Header
+	h.Set("Content-Type", "application/json")
+	h.Set("User-Agent", e.cfg.UserAgent)
+	h.Set(HeaderTaskID, j.TaskID)
+	h.Set(HeaderEvent, strconv.Itoa(j.Event))
+	h.Set(HeaderState, j.State)
+	h.Set(HeaderAttempt, strconv.Itoa(j.attempts))
+	if e.cfg.Secret != "" {
+		h.Set(HeaderSignature, Sign(e.cfg.Secret, a.at, j.Body))
+	}
+	began := time.Now()
+	resp, err := e.cfg.Client.Do(req)
+	if err != nil {
+		rep.Latency = time.Since(began)
+		rep.Error = err.Error()
+		if errors.Is(err, context.DeadlineExceeded) {
+			rep.Error = fmt.Sprintf("no answer within %s: %v", e.cfg.Timeout, err)
+		}
+		return rep
+	}
+	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, MaxResponse))
+	resp.Body.Close()
+	rep.Latency = time.Since(began)
+	rep.Status = resp.StatusCode
+	rep.Response = string(snippet[:min(len(snippet), maxSnippet)])
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		rep.Error = "receiver answered " + resp.Status
+		return rep
+	}
+	rep.Outcome = Delivered
+	return rep
+}
+
+// Cancel gives up every job of the tasks ids with outcome (Cancelled or Abandoned) and reason: those queued are
+// reported now, those in flight are cut through their context and reported by their worker. It returns how
+// many jobs it gave up, and never waits for a receiver.
+func (e *Engine) Cancel(ids []string, outcome, reason string) int {
+	now := e.cfg.Clock.Now()
+	var reports []Attempt
+	var cancels []context.CancelFunc
+	var timers []Timer
+	e.mu.Lock()
+	for _, id := range ids {
+		l := e.lines[id]
+		if l == nil {
+			continue
+		}
+		delete(e.lines, id)
+		l.ended, l.endOutcome, l.endReason = true, outcome, reason
+		queued := l.jobs
+		switch l.state {
+		case lineSending:
+			cancels = append(cancels, l.sending.cancel)
+			queued = l.jobs[1:] // the head reports itself when its worker returns
+			e.dropLocked(l, len(queued))
+		case lineReady:
+			e.due--
+			e.dropLocked(l, len(queued))
+		case lineBackoff:
+			if l.timer != nil {
+				timers = append(timers, l.timer)
+				l.timer = nil
+			}
+			e.dropLocked(l, len(queued))
+		}
+		for _, j := range queued {
+			reports = append(reports, Attempt{Job: j, At: now, Number: j.attempts, Outcome: outcome, Error: reason})
+		}
+		l.jobs = nil
+		e.forgetReceiverLocked(l.rcv)
+	}
+	e.changedLocked()
+	e.mu.Unlock()
+	for _, cancel := range cancels {
+		cancel()
+	}
+	for _, t := range timers {
+		t.Stop()
+	}
+	for _, r := range reports {
+		e.cfg.Report(r)
+	}
+	return len(reports) + len(cancels)
+}
+
+// WaitIdle waits until no job may leave now and none is in flight. Jobs waiting for their retry on the Clock do
+// not count.
+func (e *Engine) WaitIdle(ctx context.Context) error {
+	return e.waitFor(ctx, func() bool { return e.due == 0 })
+}
+
+// Held reports how many jobs the engine holds (queued, waiting for a retry or in flight).
+func (e *Engine) Held() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.held
+}
+
+func (e *Engine) waitFor(ctx context.Context, done func() bool) error {
+	for {
+		e.mu.Lock()
+		if done() {
+			e.mu.Unlock()
+			return nil
+		}
+		if e.idle == nil {
+			e.idle = make(chan struct{})
+		}
+		ch := e.idle
+		e.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// changedLocked wakes the waiters of WaitIdle and Shutdown.
+func (e *Engine) changedLocked() {
+	if e.idle != nil {
+		close(e.idle)
+		e.idle = nil
+	}
+}
+
+// Shutdown refuses new jobs and lets those held drain until ctx ends; then it gives up the rest as Abandoned,
+// cuts the attempts in flight and waits for the workers, which end at once. It returns how many jobs it gave
+// up.
+func (e *Engine) Shutdown(ctx context.Context) int {
+	e.mu.Lock()
+	e.closing = true
+	e.mu.Unlock()
+	_ = e.waitFor(ctx, func() bool { return e.held == 0 })
+
+	e.mu.Lock()
+	ids := make([]string, 0, len(e.lines))
+	for id := range e.lines {
+		ids = append(ids, id)
+	}
+	e.mu.Unlock()
+	n := e.Cancel(ids, Abandoned, "server shut down before delivery")
+	e.stop()
+	e.wg.Wait()
+	return n
+}
+
+func joinErr(reason, err string) string {
+	if err == "" {
+		return reason
+	}
+	return reason + ": " + err
+}
+
+// Sign returns the HeaderSignature value for body sent at t with secret: "t=<unix seconds>,v1=<hex
+// HMAC-SHA256 of "<t>.<body>">".
+func Sign(secret string, t time.Time, body []byte) string {
+	ts := strconv.FormatInt(t.Unix(), 10)
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write([]byte(ts))
+	mac.Write([]byte{'.'})
+	mac.Write(body)
+	return "t=" + ts + ",v1=" + hex.EncodeToString(mac.Sum(nil))
+}
