@@ -29,7 +29,7 @@ type task struct {
 	mu     sync.Mutex
 	forced *transition // an end forced before the planned one
 
-	receiver   string // the address notifyHook resolves to, which decides its callbacks' queue
+	receiver string // the address notifyHook resolves to, which decides its callbacks' queue
 
 	// Callback scheduling, guarded by dispatchMu (see callbacks.poke).
 	dispatchMu sync.Mutex
