@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -130,12 +131,82 @@ func (a *allowList) refuseAddr(ip netip.Addr, named bool) string {
 	return fmt.Sprintf("address %s is in no --callback-allow block", ip)
 }
 
-// checkHook says why hook may not receive callbacks, or nil. It refuses a URL that is not http(s), a guarded address or metadata name (unless an entry
+// Rules of the violation a refused notify_hook is answered with (see hookRule).
+const (
+	ruleCallbackAllow = "callback-allow" // the destination is not allowed, or the URL is not an http(s) URL
+	rulePort          = "port"           // the port is not a number from 1 to 65535
+)
+
+// hookError is a refusal of a notify_hook whose rule is not ruleCallbackAllow.
+type hookError struct {
+	rule string
+	err  error
+}
+
+func (e *hookError) Error() string { return e.err.Error() }
+func (e *hookError) Unwrap() error { return e.err }
+
+// hookRule is the rule of the violation checkHook's err is reported as: rulePort for an impossible port,
+// ruleCallbackAllow for anything else.
+func hookRule(err error) string {
+	var he *hookError
+	if errors.As(err, &he) {
+		return he.rule
+	}
+	return ruleCallbackAllow
+}
+
+// checkPort says why port (the text after the host's colon; "" for the scheme's default) cannot be dialled, or
+// nil. Leading zeros are accepted ("0080" is port 80), as net/url and net/http read them.
+func checkPort(port string) error {
+	if port == "" {
+		return nil
+	}
+	if n, err := strconv.ParseUint(port, 10, 16); err != nil || n == 0 {
+		return &hookError{rule: rulePort, err: fmt.Errorf("port %q is not a number from 1 to 65535", port)}
+	}
+	return nil
+}
+
+// rawPort finds the port in hook's authority, for a hook url.Parse refused: ok reports whether the authority has
+// one (text after the host's colon).
+func rawPort(hook string) (port string, ok bool) {
+	_, rest, found := strings.Cut(hook, "://")
+	if !found {
+		return "", false
+	}
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		rest = rest[:i]
+	}
+	if i := strings.LastIndexByte(rest, '@'); i >= 0 {
+		rest = rest[i+1:]
+	}
+	if strings.HasPrefix(rest, "[") {
+		i := strings.IndexByte(rest, ']')
+		if i < 0 {
+			return "", false
+		}
+		rest = rest[i+1:]
+		return strings.CutPrefix(rest, ":")
+	}
+	if i := strings.LastIndexByte(rest, ':'); i >= 0 {
+		return rest[i+1:], true
+	}
+	return "", false
+}
+
+// checkHook says why hook may not receive callbacks, or nil; hookRule names the rule the refusal breaks. It
+// refuses a URL that is not http(s), an impossible port, a guarded address or metadata name (unless an entry
 // lists it) and, with a list, a destination outside it. A host name the list does not name is accepted when the
 // list has CIDR blocks: it is resolved, and checked, when a callback is sent. Nothing is resolved here.
 func (a *allowList) checkHook(hook string) error {
 	u, err := url.Parse(hook)
 	if err != nil {
+		if port, ok := rawPort(hook); ok {
+			if err := checkPort(port); err != nil {
+				return err
+			}
+		}
 		var ue *url.Error
 		if errors.As(err, &ue) {
 			err = ue.Err // the whole URL, which may carry a token, is not repeated in the answer
@@ -148,6 +219,9 @@ func (a *allowList) checkHook(hook string) error {
 	host := u.Hostname()
 	if host == "" {
 		return errors.New("has no host")
+	}
+	if err := checkPort(u.Port()); err != nil {
+		return err
 	}
 	if ip, err := netip.ParseAddr(host); err == nil {
 		if a.allowsAddr(ip) {
@@ -185,13 +259,18 @@ func (a *allowList) dialContext(dialer *net.Dialer) func(ctx context.Context, ne
 // dialVia wraps dial so that it is called only at an address the list allows, checked after resolution so DNS
 // cannot point an allowed-looking name at a guarded address. A guarded metadata name is refused before it is
 // resolved, unless an entry lists it exactly. Each resolved address is checked (see refuseAddr); dial is called
-// at the allowed ones, by address, in the resolver's order until one connects.
+// at the allowed ones, by address, in the resolver's order until one connects. The port must be 1 to 65535.
 func (a *allowList) dialVia(dial func(ctx context.Context, network, addr string) (net.Conn, error)) func(ctx context.Context, network, addr string) (net.Conn, error) {
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
 		host, port, err := net.SplitHostPort(addr)
 		if err != nil {
 			return nil, fmt.Errorf("callback dial %q: %w", addr, err)
 		}
+		if err := checkPort(port); err != nil {
+			return nil, fmt.Errorf("callback to %s refused: %w: %w", host, errDestinationRefused, err)
+		}
+		n, _ := strconv.ParseUint(port, 10, 16)
+		port = strconv.FormatUint(n, 10)
 		var ips []netip.Addr
 		if ip, err := netip.ParseAddr(host); err == nil {
 			ips = []netip.Addr{ip}

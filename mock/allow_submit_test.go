@@ -9,7 +9,7 @@ import (
 	"github.com/lumamock/lumamock/mock/mocktest"
 )
 
-// TestGuardedHooksAreRefusedAtSubmit submits hooks at guarded destinations through the API.
+// TestGuardedHooksAreRefusedAtSubmit submits hooks at guarded destinations and impossible ports through the API.
 // Nothing is resolved or dialled: guarded destinations are IP literals or metadata names, refused by their text,
 // and every task stays pending for an hour so no callback is ever sent.
 func TestGuardedHooksAreRefusedAtSubmit(t *testing.T) {
@@ -60,6 +60,19 @@ func TestGuardedHooksAreRefusedAtSubmit(t *testing.T) {
 		{name: "unique local IPv6 near AWS's", hook: "http://[fd00:ec2::1]:9/x", want: 200},
 		{name: "NAT64 of a public address", hook: "http://[64:ff9b::192.0.2.1]:9/x", want: 200},
 		{name: "a name containing metadata", hook: "http://metadata.example.com/x", want: 200},
+		// Ports.
+		{name: "port 0", hook: "http://127.0.0.1:0/x", want: 400, rule: "port", says: `port "0" is not a number from 1 to 65535`},
+		{name: "port 65536", hook: "http://127.0.0.1:65536/x", want: 400, rule: "port", says: `port "65536"`},
+		{name: "port 99999", hook: "https://hooks.example.com:99999/x", want: 400, rule: "port", says: `port "99999"`},
+		{name: "huge port", hook: "http://[::1]:99999999999999999999/x", want: 400, rule: "port", says: "not a number from 1 to 65535"},
+		{name: "port not a number", hook: "http://127.0.0.1:abc/x", want: 400, rule: "port", says: `port "abc"`},
+		{name: "port not a number, IPv6", hook: "http://[::1]:8o/x", want: 400, rule: "port", says: `port "8o"`},
+		{name: "port with userinfo", hook: "http://u:p@127.0.0.1:0/x", want: 400, rule: "port", says: `port "0"`},
+		{name: "port 1", hook: "http://127.0.0.1:1/x", want: 200},
+		{name: "port 65535", hook: "http://127.0.0.1:65535/x", want: 200},
+		{name: "leading zeros", hook: "http://127.0.0.1:0080/x", want: 200},
+		{name: "empty port is the default", hook: "http://127.0.0.1:/x", want: 200},
+		{name: "port checked before the list", allow: []string{"127.0.0.1"}, hook: "http://127.0.0.1:0/x", want: 400, rule: "port", says: `port "0"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

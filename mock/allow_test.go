@@ -74,6 +74,28 @@ func TestGuardedName(t *testing.T) {
 	}
 }
 
+func TestRawPort(t *testing.T) {
+	tests := []struct {
+		hook, port string
+		ok         bool
+	}{
+		{"http://h:abc/x", "abc", true},
+		{"http://u:p@h:0/x", "0", true},
+		{"http://u:p@h/x", "", false},
+		{"http://[::1]:8o/x", "8o", true},
+		{"http://[::1]/x", "", false},
+		{"http://[::1/x", "", false},
+		{"http://h:1?q=a:b", "1", true},
+		{"http://h#a:b", "", false},
+		{"h:80", "", false},
+	}
+	for _, tt := range tests {
+		if port, ok := rawPort(tt.hook); port != tt.port || ok != tt.ok {
+			t.Errorf("rawPort(%q) = %q, %v; want %q, %v", tt.hook, port, ok, tt.port, tt.ok)
+		}
+	}
+}
+
 // stubNet stands for the resolver and the dialer: no name is resolved and nothing is dialled.
 type stubNet struct {
 	t       *testing.T
@@ -148,6 +170,10 @@ func TestDialRefusesGuardedAddressesAfterResolution(t *testing.T) {
 		{name: "metadata name", addr: "metadata.google.internal:80", refused: true, says: "Google Cloud metadata server"},
 		{name: "metadata name, FQDN", addr: "Metadata.Goog.:80", refused: true, says: "Google Cloud metadata server"},
 		{name: "literal loopback", addr: "127.0.0.1:9", dialled: []string{"127.0.0.1:9"}},
+		// Ports.
+		{name: "port 0", addr: "hook.test:0", refused: true, says: `port "0"`},
+		{name: "port 65536", addr: "127.0.0.1:65536", refused: true, says: `port "65536"`},
+		{name: "leading zeros", addr: "hook.test:0080", names: map[string][]string{"hook.test": {"127.0.0.1"}}, dialled: []string{"127.0.0.1:80"}},
 		// An explicit entry lifts the guard for what it lists, and only that.
 		{name: "listed address", allow: []string{"169.254.169.254"}, addr: "hook.test:80", names: map[string][]string{"hook.test": {"169.254.169.254"}}, dialled: []string{"169.254.169.254:80"}},
 		{name: "listed block", allow: []string{"100.100.100.0/24"}, addr: "hook.test:80", names: map[string][]string{"hook.test": {"100.100.100.200"}}, dialled: []string{"100.100.100.200:80"}},
