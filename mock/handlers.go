@@ -15,7 +15,7 @@ func (s *Server) createGeneration(w http.ResponseWriter, r *http.Request, ex *ex
 		if err := s.allow.checkHook(hook); err != nil {
 			msg := "notify_hook " + err.Error()
 			s.writeError(w, ex, newAPIError(http.StatusBadRequest, "/notify_hook: "+msg,
-				lumamock.Violation{In: lumamock.InBody, Field: "/notify_hook", Rule: "callback-allow", Message: msg}))
+				lumamock.Violation{In: lumamock.InBody, Field: "/notify_hook", Rule: hookRule(err), Message: msg}))
 			return
 		}
 	}
