@@ -6,10 +6,15 @@
 // leave. Each line belongs to a receiver, the address its hook resolves to (scheme, canonical IP, port) rather
 // than the hook's spelling. A receiver has its own bounded queue (a full one gives up only that receiver's
 // jobs) and its own bound on attempts in flight; receivers with work take turns (round robin) for the engine's
-// workers, of which at most Workers run at once. An attempt that has taken longer than Stall stops counting
-// against Workers (it keeps its receiver's slot until its Timeout), so however many receivers hang, the
-// others keep being served: the attempts in flight number at most Workers * (1 + Timeout/Stall). Workers are
-// goroutines started on demand; with nothing to send, none runs.
+// workers, of which at most Workers run at once. Workers are goroutines started on demand; with nothing to
+// send, none runs.
+//
+// Dead and slow receivers cannot starve the others. An attempt that has run longer than Stall stops counting
+// against Workers (it keeps its receiver's slot until its Timeout), so hanging receivers cannot hold the
+// workers. A receiver whose last attempt failed or stalled is failing: it may have one attempt in flight, and
+// failing receivers together run at most a quarter of the workers, so they cannot eat the workers' time
+// either. A receiver never delivered to yet may also have only one attempt in flight until its first
+// delivery. The attempts in flight number at most Workers * (1 + Timeout/Stall).
 //
 // Cancel gives up a set of tasks' jobs at once, cancelling their attempts in flight through their context;
 // Shutdown stops new jobs, lets the queued ones drain until its context ends, then cancels the rest. Neither
@@ -154,7 +159,9 @@ type receiver struct {
 	ready    []*line // lines whose head may leave now, oldest first (ended ones are skipped)
 	inflight int
 	queued   int  // jobs held by its lines
-	inTurn   bool // listed in Engine.turn
+	inTurn   bool // listed in Engine.turn or Engine.failingTurn
+	proven   bool // delivered to at least once
+	failing  bool // its last attempt failed or stalled
 }
 
 // Engine delivers Jobs. Create it with New.
@@ -164,15 +171,17 @@ type Engine struct {
 	stop context.CancelFunc
 	wg   sync.WaitGroup
 
-	mu        sync.Mutex
-	lines     map[string]*line     // by task id, while they hold jobs
-	receivers map[string]*receiver // while they hold jobs or attempts
-	turn      []*receiver          // receivers that may start an attempt, in turn order
-	running   int                  // attempts counted against Workers
-	due       int                  // jobs that may leave now or are in flight, or whose attempt is being reported
-	held      int                  // jobs held in all lines
-	closing   bool
-	idle      chan struct{} // closed when due or held changes, for waiters; nil when none waits
+	mu          sync.Mutex
+	lines       map[string]*line     // by task id, while they hold jobs
+	receivers   map[string]*receiver // while they hold jobs or attempts
+	turn        []*receiver          // receivers not failing that may start an attempt, in turn order
+	failingTurn []*receiver          // failing receivers that may start an attempt, in turn order
+	running     int                  // attempts counted against Workers
+	failingRuns int                  // of which to failing receivers
+	due         int                  // jobs that may leave now or are in flight, or whose attempt is being reported
+	held        int                  // jobs held in all lines
+	closing     bool
+	idle        chan struct{} // closed when due or held changes, for waiters; nil when none waits
 }
 
 // New returns an Engine for cfg.
@@ -241,23 +250,51 @@ func (e *Engine) readyLocked(l *line) {
 	e.offerLocked(l.rcv)
 }
 
-// offerLocked puts r in the turn if it has a ready line and room in flight.
+// limit is how many attempts r may have in flight.
+func (e *Engine) limit(r *receiver) int {
+	if r.failing || !r.proven {
+		return 1
+	}
+	return e.cfg.PerReceiver
+}
+
+// offerLocked puts r in its turn (failing or not) if it has a ready line and room in flight.
 func (e *Engine) offerLocked(r *receiver) {
-	if !r.inTurn && len(r.ready) > 0 && r.inflight < e.cfg.PerReceiver {
-		r.inTurn = true
+	if r.inTurn || len(r.ready) == 0 || r.inflight >= e.limit(r) {
+		return
+	}
+	r.inTurn = true
+	if r.failing {
+		e.failingTurn = append(e.failingTurn, r)
+	} else {
 		e.turn = append(e.turn, r)
 	}
 }
 
-// takeLocked picks the next line to send from, receivers taking turns, and marks it sending; nil when none may
-// send now.
+// takeLocked picks the next line to send from and marks it sending; nil when none may send now. Receivers not
+// failing come first; failing ones only while they run fewer than a quarter of the workers.
 func (e *Engine) takeLocked() *line {
-	for len(e.turn) > 0 {
-		r := e.turn[0]
-		e.turn[0] = nil
-		e.turn = e.turn[1:]
+	if l := e.takeTurnLocked(&e.turn, false); l != nil {
+		return l
+	}
+	if e.failingRuns < max(1, e.cfg.Workers/4) {
+		return e.takeTurnLocked(&e.failingTurn, true)
+	}
+	return nil
+}
+
+// takeTurnLocked takes the next line from the receivers of turn, which take turns.
+func (e *Engine) takeTurnLocked(turn *[]*receiver, failing bool) *line {
+	for len(*turn) > 0 {
+		r := (*turn)[0]
+		(*turn)[0] = nil
+		*turn = (*turn)[1:]
 		r.inTurn = false
-		for len(r.ready) > 0 && r.inflight < e.cfg.PerReceiver {
+		if r.failing != failing { // its health changed while it waited: it waits in the other turn
+			e.offerLocked(r)
+			continue
+		}
+		for len(r.ready) > 0 && r.inflight < e.limit(r) {
 			l := r.ready[0]
 			r.ready[0] = nil
 			r.ready = r.ready[1:]
@@ -270,7 +307,7 @@ func (e *Engine) takeLocked() *line {
 			return l
 		}
 	}
-	e.turn = nil // let the backing array go once drained
+	*turn = nil // let the backing array go once drained
 	return nil
 }
 
@@ -294,6 +331,8 @@ type attempt struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	stall  *time.Timer
+	// failing reports whether its receiver was failing when it began (it counts in failingRuns).
+	failing bool
 	// stalled reports whether the attempt no longer counts against Workers.
 	stalled bool
 	at      time.Time
@@ -303,7 +342,10 @@ type attempt struct {
 func (e *Engine) beginLocked(l *line) *attempt {
 	j := l.jobs[0]
 	j.attempts++
-	a := &attempt{line: l, job: j}
+	a := &attempt{line: l, job: j, failing: l.rcv.failing}
+	if a.failing {
+		e.failingRuns++
+	}
 	a.ctx, a.cancel = context.WithTimeout(e.base, e.cfg.Timeout)
 	a.stall = time.AfterFunc(e.cfg.Stall, func() { e.stalled(a) }) // the runtime's timer, not the injected Clock
 	l.sending = a
@@ -318,8 +360,17 @@ func (e *Engine) stalled(a *attempt) {
 		return
 	}
 	a.stalled = true
-	e.running--
+	e.releaseLocked(a)
+	a.line.rcv.failing = true
 	e.kickLocked()
+}
+
+// releaseLocked stops counting a against Workers.
+func (e *Engine) releaseLocked(a *attempt) {
+	e.running--
+	if a.failing {
+		e.failingRuns--
+	}
 }
 
 // work makes attempts until no line may send or Workers are all running.
@@ -354,7 +405,7 @@ func (e *Engine) finish(a *attempt, rep Attempt) (next *attempt, reports []Attem
 	a.stall.Stop()
 	l.sending = nil
 	if !a.stalled {
-		e.running--
+		e.releaseLocked(a)
 	}
 	r.inflight-- // e.due stays counted until the worker has made the reports
 	switch {
@@ -364,12 +415,14 @@ func (e *Engine) finish(a *attempt, rep Attempt) (next *attempt, reports []Attem
 		reports = append(reports, rep)
 		e.dropLocked(l, 1)
 	case rep.Outcome == Delivered || a.job.attempts > e.cfg.Retries:
+		e.healthLocked(r, rep.Outcome == Delivered)
 		if rep.Outcome != Delivered {
 			rep.Outcome = Failed
 		}
 		reports = append(reports, rep)
 		e.popLocked(l)
 	default:
+		e.healthLocked(r, false)
 		rep.Outcome = Retrying
 		reports = append(reports, rep)
 		l.state = lineBackoff
@@ -387,6 +440,12 @@ func (e *Engine) finish(a *attempt, rep Attempt) (next *attempt, reports []Attem
 	}
 	e.kickLocked()
 	return next, reports, retry
+}
+
+// healthLocked notes the end of an attempt to r.
+func (e *Engine) healthLocked(r *receiver, delivered bool) {
+	r.failing = !delivered
+	r.proven = r.proven || delivered
 }
 
 // popLocked removes l's head, delivered or failed for good; the next job, if any, may leave.

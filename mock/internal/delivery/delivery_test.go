@@ -172,7 +172,7 @@ func TestAFullQueueGivesUpOnlyItsReceiversJobs(t *testing.T) {
 func TestHangingReceiversCannotHoldEveryWorker(t *testing.T) {
 	var rep reports
 	hanging, healthy := newReceiver(t, true, 0), newReceiver(t, false, 200)
-	e := newEngine(t, Config{Workers: 2, PerReceiver: 2, Queue: 100, }, &rep)
+	e := newEngine(t, Config{Workers: 2, PerReceiver: 2, Queue: 100, Stall: 20 * time.Millisecond}, &rep)
 	for r := range 8 {
 		for i := range 5 {
 			e.Submit(job(fmt.Sprintf("hang-%d-%d", r, i), 1, hanging.URL, fmt.Sprintf("hanging-%d", r)))
@@ -184,6 +184,35 @@ func TestHangingReceiversCannotHoldEveryWorker(t *testing.T) {
 		if took := waitArrival(t, healthy, 2*time.Second); took > 300*time.Millisecond {
 			t.Errorf("healthy callback %d took %s beside 8 hanging receivers", i, took)
 		}
+	}
+}
+
+// TestFailingReceiversCannotEatTheWorkersTime: forty hanging receivers whose attempts time out and are retried
+// without end keep the workers busy starting attempts that stall; a healthy receiver's callbacks still leave
+// at once, because failing receivers share a quarter of the workers.
+func TestFailingReceiversCannotEatTheWorkersTime(t *testing.T) {
+	var rep reports
+	hanging, healthy := newReceiver(t, true, 0), newReceiver(t, false, 200)
+	e := newEngine(t, Config{Workers: 4, PerReceiver: 2, Queue: 100, Retries: 1000, Backoff: time.Millisecond,
+		Timeout: 60 * time.Millisecond, Stall: 20 * time.Millisecond}, &rep)
+	for r := range 40 {
+		for i := range 10 { // more than may be in flight: each receiver always waits for its turn
+			e.Submit(job(fmt.Sprintf("hang-%d-%d", r, i), 1, hanging.URL, fmt.Sprintf("hanging-%d", r)))
+		}
+	}
+	time.Sleep(400 * time.Millisecond) // every hanging receiver has failed by now, and they keep retrying
+	var slowest time.Duration
+	for i := range 10 {
+		e.Submit(job(fmt.Sprintf("healthy-%d", i), 1, healthy.URL, "healthy"))
+		slowest = max(slowest, waitArrival(t, healthy, 2*time.Second))
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Logf("slowest %s, retries %d", slowest, rep.outcomes("hang-")[Retrying])
+	if slowest > 100*time.Millisecond {
+		t.Errorf("the slowest of 10 healthy callbacks took %s beside 40 failing receivers", slowest)
+	}
+	if n := rep.outcomes("hang-")[Retrying]; n < 40 {
+		t.Errorf("only %d retries of the hanging receivers' callbacks: the test did not load the engine", n)
 	}
 }
 
@@ -265,8 +294,7 @@ func TestRandomSubmitsAndCancelsLeaveNothingBehind(t *testing.T) {
 		{closedURL, "closed"},
 	}
 	client := &http.Client{Transport: &http.Transport{}}
-	e := newEngine(t, Config{Client: client, Workers: 4, PerReceiver: 2, Queue: 50, Retries: 1, Timeout: 200 * time.Millisecond,
-		}, &rep)
+	e := newEngine(t, Config{Client: client, Workers: 4, PerReceiver: 2, Queue: 50, Retries: 1, Timeout: 200 * time.Millisecond}, &rep)
 	var ids []string
 	for i := range 400 {
 		tg := targets[rng.IntN(len(targets))]
