@@ -44,7 +44,7 @@ func (s *Server) createGeneration(w http.ResponseWriter, r *http.Request, ex *ex
 		t.outcome = ex.prefs.Outcome
 	}
 	if hook != "" {
-		t.receiver = receiverOf(r.Context(), hook)
+		t.receiver = s.allow.receiverOf(r.Context(), hook)
 	}
 	evicted := s.tasks.add(t)
 	ex.note.taskID = t.id

@@ -76,15 +76,19 @@ type Options struct {
 	// CallbackTimeout bounds each delivery attempt in real time; zero means DefaultCallbackTimeout.
 	CallbackTimeout time.Duration
 	// CallbackAllow lists the hosts callbacks may reach: host names (exact, or "*.example.com" for any
-	// subdomain), IP addresses or CIDR blocks. Empty allows any host. A host name not listed is resolved at
-	// delivery time and dialled only at an address the list allows.
+	// subdomain), IP addresses or CIDR blocks. Empty allows any host but the guarded destinations: link-local
+	// and cloud metadata addresses and names, and unspecified addresses, which only an entry naming them
+	// allows. A host name not listed is resolved at delivery time and dialled only at an address the list
+	// allows.
 	CallbackAllow []string
 	// CallbackSecret, when set, signs every callback body (the X-Lumamock-Signature header).
 	CallbackSecret string
-	// CallbackWorkers is how many deliveries run at once; zero means DefaultCallbackWorkers.
+	// CallbackWorkers is how many deliveries run at once (an attempt that has waited a quarter of a second for
+	// its receiver stops counting); one receiver has at most three quarters of them. Zero means
+	// DefaultCallbackWorkers.
 	CallbackWorkers int
-	// CallbackQueue bounds the deliveries waiting to be sent; past it new ones are given up and journaled.
-	// Zero means DefaultCallbackQueue.
+	// CallbackQueue bounds the deliveries held for one receiver (the address a hook resolves to); past it, that
+	// receiver's new ones are given up and journaled. Zero means DefaultCallbackQueue.
 	CallbackQueue int
 	// Faults apply to every task's callbacks unless its submit request's Prefer header says otherwise.
 	Faults Faults

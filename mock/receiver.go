@@ -13,14 +13,11 @@ import (
 // receiverLookupTimeout bounds the name lookup that finds a hook's receiver at submit.
 const receiverLookupTimeout = time.Second
 
-// lookupNetIP resolves host names; tests replace it so that no name is ever looked up outside loopback.
-var lookupNetIP = net.DefaultResolver.LookupNetIP
-
 // receiverOf names the receiver of hook: its scheme, the address its host resolves to and its port, so that
 // every spelling of one address ("localhost", "127.0.0.1", "[::ffff:127.0.0.1]", a port with leading zeros)
 // shares one queue and one limit of deliveries in flight. Of the addresses a name resolves to, the first
 // IPv4 one is taken, or else the first. A name that does not resolve in time is its own receiver.
-func receiverOf(ctx context.Context, hook string) string {
+func (a *allowList) receiverOf(ctx context.Context, hook string) string {
 	u, err := url.Parse(hook)
 	if err != nil {
 		return hook
@@ -39,7 +36,7 @@ func receiverOf(ctx context.Context, hook string) string {
 	} else {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), receiverLookupTimeout)
 		defer cancel()
-		if ips, err := lookupNetIP(ctx, "ip", host); err == nil && len(ips) > 0 {
+		if ips, err := a.resolve(ctx, host); err == nil && len(ips) > 0 {
 			pick := ips[0]
 			for _, ip := range ips {
 				if ip.Unmap().Is4() {
