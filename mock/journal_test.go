@@ -3,6 +3,7 @@ package mock_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -351,4 +352,105 @@ func seqsOf[T any](recs []T, seq func(T) int64) []int64 {
 		out = append(out, seq(r))
 	}
 	return out
+}
+
+func TestJournalReadsPage(t *testing.T) {
+	srv := mocktest.NewServer(t, mock.Options{JournalSize: mock.MaxJournalPage + 100})
+	hook := mocktest.NewHookReceiver(t)
+	var ids []string
+	for range 3 {
+		_, created := submit(t, srv, map[string]any{"user_prompt": "p", "notify_hook": hook.URL}, "pending=0s, processing=0s")
+		ids = append(ids, taskID(t, created))
+		srv.Advance(0)
+	}
+	// Enough requests to fill more than a page: GETs of a task, each journaled.
+	for range mock.MaxJournalPage {
+		get(t, srv, ids[0])
+	}
+	const requests = 3 + mock.MaxJournalPage
+	allCallbacks := srv.Callbacks()
+	if len(allCallbacks) < 6 {
+		t.Fatalf("%d callbacks journaled, want at least 6", len(allCallbacks))
+	}
+	span := func(from, to int64) []int64 {
+		var out []int64
+		for seq := from; seq <= to; seq++ {
+			out = append(out, seq)
+		}
+		return out
+	}
+	// callbackSeqs is the reference: the seqs of the callbacks above since, of task id if set, at most limit.
+	callbackSeqs := func(since int64, limit int, id string) []int64 {
+		var out []int64
+		for _, rec := range allCallbacks {
+			if rec.Seq > since && (id == "" || rec.TaskID == id) && len(out) < limit {
+				out = append(out, rec.Seq)
+			}
+		}
+		return out
+	}
+	last := allCallbacks[len(allCallbacks)-1].Seq
+	tests := []struct {
+		name string
+		path string
+		want []int64 // nil for an empty page
+	}{
+		{"requests: a page by default", "/__mock/requests", span(1, mock.MaxJournalPage)},
+		{"requests: limit above the page is clamped", "/__mock/requests?limit=5000", span(1, mock.MaxJournalPage)},
+		{"requests: huge limit is clamped", "/__mock/requests?limit=99999999999999999999", span(1, mock.MaxJournalPage)},
+		{"requests: limit", "/__mock/requests?limit=2", span(1, 2)},
+		{"requests: since and limit page forward", "/__mock/requests?since=2&limit=3", span(3, 5)},
+		{"requests: the last page", "/__mock/requests?since=1000", span(1001, requests)},
+		{"requests: since the newest", fmt.Sprintf("/__mock/requests?since=%d", requests), nil},
+		{"requests: limit zero", "/__mock/requests?limit=0", nil},
+		{"callbacks: all", "/__mock/callbacks", callbackSeqs(0, mock.MaxJournalPage, "")},
+		{"callbacks: limit", "/__mock/callbacks?limit=3", callbackSeqs(0, 3, "")},
+		{"callbacks: since", "/__mock/callbacks?since=2", callbackSeqs(2, mock.MaxJournalPage, "")},
+		{"callbacks: since the newest", fmt.Sprintf("/__mock/callbacks?since=%d", last), nil},
+		{"callbacks: task, since and limit", "/__mock/callbacks?task_id=" + ids[1] + "&since=1&limit=1", callbackSeqs(1, 1, ids[1])},
+		{"callbacks: task", "/__mock/callbacks?task_id=" + ids[2], callbackSeqs(0, mock.MaxJournalPage, ids[2])},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var recs []struct{ Seq int64 }
+			if status := admin(t, srv, http.MethodGet, tt.path, &recs); status != http.StatusOK {
+				t.Fatalf("GET %s: status %d", tt.path, status)
+			}
+			if diff := cmp.Diff(tt.want, seqsOf(recs, func(r struct{ Seq int64 }) int64 { return r.Seq })); diff != "" {
+				t.Errorf("GET %s seqs (-want +got):\n%s", tt.path, diff)
+			}
+		})
+	}
+}
+
+func TestJournalReadsRefuseMalformedPages(t *testing.T) {
+	srv := mocktest.NewServer(t, mock.Options{})
+	tests := []struct{ query, field string }{
+		{"limit=abc", "limit"},
+		{"limit=-1", "limit"},
+		{"limit=", "limit"},
+		{"limit=1e3", "limit"},
+		{"since=-5", "since"},
+		{"since=1.5", "since"},
+		{"since=+3", "since"},
+		{"since=x&limit=1", "since"},
+	}
+	for _, endpoint := range []string{"/__mock/requests", "/__mock/callbacks"} {
+		for _, tt := range tests {
+			t.Run(endpoint+"?"+tt.query, func(t *testing.T) {
+				resp, err := srv.Client.Get(srv.URL + endpoint + "?" + tt.query)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer resp.Body.Close()
+				var body struct{ Error string }
+				if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+					t.Fatalf("status %d, body not JSON: %v", resp.StatusCode, err)
+				}
+				if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body.Error, tt.field) {
+					t.Errorf("status %d, error %q; want 400 naming %s", resp.StatusCode, body.Error, tt.field)
+				}
+			})
+		}
+	}
 }
