@@ -69,8 +69,8 @@ func (j *journal) callbacksSince(since int64, limit int, taskID string) []Callba
 
 // cutJSON returns what the journal keeps of a JSON body and its full size. A body of at most limit bytes is
 // kept as it is; a longer one is cut at limit bytes (at a character boundary) and kept as a JSON string, so
-// the journal stays valid JSON, and truncated is true. What it returns never shares memory larger than the
-// body kept with body.
+// the journal stays valid JSON, and truncated is true. What it returns holds at most about twice its length
+// in memory, whatever the memory behind body.
 func cutJSON(body []byte, limit int) (kept json.RawMessage, truncated bool, size int) {
 	size = len(body)
 	if size <= limit {
