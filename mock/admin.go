@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/gorilla/mux"
@@ -21,11 +24,27 @@ var ErrUnknownTask = errors.New("mock: unknown task")
 // ErrTaskEnded is returned when a task that has already ended is asked to end.
 var ErrTaskEnded = errTaskEnded
 
+// MaxJournalPage is the most records one read of GET /__mock/requests or GET /__mock/callbacks answers, and
+// how many it answers when not given a limit. A client reads more by paging: since=<the last seq it read>.
+const MaxJournalPage = 1000
+
 // Requests returns the journal of API requests, oldest first.
 func (s *Server) Requests() []RequestRecord { return s.journal.listRequests() }
 
+// RequestsSince returns the API requests journaled with a Seq above since, oldest first: at most limit of
+// them (the oldest), or all when limit is negative.
+func (s *Server) RequestsSince(since int64, limit int) []RequestRecord {
+	return s.journal.requestsSince(since, limit)
+}
+
 // Callbacks returns the journal of callback attempts, oldest first.
 func (s *Server) Callbacks() []CallbackRecord { return s.journal.callbacks.List() }
+
+// CallbacksSince returns the callback attempts journaled with a Seq above since, for task taskID only unless
+// it is empty, oldest first: at most limit of them (the oldest), or all when limit is negative.
+func (s *Server) CallbacksSince(since int64, limit int, taskID string) []CallbackRecord {
+	return s.journal.callbacksSince(since, limit, taskID)
+}
 
 // Tasks returns the tasks kept, oldest first.
 func (s *Server) Tasks() []TaskRecord {
@@ -100,20 +119,22 @@ func (s *Server) Close() {
 func (s *Server) adminRoutes(m *mux.Router) {
 	a := m.PathPrefix(AdminPrefix).Subrouter()
 	a.Path("/requests").Methods(http.MethodGet).HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, s.Requests())
+		q := r.URL.Query()
+		since, limit, err := journalPage(q)
+		if err != nil {
+			writeJSON(w, http.StatusBadRequest, adminErrorBody{Error: err.Error()})
+			return
+		}
+		writeJSON(w, http.StatusOK, s.RequestsSince(since, limit))
 	})
 	a.Path("/callbacks").Methods(http.MethodGet).HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		recs := s.Callbacks()
-		if id := r.URL.Query().Get("task_id"); id != "" {
-			kept := recs[:0]
-			for _, rec := range recs {
-				if rec.TaskID == id {
-					kept = append(kept, rec)
-				}
-			}
-			recs = kept
+		q := r.URL.Query()
+		since, limit, err := journalPage(q)
+		if err != nil {
+			writeJSON(w, http.StatusBadRequest, adminErrorBody{Error: err.Error()})
+			return
 		}
-		writeJSON(w, http.StatusOK, recs)
+		writeJSON(w, http.StatusOK, s.CallbacksSince(since, limit, q.Get("task_id")))
 	})
 	a.Path("/tasks").Methods(http.MethodGet).HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, s.Tasks())
@@ -163,6 +184,37 @@ func (s *Server) adminRoutes(m *mux.Router) {
 		writeJSON(w, http.StatusMethodNotAllowed, adminErrorBody{Error: fmt.Sprintf("%s is not allowed on %s; allowed: %s", r.Method, r.URL.Path, strings.Join(allow, ", "))})
 	})
 	m.NotFoundHandler, m.MethodNotAllowedHandler = miss, miss
+}
+
+// journalPage reads the page a journal read asks for: records after since (0 when not given), at most limit
+// of them (MaxJournalPage when not given, and at most that).
+func journalPage(q url.Values) (since int64, limit int, err error) {
+	since, err = queryCount(q, "since", 0)
+	if err != nil {
+		return 0, 0, err
+	}
+	n, err := queryCount(q, "limit", MaxJournalPage)
+	if err != nil {
+		return 0, 0, err
+	}
+	return since, int(min(n, MaxJournalPage)), nil
+}
+
+// queryCount reads the query parameter name as a non-negative integer, def when it is absent. A number too
+// large for an int64 reads as the largest one.
+func queryCount(q url.Values, name string, def int64) (int64, error) {
+	if !q.Has(name) {
+		return def, nil
+	}
+	v := q.Get(name)
+	if v == "" || strings.TrimLeft(v, "0123456789") != "" {
+		return 0, fmt.Errorf("query parameter %s: %q is not a non-negative integer", name, v)
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil { // only digits: the number is out of range
+		return math.MaxInt64, nil
+	}
+	return n, nil
 }
 
 type adminErrorBody struct {

@@ -1,41 +1,143 @@
 package mock
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"time"
+	"unicode/utf8"
+	"unsafe"
 
 	"github.com/lumamock/lumamock"
 	"github.com/lumamock/lumamock/internal/redact"
 	"github.com/lumamock/lumamock/internal/ring"
 )
 
-// journal is what the mock received and what it sent, bounded.
+// journal is what the mock received and what it sent, bounded in entries and in bytes.
 type journal struct {
 	requests  *ring.Ring[requestEntry]
 	callbacks *ring.Ring[CallbackRecord]
+	bodyLimit int // bytes of a body kept
 }
 
-func newJournal(size int) *journal {
-	return &journal{requests: ring.New[requestEntry](size), callbacks: ring.New[CallbackRecord](size)}
+// newJournal returns journals of at most size entries and maxBytes bytes each, keeping the first bodyLimit
+// bytes of each body.
+func newJournal(size, bodyLimit int, maxBytes int64) *journal {
+	return &journal{
+		requests:  ring.NewBudget(size, maxBytes, requestEntry.size),
+		callbacks: ring.NewBudget(size, maxBytes, CallbackRecord.size),
+		bodyLimit: bodyLimit,
+	}
 }
 
+// addCallback journals rec, whose Body is the whole callback body sent: the journal keeps it cut at its body
+// limit. rec.Body must not change afterwards.
 func (j *journal) addCallback(rec CallbackRecord) {
+	rec.Body, rec.BodyTruncated, rec.BodyBytes = cutJSON(rec.Body, j.bodyLimit)
 	j.callbacks.Add(func(seq int64) CallbackRecord { rec.Seq = seq; return rec })
 }
 
+// addRequest journals e, whose body is already cut at the body limit.
 func (j *journal) addRequest(e requestEntry) {
+	e.body = compact(e.body)
 	j.requests.Add(func(seq int64) requestEntry { e.rec.Seq = seq; return e })
 }
 
 // listRequests returns the request records kept, oldest first, redacted.
-func (j *journal) listRequests() []RequestRecord {
-	entries := j.requests.List()
+func (j *journal) listRequests() []RequestRecord { return j.requestsSince(0, -1) }
+
+// requestsSince returns, redacted and oldest first, the request records numbered above since: at most limit
+// of them, or all when limit is negative.
+func (j *journal) requestsSince(since int64, limit int) []RequestRecord {
+	entries := j.requests.Since(since, limit, nil)
 	out := make([]RequestRecord, len(entries))
 	for i, e := range entries {
 		out[i] = e.redacted()
 	}
 	return out
+}
+
+// callbacksSince returns, oldest first, the callback records numbered above since, of task taskID unless it
+// is empty: at most limit of them, or all when limit is negative.
+func (j *journal) callbacksSince(since int64, limit int, taskID string) []CallbackRecord {
+	var keep func(*CallbackRecord) bool
+	if taskID != "" {
+		keep = func(rec *CallbackRecord) bool { return rec.TaskID == taskID }
+	}
+	return j.callbacks.Since(since, limit, keep)
+}
+
+// cutJSON returns what the journal keeps of a JSON body and its full size. A body of at most limit bytes is
+// kept as it is; a longer one is cut at limit bytes (at a character boundary) and kept as a JSON string, so
+// the journal stays valid JSON, and truncated is true. What it returns holds at most about twice its length
+// in memory, whatever the memory behind body.
+func cutJSON(body []byte, limit int) (kept json.RawMessage, truncated bool, size int) {
+	size = len(body)
+	if size <= limit {
+		return compact(body), false, size
+	}
+	cut := body[:limit]
+	for range utf8.UTFMax - 1 {
+		if r, n := utf8.DecodeLastRune(cut); r != utf8.RuneError || n != 1 {
+			break
+		}
+		cut = cut[:len(cut)-1]
+	}
+	// Without HTML escaping a JSON body's start at most doubles as a JSON string (quotes and backslashes).
+	var buf bytes.Buffer
+	buf.Grow(2*len(cut) + 3)
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(string(cut)) // encoding a string cannot fail
+	// A copy of its own: the body's memory is not kept, nor the encoder's spare room.
+	return bytes.Clone(bytes.TrimSuffix(buf.Bytes(), []byte("\n"))), true, size
+}
+
+// compact returns b, or a copy of it if b holds on to much more memory than it shows.
+func compact(b []byte) []byte {
+	if cap(b) > 2*len(b)+64 {
+		return bytes.Clone(b)
+	}
+	return b
+}
+
+// Memory estimates of journal entries, for the journals' byte budget: headers of a string, a slice, and a map
+// entry.
+const (
+	stringHeader = int64(unsafe.Sizeof(""))
+	sliceHeader  = int64(unsafe.Sizeof([]string(nil)))
+	mapEntry     = 2 * (stringHeader + sliceHeader)
+)
+
+// size estimates the memory rec holds.
+func (rec CallbackRecord) size() int64 {
+	n := int64(unsafe.Sizeof(rec)) + int64(cap(rec.Body))
+	for _, s := range []string{rec.TaskID, string(rec.State), rec.URL, rec.Outcome, rec.Error, rec.Response} {
+		n += int64(len(s))
+	}
+	for _, f := range rec.Faults {
+		n += stringHeader + int64(len(f))
+	}
+	return n
+}
+
+// size estimates the memory e holds: its record, the request's header, query and body as kept.
+func (e requestEntry) size() int64 {
+	rec := &e.rec
+	n := int64(unsafe.Sizeof(e)) + int64(len(e.query)+cap(e.body)+len(e.hook))
+	for _, s := range []string{rec.Method, rec.Path, rec.RequestID, rec.TaskID, rec.Source, rec.Cassette} {
+		n += int64(len(s))
+	}
+	for _, v := range rec.Violations {
+		n += int64(unsafe.Sizeof(v)) + int64(len(v.In)+len(v.Field)+len(v.Rule)+len(v.Message))
+	}
+	for k, vs := range e.header {
+		n += mapEntry + int64(len(k))
+		for _, v := range vs {
+			n += stringHeader + int64(len(v))
+		}
+	}
+	return n
 }
 
 // requestEntry is a journaled request as kept: its record, and what the record shows once redacted. Redacting
@@ -198,6 +300,12 @@ type CallbackRecord struct {
 	LatencyMS float64 `json:"latency_ms"`
 	// Response is the start of the receiver's response body.
 	Response string `json:"response,omitempty"`
-	// Body is the callback body sent.
+	// Body is the callback body sent, as JSON, when it fits in the journal's body limit
+	// (Options.JournalBodyLimit). A longer body is cut at the limit and kept as a JSON string holding its
+	// start; BodyTruncated then says so.
 	Body json.RawMessage `json:"body"`
+	// BodyTruncated reports that Body holds only the start of the body sent, as a JSON string.
+	BodyTruncated bool `json:"body_truncated,omitempty"`
+	// BodyBytes is the size in bytes of the whole body sent, cut or not.
+	BodyBytes int `json:"body_bytes,omitempty"`
 }

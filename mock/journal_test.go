@@ -1,11 +1,14 @@
 package mock_test
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -183,5 +186,271 @@ func TestAdminAPI(t *testing.T) {
 	srv.Advance(time.Hour)
 	if n := len(hook.Deliveries()); n != 2 {
 		t.Errorf("%d deliveries, want the 2 from before the reset and none after", n)
+	}
+}
+
+func TestCallbackJournalCutsLargeBodies(t *testing.T) {
+	const limit = 4096
+	tests := []struct {
+		name   string
+		prompt string
+		cut    bool
+	}{
+		{"small body kept whole", "a gust of wind", false},
+		{"large body cut", strings.Repeat("wind ", 4000), true},
+		{"cut at a character boundary", strings.Repeat("一阵风", 3000), true},
+		{"quotes and escapes", strings.Repeat(`"\<&>`, 2000), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := mocktest.NewServer(t, mock.Options{Schema: lumamock.ShapeLuma, JournalBodyLimit: limit})
+			hook := mocktest.NewHookReceiver(t)
+			submit(t, srv, map[string]any{"user_prompt": tt.prompt, "notify_hook": hook.URL}, "pending=0s, processing=0s")
+			sent := settle(t, srv, hook, 2, 1) // processing and completed
+
+			// What the admin API answers.
+			resp, err := srv.Client.Get(srv.URL + "/__mock/callbacks")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var raw []map[string]json.RawMessage
+			if err := json.NewDecoder(resp.Body).Decode(&raw); err != nil {
+				t.Fatalf("the callback journal is not valid JSON: %v", err)
+			}
+			if len(raw) != len(sent) {
+				t.Fatalf("%d journal records for %d deliveries", len(raw), len(sent))
+			}
+			for i, rec := range raw {
+				full := sent[i].Body
+				var truncated bool
+				var size int
+				if err := json.Unmarshal(rec["body_bytes"], &size); err != nil || size != len(full) {
+					t.Errorf("record %d: body_bytes %s, want %d", i, rec["body_bytes"], len(full))
+				}
+				if b, ok := rec["body_truncated"]; ok {
+					if err := json.Unmarshal(b, &truncated); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if truncated != tt.cut {
+					t.Errorf("record %d: body_truncated %v, want %v", i, truncated, tt.cut)
+				}
+				if !tt.cut {
+					var got, want any
+					if err := json.Unmarshal(rec["body"], &got); err != nil {
+						t.Fatal(err)
+					}
+					if err := json.Unmarshal(full, &want); err != nil {
+						t.Fatal(err)
+					}
+					if diff := cmp.Diff(want, got); diff != "" {
+						t.Errorf("record %d: body (-sent +journaled):\n%s", i, diff)
+					}
+					continue
+				}
+				var start string
+				if err := json.Unmarshal(rec["body"], &start); err != nil {
+					t.Fatalf("record %d: a cut body is not a JSON string: %v: %.80s", i, err, rec["body"])
+				}
+				if len(start) > limit || len(start) < limit-3 || !strings.HasPrefix(string(full), start) {
+					t.Errorf("record %d: cut body of %d bytes is not the start of the body sent, cut near %d bytes", i, len(start), limit)
+				}
+				if !utf8.ValidString(start) {
+					t.Errorf("record %d: cut body is not valid UTF-8", i)
+				}
+			}
+
+			// What the journal keeps in memory: the body sent is not.
+			for _, rec := range srv.Callbacks() {
+				if tt.cut && cap(rec.Body) > 2*limit+limit/2 {
+					t.Errorf("record %d keeps %d bytes for a %d-byte body cut at %d", rec.Seq, cap(rec.Body), rec.BodyBytes, limit)
+				}
+			}
+		})
+	}
+}
+
+func TestJournalByteBudgetForgetsTheOldest(t *testing.T) {
+	const entries, bodySize = 6, 8 << 10
+	tests := []struct {
+		name     string
+		maxBytes int64
+		min, max int // entries each journal keeps; max 0 means all
+	}{
+		{"budget fits them all", 1 << 20, entries, 0},
+		{"budget fits two at most", 20 << 10, 1, 2},
+		{"budget smaller than one keeps the newest", 1 << 10, 1, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := mocktest.NewServer(t, mock.Options{Schema: lumamock.ShapeLuma, JournalMaxBytes: tt.maxBytes})
+			hook := mocktest.NewHookReceiver(t)
+			for i := range entries {
+				// One request and two callbacks (processing, completed) per task.
+				submit(t, srv, map[string]any{"user_prompt": strings.Repeat("w", bodySize), "notify_hook": hook.URL},
+					"pending=0s, processing=0s")
+				settle(t, srv, hook, 2*(i+1), int64(i+1))
+			}
+			var reqs []mock.RequestRecord
+			admin(t, srv, http.MethodGet, "/__mock/requests", &reqs)
+			var cbs []mock.CallbackRecord
+			admin(t, srv, http.MethodGet, "/__mock/callbacks", &cbs)
+			for _, j := range []struct {
+				name  string
+				seqs  []int64
+				total int // journaled in all
+			}{
+				{"requests", seqsOf(reqs, func(r mock.RequestRecord) int64 { return r.Seq }), entries},
+				{"callbacks", seqsOf(cbs, func(r mock.CallbackRecord) int64 { return r.Seq }), 2 * entries},
+			} {
+				n, most := len(j.seqs), tt.max
+				if most == 0 {
+					most = j.total
+				}
+				if n < tt.min || n > most {
+					t.Errorf("%s journal keeps %d entries, want %d to %d", j.name, n, tt.min, most)
+					continue
+				}
+				// The newest are kept, the oldest forgotten.
+				var want []int64
+				for seq := int64(j.total - n + 1); seq <= int64(j.total); seq++ {
+					want = append(want, seq)
+				}
+				if diff := cmp.Diff(want, j.seqs); diff != "" {
+					t.Errorf("%s journal seqs (-want +got):\n%s", j.name, diff)
+				}
+			}
+		})
+	}
+}
+
+// settle waits until hook has had deliveries callbacks and the request journal holds request seq, then until
+// no callback is being delivered, and returns the deliveries. The mock may answer a request before it has
+// journaled it and scheduled its callbacks.
+func settle(t *testing.T, srv *mocktest.Server, hook *mocktest.HookReceiver, deliveries int, seq int64) []mocktest.Delivery {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := hook.Wait(ctx, deliveries); err != nil {
+		t.Fatal(err)
+	}
+	for rs := srv.Requests(); len(rs) == 0 || rs[len(rs)-1].Seq < seq; rs = srv.Requests() {
+		if ctx.Err() != nil {
+			t.Fatalf("request %d never journaled", seq)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	srv.Advance(0)
+	return hook.Deliveries()
+}
+
+// seqsOf lists the Seq of each record.
+func seqsOf[T any](recs []T, seq func(T) int64) []int64 {
+	var out []int64
+	for _, r := range recs {
+		out = append(out, seq(r))
+	}
+	return out
+}
+
+func TestJournalReadsPage(t *testing.T) {
+	srv := mocktest.NewServer(t, mock.Options{JournalSize: mock.MaxJournalPage + 100})
+	hook := mocktest.NewHookReceiver(t)
+	var ids []string
+	for range 3 {
+		_, created := submit(t, srv, map[string]any{"user_prompt": "p", "notify_hook": hook.URL}, "pending=0s, processing=0s")
+		ids = append(ids, taskID(t, created))
+		srv.Advance(0)
+	}
+	// Enough requests to fill more than a page: GETs of a task, each journaled.
+	for range mock.MaxJournalPage {
+		get(t, srv, ids[0])
+	}
+	const requests = 3 + mock.MaxJournalPage
+	allCallbacks := srv.Callbacks()
+	if len(allCallbacks) < 6 {
+		t.Fatalf("%d callbacks journaled, want at least 6", len(allCallbacks))
+	}
+	span := func(from, to int64) []int64 {
+		var out []int64
+		for seq := from; seq <= to; seq++ {
+			out = append(out, seq)
+		}
+		return out
+	}
+	// callbackSeqs is the reference: the seqs of the callbacks above since, of task id if set, at most limit.
+	callbackSeqs := func(since int64, limit int, id string) []int64 {
+		var out []int64
+		for _, rec := range allCallbacks {
+			if rec.Seq > since && (id == "" || rec.TaskID == id) && len(out) < limit {
+				out = append(out, rec.Seq)
+			}
+		}
+		return out
+	}
+	last := allCallbacks[len(allCallbacks)-1].Seq
+	tests := []struct {
+		name string
+		path string
+		want []int64 // nil for an empty page
+	}{
+		{"requests: a page by default", "/__mock/requests", span(1, mock.MaxJournalPage)},
+		{"requests: limit above the page is clamped", "/__mock/requests?limit=5000", span(1, mock.MaxJournalPage)},
+		{"requests: huge limit is clamped", "/__mock/requests?limit=99999999999999999999", span(1, mock.MaxJournalPage)},
+		{"requests: limit", "/__mock/requests?limit=2", span(1, 2)},
+		{"requests: since and limit page forward", "/__mock/requests?since=2&limit=3", span(3, 5)},
+		{"requests: the last page", "/__mock/requests?since=1000", span(1001, requests)},
+		{"requests: since the newest", fmt.Sprintf("/__mock/requests?since=%d", requests), nil},
+		{"requests: limit zero", "/__mock/requests?limit=0", nil},
+		{"callbacks: all", "/__mock/callbacks", callbackSeqs(0, mock.MaxJournalPage, "")},
+		{"callbacks: limit", "/__mock/callbacks?limit=3", callbackSeqs(0, 3, "")},
+		{"callbacks: since", "/__mock/callbacks?since=2", callbackSeqs(2, mock.MaxJournalPage, "")},
+		{"callbacks: since the newest", fmt.Sprintf("/__mock/callbacks?since=%d", last), nil},
+		{"callbacks: task, since and limit", "/__mock/callbacks?task_id=" + ids[1] + "&since=1&limit=1", callbackSeqs(1, 1, ids[1])},
+		{"callbacks: task", "/__mock/callbacks?task_id=" + ids[2], callbackSeqs(0, mock.MaxJournalPage, ids[2])},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var recs []struct{ Seq int64 }
+			if status := admin(t, srv, http.MethodGet, tt.path, &recs); status != http.StatusOK {
+				t.Fatalf("GET %s: status %d", tt.path, status)
+			}
+			if diff := cmp.Diff(tt.want, seqsOf(recs, func(r struct{ Seq int64 }) int64 { return r.Seq })); diff != "" {
+				t.Errorf("GET %s seqs (-want +got):\n%s", tt.path, diff)
+			}
+		})
+	}
+}
+
+func TestJournalReadsRefuseMalformedPages(t *testing.T) {
+	srv := mocktest.NewServer(t, mock.Options{})
+	tests := []struct{ query, field string }{
+		{"limit=abc", "limit"},
+		{"limit=-1", "limit"},
+		{"limit=", "limit"},
+		{"limit=1e3", "limit"},
+		{"since=-5", "since"},
+		{"since=1.5", "since"},
+		{"since=+3", "since"},
+		{"since=x&limit=1", "since"},
+	}
+	for _, endpoint := range []string{"/__mock/requests", "/__mock/callbacks"} {
+		for _, tt := range tests {
+			t.Run(endpoint+"?"+tt.query, func(t *testing.T) {
+				resp, err := srv.Client.Get(srv.URL + endpoint + "?" + tt.query)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer resp.Body.Close()
+				var body struct{ Error string }
+				if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+					t.Fatalf("status %d, body not JSON: %v", resp.StatusCode, err)
+				}
+				if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body.Error, tt.field) {
+					t.Errorf("status %d, error %q; want 400 naming %s", resp.StatusCode, body.Error, tt.field)
+				}
+			})
+		}
 	}
 }

@@ -26,6 +26,8 @@ const (
 	DefaultCallbackQueue    = 10000
 	DefaultJournalSize      = 1000
 	DefaultJournalBodyLimit = 16 << 10
+	// DefaultJournalMaxBytes bounds the memory each journal (requests, callback attempts) holds: 32 MiB.
+	DefaultJournalMaxBytes = 32 << 20
 	// MaxCallbackResponse is how much of a receiver's response body is read; the rest is discarded.
 	MaxCallbackResponse = 64 << 10
 )
@@ -96,9 +98,12 @@ type Options struct {
 	// JournalSize bounds each journal (requests, callback attempts); the oldest entry is forgotten first. Zero
 	// means DefaultJournalSize.
 	JournalSize int
-	// JournalBodyLimit is how many bytes of each request body the journal keeps; zero means
-	// DefaultJournalBodyLimit.
+	// JournalBodyLimit is how many bytes of each request body and each callback body the journals keep; zero
+	// means DefaultJournalBodyLimit.
 	JournalBodyLimit int
+	// JournalMaxBytes bounds, in bytes, the memory each journal holds (records, headers, bodies as kept); past
+	// it the oldest entries are forgotten first, the newest always kept. Zero means DefaultJournalMaxBytes.
+	JournalMaxBytes int64
 	// Logger receives one record per request (never the Authorization header); nil discards them.
 	Logger *slog.Logger
 }
@@ -158,6 +163,7 @@ func (o *Options) callbackDefaults() error {
 	positiveOr(&o.CallbackQueue, DefaultCallbackQueue)
 	positiveOr(&o.JournalSize, DefaultJournalSize)
 	positiveOr(&o.JournalBodyLimit, DefaultJournalBodyLimit)
+	positiveOr(&o.JournalMaxBytes, DefaultJournalMaxBytes)
 	f := o.Faults
 	switch {
 	case f.Duplicate < 0 || f.Duplicate > maxDuplicate:

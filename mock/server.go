@@ -109,7 +109,7 @@ func New(opts Options) (*Server, error) {
 		tasks:   newTaskStore(opts.MaxTasks, opts.MaxTaskMemory),
 		apiKeys: make(map[string]bool),
 		allow:   allow,
-		journal: newJournal(opts.JournalSize),
+		journal: newJournal(opts.JournalSize, opts.JournalBodyLimit, opts.JournalMaxBytes),
 	}
 	if s.clock == nil {
 		s.clock = systemClock{}

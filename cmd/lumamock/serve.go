@@ -40,6 +40,7 @@ type serveConfig struct {
 	callbackWorkers int
 	callbackQueue   int
 	journalSize     int
+	journalMaxBytes byteSize
 	faultDuplicate  int
 	faultDrop       string
 	faultReorder    bool
@@ -47,7 +48,7 @@ type serveConfig struct {
 }
 
 func newServeFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig) {
-	c := &serveConfig{maxBody: mock.DefaultMaxBody}
+	c := &serveConfig{maxBody: mock.DefaultMaxBody, journalMaxBytes: mock.DefaultJournalMaxBytes}
 	fs := flag.NewFlagSet("lumamock serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "listen `address` (host:port; port 0 picks a free one)")
@@ -70,6 +71,7 @@ func newServeFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig) {
 	fs.IntVar(&c.callbackWorkers, "callback-workers", mock.DefaultCallbackWorkers, "callback deliveries in flight at once (one receiver gets at most three quarters)")
 	fs.IntVar(&c.callbackQueue, "callback-queue", mock.DefaultCallbackQueue, "callback deliveries held per receiver; past it that receiver's new ones are given up")
 	fs.IntVar(&c.journalSize, "journal-size", mock.DefaultJournalSize, "entries kept by each journal (/__mock/requests, /__mock/callbacks)")
+	fs.Var(&c.journalMaxBytes, "journal-max-bytes", "memory each journal may hold; past it the oldest entries are forgotten first")
 	fs.IntVar(&c.faultDuplicate, "fault-duplicate", 0, "deliver every callback this many extra times")
 	fs.StringVar(&c.faultDrop, "fault-drop", "", "never send the callback of this `state` (processing, completed or failed)")
 	fs.BoolVar(&c.faultReorder, "fault-reorder", false, "send a task's intermediate callbacks after its final one")
@@ -152,6 +154,7 @@ func (c *serveConfig) mockOptions(ctx context.Context, logger *slog.Logger) (moc
 		CallbackWorkers: c.callbackWorkers,
 		CallbackQueue:   c.callbackQueue,
 		JournalSize:     c.journalSize,
+		JournalMaxBytes: int64(c.journalMaxBytes),
 		Faults: mock.Faults{
 			Duplicate: c.faultDuplicate,
 			Drop:      lumamock.TaskState(c.faultDrop),

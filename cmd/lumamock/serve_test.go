@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/lumamock/lumamock"
+	"github.com/lumamock/lumamock/mock"
 )
 
 // syncBuffer is a bytes.Buffer safe for a server goroutine writing and a test reading.
@@ -165,6 +166,9 @@ func TestRunUsageAndErrors(t *testing.T) {
 		{"bad outcome", []string{"--outcome", "exploded"}, nil, 2, "--outcome"},
 		{"bad log format", []string{"--log-format", "xml"}, nil, 2, "--log-format"},
 		{"bad max-body", []string{"--max-body", "lots"}, nil, 2, "max-body"},
+		{"bad journal-max-bytes", []string{"--journal-max-bytes", "lots"}, nil, 2, "journal-max-bytes"},
+		{"journal-max-bytes zero", []string{"--journal-max-bytes", "0"}, nil, 2, "journal-max-bytes"},
+		{"help names journal-max-bytes", []string{"serve", "--help"}, nil, 0, "-journal-max-bytes"},
 		{"bad env", nil, map[string]string{"LUMAMOCK_PENDING": "soon"}, 2, "LUMAMOCK_PENDING"},
 		{"stray argument", []string{"serve", "extra"}, nil, 2, "unexpected argument"},
 		{"max-tasks zero", []string{"--max-tasks", "0"}, nil, 2, "--max-tasks"},
@@ -215,5 +219,38 @@ func TestParseBytes(t *testing.T) {
 		if tt.ok && formatBytes(got) != strings.ReplaceAll(tt.in, " ", "") && tt.in != "1MB" && tt.in != "1048576" {
 			t.Errorf("formatBytes(%d) = %q, want %q", got, formatBytes(got), tt.in)
 		}
+	}
+}
+
+func TestServeJournalMaxBytesReachesTheMock(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want int64
+	}{
+		{"default", nil, nil, mock.DefaultJournalMaxBytes},
+		{"flag", []string{"--journal-max-bytes", "4MiB"}, nil, 4 << 20},
+		{"environment", nil, map[string]string{"LUMAMOCK_JOURNAL_MAX_BYTES": "512KiB"}, 512 << 10},
+		{"flag beats environment", []string{"--journal-max-bytes", "1MB"}, map[string]string{"LUMAMOCK_JOURNAL_MAX_BYTES": "512KiB"}, 1e6},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			setEnv(t, tt.env)
+			fs, c := newServeFlags(io.Discard)
+			if err := fs.Parse(tt.args); err != nil {
+				t.Fatal(err)
+			}
+			if err := applyEnv(fs, lookupEnv); err != nil {
+				t.Fatal(err)
+			}
+			opts, err := c.mockOptions(context.Background(), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if opts.JournalMaxBytes != tt.want {
+				t.Errorf("JournalMaxBytes = %d, want %d", opts.JournalMaxBytes, tt.want)
+			}
+		})
 	}
 }

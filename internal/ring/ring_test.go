@@ -46,3 +46,115 @@ func TestRingConcurrentAddsAreAllNumbered(t *testing.T) {
 		}
 	}
 }
+
+func TestRingByteBudgetForgetsTheOldest(t *testing.T) {
+	type value struct {
+		seq  int64
+		size int64
+	}
+	tests := []struct {
+		name      string
+		cap       int
+		budget    int64
+		sizes     []int64
+		wantSeqs  []int64
+		wantBytes int64
+	}{
+		{"all fit", 10, 100, []int64{10, 20, 30}, []int64{1, 2, 3}, 60},
+		{"exactly the budget", 10, 60, []int64{10, 20, 30}, []int64{1, 2, 3}, 60},
+		{"oldest forgotten", 10, 50, []int64{10, 20, 30}, []int64{2, 3}, 50},
+		{"several forgotten at once", 10, 50, []int64{10, 10, 10, 45}, []int64{4}, 45},
+		{"newest kept when alone over budget", 10, 50, []int64{10, 80}, []int64{2}, 80},
+		{"newest over budget then small ones", 10, 50, []int64{80, 5, 5}, []int64{2, 3}, 10},
+		{"count bound first", 2, 1000, []int64{10, 20, 30}, []int64{2, 3}, 50},
+		{"no budget", 10, 0, []int64{10, 20, 30}, []int64{1, 2, 3}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := NewBudget(tt.cap, tt.budget, func(v value) int64 { return v.size })
+			for _, size := range tt.sizes {
+				r.Add(func(seq int64) value { return value{seq, size} })
+			}
+			var seqs []int64
+			for _, v := range r.List() {
+				seqs = append(seqs, v.seq)
+			}
+			if diff := cmp.Diff(tt.wantSeqs, seqs); diff != "" {
+				t.Errorf("kept (-want +got):\n%s", diff)
+			}
+			if got := r.Bytes(); got != tt.wantBytes {
+				t.Errorf("Bytes() = %d, want %d", got, tt.wantBytes)
+			}
+			if got := r.Len(); got != len(tt.wantSeqs) {
+				t.Errorf("Len() = %d, want %d", got, len(tt.wantSeqs))
+			}
+		})
+	}
+}
+
+func TestRingResetForgetsBytesAndValues(t *testing.T) {
+	r := NewBudget(4, 100, func(p *[]byte) int64 { return int64(len(*p)) })
+	for range 6 {
+		r.Add(func(int64) *[]byte { b := make([]byte, 30); return &b })
+	}
+	if r.Len() != 3 || r.Bytes() != 90 {
+		t.Fatalf("before reset: %d values, %d bytes; want 3 and 90", r.Len(), r.Bytes())
+	}
+	r.Reset()
+	if r.Len() != 0 || r.Bytes() != 0 {
+		t.Errorf("after reset: %d values, %d bytes; want none", r.Len(), r.Bytes())
+	}
+	for i, v := range r.buf {
+		if v != nil {
+			t.Errorf("slot %d still references a value after reset", i)
+		}
+	}
+	r.Add(func(int64) *[]byte { b := make([]byte, 30); return &b })
+	if r.Len() != 1 || r.Bytes() != 30 {
+		t.Errorf("after reset and one add: %d values, %d bytes; want 1 and 30", r.Len(), r.Bytes())
+	}
+}
+
+func TestRingSince(t *testing.T) {
+	r := New[int64](5)
+	for range 8 { // keeps 4..8
+		r.Add(func(seq int64) int64 { return seq })
+	}
+	even := func(v *int64) bool { return *v%2 == 0 }
+	tests := []struct {
+		name  string
+		since int64
+		limit int
+		keep  func(*int64) bool
+		want  []int64
+	}{
+		{"everything", 0, -1, nil, []int64{4, 5, 6, 7, 8}},
+		{"since before the oldest", 2, -1, nil, []int64{4, 5, 6, 7, 8}},
+		{"since the oldest", 4, -1, nil, []int64{5, 6, 7, 8}},
+		{"since inside", 6, -1, nil, []int64{7, 8}},
+		{"since the newest", 8, -1, nil, []int64{}},
+		{"since past the newest", 100, -1, nil, []int64{}},
+		{"limit takes the oldest", 0, 2, nil, []int64{4, 5}},
+		{"limit and since page forward", 5, 2, nil, []int64{6, 7}},
+		{"limit zero", 0, 0, nil, []int64{}},
+		{"limit above what is kept", 0, 50, nil, []int64{4, 5, 6, 7, 8}},
+		{"filter", 0, -1, even, []int64{4, 6, 8}},
+		{"filter with limit counts kept values", 4, 2, even, []int64{6, 8}},
+		{"filter with since and limit", 5, 1, even, []int64{6}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, r.Since(tt.since, tt.limit, tt.keep)); diff != "" {
+				t.Errorf("Since(%d, %d) (-want +got):\n%s", tt.since, tt.limit, diff)
+			}
+		})
+	}
+	r.Reset()
+	if got := r.Since(0, -1, nil); len(got) != 0 {
+		t.Errorf("after reset Since(0) = %v", got)
+	}
+	r.Add(func(seq int64) int64 { return seq })
+	if diff := cmp.Diff([]int64{9}, r.Since(8, -1, nil)); diff != "" {
+		t.Errorf("after reset, numbering goes on (-want +got):\n%s", diff)
+	}
+}
