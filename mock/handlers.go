@@ -48,9 +48,12 @@ func (s *Server) createGeneration(w http.ResponseWriter, r *http.Request, ex *ex
 	}
 	evicted := s.tasks.add(t)
 	ex.note.taskID = t.id
-	writeJSON(w, http.StatusOK, t.render(ex.shape, t.timeline()[0], t.created, ex.requestID))
+	// Callbacks due at once are queued before the answer leaves, so a test that moves a virtual clock right
+	// after the answer finds them; they may reach the hook before the client reads the answer, as with a
+	// fast real API.
 	s.callbacks.poke(t)
 	s.callbacks.drop(evicted, OutcomeAbandoned, reasonEvicted)
+	writeJSON(w, http.StatusOK, t.render(ex.shape, t.timeline()[0], t.created, ex.requestID))
 }
 
 // getGeneration answers GET /luma/generations/{task_id}: the task now, in the shape it was created with unless
