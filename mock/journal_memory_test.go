@@ -31,17 +31,17 @@ func totalAlloc() uint64 {
 	return ms.TotalAlloc
 }
 
-// TestJournalMemoryStaysSmallWithLargeCallbackBodies journals many callbacks whose bodies carry a 1 MB prompt
+// TestJournalMemoryStaysSmallWithLargeCallbackBodies journals many callbacks whose bodies carry a 256 KiB prompt
 // (the luma shape repeats the prompt), reads the callback journal and resets: neither keeping nor reading the
 // journal may cost memory in proportion to the bodies.
 func TestJournalMemoryStaysSmallWithLargeCallbackBodies(t *testing.T) {
 	const (
 		tasks      = 60
-		promptSize = 1 << 20
+		promptSize = 256 << 10
 		// What the journals may keep, or one read may allocate, with bodies cut at the default 16 KiB: the
-		// whole bodies would take over 180 MB (a request and two callbacks per task).
-		keptBound  = 32 << 20
-		readBound  = 32 << 20
+		// whole bodies would take over 45 MB (a request and two callbacks per task), and a read of them more.
+		keptBound  = 24 << 20
+		readBound  = 24 << 20
 		resetBound = 8 << 20
 	)
 	before := heapInUse()
@@ -61,7 +61,7 @@ func TestJournalMemoryStaysSmallWithLargeCallbackBodies(t *testing.T) {
 		if status != http.StatusOK {
 			t.Fatalf("submit: status %d: %v", status, created)
 		}
-		// The mock answers before it schedules the callbacks: wait for both (processing, completed).
+		// Wait for both callbacks (processing, completed) to arrive.
 		for deadline := time.Now().Add(10 * time.Second); delivered.Load() < int64(2*(i+1)); time.Sleep(time.Millisecond) {
 			if time.Now().After(deadline) {
 				t.Fatalf("%d callbacks delivered, want %d", delivered.Load(), 2*(i+1))
