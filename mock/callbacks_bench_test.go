@@ -19,7 +19,7 @@ import (
 // BenchmarkCallbacks10k submits 10,000 tasks with zero delays and a notify_hook on a loopback receiver, and
 // waits until every callback (two per task: processing, completed) has arrived. It fails unless each arrived
 // exactly once, and reports deliveries/s and the peak goroutine count. Peak RSS: run the test binary under
-// /usr/bin/time -v (see docs/lifecycle.md).
+// /usr/bin/time -v (see the README's Performance section).
 func BenchmarkCallbacks10k(b *testing.B) {
 	const (
 		tasks   = 10000
