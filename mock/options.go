@@ -104,6 +104,10 @@ type Options struct {
 	// JournalMaxBytes bounds, in bytes, the memory each journal holds (records, headers, bodies as kept); past
 	// it the oldest entries are forgotten first, the newest always kept. Zero means DefaultJournalMaxBytes.
 	JournalMaxBytes int64
+	// AdminToken, when set, is the bearer token every admin endpoint (/__mock/...) asks for; /healthz stays
+	// open. Whatever it is, on a loopback listener the admin API answers only requests whose Host is a loopback
+	// name or address, and refuses changes (POST) from another Origin.
+	AdminToken string
 	// Logger receives one record per request (never the Authorization header); nil discards them.
 	Logger *slog.Logger
 }

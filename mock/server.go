@@ -27,6 +27,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/lumamock/lumamock"
+	"github.com/lumamock/lumamock/internal/adminguard"
 	"github.com/lumamock/lumamock/internal/httpstatus"
 )
 
@@ -159,7 +160,14 @@ func (s *Server) buildRoutes() error {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	s.adminRoutes(m) // the API's own paths never reach m: ServeHTTP hands them to serveAPI
-	s.handler = m
+	guarded := adminguard.Guard{Token: s.opts.AdminToken}.Wrap(m)
+	s.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/healthz" { // liveness probes carry no token and may name any host
+			m.ServeHTTP(w, r)
+			return
+		}
+		guarded.ServeHTTP(w, r)
+	})
 	return nil
 }
 

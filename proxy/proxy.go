@@ -25,6 +25,7 @@ import (
 	"github.com/lumamock/lumamock"
 	"github.com/lumamock/lumamock/cassette"
 	"github.com/lumamock/lumamock/contract"
+	"github.com/lumamock/lumamock/internal/adminguard"
 	"github.com/lumamock/lumamock/internal/httpstatus"
 	"github.com/lumamock/lumamock/internal/redact"
 	"github.com/lumamock/lumamock/internal/ring"
@@ -93,6 +94,10 @@ type Options struct {
 	// HookClient forwards callbacks to the client's hooks; nil means a client with DefaultHookTimeout.
 	// Redirects are never followed.
 	HookClient *http.Client
+	// AdminToken, when set, is the bearer token the admin endpoints (/__mock/...) ask for; /healthz stays open.
+	// Whatever it is, on a loopback listener they answer only requests whose Host is a loopback name or
+	// address, and refuse changes (POST) from another Origin.
+	AdminToken string
 	// JournalSize bounds each journal; zero means DefaultJournalSize.
 	JournalSize int
 	// Logger receives one record per exchange and per callback (never a credential); nil discards them.
@@ -235,7 +240,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.serveHook(w, r)
 		return
 	case strings.HasPrefix(r.URL.Path, AdminPrefix):
-		p.serveAdmin(w, r)
+		adminguard.Guard{Token: p.opts.AdminToken}.Wrap(http.HandlerFunc(p.serveAdmin)).ServeHTTP(w, r)
 		return
 	case r.URL.Path == "/healthz" && (r.Method == http.MethodGet || r.Method == http.MethodHead):
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})

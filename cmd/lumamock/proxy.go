@@ -30,6 +30,7 @@ type proxyConfig struct {
 	maxBody   byteSize
 	logFormat string
 	drain     time.Duration
+	adminTok  string
 }
 
 func newProxyFlags(stderr io.Writer) (*flag.FlagSet, *proxyConfig) {
@@ -48,6 +49,7 @@ func newProxyFlags(stderr io.Writer) (*flag.FlagSet, *proxyConfig) {
 	fs.Var(&c.maxBody, "max-body", "largest body buffered to be checked; larger ones are streamed through unchecked")
 	fs.StringVar(&c.logFormat, "log-format", "text", "log `format`: text or json (API keys are never logged)")
 	fs.DurationVar(&c.drain, "drain", 5*time.Second, "on SIGINT/SIGTERM, time to finish requests in flight")
+	fs.StringVar(&c.adminTok, "admin-token", "", "require Authorization: Bearer `token` on every admin endpoint (/__mock/...; /healthz stays open)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), `Usage: lumamock proxy --upstream URL [flags]
 
@@ -102,7 +104,7 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	opts := proxy.Options{
 		Upstream: c.upstream, Checker: checker, Strict: c.strict, Schema: schema, Timeout: c.timeout,
-		MaxBody: int64(c.maxBody), HookRelay: c.hookRelay, HookURL: c.hookURL, Logger: logger,
+		MaxBody: int64(c.maxBody), HookRelay: c.hookRelay, HookURL: c.hookURL, Logger: logger, AdminToken: c.adminTok,
 	}
 	if c.record != "" {
 		if opts.Recorder, err = cassette.NewRecorder(c.record); err != nil {

@@ -37,6 +37,7 @@ type serveConfig struct {
 	callbackBackoff time.Duration
 	callbackAllow   stringList
 	callbackSecret  string
+	adminToken      string
 	callbackWorkers int
 	callbackQueue   int
 	journalSize     int
@@ -67,6 +68,7 @@ func newServeFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig) {
 	fs.DurationVar(&c.callbackTimeout, "callback-timeout", mock.DefaultCallbackTimeout, "time limit of each callback delivery attempt")
 	fs.DurationVar(&c.callbackBackoff, "callback-backoff", mock.DefaultCallbackBackoff, "wait before each callback retry")
 	fs.Var(&c.callbackAllow, "callback-allow", "`host`, *.domain, IP or CIDR callbacks may reach (repeatable); none = any but link-local, cloud metadata and unspecified addresses, which need an entry")
+	fs.StringVar(&c.adminToken, "admin-token", "", "require Authorization: Bearer `token` on every admin endpoint (/__mock/...; /healthz stays open)")
 	fs.StringVar(&c.callbackSecret, "callback-secret", "", "sign callback bodies with this `secret` (X-Lumamock-Signature, HMAC-SHA256)")
 	fs.IntVar(&c.callbackWorkers, "callback-workers", mock.DefaultCallbackWorkers, "callback deliveries in flight at once (one receiver gets at most three quarters)")
 	fs.IntVar(&c.callbackQueue, "callback-queue", mock.DefaultCallbackQueue, "callback deliveries held per receiver; past it that receiver's new ones are given up")
@@ -151,6 +153,7 @@ func (c *serveConfig) mockOptions(ctx context.Context, logger *slog.Logger) (moc
 		CallbackBackoff: c.callbackBackoff,
 		CallbackAllow:   c.callbackAllow,
 		CallbackSecret:  c.callbackSecret,
+		AdminToken:      c.adminToken,
 		CallbackWorkers: c.callbackWorkers,
 		CallbackQueue:   c.callbackQueue,
 		JournalSize:     c.journalSize,
