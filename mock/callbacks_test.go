@@ -285,6 +285,13 @@ func TestCallbacksOfConcurrentTasksKeepTheirOrder(t *testing.T) {
 	if concurrent != 0 {
 		t.Errorf("%d deliveries overlapped another of the same task", concurrent)
 	}
+	if t.Failed() {
+		for _, rec := range srv.Callbacks() {
+			if rec.Outcome != mock.OutcomeDelivered {
+				t.Logf("%+v", rec)
+			}
+		}
+	}
 }
 
 func TestFaultsDeliverExactlyWhatWasAskedFor(t *testing.T) {

@@ -362,7 +362,11 @@ func TestUpstreamFailures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := New(Options{Upstream: tt.upstream(t), Timeout: 300 * time.Millisecond})
+			timeout := 5 * time.Second // room for a TLS handshake on a loaded machine
+			if tt.wantStatus == http.StatusGatewayTimeout {
+				timeout = 300 * time.Millisecond
+			}
+			p, err := New(Options{Upstream: tt.upstream(t), Timeout: timeout})
 			if err != nil {
 				t.Fatal(err)
 			}

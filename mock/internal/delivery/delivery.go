@@ -11,7 +11,8 @@
 //
 // Dead and slow receivers cannot starve the others. An attempt that has run longer than Stall stops counting
 // against Workers (it keeps its receiver's slot until its Timeout), so hanging receivers cannot hold the
-// workers. A receiver whose last attempt failed or stalled is failing: it may have one attempt in flight, and
+// workers. A receiver whose last attempt failed or stalled (even if it was delivered in the end: a receiver
+// that slow holds workers as a dead one does) is failing: it may have one attempt in flight, and
 // failing receivers together run at most a quarter of the workers, so they cannot eat the workers' time
 // either. A receiver never delivered to yet may also have only one attempt in flight until its first
 // delivery. The attempts in flight number at most Workers * (1 + Timeout/Stall).
@@ -120,8 +121,8 @@ type Config struct {
 	Retries     int           // further tries of a failed job
 	Backoff     time.Duration // wait before each retry, on Clock
 	Timeout     time.Duration // of each attempt, in real time
-	// Stall is how long an attempt runs before it stops counting against Workers; zero means the smaller of
-	// 250ms and Timeout/2.
+	// Stall is how long an attempt runs before it stops counting against Workers and marks its receiver
+	// failing; zero means the smaller of 100ms and Timeout/2.
 	Stall time.Duration
 	// Secret, when set, signs every body (HeaderSignature).
 	Secret    string
@@ -191,7 +192,7 @@ func New(cfg Config) *Engine {
 	cfg.Queue = max(cfg.Queue, 1)
 	cfg.Retries = max(cfg.Retries, 0)
 	if cfg.Stall <= 0 {
-		cfg.Stall = min(250*time.Millisecond, cfg.Timeout/2)
+		cfg.Stall = min(100*time.Millisecond, cfg.Timeout/2)
 	}
 	if cfg.Report == nil {
 		cfg.Report = func(Attempt) {}
@@ -415,7 +416,7 @@ func (e *Engine) finish(a *attempt, rep Attempt) (next *attempt, reports []Attem
 		reports = append(reports, rep)
 		e.dropLocked(l, 1)
 	case rep.Outcome == Delivered || a.job.attempts > e.cfg.Retries:
-		e.healthLocked(r, rep.Outcome == Delivered)
+		e.healthLocked(r, rep.Outcome == Delivered && !a.stalled)
 		if rep.Outcome != Delivered {
 			rep.Outcome = Failed
 		}
