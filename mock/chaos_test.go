@@ -596,9 +596,9 @@ func TestCallbackChaos(t *testing.T) {
 		var recs []mock.CallbackRecord
 		if !eventually(answerLimit, func() bool {
 			recs, _ = h.callbacks()
-			return slices.ContainsFunc(recs, func(rec mock.CallbackRecord) bool { return rec.Outcome == outcomeCancelled })
+			return slices.ContainsFunc(recs, func(rec mock.CallbackRecord) bool { return rec.Outcome == mock.OutcomeCancelled })
 		}) {
-			t.Errorf("%d deliveries hung at the final reset, yet none journaled %q: %v", hanging, outcomeCancelled, outcomesOf(recs))
+			t.Errorf("%d deliveries hung at the final reset, yet none journaled %q: %v", hanging, mock.OutcomeCancelled, outcomesOf(recs))
 		}
 	}
 	mustAnswer(t, "Shutdown after the final reset", func() error {

@@ -32,10 +32,6 @@ import (
 // the callback engine. The engine's contract is 100 ms; the rest is slack for -race on a small machine.
 const answerLimit = time.Second
 
-// outcomeCancelled is the journal outcome of a delivery a reset cancelled (mock.OutcomeCancelled in the new
-// engine; written as a literal so that these tests compile against the engine they replace).
-const outcomeCancelled = "cancelled"
-
 // hangingPrefer makes a task whose processing callback is due at once and whose end never comes during a test.
 const hangingPrefer = "pending=0s, processing=1h"
 
@@ -373,14 +369,14 @@ func TestResetUnderLoadNeverWedges(t *testing.T) {
 	mustAnswer(t, "GET /__mock/callbacks after the reset", func() (err error) { recs, err = h.callbacks(); return err })
 	if !eventually(answerLimit, func() bool {
 		for _, rec := range recs {
-			if rec.Outcome == outcomeCancelled {
+			if rec.Outcome == mock.OutcomeCancelled {
 				return true
 			}
 		}
 		recs, _ = h.callbacks()
 		return false
 	}) {
-		t.Errorf("no callback journaled %q after a reset cut a delivery in flight; journal: %v", outcomeCancelled, outcomesOf(recs))
+		t.Errorf("no callback journaled %q after a reset cut a delivery in flight; journal: %v", mock.OutcomeCancelled, outcomesOf(recs))
 	}
 
 	fill("round 2, after the reset", 6)
