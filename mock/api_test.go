@@ -230,3 +230,27 @@ func checkErrorShape(t *testing.T, resp response, shape lumamock.Shape) errorBod
 	}
 	return got
 }
+
+// TestHeadWorksWhereGetDoes: HEAD on the task URL answers what GET does, without a body (RFC 9110 §9.3.2), and
+// a path without GET answers HEAD with 405.
+func TestHeadWorksWhereGetDoes(t *testing.T) {
+	ts := newServer(t, mock.Options{})
+	created := send(t, ts, call{body: sourceExample})
+	id := taskIDOf(t, created.body)
+	get := send(t, ts, call{method: http.MethodGet, path: "/luma/generations/" + id})
+	head := send(t, ts, call{method: http.MethodHead, path: "/luma/generations/" + id})
+	if head.status != http.StatusOK || len(head.body) != 0 || head.header.Get("Content-Type") != get.header.Get("Content-Type") {
+		t.Errorf("HEAD: %d %q %q, want 200, no body and GET's Content-Type %q", head.status, head.body, head.header.Get("Content-Type"), get.header.Get("Content-Type"))
+	}
+	if missing := send(t, ts, call{method: http.MethodHead, path: "/luma/generations/no-such-task"}); missing.status != http.StatusNotFound {
+		t.Errorf("HEAD of an unknown task: %d, want 404", missing.status)
+	}
+	post := send(t, ts, call{method: http.MethodHead, path: lumamock.PathGenerations})
+	if post.status != http.StatusMethodNotAllowed || post.header.Get("Allow") != "POST" {
+		t.Errorf("HEAD %s: %d Allow %q, want 405 Allow POST", lumamock.PathGenerations, post.status, post.header.Get("Allow"))
+	}
+	wrong := send(t, ts, call{method: http.MethodDelete, path: "/luma/generations/" + id})
+	if wrong.status != http.StatusMethodNotAllowed || wrong.header.Get("Allow") != "GET, HEAD" {
+		t.Errorf("DELETE: %d Allow %q, want 405 Allow GET, HEAD", wrong.status, wrong.header.Get("Allow"))
+	}
+}

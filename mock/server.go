@@ -152,6 +152,9 @@ func (s *Server) buildRoutes() error {
 				return fmt.Errorf("mock: operation %s %s (%s) is not implemented", method, path, op.OperationID)
 			}
 		}
+		if slices.Contains(methods, http.MethodGet) {
+			methods = append(methods, http.MethodHead) // HEAD is GET without the body (RFC 9110 §9.3.2)
+		}
 		sort.Strings(methods)
 		s.paths = append(s.paths, pathRoute{route: matchers.NewRoute().Path(path), allow: strings.Join(methods, ", ")})
 	}
@@ -227,6 +230,13 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	ex := &exchange{requestID: s.fake.id(), shape: s.opts.Schema, note: &requestNote{}}
 	w.Header().Set("X-Request-Id", ex.requestID)
 	defer s.journalRequest(w, r, ex, s.clock.Now())
+	if r.Method == http.MethodHead && strings.Contains(s.allowed(r), http.MethodGet) {
+		// HEAD is GET without the body (RFC 9110 §9.3.2): routed, checked and answered as GET; net/http
+		// drops the body. The journal keeps the method sent.
+		get := *r
+		get.Method = http.MethodGet
+		r = &get
+	}
 	if apiErr := s.admit(r, ex); apiErr != nil {
 		if ex.prefs.Delay > 0 && !sleep(r.Context(), ex.prefs.Delay) {
 			return

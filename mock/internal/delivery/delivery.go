@@ -5,16 +5,17 @@
 // they were submitted: a failed attempt is retried after the backoff before the next job of the same task may
 // leave. Each line belongs to a receiver, the address its hook resolves to (scheme, canonical IP, port) rather
 // than the hook's spelling. A receiver has its own bounded queue (a full one gives up only that receiver's
-// jobs) and its own bound on attempts in flight; receivers with work take turns (round robin) for the engine's
-// workers, of which at most Workers run at once. Workers are goroutines started on demand; with nothing to
-// send, none runs.
+// jobs) and its own bound on attempts in flight. Receivers with work share the engine's workers, of which at
+// most Workers run at once, by the time they hold them (start-time fair queuing): the receiver that has used
+// the least worker time goes next, so one that answers in 200ms is served as much less often than one that
+// answers in 2ms. Workers are goroutines started on demand; with nothing to send, none runs.
 //
 // Dead and slow receivers cannot starve the others. An attempt that has run longer than Stall stops counting
 // against Workers (it keeps its receiver's slot until its Timeout), so hanging receivers cannot hold the
 // workers. A receiver whose last attempt failed or stalled (even if it was delivered in the end: a receiver
-// that slow holds workers as a dead one does) is failing: it may have one attempt in flight, and
-// failing receivers together run at most a quarter of the workers, so they cannot eat the workers' time
-// either. A receiver never delivered to yet may also have only one attempt in flight until its first
+// that slow holds workers as a dead one does) is failing: it may have one attempt in flight, and failing
+// receivers wait until the others have none ready, then run at most three quarters of the workers (a quarter
+// while others wait), so they cannot eat the workers' time either. A receiver never delivered to yet may also have only one attempt in flight until its first
 // delivery. The attempts in flight number at most Workers * (1 + Timeout/Stall).
 //
 // Cancel gives up a set of tasks' jobs at once, cancelling their attempts in flight through their context;
@@ -122,7 +123,7 @@ type Config struct {
 	Backoff     time.Duration // wait before each retry, on Clock
 	Timeout     time.Duration // of each attempt, in real time
 	// Stall is how long an attempt runs before it stops counting against Workers and marks its receiver
-	// failing; zero means the smaller of 100ms and Timeout/2.
+	// failing; zero means the smaller of 250ms and Timeout/2.
 	Stall time.Duration
 	// Secret, when set, signs every body (HeaderSignature).
 	Secret    string
@@ -163,6 +164,10 @@ type receiver struct {
 	inTurn   bool // listed in Engine.turn or Engine.failingTurn
 	proven   bool // delivered to at least once
 	failing  bool // its last attempt failed or stalled
+	// used is the workers' time the receiver has used, on the engine's scale (see Engine.vnow); cost is what
+	// one of its attempts usually takes (a moving average), charged when an attempt starts and corrected when
+	// it ends.
+	used, cost time.Duration
 }
 
 // Engine delivers Jobs. Create it with New.
@@ -175,8 +180,9 @@ type Engine struct {
 	mu          sync.Mutex
 	lines       map[string]*line     // by task id, while they hold jobs
 	receivers   map[string]*receiver // while they hold jobs or attempts
-	turn        []*receiver          // receivers not failing that may start an attempt, in turn order
-	failingTurn []*receiver          // failing receivers that may start an attempt, in turn order
+	turn        []*receiver          // receivers not failing that may start an attempt
+	failingTurn []*receiver          // failing receivers that may start an attempt
+	vnow        time.Duration        // the used time of the receiver picked last: where receivers that wait start
 	running     int                  // attempts counted against Workers
 	failingRuns int                  // of which to failing receivers
 	due         int                  // jobs that may leave now or are in flight, or whose attempt is being reported
@@ -192,7 +198,7 @@ func New(cfg Config) *Engine {
 	cfg.Queue = max(cfg.Queue, 1)
 	cfg.Retries = max(cfg.Retries, 0)
 	if cfg.Stall <= 0 {
-		cfg.Stall = min(100*time.Millisecond, cfg.Timeout/2)
+		cfg.Stall = min(250*time.Millisecond, cfg.Timeout/2)
 	}
 	if cfg.Report == nil {
 		cfg.Report = func(Attempt) {}
@@ -226,7 +232,7 @@ func (e *Engine) Submit(jobs ...*Job) []Attempt {
 			continue
 		}
 		if r == nil {
-			r = &receiver{key: j.Receiver}
+			r = &receiver{key: j.Receiver, cost: time.Millisecond, used: e.vnow}
 			e.receivers[j.Receiver] = r
 		}
 		if l == nil {
@@ -251,7 +257,7 @@ func (e *Engine) readyLocked(l *line) {
 	e.offerLocked(l.rcv)
 }
 
-// limit is how many attempts r may have in flight.
+// limit is how many attempts r may have in flight: one while it is failing or unproven, else PerReceiver.
 func (e *Engine) limit(r *receiver) int {
 	if r.failing || !r.proven {
 		return 1
@@ -265,6 +271,7 @@ func (e *Engine) offerLocked(r *receiver) {
 		return
 	}
 	r.inTurn = true
+	r.used = max(r.used, e.vnow) // time spent idle earns no credit
 	if r.failing {
 		e.failingTurn = append(e.failingTurn, r)
 	} else {
@@ -273,23 +280,34 @@ func (e *Engine) offerLocked(r *receiver) {
 }
 
 // takeLocked picks the next line to send from and marks it sending; nil when none may send now. Receivers not
-// failing come first; failing ones only while they run fewer than a quarter of the workers.
+// failing come first. Failing ones may run a quarter of the workers, and more while no other receiver can
+// send, as long as a quarter of the workers stay free for callbacks that fall due.
 func (e *Engine) takeLocked() *line {
 	if l := e.takeTurnLocked(&e.turn, false); l != nil {
 		return l
 	}
-	if e.failingRuns < max(1, e.cfg.Workers/4) {
+	quarter := max(1, e.cfg.Workers/4)
+	if e.failingRuns < quarter || e.running < e.cfg.Workers-quarter {
 		return e.takeTurnLocked(&e.failingTurn, true)
 	}
 	return nil
 }
 
-// takeTurnLocked takes the next line from the receivers of turn, which take turns.
+// takeTurnLocked takes the next line from the receiver of turn that has used the least of the workers' time
+// (start-time fair queuing): a receiver that answers slowly is picked as much less often as it holds a worker
+// longer, so receivers share the workers' time, not their number of attempts.
 func (e *Engine) takeTurnLocked(turn *[]*receiver, failing bool) *line {
 	for len(*turn) > 0 {
-		r := (*turn)[0]
-		(*turn)[0] = nil
-		*turn = (*turn)[1:]
+		i := 0
+		for j, r := range *turn {
+			if r.used < (*turn)[i].used {
+				i = j
+			}
+		}
+		r := (*turn)[i]
+		last := len(*turn) - 1
+		(*turn)[i], (*turn)[last] = (*turn)[last], nil
+		*turn = (*turn)[:last]
 		r.inTurn = false
 		if r.failing != failing { // its health changed while it waited: it waits in the other turn
 			e.offerLocked(r)
@@ -304,11 +322,12 @@ func (e *Engine) takeTurnLocked(turn *[]*receiver, failing bool) *line {
 			}
 			l.state = lineSending
 			r.inflight++
-			e.offerLocked(r) // back of the turn, if it has more to send
+			e.vnow = max(e.vnow, r.used)
+			r.used += r.cost
+			e.offerLocked(r) // still in the turn, if it has more to send
 			return l
 		}
 	}
-	*turn = nil // let the backing array go once drained
 	return nil
 }
 
@@ -337,13 +356,17 @@ type attempt struct {
 	// stalled reports whether the attempt no longer counts against Workers.
 	stalled bool
 	at      time.Time
+	// began is when the attempt took its worker, in real time; charged is the time its receiver was charged
+	// for it then.
+	began   time.Time
+	charged time.Duration
 }
 
 // beginLocked prepares the attempt at l's head.
 func (e *Engine) beginLocked(l *line) *attempt {
 	j := l.jobs[0]
 	j.attempts++
-	a := &attempt{line: l, job: j, failing: l.rcv.failing}
+	a := &attempt{line: l, job: j, failing: l.rcv.failing, charged: l.rcv.cost, began: time.Now()}
 	if a.failing {
 		e.failingRuns++
 	}
@@ -405,6 +428,9 @@ func (e *Engine) finish(a *attempt, rep Attempt) (next *attempt, reports []Attem
 	a.cancel()
 	a.stall.Stop()
 	l.sending = nil
+	took := min(time.Since(a.began), e.cfg.Stall) // a stalled attempt stopped using its worker at Stall
+	r.used += took - a.charged
+	r.cost = (3*r.cost + took) / 4
 	if !a.stalled {
 		e.releaseLocked(a)
 	}
