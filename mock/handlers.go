@@ -27,6 +27,7 @@ func (s *Server) createGeneration(w http.ResponseWriter, r *http.Request, ex *ex
 		prompt:     str(lumamock.FieldUserPrompt),
 		resolution: str(lumamock.FieldResolution),
 		notifyHook: hook,
+		secrets:    s.secretsOf(r),
 		requestID:  ex.requestID,
 		faults:     s.opts.Faults.override(ex.prefs),
 		created:    s.clock.Now().UTC(),
