@@ -287,6 +287,35 @@ func HeaderSecrets(h http.Header) []string {
 	return out
 }
 
+// URLSecrets returns the credentials of a URL that URL hides: the password of its user info (or the user
+// name when there is no password), and the values of its credential-named query and fragment parameters; so
+// that they can be scrubbed from what a receiver of the URL answers.
+func URLSecrets(raw string) []string {
+	var out []string
+	rest := raw
+	if i := strings.Index(raw, "://"); i > 0 && isScheme(raw[:i]) {
+		rest = raw[i+3:]
+		end := strings.IndexAny(rest, "/?#")
+		if end < 0 {
+			end = len(rest)
+		}
+		if at := strings.LastIndexByte(rest[:end], '@'); at >= 0 {
+			user, password, hasPassword := strings.Cut(rest[:at], ":")
+			if !hasPassword {
+				password = user
+			}
+			if password != "" {
+				out = append(out, password)
+			}
+		}
+		rest = rest[end:]
+	}
+	rest, fragment, _ := strings.Cut(rest, "#")
+	_, query, _ := strings.Cut(rest, "?")
+	out = append(out, QuerySecrets(query)...)
+	return append(out, QuerySecrets(fragment)...)
+}
+
 // RequestSecrets returns the credentials r carries: the values HeaderSecrets and QuerySecrets find.
 func RequestSecrets(r *http.Request) []string {
 	out := HeaderSecrets(r.Header)

@@ -160,6 +160,23 @@ func TestSecrets(t *testing.T) {
 	}
 }
 
+func TestURLSecrets(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []string
+	}{
+		{"http://u:pw@127.0.0.1:9/cb?token=tt&x=1#sig=s", []string{"pw", "tt", "s"}},
+		{"https://sk-key@h/", []string{"sk-key"}},
+		{"https://h/cb?a=1", nil},
+		{"/cb?api_key=k", []string{"k"}},
+	}
+	for _, tt := range tests {
+		if diff := cmp.Diff(tt.want, URLSecrets(tt.in)); diff != "" {
+			t.Errorf("URLSecrets(%q) (-want +got):\n%s", tt.in, diff)
+		}
+	}
+}
+
 func TestBody(t *testing.T) {
 	tests := []struct {
 		name, in, want string
