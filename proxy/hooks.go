@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -91,7 +92,8 @@ func (p *Proxy) relayHook(ex *exchange, body []byte) []byte {
 	if enc.Encode(obj) != nil {
 		return body
 	}
-	ex.hook = &hookTarget{original: hook, recordSeq: ex.recordSeq, secrets: ex.secrets}
+	// The hook's own credentials are secrets too: its answers, which are recorded, may echo them.
+	ex.hook = &hookTarget{original: hook, recordSeq: ex.recordSeq, secrets: append(slices.Clip(ex.secrets), redact.URLSecrets(hook)...)}
 	p.hooks.add(token, ex.hook)
 	return bytes.TrimRight(buf.Bytes(), "\n")
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -34,6 +35,22 @@ func (b *lockedBuffer) String() string {
 	return b.buf.String()
 }
 
+// newEchoingHook is a hookReceiver whose answers echo the URL and password it was called with.
+func newEchoingHook(t *testing.T) *hookReceiver {
+	h := &hookReceiver{cond: make(chan struct{}, 100)}
+	h.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		h.mu.Lock()
+		h.got = append(h.got, seen{r.Method, r.URL.Path, r.URL.RawQuery, r.Header.Clone(), string(body)})
+		h.mu.Unlock()
+		h.cond <- struct{}{}
+		_, password, _ := r.BasicAuth()
+		_, _ = io.WriteString(w, "got "+r.URL.RequestURI()+" as "+password)
+	}))
+	t.Cleanup(h.Close)
+	return h
+}
+
 // TestNoOutputShowsCredentials sends a key of each length as bearer token, api_key query parameter, body field
 // and header value, through a recording, hook-relaying proxy to an upstream that echoes it, with a notify_hook
 // carrying a token and a password; then looks for them in the journals, the log, the X-Lumamock-Violations
@@ -58,7 +75,7 @@ func TestNoOutputShowsCredentials(t *testing.T) {
 				}
 				echo(w, r, body)
 			}
-			client := newHookReceiver(t)
+			client := newEchoingHook(t)
 			var logs lockedBuffer
 			var proxyURL string
 			p, px := startProxyWithHook(t, api.upstream, Options{HookRelay: true, Recorder: rec,
