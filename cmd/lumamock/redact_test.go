@@ -93,6 +93,11 @@ func TestProxyCommandShowsNoCredentials(t *testing.T) {
 			if resp.Header.Get(cassette.HeaderSource) != cassette.SourceReplay || !strings.Contains(body, "rec-1") {
 				t.Errorf("a request with another api_key was not replayed: %s %s", resp.Header.Get(cassette.HeaderSource), body)
 			}
+			_, decisions := get(serveURL, "/__mock/replay", "another-key")
+			leaktest.Check(t, "GET /__mock/replay", decisions, "another-key")
+			if !strings.Contains(decisions, `api_key=[redacted]\u0026keep=1`) {
+				t.Errorf("the replay journal does not keep the query, redacted: %s", decisions)
+			}
 		})
 	}
 }
