@@ -76,9 +76,6 @@ func IsCredentialParam(name string) bool {
 // left as they are stay shared with h, so h must not change afterwards (net/http does not touch a request's
 // headers once its handler has returned).
 func Header(h http.Header, secrets ...string) http.Header {
-	if h == nil {
-		return nil
-	}
 	out := make(http.Header, len(h))
 	for k, vs := range h {
 		if !IsCredentialHeader(k) {
