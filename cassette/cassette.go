@@ -30,8 +30,8 @@ const (
 	KindCallback = "callback"
 )
 
-// Redacted replaces every secret in a cassette.
-const Redacted = contract.PlaceholderKey
+// Redacted replaces every secret in a cassette: redact.Placeholder, the one placeholder of every output.
+const Redacted = redact.Placeholder
 
 // Entry is one recorded file: an exchange (a request and the API's answer) or a callback (the API's POST to
 // notify_hook and the client hook's answer).
@@ -208,34 +208,41 @@ func SanitizeHeader(h http.Header, secrets ...string) http.Header {
 	return out
 }
 
-// Scrub replaces every secret in s with Redacted (secrets shorter than redact.MinSecretLen are left: they
-// cannot be told from words).
-func Scrub(s string, secrets ...string) string { return redact.Text(s, Redacted, secrets...) }
+// Scrub returns s with the credentials of the URLs in it and every secret replaced by Redacted (a secret
+// shorter than redact.MinSecretLen only as a whole token).
+func Scrub(s string, secrets ...string) string { return redact.Text(s, secrets...) }
 
-// ScrubBytes is Scrub for a body.
-func ScrubBytes(b []byte, secrets ...string) []byte { return redact.Bytes(b, Redacted, secrets...) }
+// ScrubBytes is Scrub for a body: a JSON body stays valid JSON, its strings scrubbed one by one.
+func ScrubBytes(b []byte, secrets ...string) []byte { return redact.Body(b, secrets...) }
 
-// Sanitize returns a copy of e with credential headers removed and every secret replaced by Redacted, in
-// headers, path, query, bodies, findings and note. Ids and timestamps stay as they are.
+// Sanitize returns a copy of e with credential headers removed and credentials replaced by Redacted: the
+// values of credential-named query parameters and URL user info (in the path of a callback entry, which is the
+// hook's URL, in the query, and in URLs inside bodies, findings and note), and every secret wherever it
+// appears. Ids and timestamps stay as they are.
 func (e Entry) Sanitize(secrets ...string) Entry {
 	out := e
 	out.Request = Request{
 		Method: e.Request.Method,
-		Path:   Scrub(e.Request.Path, secrets...),
-		Query:  Scrub(e.Request.Query, secrets...),
+		Path:   Scrub(redact.URL(e.Request.Path), secrets...),
+		Query:  redact.Query(e.Request.Query, secrets...),
 		Header: SanitizeHeader(e.Request.Header, secrets...),
-		Body:   Body{data: ScrubBytes(bytes.Clone(e.Request.Body.data), secrets...)},
+		Body:   Body{data: bytes.Clone(ScrubBytes(e.Request.Body.data, secrets...))},
 	}
 	out.Response = Response{
 		Status: e.Response.Status,
 		Header: SanitizeHeader(e.Response.Header, secrets...),
-		Body:   Body{data: ScrubBytes(bytes.Clone(e.Response.Body.data), secrets...)},
+		Body:   Body{data: bytes.Clone(ScrubBytes(e.Response.Body.data, secrets...))},
 	}
 	out.Findings = nil
 	for _, f := range e.Findings {
 		f.Expected = Scrub(f.Expected, secrets...)
 		f.Actual = Scrub(f.Actual, secrets...)
 		f.Message = Scrub(f.Message, secrets...)
+		if f.Violation != nil {
+			v := *f.Violation
+			v.Message = Scrub(v.Message, secrets...)
+			f.Violation = &v
+		}
 		out.Findings = append(out.Findings, f)
 	}
 	out.Note = Scrub(e.Note, secrets...)

@@ -11,6 +11,9 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/lumamock/lumamock"
+	"github.com/lumamock/lumamock/contract"
 )
 
 func TestBodyRoundTrip(t *testing.T) {
@@ -60,6 +63,39 @@ func TestSanitizeRemovesCredentials(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got, cmp.AllowUnexported(Entry{}, Body{})); diff != "" {
 		t.Errorf("Sanitize (-want +got):\n%s", diff)
+	}
+}
+
+func TestSanitizeRedactsURLCredentials(t *testing.T) {
+	const key = "Q" // short: hidden only as a whole token
+	hook := "http://user:Pw4@127.0.0.1:9/cb?token=Zt9&keep=1"
+	e := Entry{
+		Kind:     KindCallback,
+		Request:  Request{Method: "POST", Path: hook, Body: NewBody([]byte(`{"notify_hook":"` + hook + `","prompt":"key Q, Quality"}`))},
+		Findings: []contract.Finding{{Message: "posting to " + hook + " failed", Violation: &lumamock.Violation{Message: "bad Q"}}},
+		Note:     "Post \"" + hook + "\": refused",
+	}
+	got := e.Sanitize(key)
+	redacted := "http://user:[redacted]@127.0.0.1:9/cb?token=[redacted]&keep=1"
+	if got.Request.Path != redacted {
+		t.Errorf("Path = %q, want %q", got.Request.Path, redacted)
+	}
+	if want := `{"notify_hook":"` + redacted + `","prompt":"key [redacted], Quality"}`; string(got.Request.Body.Bytes()) != want {
+		t.Errorf("Body = %s, want %s", got.Request.Body.Bytes(), want)
+	}
+	if want := "posting to " + redacted + " failed"; got.Findings[0].Message != want || got.Findings[0].Violation.Message != "bad [redacted]" {
+		t.Errorf("Findings = %+v %+v", got.Findings[0], got.Findings[0].Violation)
+	}
+	if e.Findings[0].Violation.Message != "bad Q" {
+		t.Error("Sanitize changed its input's violation")
+	}
+	if want := "Post \"" + redacted + "\": refused"; got.Note != want {
+		t.Errorf("Note = %q, want %q", got.Note, want)
+	}
+	// A replayed request matches its recording whatever credentials its query carries.
+	recorded := Entry{Request: Request{Method: "GET", Path: "/luma/generations/x", Query: "api_key=Q&keep=1"}}.Sanitize()
+	if Key("GET", "/luma/generations/x", recorded.Request.Query, nil) != Key("GET", "/luma/generations/x", "keep=1&api_key=other", nil) {
+		t.Errorf("recorded query %q does not match a request with another api_key", recorded.Request.Query)
 	}
 }
 

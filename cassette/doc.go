@@ -28,9 +28,13 @@
 // hook's answer as its response, and in "exchange" the seq of the exchange that submitted the task.
 //
 // Sanitizing: Authorization, Proxy-Authorization, Cookie, Set-Cookie and any header whose name looks like a
-// credential (api-key, token, secret) are left out, and each secret given to the Recorder is replaced by
-// "<redacted>" wherever it appears. Ids, timestamps and URLs are kept as recorded, so replayed polling finds the
-// task it created. Hop-by-hop headers, Content-Length and Date are not recorded.
+// credential (api-key, token, secret) are left out. The values of credential-named query parameters (api_key,
+// key, token, access_token, secret, signature, sig, password, ...) and URL user info are replaced by
+// "[redacted]" in the query, in a callback's hook URL and in every URL inside bodies, findings and notes; each
+// secret given to the Recorder is replaced by "[redacted]" wherever it appears (one shorter than eight bytes
+// only as a whole token). Ids, timestamps and URLs otherwise are kept as recorded, so replayed polling finds
+// the task it created, and a replayed request matches its recording with its credentials redacted the same
+// way. Hop-by-hop headers, Content-Length and Date are not recorded.
 //
 // # Replay
 //

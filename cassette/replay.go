@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/lumamock/lumamock"
+	"github.com/lumamock/lumamock/internal/redact"
 )
 
 // Response headers a Replayer sets.
@@ -120,14 +121,16 @@ func NewReplayer(dir string, fallback http.Handler) (*Replayer, error) {
 // Len reports how many recorded answers the Replayer holds.
 func (r *Replayer) Len() int { return r.entries }
 
-// Key is what a Replayer matches requests on: method, path, query (parameters sorted) and, for a body, the
-// body as normalized JSON without notify_hook (or the bytes themselves when they are not JSON).
+// Key is what a Replayer matches requests on: method, path, query (parameters sorted, credential values
+// redacted as they are recorded) and, for a body, the body as normalized JSON without notify_hook (or the
+// bytes themselves when they are not JSON).
 func Key(method, path, query string, body []byte) string {
 	var b strings.Builder
 	b.WriteString(strings.ToUpper(method))
 	b.WriteByte(' ')
 	b.WriteString(path)
 	if query != "" {
+		query = redact.Query(query) // recorded with credentials redacted
 		if v, err := url.ParseQuery(query); err == nil {
 			query = v.Encode()
 		}
@@ -206,7 +209,7 @@ func (r *Replayer) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	if hook == "" {
 		cbs = nil
 	}
-	r.note(Decision{Method: req.Method, Path: req.URL.Path, Query: req.URL.RawQuery, Source: SourceReplay, File: e.file, Status: e.Response.Status, Callbacks: len(cbs)})
+	r.note(Decision{Method: req.Method, Path: req.URL.Path, Query: redact.Query(req.URL.RawQuery), Source: SourceReplay, File: e.file, Status: e.Response.Status, Callbacks: len(cbs)})
 	h := w.Header()
 	for k, vs := range e.Response.Header {
 		if strings.HasPrefix(strings.ToLower(k), "x-lumamock-") {
@@ -241,7 +244,7 @@ type ReplayJournal interface {
 }
 
 func (r *Replayer) toFallback(w http.ResponseWriter, req *http.Request) {
-	r.note(Decision{Method: req.Method, Path: req.URL.Path, Query: req.URL.RawQuery, Source: SourceMock})
+	r.note(Decision{Method: req.Method, Path: req.URL.Path, Query: redact.Query(req.URL.RawQuery), Source: SourceMock})
 	w.Header().Set(HeaderSource, SourceMock)
 	r.fallback.ServeHTTP(w, req)
 }
@@ -285,7 +288,7 @@ func (r *Replayer) sendCallbacks(hook string, cbs []Entry) {
 		req.Header.Set(HeaderCassette, cb.file)
 		resp, err := client.Do(req)
 		if err != nil {
-			r.logger().Warn("replayed callback failed", "file", cb.file, "error", err.Error())
+			r.logger().Warn("replayed callback failed", "file", cb.file, "error", redact.Text(err.Error()))
 			if r.ctx.Err() != nil {
 				return
 			}

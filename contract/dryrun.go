@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+
+	"github.com/lumamock/lumamock/internal/redact"
 )
 
 // WriteDryRun prints every request Run would send for cfg, without sending any: method, URL, headers (the key
@@ -21,9 +23,9 @@ func WriteDryRun(w io.Writer, cfg Config) error {
 		return err
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "# lumamock check --dry-run: %d requests to %s, %d billable cases skipped; nothing is sent\n", len(run), redactURL(cfg.BaseURL), len(skipped))
+	fmt.Fprintf(&b, "# lumamock check --dry-run: %d requests to %s, %d billable cases skipped; nothing is sent\n", len(run), redact.URL(cfg.BaseURL), len(skipped))
 	for _, c := range run {
-		req, err := c.NewRequest(context.Background(), cfg.BaseURL, "[REDACTED]") // never sent
+		req, err := c.NewRequest(context.Background(), cfg.BaseURL, redact.Placeholder) // never sent
 		if err != nil {
 			return redactErr(err, []string{cfg.APIKey})
 		}
@@ -46,13 +48,13 @@ func WriteDryRun(w io.Writer, cfg Config) error {
 		}
 		if c.Follow {
 			fmt.Fprintf(&b, "# then GET %s%s with the created task id, every %s growing to %s, until a terminal state or %s\n",
-				strings.TrimSuffix(redactURL(cfg.BaseURL), "/"), "/luma/generations/{task_id}", cfg.PollInterval, 10*cfg.PollInterval, cfg.PollDeadline)
+				strings.TrimSuffix(redact.URL(cfg.BaseURL), "/"), "/luma/generations/{task_id}", cfg.PollInterval, 10*cfg.PollInterval, cfg.PollDeadline)
 		}
 	}
 	for _, c := range skipped {
 		fmt.Fprintf(&b, "\n# skipped %s (billable; allow with --billable N)\n", c.Name)
 	}
-	_, err = io.WriteString(w, redactSecrets(b.String(), []string{cfg.APIKey}))
+	_, err = io.WriteString(w, redact.Text(b.String(), cfg.APIKey))
 	return err
 }
 

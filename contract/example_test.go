@@ -90,7 +90,7 @@ func ExampleWriteDryRun() {
 	// # expects 400 (documented: 200 400 401 406 413 415 429 500 503); checks: status, content-type, body, time, enforcement
 	// POST https://proxy.example.com/luma/generations
 	// Accept: application/json
-	// Authorization: Bearer [REDACTED]
+	// Authorization: Bearer [redacted]
 	// Content-Type: application/json
 	// User-Agent: lumamock-check/0.1.0-dev
 	//

@@ -29,7 +29,7 @@ const (
 	PlaceholderID   = "<id>"
 	PlaceholderTime = "<time>"
 	PlaceholderURL  = "<url>"
-	PlaceholderKey  = "<redacted>"
+	PlaceholderKey  = redact.Placeholder
 )
 
 var (
@@ -40,7 +40,8 @@ var (
 
 // Sanitize returns a copy of a decoded JSON value with volatile values replaced by placeholders: ids (UUIDs and
 // members named id or *_id) by <id>, timestamps (RFC 3339 strings and members named *_at) by <time>, URLs by
-// <url>, and any secret by <redacted>.
+// <url>, any string holding a secret by [redacted] (redact.Placeholder), and the credentials of URLs inside
+// other strings by [redacted] too.
 func Sanitize(v any, secrets ...string) any {
 	return sanitize("", v, secrets)
 }
@@ -75,7 +76,7 @@ func sanitize(key string, v any, secrets []string) any {
 		case urlRE.MatchString(v):
 			return PlaceholderURL
 		}
-		return v
+		return redact.Text(v)
 	case float64:
 		if strings.HasSuffix(key, "_at") {
 			return PlaceholderTime

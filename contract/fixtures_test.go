@@ -27,7 +27,7 @@ func TestSanitize(t *testing.T) {
 	want := map[string]any{
 		"id": "<id>", "request_id": "<id>", "created_at": "<time>", "updated_at": "<time>", "state": "pending", "prompt": "",
 		"video": map[string]any{"url": "<url>", "width": 1280.0},
-		"note":  "<redacted>", "list": []any{"<id>", "plain"},
+		"note":  "[redacted]", "list": []any{"<id>", "plain"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Sanitize (-want +got):\n%s", diff)

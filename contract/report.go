@@ -10,6 +10,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/lumamock/lumamock/internal/redact"
 )
 
 // Report is the outcome of Run.
@@ -73,10 +75,14 @@ func (r *Report) Drift() []Finding {
 // Formats Write accepts.
 var Formats = []string{"text", "json", "junit", "markdown"}
 
-// Write renders the report in format (text, json, junit or markdown) to w. No secret of the run appears in it.
+// Write renders the report in format (text, json, junit or markdown) to w. No secret of the run appears in it,
+// nor any URL credential (see internal/redact).
 func (r *Report) Write(w io.Writer, format string) error {
+	r, err := r.redacted()
+	if err != nil {
+		return err
+	}
 	var buf bytes.Buffer
-	var err error
 	switch format {
 	case "", "text":
 		r.writeText(&buf)
@@ -94,8 +100,22 @@ func (r *Report) Write(w io.Writer, format string) error {
 	if err != nil {
 		return err
 	}
-	_, err = io.WriteString(w, redactSecrets(buf.String(), r.secrets))
+	_, err = w.Write(buf.Bytes())
 	return err
+}
+
+// redacted returns a copy of r with every string redacted, before it is rendered: each format then escapes
+// what it must without a secret to escape, and no rendering can break a scrubbed value's surroundings.
+func (r *Report) redacted() (*Report, error) {
+	data, err := json.Marshal(r)
+	if err != nil {
+		return nil, fmt.Errorf("contract: redact report: %w", err)
+	}
+	out := &Report{secrets: r.secrets}
+	if err := json.Unmarshal(redact.Body(data, r.secrets...), out); err != nil {
+		return nil, fmt.Errorf("contract: redact report: %w", err)
+	}
+	return out, nil
 }
 
 // verdict is the report's one-line outcome.

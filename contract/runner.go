@@ -128,7 +128,7 @@ func (cfg *Config) validate() error {
 	}
 	u, err := url.Parse(cfg.BaseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("contract: base URL %q is not an http(s) URL", redactURL(cfg.BaseURL))
+		return fmt.Errorf("contract: base URL %q is not an http(s) URL", redact.URL(cfg.BaseURL))
 	}
 	if cfg.Billable < 0 {
 		return errors.New("contract: billable must be 0 or more")
@@ -183,7 +183,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			r.hooks = h
 		}
 	}
-	report := &Report{Target: redactURL(cfg.BaseURL), Started: time.Now().UTC(), secrets: secrets}
+	report := &Report{Target: redact.URL(cfg.BaseURL), Started: time.Now().UTC(), secrets: secrets}
 	results := make([]CaseResult, len(run))
 	findings := make([][]Finding, len(run))
 	sem := make(chan struct{}, cfg.Concurrency)
@@ -542,7 +542,7 @@ func (r *runner) progress(res CaseResult, fs []Finding) {
 	fmt.Fprintln(r.cfg.Progress, r.redact(fmt.Sprintf("%s %-32s %s %s (%d findings)", mark, res.Name, status, res.Duration, len(fs))))
 }
 
-func (r *runner) redact(s string) string { return redactSecrets(s, r.secrets) }
+func (r *runner) redact(s string) string { return redact.Text(s, r.secrets...) }
 
 func joinInts(v []int) string {
 	parts := make([]string, len(v))
@@ -552,28 +552,13 @@ func joinInts(v []int) string {
 	return strings.Join(parts, " or ")
 }
 
-// redactSecrets replaces every secret in s (see internal/redact for which ones).
-func redactSecrets(s string, secrets []string) string {
-	return redact.Text(s, "[REDACTED]", secrets...)
-}
-
 func redactErr(err error, secrets []string) error {
 	if err == nil {
 		return nil
 	}
-	msg := redactSecrets(err.Error(), secrets)
+	msg := redact.Text(err.Error(), secrets...)
 	if msg == err.Error() {
 		return err
 	}
 	return errors.New(msg)
-}
-
-// redactURL drops any user info from a URL before it is printed.
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
-		return raw
-	}
-	u.User = url.User("REDACTED")
-	return u.String()
 }

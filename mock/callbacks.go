@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/lumamock/lumamock"
+	"github.com/lumamock/lumamock/internal/redact"
 	"github.com/lumamock/lumamock/mock/internal/delivery"
 )
 
@@ -171,7 +171,7 @@ func (c *callbacks) emitLocked(t *task) (records []CallbackRecord, given []deliv
 	var batch []*delivery.Job
 	for _, tr := range due {
 		t.emitted = append(t.emitted, tr.State)
-		job := &delivery.Job{TaskID: t.id, URL: t.notifyHook, Receiver: t.receiver, Event: len(t.emitted), State: string(tr.State)}
+		job := &delivery.Job{TaskID: t.id, URL: t.notifyHook, Receiver: t.receiver, Event: len(t.emitted), State: string(tr.State), Secrets: t.secrets}
 		if t.faults.Late > 0 {
 			job.Faults = append(job.Faults, "late")
 		}
@@ -181,7 +181,7 @@ func (c *callbacks) emitLocked(t *task) (records []CallbackRecord, given []deliv
 		case err != nil:
 			c.log.Error("callback body breaks the document's callback schema; not sent", "task_id", t.id, "state", tr.State, "error", err)
 			rec := recordOf(job, now, OutcomeInvalid)
-			rec.Error = err.Error()
+			rec.Error = redact.Text(err.Error(), t.secrets...)
 			records = append(records, rec)
 		case t.faults.Drop == tr.State:
 			job.Faults = append(job.Faults, "drop")
@@ -237,16 +237,18 @@ func (c *callbacks) render(t *task, tr transition) ([]byte, error) {
 	return body, nil
 }
 
-// recordOf is the journal record of job at at with outcome.
+// recordOf is the journal record of job at at with outcome, credentials redacted: the hook URL's, and the
+// task's secrets in the body.
 func recordOf(job *delivery.Job, at time.Time, outcome string) CallbackRecord {
 	return CallbackRecord{At: at, TaskID: job.TaskID, Event: job.Event, State: lumamock.TaskState(job.State),
-		URL: redactURL(job.URL), Faults: job.Faults, Outcome: outcome, Body: job.Body}
+		URL: redact.URL(job.URL), Faults: job.Faults, Outcome: outcome, Body: redact.Body(job.Body, job.Secrets...)}
 }
 
 // report journals an attempt of the engine's, and logs the callbacks given up.
 func (c *callbacks) report(a delivery.Attempt) {
 	rec := recordOf(a.Job, a.At, a.Outcome)
-	rec.Attempt, rec.Status, rec.Error, rec.Response = a.Number, a.Status, a.Error, a.Response
+	rec.Attempt, rec.Status = a.Number, a.Status
+	rec.Error, rec.Response = redact.Text(a.Error, a.Job.Secrets...), redact.Text(a.Response, a.Job.Secrets...)
 	rec.LatencyMS = float64(a.Latency.Microseconds()) / 1000
 	c.journal.addCallback(rec)
 	args := []any{"task_id", rec.TaskID, "event", rec.Event, "state", rec.State, "url", rec.URL, "attempts", rec.Attempt, "error", rec.Error}
@@ -323,13 +325,4 @@ func callbackSchema(doc *openapi3.T) (*openapi3.Schema, error) {
 		}
 	}
 	return nil, fmt.Errorf("mock: the %q callback of %s has no application/json request body schema", lumamock.CallbackNotify, lumamock.OpCreate)
-}
-
-// redactURL hides the password of a hook URL's user info ("http://user:xxxxx@host/"), for journals and logs.
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
-		return raw
-	}
-	return u.Redacted()
 }

@@ -5,6 +5,7 @@ import (
 	"net/url"
 
 	"github.com/lumamock/lumamock"
+	"github.com/lumamock/lumamock/internal/redact"
 )
 
 // createGeneration answers POST /luma/generations: a new task, pending, in the exchange's shape.
@@ -27,6 +28,7 @@ func (s *Server) createGeneration(w http.ResponseWriter, r *http.Request, ex *ex
 		prompt:     str(lumamock.FieldUserPrompt),
 		resolution: str(lumamock.FieldResolution),
 		notifyHook: hook,
+		secrets:    append(s.secretsOf(r), redact.URLSecrets(hook)...),
 		requestID:  ex.requestID,
 		faults:     s.opts.Faults.override(ex.prefs),
 		created:    s.clock.Now().UTC(),

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"time"
 	"unicode/utf8"
 	"unsafe"
@@ -124,7 +125,7 @@ func (rec CallbackRecord) size() int64 {
 // size estimates the memory e holds: its record, the request's header, query and body as kept.
 func (e requestEntry) size() int64 {
 	rec := &e.rec
-	n := int64(unsafe.Sizeof(e)) + int64(len(e.query)+cap(e.body)+len(e.hook))
+	n := int64(unsafe.Sizeof(e)) + int64(len(e.query)+cap(e.body))
 	for _, s := range []string{rec.Method, rec.Path, rec.RequestID, rec.TaskID, rec.Source, rec.Cassette} {
 		n += int64(len(s))
 	}
@@ -148,26 +149,23 @@ type requestEntry struct {
 	header  http.Header   // the request's, which net/http leaves alone once the handler returns
 	query   string
 	body    []byte // cut at the journal's body limit
-	hook    string // the body's notify_hook, whose password is hidden
 	secrets []string
 }
 
-// redacted is the record with credentials masked everywhere: credential headers and query parameters, the
-// accepted keys and the request's bearer token wherever they appear, and a hook's password.
+// redacted is the record with credentials masked everywhere (see internal/redact): credential headers, query
+// parameters and URL credentials, in the body too (a notify_hook's token), and the accepted keys and the
+// request's own credentials wherever they appear, violations included.
 func (e requestEntry) redacted() RequestRecord {
 	rec := e.rec
-	rec.Header = redact.Header(e.header)
-	for k, vs := range rec.Header {
-		for i, v := range vs {
-			if redact.Contains(v, e.secrets...) {
-				vs = append([]string(nil), vs...) // the values may be shared with the request's
-				vs[i] = redact.Text(v, redact.Placeholder, e.secrets...)
-				rec.Header[k] = vs
-			}
+	rec.Header = redact.Header(e.header, e.secrets...)
+	rec.Query = redact.Query(e.query, e.secrets...)
+	rec.Body = string(redact.Body(e.body, e.secrets...))
+	if len(rec.Violations) > 0 {
+		rec.Violations = slices.Clone(rec.Violations)
+		for i := range rec.Violations {
+			rec.Violations[i].Message = redact.Text(rec.Violations[i].Message, e.secrets...)
 		}
 	}
-	rec.Query = redact.Query(e.query, e.secrets...)
-	rec.Body = redact.Text(hidePassword(string(e.body), e.hook), redact.Placeholder, e.secrets...)
 	return rec
 }
 
@@ -256,11 +254,12 @@ type Transition struct {
 }
 
 func (t *task) record(now time.Time, secrets []string) TaskRecord {
+	secrets = append(secrets[:len(secrets):len(secrets)], t.secrets...)
 	tl := t.timeline()
 	hist := happened(tl, now)
 	rec := TaskRecord{
-		ID: t.id, State: hist[len(hist)-1].State, Shape: t.shape, Prompt: redact.Text(t.prompt, redact.Placeholder, secrets...), Resolution: t.resolution,
-		NotifyHook: redactURL(t.notifyHook), CreatedAt: t.created, UpdatedAt: hist[len(hist)-1].At,
+		ID: t.id, State: hist[len(hist)-1].State, Shape: t.shape, Prompt: redact.Text(t.prompt, secrets...), Resolution: t.resolution,
+		NotifyHook: redact.URL(t.notifyHook), CreatedAt: t.created, UpdatedAt: hist[len(hist)-1].At,
 		Pending: t.pending.String(), Processing: t.processing.String(), Outcome: t.outcome,
 		Faults: FaultsRecord{Duplicate: t.faults.Duplicate, Drop: t.faults.Drop, Reorder: t.faults.Reorder},
 	}

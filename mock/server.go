@@ -12,7 +12,6 @@ import (
 	"math/rand/v2"
 	"mime"
 	"net/http"
-	"net/url"
 	"slices"
 	"sort"
 	"strconv"
@@ -29,6 +28,7 @@ import (
 	"github.com/lumamock/lumamock"
 	"github.com/lumamock/lumamock/internal/adminguard"
 	"github.com/lumamock/lumamock/internal/httpstatus"
+	"github.com/lumamock/lumamock/internal/redact"
 )
 
 // Server is the mock: an http.Handler serving the API of its OpenAPI document. Create it with New.
@@ -612,30 +612,13 @@ func (s *Server) requestEntry(r *http.Request, ex *exchange, status int, at time
 	if len(body) > s.opts.JournalBodyLimit {
 		body, rec.BodyTruncated = body[:s.opts.JournalBodyLimit], true
 	}
-	hook, _ := ex.body[lumamock.FieldNotifyHook].(string)
-	return requestEntry{rec: rec, header: r.Header, query: r.URL.RawQuery, body: body, hook: hook, secrets: s.secretsOf(r)}
+	return requestEntry{rec: rec, header: r.Header, query: r.URL.RawQuery, body: body, secrets: s.secretsOf(r)}
 }
 
-// hidePassword masks, in a request body, the password of hook's user info.
-func hidePassword(body, hook string) string {
-	u, err := url.Parse(hook)
-	if err != nil || u.User == nil {
-		return body
-	}
-	if _, hasPassword := u.User.Password(); !hasPassword {
-		return body
-	}
-	return strings.ReplaceAll(body, u.User.String()+"@", url.UserPassword(u.User.Username(), "xxxxx").String()+"@")
-}
-
-// secretsOf lists the credentials a journal record of r must not show anywhere: the accepted API keys and the
-// bearer token r carries.
+// secretsOf lists the credentials a record of r must not show anywhere: the accepted API keys and those r
+// carries (its bearer token, credential headers and query parameters).
 func (s *Server) secretsOf(r *http.Request) []string {
-	secrets := s.opts.APIKeys
-	if kind, token, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok && strings.EqualFold(kind, "bearer") {
-		secrets = append(secrets[:len(secrets):len(secrets)], strings.TrimSpace(token))
-	}
-	return secrets
+	return append(slices.Clip(s.opts.APIKeys), redact.RequestSecrets(r)...)
 }
 
 // Admits reports whether the mock would accept r, with body, as valid: routed, authenticated and matching the

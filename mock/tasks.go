@@ -18,6 +18,7 @@ type task struct {
 	prompt     string
 	resolution string
 	notifyHook string
+	secrets    []string // the submitting request's credentials, kept out of its records and callbacks' records
 	created    time.Time
 	pending    time.Duration
 	processing time.Duration
@@ -180,7 +181,13 @@ func newTaskStore(max int, maxBytes int64) *taskStore {
 }
 
 // size estimates the memory a task holds: what the client sent that it keeps, and a fixed overhead.
-func (t *task) size() int64 { return int64(len(t.prompt)+len(t.notifyHook)+len(t.resolution)) + 1024 }
+func (t *task) size() int64 {
+	n := int64(len(t.prompt)+len(t.notifyHook)+len(t.resolution)) + 1024
+	for _, s := range t.secrets {
+		n += int64(len(s)) + 16
+	}
+	return n
+}
 
 // add keeps t, and returns the tasks forgotten to make room.
 func (s *taskStore) add(t *task) (evicted []*task) {

@@ -89,7 +89,7 @@ func violationsHeader(findings []Finding, secrets []string) string {
 	}
 	parts := make([][]byte, 0, len(findings))
 	for _, f := range findings {
-		v := Violation{Direction: f.Direction, Class: f.Class, Kind: f.Kind, Pointer: f.Pointer, Message: scrub(f.Message, secrets)}
+		v := Violation{Direction: f.Direction, Class: f.Class, Kind: f.Kind, Pointer: f.Pointer, Message: redact.Text(f.Message, secrets...)}
 		data, _ := json.Marshal(v)
 		parts = append(parts, asciiJSON(data))
 	}
@@ -183,7 +183,7 @@ func impliedStatus(findings []Finding) int {
 func apiViolations(findings []Finding, secrets []string) []lumamock.Violation {
 	out := make([]lumamock.Violation, 0, len(findings))
 	for _, f := range findings {
-		v := lumamock.Violation{In: lumamock.InBody, Field: f.Pointer, Rule: string(f.Kind), Message: scrub(f.Message, secrets)}
+		v := lumamock.Violation{In: lumamock.InBody, Field: f.Pointer, Rule: string(f.Kind), Message: redact.Text(f.Message, secrets...)}
 		if f.Direction == DirRequest && f.Violation != nil {
 			v.In, v.Field, v.Rule = f.Violation.In, f.Violation.Field, f.Violation.Rule
 		}
@@ -198,7 +198,7 @@ func summary(findings []Finding, secrets []string) string {
 		return ""
 	}
 	f := findings[0]
-	s := scrub(f.Message, secrets)
+	s := redact.Text(f.Message, secrets...)
 	if f.Pointer != "" {
 		s = f.Pointer + ": " + s
 	}
@@ -207,7 +207,3 @@ func summary(findings []Finding, secrets []string) string {
 	}
 	return s
 }
-
-func scrub(s string, secrets []string) string { return redact.Text(s, redacted, secrets...) }
-
-const redacted = contract.PlaceholderKey

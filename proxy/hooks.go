@@ -7,12 +7,14 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/lumamock/lumamock"
 	"github.com/lumamock/lumamock/cassette"
+	"github.com/lumamock/lumamock/internal/redact"
 )
 
 // hookField is the request member naming the client's callback URL.
@@ -90,7 +92,8 @@ func (p *Proxy) relayHook(ex *exchange, body []byte) []byte {
 	if enc.Encode(obj) != nil {
 		return body
 	}
-	ex.hook = &hookTarget{original: hook, recordSeq: ex.recordSeq, secrets: ex.secrets}
+	// The hook's own credentials are secrets too: its answers, which are recorded, may echo them.
+	ex.hook = &hookTarget{original: hook, recordSeq: ex.recordSeq, secrets: append(slices.Clip(ex.secrets), redact.URLSecrets(hook)...)}
 	p.hooks.add(token, ex.hook)
 	return bytes.TrimRight(buf.Bytes(), "\n")
 }
@@ -107,14 +110,14 @@ func (p *Proxy) serveHook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ex.secrets = target.secrets
-	rec := Callback{At: start.UTC(), Hook: target.original}
+	rec := Callback{At: start.UTC(), Hook: redact.URL(target.original)}
 	body, err := io.ReadAll(io.LimitReader(r.Body, MaxCallbackBody+1))
 	if err != nil || len(body) > MaxCallbackBody {
 		reason := fmt.Sprintf("the callback body is larger than %d bytes", MaxCallbackBody)
 		if err != nil {
 			reason = "reading the callback body failed: " + err.Error()
 		}
-		rec.Error = reason
+		rec.Error = redact.Text(reason, ex.secrets...)
 		p.finishCallback(rec, nil, ex.secrets)
 		p.writeError(w, ex, http.StatusRequestEntityTooLarge, reason, nil)
 		return
@@ -122,7 +125,7 @@ func (p *Proxy) serveHook(w http.ResponseWriter, r *http.Request) {
 	res := p.checker.CheckCallback(r.Header, body)
 	findings := wrap(DirCallback, res.Findings)
 	rec.Findings, rec.Valid = scrubFindings(findings, ex.secrets), len(findings) == 0
-	rec.Body, _ = clip(string(cassette.ScrubBytes(body, ex.secrets...)), journalBodyLimit)
+	rec.Body, _ = clip(string(redact.Body(body, ex.secrets...)), journalBodyLimit)
 	if res.Task != nil {
 		rec.TaskID = res.Task.ID
 	} else {
@@ -142,7 +145,7 @@ func (p *Proxy) serveHook(w http.ResponseWriter, r *http.Request) {
 	status, respHeader, respBody, ferr := p.forwardCallback(r, target.original, body, violationsHeader(findings, ex.secrets))
 	rec.Forwarded, rec.Status = ferr == nil, status
 	if ferr != nil {
-		rec.Error = scrub(ferr.Error(), ex.secrets)
+		rec.Error = redact.Text(ferr.Error(), ex.secrets...)
 		entry.Note = "forwarding failed: " + rec.Error
 	} else {
 		entry.Response = cassette.Response{Status: status, Header: respHeader, Body: cassette.NewBody(respBody)}

@@ -5,7 +5,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/lumamock/lumamock/cassette"
 	"github.com/lumamock/lumamock/internal/httpstatus"
 	"github.com/lumamock/lumamock/internal/redact"
 )
@@ -47,7 +46,7 @@ type Callback struct {
 	Seq    int64     `json:"seq"`
 	At     time.Time `json:"at"`
 	TaskID string    `json:"task_id,omitempty"`
-	// Hook is the client's original notify_hook.
+	// Hook is the client's original notify_hook, its credentials redacted.
 	Hook string `json:"hook"`
 	// Forwarded is true when the callback was sent on to Hook; Status is Hook's answer.
 	Forwarded bool   `json:"forwarded"`
@@ -91,9 +90,9 @@ func (p *Proxy) serveAdmin(w http.ResponseWriter, r *http.Request) {
 func (p *Proxy) finish(ex *exchange, w *httpstatus.Recorder) {
 	r := ex.in
 	rec := Exchange{
-		At: ex.start.UTC(), Method: r.Method, Path: scrub(r.URL.Path, ex.secrets), Query: scrub(r.URL.RawQuery, ex.secrets),
-		Header: redact.Header(r.Header), Operation: ex.operation, Status: w.Status, UpstreamStatus: ex.upstream,
-		RequestID: ex.requestID, TaskID: ex.taskID, Outcome: ex.outcome, Error: scrub(ex.errText, ex.secrets),
+		At: ex.start.UTC(), Method: r.Method, Path: redact.Text(r.URL.Path, ex.secrets...), Query: redact.Query(r.URL.RawQuery, ex.secrets...),
+		Header: redact.Header(r.Header, ex.secrets...), Operation: ex.operation, Status: w.Status, UpstreamStatus: ex.upstream,
+		RequestID: ex.requestID, TaskID: ex.taskID, Outcome: ex.outcome, Error: redact.Text(ex.errText, ex.secrets...),
 		DurationMS: float64(time.Since(ex.start).Microseconds()) / 1000, Valid: len(ex.findings) == 0, Findings: scrubFindings(ex.findings, ex.secrets),
 	}
 	if ex.outcome == OutcomeForwarded {
@@ -101,7 +100,7 @@ func (p *Proxy) finish(ex *exchange, w *httpstatus.Recorder) {
 	} else {
 		rec.Source = "proxy"
 	}
-	rec.Body, rec.BodyTruncated = clip(string(cassette.ScrubBytes(ex.body, ex.secrets...)), journalBodyLimit)
+	rec.Body, rec.BodyTruncated = clip(string(redact.Body(ex.body, ex.secrets...)), journalBodyLimit)
 	if ex.recordSeq != 0 && ex.outcome != OutcomeRejected {
 		rec.Cassette = ex.recordFile
 	}
@@ -126,7 +125,12 @@ func (p *Proxy) finish(ex *exchange, w *httpstatus.Recorder) {
 func scrubFindings(fs []Finding, secrets []string) []Finding {
 	out := make([]Finding, len(fs))
 	for i, f := range fs {
-		f.Expected, f.Actual, f.Message = scrub(f.Expected, secrets), scrub(f.Actual, secrets), scrub(f.Message, secrets)
+		f.Expected, f.Actual, f.Message = redact.Text(f.Expected, secrets...), redact.Text(f.Actual, secrets...), redact.Text(f.Message, secrets...)
+		if f.Violation != nil {
+			v := *f.Violation
+			v.Message = redact.Text(v.Message, secrets...)
+			f.Violation = &v
+		}
 		out[i] = f
 	}
 	return out

@@ -122,7 +122,7 @@ type Proxy struct {
 func New(opts Options) (*Proxy, error) {
 	u, err := url.Parse(opts.Upstream)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("proxy: upstream %q is not an http(s) URL", opts.Upstream)
+		return nil, fmt.Errorf("proxy: upstream %q is not an http(s) URL", redact.URL(opts.Upstream))
 	}
 	u.RawQuery, u.Fragment = "", ""
 	if opts.Schema == "" {
@@ -143,7 +143,7 @@ func New(opts Options) (*Proxy, error) {
 	if opts.HookRelay {
 		h, err := url.Parse(opts.HookURL)
 		if err != nil || (h.Scheme != "http" && h.Scheme != "https") || h.Host == "" {
-			return nil, fmt.Errorf("proxy: hook relay needs the proxy's reachable base URL (HookURL), got %q", opts.HookURL)
+			return nil, fmt.Errorf("proxy: hook relay needs the proxy's reachable base URL (HookURL), got %q", redact.URL(opts.HookURL))
 		}
 		opts.HookURL = strings.TrimRight(opts.HookURL, "/")
 	}
@@ -246,7 +246,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 		return
 	}
-	ex := &exchange{start: time.Now(), in: r, requestID: newID(), secrets: credentials(r.Header)}
+	ex := &exchange{start: time.Now(), in: r, requestID: newID(), secrets: redact.RequestSecrets(r)}
 	rec := &httpstatus.Recorder{ResponseWriter: w}
 	defer func() {
 		if v := recover(); v != nil {
@@ -547,7 +547,7 @@ func (p *Proxy) errorHandler(w http.ResponseWriter, r *http.Request, err error) 
 
 // writeError answers with the proxy's own error in the configured shape, the violations attached.
 func (p *Proxy) writeError(w http.ResponseWriter, ex *exchange, status int, reason string, findings []Finding) {
-	reason = scrub(reason, ex.secrets)
+	reason = redact.Text(reason, ex.secrets...)
 	var body any
 	viol := apiViolations(findings, ex.secrets)
 	if p.opts.Schema == lumamock.ShapeLuma {
@@ -575,25 +575,6 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Length", fmt.Sprint(buf.Len()))
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
-}
-
-// credentials lists the secret values of h: bearer tokens and the values of credential-looking headers.
-func credentials(h http.Header) []string {
-	var out []string
-	for k, vs := range h {
-		if !redact.IsCredentialHeader(k) {
-			continue
-		}
-		for _, v := range vs {
-			if _, token, ok := strings.Cut(v, " "); ok && strings.TrimSpace(token) != "" {
-				out = append(out, strings.TrimSpace(token))
-			}
-			if strings.TrimSpace(v) != "" {
-				out = append(out, strings.TrimSpace(v))
-			}
-		}
-	}
-	return out
 }
 
 func newID() string {

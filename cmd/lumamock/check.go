@@ -96,11 +96,11 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	secrets := []string{c.apiKey}
 	cfg, err := c.config(ctx)
 	if err != nil {
-		return &ExitError{Code: 2, Err: errors.New(redactSecret(err.Error(), secrets))}
+		return &ExitError{Code: 2, Err: errors.New(redact.Text(err.Error(), secrets...))}
 	}
 	if c.dryRun {
 		if err := contract.WriteDryRun(stdout, cfg); err != nil {
-			return &ExitError{Code: 2, Err: errors.New(redactSecret(err.Error(), secrets))}
+			return &ExitError{Code: 2, Err: errors.New(redact.Text(err.Error(), secrets...))}
 		}
 		return nil
 	}
@@ -109,7 +109,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	report, err := contract.Run(ctx, cfg)
 	if err != nil {
-		return &ExitError{Code: 2, Err: errors.New(redactSecret(err.Error(), secrets))}
+		return &ExitError{Code: 2, Err: errors.New(redact.Text(err.Error(), secrets...))}
 	}
 	out := stdout
 	if c.output != "" {
@@ -178,6 +178,3 @@ func (c *checkConfig) config(ctx context.Context) (contract.Config, error) {
 	}
 	return cfg, nil
 }
-
-// redactSecret hides the key in a message.
-func redactSecret(s string, secrets []string) string { return redact.Text(s, "[REDACTED]", secrets...) }

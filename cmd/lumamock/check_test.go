@@ -131,7 +131,7 @@ func TestCheckDryRunSendsNothingAndHidesTheKey(t *testing.T) {
 	if strings.Contains(out, checkKey) {
 		t.Error("the API key appears in the dry run")
 	}
-	for _, want := range []string{"Authorization: Bearer [REDACTED]", "POST " + ts.URL + "/luma/generations", "BILLABLE", "create-source-example", "# skipped create-required-only", "get-unknown-task"} {
+	for _, want := range []string{"Authorization: Bearer [redacted]", "POST " + ts.URL + "/luma/generations", "BILLABLE", "create-source-example", "# skipped create-required-only", "get-unknown-task"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("dry run lacks %q:\n%s", want, out)
 		}
@@ -225,7 +225,7 @@ func TestCheckShortKeyLeavesReportIntact(t *testing.T) {
 	if err := json.Unmarshal(stdout.Bytes(), &report); err != nil {
 		t.Fatalf("report is not JSON: %v\n%s", err, stdout.String())
 	}
-	if strings.Contains(stdout.String(), "[REDACTED]") || !strings.Contains(stdout.String(), "missing-user_prompt") {
+	if strings.Contains(stdout.String(), "[redacted]") || !strings.Contains(stdout.String(), "missing-user_prompt") {
 		t.Errorf("report mangled by redaction:\n%s", stdout.String())
 	}
 }

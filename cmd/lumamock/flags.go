@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -133,13 +132,3 @@ func formatBytes(n int64) string {
 
 // lookupEnv is os.LookupEnv; tests replace it.
 var lookupEnv = os.LookupEnv
-
-// redactURL drops the user info of a URL for display.
-func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
-		return s
-	}
-	u.User = nil
-	return u.String()
-}

@@ -13,6 +13,7 @@ import (
 	"github.com/lumamock/lumamock"
 	"github.com/lumamock/lumamock/cassette"
 	"github.com/lumamock/lumamock/contract"
+	"github.com/lumamock/lumamock/internal/redact"
 	"github.com/lumamock/lumamock/proxy"
 )
 
@@ -127,15 +128,15 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if c.strict {
 		mode = "strict"
 	}
-	fmt.Fprintf(stdout, "lumamock %s proxying http://%s to %s (%s", lumamock.Version, ln.Addr(), redactURL(c.upstream), mode)
+	fmt.Fprintf(stdout, "lumamock %s proxying http://%s to %s (%s", lumamock.Version, ln.Addr(), redact.URL(c.upstream), mode)
 	if c.record != "" {
 		fmt.Fprintf(stdout, ", recording to %s", c.record)
 	}
 	if c.hookRelay {
-		fmt.Fprintf(stdout, ", relaying hooks via %s", opts.HookURL)
+		fmt.Fprintf(stdout, ", relaying hooks via %s", redact.URL(opts.HookURL))
 	}
 	fmt.Fprintln(stdout, ")")
-	logger.Info("listening", "addr", ln.Addr().String(), "upstream", redactURL(c.upstream), "strict", c.strict, "record", c.record, "version", lumamock.Version)
+	logger.Info("listening", "addr", ln.Addr().String(), "upstream", redact.URL(c.upstream), "strict", c.strict, "record", c.record, "version", lumamock.Version)
 
 	return serveHTTP(ctx, ln, p, logger, c.drain, nil)
 }

@@ -1,15 +1,30 @@
-// Package redact keeps credentials out of everything lumamock shows or stores: journals, logs and cassettes.
+// Package redact keeps credentials out of everything lumamock shows or stores: logs, journals, admin answers,
+// check reports, fixtures and cassettes. It is the only place that knows what a credential looks like and the
+// only placeholder that stands for one.
+//
+// Two kinds of redaction happen:
+//
+//   - Structured places are always redacted, whatever the credential's length: credential headers (Header),
+//     credential-named query parameters and URL user info (Query, URL), also where such URLs appear inside a
+//     body or a message (Body, Text).
+//   - Given secrets (the accepted API keys, the bearer token a request carried, credential values found in its
+//     headers and query) are scrubbed from free text: a secret of at least MinSecretLen bytes wherever it
+//     appears, a shorter one only as a whole token, so that a one-letter key does not blank every word that
+//     contains the letter. In a JSON body secrets are scrubbed from the decoded strings, so the body stays
+//     valid JSON.
 package redact
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/http"
 	"net/textproto"
 	"net/url"
+	"slices"
 	"strings"
 )
 
-// Placeholder replaces a credential's value.
+// Placeholder replaces a credential's value, everywhere lumamock redacts one.
 const Placeholder = "[redacted]"
 
 // credentialHeaders are always credentials; others are when their name says so (credentialWords).
@@ -34,14 +49,46 @@ func IsCredentialHeader(name string) bool {
 	return false
 }
 
-// Header returns a copy of h with every credential value replaced by Placeholder; Authorization headers keep
-// their scheme ("Bearer [redacted]"). Other values are shared with h, so h must not change afterwards (net/http
-// does not touch a request's headers once its handler has returned).
-func Header(h http.Header) http.Header {
+// paramNames are query parameter names that are credentials although IsCredentialHeader does not say so;
+// paramWords are words that make any name containing them one.
+var (
+	paramNames = map[string]bool{"key": true, "sig": true, "auth": true, "pass": true, "pwd": true}
+	paramWords = []string{"signature", "passwd", "credential"}
+)
+
+// IsCredentialParam reports whether a query parameter name carries a credential, in any case: a name
+// IsCredentialHeader accepts (api_key, access_token, client_secret, password, ...), key, sig, auth, pass, pwd,
+// or a name containing signature, passwd or credential (X-Amz-Signature).
+func IsCredentialParam(name string) bool {
+	if IsCredentialHeader(name) || paramNames[strings.ToLower(name)] {
+		return true
+	}
+	for _, word := range paramWords {
+		if containsFold(name, word) {
+			return true
+		}
+	}
+	return false
+}
+
+// Header returns a copy of h with every credential header's value replaced by Placeholder (Authorization
+// headers keep their scheme: "Bearer [redacted]") and every other value redacted as Text with secrets. Values
+// left as they are stay shared with h, so h must not change afterwards (net/http does not touch a request's
+// headers once its handler has returned).
+func Header(h http.Header, secrets ...string) http.Header {
 	out := make(http.Header, len(h))
 	for k, vs := range h {
 		if !IsCredentialHeader(k) {
-			out[k] = vs
+			kept := vs
+			for i, v := range vs {
+				if red := Text(v, secrets...); red != v {
+					if &kept[0] == &vs[0] {
+						kept = slices.Clone(vs) // the values stay shared with h until one changes
+					}
+					kept[i] = red
+				}
+			}
+			out[k] = kept
 			continue
 		}
 		red := make([]string, len(vs))
@@ -66,43 +113,115 @@ func containsFold(s, word string) bool {
 	return false
 }
 
-// MinSecretLen is the shortest secret searched for in free text. A shorter one cannot be told from ordinary
-// words (an API key "any" would blank every "any" in a report) and is no real secret; it is still kept out of
-// everything through the credential headers, which are dropped or masked whole.
+// MinSecretLen is the length from which a secret is scrubbed from free text wherever it appears. A shorter
+// secret is scrubbed only as a whole token: where its ends that are letters, digits or '_' do not touch
+// another letter, digit or '_' (or any non-ASCII byte). A one-letter key "Q" is thus scrubbed from
+// "Bearer Q", "api_key=Q" and `"Q"`, but not from "Quality".
 const MinSecretLen = 8
 
-// Text replaces every occurrence in s of each secret of at least MinSecretLen bytes with placeholder.
-func Text(s, placeholder string, secrets ...string) string {
-	for _, secret := range secrets {
-		if len(secret) >= MinSecretLen && strings.Contains(s, secret) {
-			s = strings.ReplaceAll(s, secret, placeholder)
-		}
+// Text returns s with credentials hidden: in every URL it contains (see URL), and each secret (see
+// MinSecretLen) replaced by Placeholder. Empty secrets are ignored.
+func Text(s string, secrets ...string) string {
+	return scrub(urlsIn(s), secrets)
+}
+
+// scrub replaces each secret in s (see MinSecretLen) with Placeholder.
+func scrub(s string, secrets []string) string {
+	for _, secret := range ordered(secrets) {
+		s = replaceSecret(s, secret)
 	}
 	return s
 }
 
-// Bytes is Text for a body.
-func Bytes(b []byte, placeholder string, secrets ...string) []byte {
-	for _, secret := range secrets {
-		if len(secret) >= MinSecretLen && bytes.Contains(b, []byte(secret)) {
-			b = bytes.ReplaceAll(b, []byte(secret), []byte(placeholder))
-		}
-	}
-	return b
-}
-
-// Contains reports whether s holds a secret that Text would replace.
+// Contains reports whether s holds one of secrets where Text would replace it.
 func Contains(s string, secrets ...string) bool {
 	for _, secret := range secrets {
-		if len(secret) >= MinSecretLen && strings.Contains(s, secret) {
+		if secret != "" && findSecret(s, secret, 0) >= 0 {
 			return true
 		}
 	}
 	return false
 }
 
-// Query returns a raw URL query with the values of credential-named parameters (as IsCredentialHeader, plus
-// "key", "sig" and "signature") replaced by Placeholder and every secret scrubbed (as Text); order is kept.
+// ordered returns the non-empty secrets, longest first, so that a secret that is part of a longer one does not
+// leave the rest of the longer one behind.
+func ordered(secrets []string) []string {
+	switch len(secrets) {
+	case 0:
+		return nil
+	case 1:
+		if secrets[0] == "" {
+			return nil
+		}
+		return secrets
+	}
+	out := make([]string, 0, len(secrets))
+	for _, s := range secrets {
+		if s != "" && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b string) int { return len(b) - len(a) })
+	return out
+}
+
+// replaceSecret replaces every occurrence of secret in s that findSecret finds.
+func replaceSecret(s, secret string) string {
+	i := findSecret(s, secret, 0)
+	if i < 0 {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	last := 0
+	for ; i >= 0; i = findSecret(s, secret, last) {
+		b.WriteString(s[last:i])
+		b.WriteString(Placeholder)
+		last = i + len(secret)
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// findSecret returns the index of the first occurrence of secret in s at or after from that Text replaces:
+// any occurrence of a secret of MinSecretLen bytes or more, a whole-token occurrence of a shorter one. It
+// returns -1 when there is none.
+func findSecret(s, secret string, from int) int {
+	for from <= len(s) {
+		i := strings.Index(s[from:], secret)
+		if i < 0 {
+			return -1
+		}
+		i += from
+		if len(secret) >= MinSecretLen || wholeToken(s, i, i+len(secret)) {
+			return i
+		}
+		from = i + 1
+	}
+	return -1
+}
+
+// wholeToken reports whether s[i:j] is not glued to a word: where its first (last) byte is a word byte, the
+// byte before (after) it is not.
+func wholeToken(s string, i, j int) bool {
+	if isWord(s[i]) && i > 0 && isWord(s[i-1]) {
+		return false
+	}
+	if isWord(s[j-1]) && j < len(s) && isWord(s[j]) {
+		return false
+	}
+	return true
+}
+
+// isWord reports whether c is part of a word: an ASCII letter, digit or '_', or a byte of a non-ASCII
+// character.
+func isWord(c byte) bool {
+	return c == '_' || c >= 0x80 || ('0' <= c && c <= '9') || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z')
+}
+
+// Query returns a raw URL query (or fragment) with the values of credential-named parameters
+// (IsCredentialParam) replaced by Placeholder and every secret scrubbed (see MinSecretLen); everything else,
+// order included, is kept byte for byte.
 func Query(raw string, secrets ...string) string {
 	if raw == "" {
 		return raw
@@ -113,11 +232,275 @@ func Query(raw string, secrets ...string) string {
 		if unescaped, err := url.QueryUnescape(name); err == nil {
 			name = unescaped
 		}
-		if hasValue && (IsCredentialHeader(name) || queryCredentials[strings.ToLower(name)]) {
+		if hasValue && IsCredentialParam(name) {
 			parts[i] = part[:strings.IndexByte(part, '=')+1] + Placeholder
 		}
 	}
-	return Text(strings.Join(parts, "&"), Placeholder, secrets...)
+	return scrub(strings.Join(parts, "&"), secrets)
 }
 
-var queryCredentials = map[string]bool{"key": true, "sig": true, "signature": true}
+// QuerySecrets returns the values, unescaped, of the credential-named parameters of a raw URL query, so that
+// they can be scrubbed from everything else (a body, a message) as secrets.
+func QuerySecrets(raw string) []string {
+	var out []string
+	for part := range strings.SplitSeq(raw, "&") {
+		name, value, ok := strings.Cut(part, "=")
+		if !ok || value == "" {
+			continue
+		}
+		if unescaped, err := url.QueryUnescape(name); err == nil {
+			name = unescaped
+		}
+		if !IsCredentialParam(name) {
+			continue
+		}
+		out = append(out, value)
+		if unescaped, err := url.QueryUnescape(value); err == nil && unescaped != value {
+			out = append(out, unescaped)
+		}
+	}
+	return out
+}
+
+// HeaderSecrets returns the credential values of h: each credential header's value and, for a value with a
+// scheme ("Bearer sk-..."), its token; so that they can be scrubbed from everything else as secrets.
+func HeaderSecrets(h http.Header) []string {
+	var out []string
+	for k, vs := range h {
+		if !IsCredentialHeader(k) {
+			continue
+		}
+		for _, v := range vs {
+			v = strings.TrimSpace(v)
+			if v == "" {
+				continue
+			}
+			out = append(out, v)
+			if _, token, ok := strings.Cut(v, " "); ok && strings.TrimSpace(token) != "" {
+				out = append(out, strings.TrimSpace(token))
+			}
+		}
+	}
+	return out
+}
+
+// URLSecrets returns the credentials of a URL that URL hides: the password of its user info (or the user
+// name when there is no password), and the values of its credential-named query and fragment parameters; so
+// that they can be scrubbed from what a receiver of the URL answers.
+func URLSecrets(raw string) []string {
+	var out []string
+	rest := raw
+	if i := strings.Index(raw, "://"); i > 0 && isScheme(raw[:i]) {
+		rest = raw[i+3:]
+		end := strings.IndexAny(rest, "/?#")
+		if end < 0 {
+			end = len(rest)
+		}
+		if at := strings.LastIndexByte(rest[:end], '@'); at >= 0 {
+			user, password, hasPassword := strings.Cut(rest[:at], ":")
+			if !hasPassword {
+				password = user
+			}
+			if password != "" {
+				out = append(out, password)
+			}
+		}
+		rest = rest[end:]
+	}
+	rest, fragment, _ := strings.Cut(rest, "#")
+	_, query, _ := strings.Cut(rest, "?")
+	out = append(out, QuerySecrets(query)...)
+	return append(out, QuerySecrets(fragment)...)
+}
+
+// RequestSecrets returns the credentials r carries: the values HeaderSecrets and QuerySecrets find.
+func RequestSecrets(r *http.Request) []string {
+	out := HeaderSecrets(r.Header)
+	if r.URL != nil {
+		out = append(out, QuerySecrets(r.URL.RawQuery)...)
+	}
+	return out
+}
+
+// URL returns raw with its credentials hidden: the password of its user info, or the whole user info when it
+// has no password (an API key given as user name), its credential-named query parameters and those of a
+// fragment that looks like a query ("#access_token=..."). Everything else is kept byte for byte, so the URL
+// stays recognisable; raw need not parse. A relative reference ("/path?api_key=...") works too.
+func URL(raw string) string {
+	var b strings.Builder
+	rest := raw
+	if i := strings.Index(raw, "://"); i > 0 && isScheme(raw[:i]) {
+		b.WriteString(raw[:i+3])
+		rest = raw[i+3:]
+		end := strings.IndexAny(rest, "/?#")
+		if end < 0 {
+			end = len(rest)
+		}
+		authority := rest[:end]
+		if at := strings.LastIndexByte(authority, '@'); at >= 0 {
+			if user, _, hasPassword := strings.Cut(authority[:at], ":"); hasPassword {
+				b.WriteString(user + ":" + Placeholder)
+			} else {
+				b.WriteString(Placeholder)
+			}
+			authority = authority[at:]
+		}
+		b.WriteString(authority)
+		rest = rest[end:]
+	}
+	fragment, hasFragment := "", false
+	if i := strings.IndexByte(rest, '#'); i >= 0 {
+		rest, fragment, hasFragment = rest[:i], rest[i+1:], true
+	}
+	if path, query, hasQuery := strings.Cut(rest, "?"); hasQuery {
+		b.WriteString(path + "?" + Query(query))
+	} else {
+		b.WriteString(rest)
+	}
+	if hasFragment {
+		if strings.Contains(fragment, "=") {
+			fragment = Query(fragment)
+		}
+		b.WriteString("#" + fragment)
+	}
+	return b.String()
+}
+
+// isScheme reports whether s is a URL scheme: a letter, then letters, digits, '+', '-' or '.'.
+func isScheme(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
+		case i > 0 && (('0' <= c && c <= '9') || c == '+' || c == '-' || c == '.'):
+		default:
+			return false
+		}
+	}
+	return s != ""
+}
+
+// urlsIn returns s with every URL in it ("scheme://...", up to a space, a quote, '<', '>', '`' or '\')
+// redacted as URL.
+func urlsIn(s string) string {
+	if !strings.Contains(s, "://") {
+		return s
+	}
+	var b strings.Builder
+	last := 0
+	for from := 0; ; {
+		i := strings.Index(s[from:], "://")
+		if i < 0 {
+			break
+		}
+		i += from
+		start := i
+		for start > last && isSchemeByte(s[start-1]) {
+			start--
+		}
+		end := i + 3
+		for end < len(s) && !endsURL(s[end]) {
+			end++
+		}
+		if start < i && isScheme(s[start:i]) {
+			b.WriteString(s[last:start])
+			b.WriteString(URL(s[start:end]))
+			last = end
+		}
+		from = max(end, i+3)
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+func isSchemeByte(c byte) bool {
+	return ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') || ('0' <= c && c <= '9') || c == '+' || c == '-' || c == '.'
+}
+
+// endsURL reports whether c cannot be part of a URL written in text.
+func endsURL(c byte) bool {
+	switch c {
+	case ' ', '\t', '\n', '\r', '\f', '\v', '"', '\'', '<', '>', '`', '\\':
+		return true
+	}
+	return c < 0x20 || c == 0x7f
+}
+
+// Body returns a message body with credentials hidden. A JSON body has each of its strings, member names
+// included, redacted as Text (so URLs inside it, such as a notify_hook, lose their credentials, and secrets are
+// scrubbed from decoded text, escapes and all); the result is valid JSON, laid out as before. Any other body is
+// redacted as Text. b is not changed; when nothing is hidden, Body returns b itself.
+func Body(b []byte, secrets ...string) []byte {
+	if len(b) == 0 || !mayHide(b, secrets) {
+		return b
+	}
+	if !json.Valid(b) {
+		s := string(b)
+		if red := Text(s, secrets...); red != s {
+			return []byte(red)
+		}
+		return b
+	}
+	var out []byte
+	last := 0
+	for i := 0; i < len(b); i++ {
+		if b[i] != '"' {
+			continue
+		}
+		j := i + 1
+		for b[j] != '"' {
+			if b[j] == '\\' {
+				j++
+			}
+			j++
+		}
+		lit := b[i : j+1]
+		if red, changed := redactLiteral(lit, secrets); changed {
+			if out == nil {
+				out = make([]byte, 0, len(b)+16)
+			}
+			out = append(out, b[last:i]...)
+			out = append(out, red...)
+			last = j + 1
+		}
+		i = j
+	}
+	if out == nil {
+		return b
+	}
+	return append(out, b[last:]...)
+}
+
+// mayHide reports whether Body could hide anything in b: it holds a URL, an escape (which could spell a secret
+// or a URL) or one of secrets.
+func mayHide(b []byte, secrets []string) bool {
+	if bytes.Contains(b, []byte("://")) || bytes.IndexByte(b, '\\') >= 0 {
+		return true
+	}
+	for _, s := range secrets {
+		if s != "" && bytes.Contains(b, []byte(s)) {
+			return true
+		}
+	}
+	return false
+}
+
+// redactLiteral redacts the JSON string literal lit as Text and returns it re-encoded, and whether it changed.
+func redactLiteral(lit []byte, secrets []string) ([]byte, bool) {
+	var s string
+	if json.Unmarshal(lit, &s) != nil {
+		return lit, false
+	}
+	red := Text(s, secrets...)
+	if red == s {
+		return lit, false
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(red) // encoding a string cannot fail
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), true
+}

@@ -79,6 +79,8 @@ type Job struct {
 	Body     []byte
 	// Faults name the faults that shaped the job, for the record.
 	Faults []string
+	// Secrets are credentials its records must not show (the submitting request's); they are not sent.
+	Secrets []string
 
 	attempts int // made so far, guarded by the engine's lock
 }

@@ -1,0 +1,167 @@
+package mock_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/lumamock/lumamock"
+	"github.com/lumamock/lumamock/internal/redact/leaktest"
+	"github.com/lumamock/lumamock/mock"
+	"github.com/lumamock/lumamock/mock/mocktest"
+)
+
+// Hook credentials: short, so that only their place in the URL can hide them.
+const (
+	hookToken    = "Zt9"
+	hookPassword = "Pw4"
+)
+
+// hookServer is a loopback callback receiver that notes the URL and password each callback came with, and
+// answers 500 with a body that echoes them, so that failures are journaled and logged.
+type hookServer struct {
+	*httptest.Server
+	mu   sync.Mutex
+	seen []string // "<password> <request URI>"
+}
+
+func newHookServer(t *testing.T) *hookServer {
+	h := &hookServer{}
+	h.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, password, _ := r.BasicAuth()
+		h.mu.Lock()
+		h.seen = append(h.seen, password+" "+r.URL.RequestURI())
+		h.mu.Unlock()
+		http.Error(w, "refused "+r.URL.RequestURI()+" as "+password, http.StatusInternalServerError)
+	}))
+	t.Cleanup(h.Close)
+	return h
+}
+
+func (h *hookServer) calls() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]string(nil), h.seen...)
+}
+
+// closedPort returns a loopback address nothing listens on.
+func closedPort(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// TestNoOutputShowsCredentials sends a key of each length everywhere a client might put one (bearer token,
+// api_key query parameter, a body field, another header, a Prefer value) and a notify_hook with a token and a
+// password, and looks for them in every output of the mock: admin answers (requests, tasks, callbacks) and
+// logs. The hook must still get its callbacks at its full URL.
+func TestNoOutputShowsCredentials(t *testing.T) {
+	for name, key := range leaktest.Keys {
+		t.Run(name, func(t *testing.T) {
+			var logs bytes.Buffer
+			var logMu sync.Mutex
+			logger := slog.New(slog.NewJSONHandler(lockedWriter{mu: &logMu, buf: &logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+			srv := mocktest.NewServer(t, mock.Options{APIKeys: []string{key}, Logger: logger, CallbackRetries: mock.NoRetries})
+			hook := newHookServer(t)
+			hookURL := strings.Replace(hook.URL, "http://", "http://user:"+hookPassword+"@", 1) + "/cb?token=" + hookToken + "&keep=1"
+			deadHook := "http://user:" + hookPassword + "@" + closedPort(t) + "/cb?token=" + hookToken
+
+			send := func(method, path, prefer, body string) int {
+				t.Helper()
+				req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+				if err != nil {
+					t.Fatal(err)
+				}
+				req.Header.Set("Authorization", "Bearer "+key)
+				req.Header.Set("X-Note", "copy of "+key)
+				if body != "" {
+					req.Header.Set("Content-Type", "application/json")
+				}
+				if prefer != "" {
+					req.Header.Set("Prefer", prefer)
+				}
+				resp, err := srv.Client.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer resp.Body.Close()
+				_, _ = io.Copy(io.Discard, resp.Body)
+				return resp.StatusCode
+			}
+			submit := func(hook string) {
+				t.Helper()
+				body, _ := json.Marshal(map[string]any{lumamock.FieldUserPrompt: "wind, key " + key, lumamock.FieldNotifyHook: hook})
+				if status := send(http.MethodPost, lumamock.PathGenerations+"?api_key="+key+"&keep=1", "", string(body)); status != http.StatusOK {
+					t.Fatalf("submit: status %d", status)
+				}
+			}
+			submit(hookURL)
+			submit(deadHook)
+			if status := send(http.MethodPost, lumamock.PathGenerations, "schema="+key, `{"user_prompt":"x"}`); status != http.StatusBadRequest {
+				t.Errorf("Prefer schema=<key>: status %d, want 400", status)
+			}
+			tasks := srv.Tasks()
+			if len(tasks) != 2 {
+				t.Fatalf("%d tasks, want 2", len(tasks))
+			}
+			send(http.MethodGet, lumamock.PathGenerations+"/"+tasks[0].ID+"?token="+key, "", "")
+			srv.Advance(mock.DefaultPending + mock.DefaultProcessing)
+
+			outputs := map[string]string{}
+			for _, path := range []string{"/__mock/requests", "/__mock/tasks", "/__mock/tasks/" + tasks[0].ID, "/__mock/callbacks"} {
+				resp, err := srv.Client.Get(srv.URL + path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				data, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					t.Fatalf("GET %s: %d %s", path, resp.StatusCode, data)
+				}
+				outputs["GET "+path] = string(data)
+			}
+			logMu.Lock()
+			outputs["log"] = logs.String()
+			logMu.Unlock()
+
+			for what, out := range outputs {
+				leaktest.Check(t, what, out, key, hookToken, hookPassword)
+			}
+			// The outputs are not empty of what was sent: only the credentials are gone.
+			for what, want := range map[string]string{
+				"GET /__mock/requests":  `api_key=[redacted]&keep=1`,
+				"GET /__mock/tasks":     `token=[redacted]&keep=1`,
+				"GET /__mock/callbacks": `"url":"http://user:[redacted]@`,
+				"log":                   `callback failed`,
+			} {
+				if !strings.Contains(outputs[what], want) {
+					t.Errorf("%s lacks %s:\n%s", what, want, outputs[what])
+				}
+			}
+			if !strings.Contains(outputs["GET /__mock/requests"], `is not a schema`) {
+				t.Errorf("the Prefer violation is not journaled:\n%s", outputs["GET /__mock/requests"])
+			}
+
+			calls := hook.calls()
+			if len(calls) == 0 {
+				t.Fatal("no callback reached the hook")
+			}
+			for _, c := range calls {
+				if want := hookPassword + " /cb?token=" + hookToken + "&keep=1"; c != want {
+					t.Errorf("the hook was called as %q, want %q: redaction must not touch the callback itself", c, want)
+				}
+			}
+		})
+	}
+}
