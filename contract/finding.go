@@ -20,7 +20,8 @@ const (
 	// Validation drift: the API accepts what the document forbids, or rejects what it allows.
 	Validation Class = "validation"
 	// Transport problems: the API could not be reached or answered in a way no check could read (timeouts, TLS,
-	// redirects, wrong content type, non-JSON or huge bodies, 5xx, slow responses, a task that cannot be polled).
+	// redirects, wrong content type, non-JSON or huge bodies, 5xx, slow responses, a task that cannot be polled,
+	// the run's time limit).
 	Transport Class = "transport"
 )
 
@@ -93,6 +94,7 @@ const (
 	KindUnauthorized Kind = "unauthorized"   // the API key was rejected on a case that needs it
 	KindPollDeadline Kind = "poll-deadline"  // a task did not reach a terminal state in time
 	KindPollFailed   Kind = "poll-failed"    // polls of a task failed too many times in a row to follow it
+	KindRunTimeout   Kind = "run-timeout"    // the run's time limit ended the check before it finished
 )
 
 var kindClass = map[Kind]Class{
@@ -111,7 +113,7 @@ var kindClass = map[Kind]Class{
 	KindUnreachable: Transport, KindTLS: Transport, KindTimeout: Transport, KindRedirect: Transport,
 	KindContentType: Transport, KindNotJSON: Transport, KindBodyTooLarge: Transport, KindSlow: Transport,
 	KindServerError: Transport, KindRateLimited: Transport, KindUnauthorized: Transport,
-	KindPollDeadline: Transport, KindPollFailed: Transport,
+	KindPollDeadline: Transport, KindPollFailed: Transport, KindRunTimeout: Transport,
 }
 
 // Class returns the class k belongs to (Transport for a kind this package does not define).
