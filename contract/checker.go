@@ -71,6 +71,8 @@ type Checker struct {
 	opts   CheckerOptions
 	// assets lists, per task schema, the properties holding a finished task's assets (Video and Image refs).
 	assets map[string][]string
+	// life is the document's task lifecycle (the embedded document's when doc declares none).
+	life lifecycle
 }
 
 // NewChecker prepares a Checker for doc (lumamock.MustLoad() for the embedded document). The document's
@@ -85,7 +87,16 @@ func NewChecker(doc *openapi3.T, opts CheckerOptions) (*Checker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("contract: route document: %w", err)
 	}
-	c := &Checker{doc: doc, router: router, opts: opts, assets: map[string][]string{}}
+	life, ok, err := readLifecycle(doc)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		if life, _, err = readLifecycle(lumamock.MustLoad()); err != nil {
+			return nil, err
+		}
+	}
+	c := &Checker{doc: doc, router: router, opts: opts, assets: map[string][]string{}, life: life}
 	for name, layout := range taskLayouts {
 		ref := doc.Components.Schemas[name]
 		if ref == nil || ref.Value == nil {

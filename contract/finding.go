@@ -20,7 +20,8 @@ const (
 	// Validation drift: the API accepts what the document forbids, or rejects what it allows.
 	Validation Class = "validation"
 	// Transport problems: the API could not be reached or answered in a way no check could read (timeouts, TLS,
-	// redirects, wrong content type, non-JSON or huge bodies, 5xx, slow responses).
+	// redirects, wrong content type, non-JSON or huge bodies, 5xx, slow responses, a task that cannot be polled,
+	// the run's time limit).
 	Transport Class = "transport"
 )
 
@@ -51,6 +52,7 @@ const (
 	KindShapeInconsistent    Kind = "shape-inconsistent"     // the API mixes response shapes
 	KindIllegalTransition    Kind = "illegal-transition"     // a task moved between states the document does not link
 	KindInitialState         Kind = "initial-state"          // a new task is not in its documented first state
+	KindStateUnreadable      Kind = "state-unreadable"       // polls answered, but without a task state to read
 	KindIDMismatch           Kind = "id-mismatch"            // GET or a callback names another task
 	KindMissingAsset         Kind = "missing-asset"          // a finished task lacks a documented asset
 	KindCallbackMissing      Kind = "callback-missing"       // no callback arrived (for the terminal state)
@@ -91,12 +93,14 @@ const (
 	KindRateLimited  Kind = "rate-limited"   // a 429 answer
 	KindUnauthorized Kind = "unauthorized"   // the API key was rejected on a case that needs it
 	KindPollDeadline Kind = "poll-deadline"  // a task did not reach a terminal state in time
+	KindPollFailed   Kind = "poll-failed"    // polls of a task failed too many times in a row to follow it
+	KindRunTimeout   Kind = "run-timeout"    // the run's time limit ended the check before it finished
 )
 
 var kindClass = map[Kind]Class{
 	KindMissingRequired: Breaking, KindTypeChanged: Breaking, KindConstraint: Breaking,
 	KindUndocumentedStatus: Breaking, KindErrorShape: Breaking, KindShapeInconsistent: Breaking,
-	KindIllegalTransition: Breaking, KindInitialState: Breaking, KindIDMismatch: Breaking,
+	KindIllegalTransition: Breaking, KindInitialState: Breaking, KindStateUnreadable: Breaking, KindIDMismatch: Breaking,
 	KindMissingAsset: Breaking, KindCallbackMissing: Breaking, KindCallbackOrder: Breaking,
 	KindCallbackDisagrees: Breaking, KindFixtureRemoved: Breaking, KindFixtureTypeChanged: Breaking,
 	KindFixtureValueChanged: Breaking, KindFixtureStatusChanged: Breaking,
@@ -109,7 +113,7 @@ var kindClass = map[Kind]Class{
 	KindUnreachable: Transport, KindTLS: Transport, KindTimeout: Transport, KindRedirect: Transport,
 	KindContentType: Transport, KindNotJSON: Transport, KindBodyTooLarge: Transport, KindSlow: Transport,
 	KindServerError: Transport, KindRateLimited: Transport, KindUnauthorized: Transport,
-	KindPollDeadline: Transport,
+	KindPollDeadline: Transport, KindPollFailed: Transport, KindRunTimeout: Transport,
 }
 
 // Class returns the class k belongs to (Transport for a kind this package does not define).

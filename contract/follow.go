@@ -11,14 +11,36 @@ import (
 	"github.com/lumamock/lumamock"
 )
 
-// maxPollFailures is how many polls in a row may fail before a task is given up.
-const maxPollFailures = 3
+// MaxUnreadablePolls is how many polls in a row may leave a task's state unread — no answer, an answer other
+// than 200 (429 and 503 aside: those ask for patience), or a 200 without a state to read — before the task is
+// given up with a finding. A task that is merely slow shows its state on every poll and is followed until the
+// poll deadline.
+const MaxUnreadablePolls = 3
+
+// stopReason says why following a task ended.
+type stopReason int
+
+const (
+	stopTerminal   stopReason = iota // the task reached a terminal state (or was created in one)
+	stopDeadline                     // the poll deadline passed first
+	stopUnreadable                   // the state went unread on MaxUnreadablePolls polls in a row
+	stopIllegal                      // polls showed a move the document forbids
+	stopCallbacks                    // callbacks showed a move the document forbids
+	stopCancelled                    // the run ended: its time limit, or the caller
+)
+
+// early reports whether following ended before the task could be seen to its end: the callbacks are then judged
+// as they are, without waiting for more.
+func (s stopReason) early() bool { return s != stopTerminal && s != stopDeadline }
 
 // follow polls the task a billable case created until it reaches a terminal state or the deadline: every answer
 // is checked, every transition must be legal, ids must correlate, and a finished task must carry its assets.
-// With a hook listener it then checks the callbacks.
+// It stops as soon as the lifecycle is proven broken or cannot be followed: a move the document forbids, seen by
+// a poll or by the callbacks as they arrive, or a state unread on MaxUnreadablePolls polls in a row. With a hook
+// listener it then checks the callbacks.
 func (r *runner) follow(ctx context.Context, c Case, created Result, res *CaseResult) []Finding {
 	var out []Finding
+	life := r.checker.life
 	task := created.Task
 	statePtr := statePointer(created.Schema)
 	if task.State != lumamock.StatePending {
@@ -36,18 +58,39 @@ func (r *runner) follow(ctx context.Context, c Case, created Result, res *CaseRe
 	deadline := time.Now().Add(r.cfg.PollDeadline)
 	interval, maxInterval := r.cfg.PollInterval, 10*r.cfg.PollInterval
 	last, final := task.State, created // a task created in a terminal state is checked as it is
-	failures := 0
+	// unread counts the polls in a row that left the state unread; answered counts those among them the API
+	// answered 200 (the state was absent or not a string, rather than the poll failing).
+	unread, answered := 0, 0
+	unreadSchema := created.Schema
+	var (
+		hookCh <-chan struct{} // closed at the case's next callback; nil (never ready) without a listener
+		trail  callbackTrail
+	)
+	if r.hooks != nil {
+		hookCh = r.hooks.arrived(c.Name, 0)
+	}
 	timer := time.NewTimer(interval)
 	defer timer.Stop()
-	for !last.Terminal() {
+	why := stopTerminal
+follow:
+	for !life.isTerminal(last) {
 		select {
 		case <-ctx.Done():
-			return out
+			why = stopCancelled
+			break follow
+		case <-hookCh:
+			var broken bool
+			if hookCh, broken = r.watchCallbacks(c.Name, &trail); broken {
+				why = stopCallbacks // callbacks() reports the move
+				break follow
+			}
+			continue
 		case <-timer.C:
 		}
 		if time.Now().After(deadline) {
 			out = append(out, newFinding(CheckLifecycle, KindPollDeadline, statePtr, "a terminal state within "+r.cfg.PollDeadline.String(),
 				string(last), "the task did not finish before the poll deadline"))
+			why = stopDeadline
 			break
 		}
 		interval = min(interval*3/2, maxInterval)
@@ -60,7 +103,12 @@ func (r *runner) follow(ctx context.Context, c Case, created Result, res *CaseRe
 		if tf != nil {
 			tf.Check = "poll." + tf.Check
 			out = append(out, *tf)
-			if failures++; failures >= maxPollFailures {
+			if ctx.Err() != nil {
+				why = stopCancelled
+				break
+			}
+			if unread++; unread >= MaxUnreadablePolls {
+				why = stopUnreadable
 				break
 			}
 			continue
@@ -78,39 +126,96 @@ func (r *runner) follow(ctx context.Context, c Case, created Result, res *CaseRe
 		if ex.resp.Status == http.StatusTooManyRequests || ex.resp.Status == http.StatusServiceUnavailable {
 			continue // told to slow down: the backoff does
 		}
-		if ex.resp.Status != http.StatusOK || checked.Task == nil {
-			if failures++; failures >= maxPollFailures {
+		if ex.resp.Status != http.StatusOK || checked.Task == nil || checked.Task.State == "" {
+			if ex.resp.Status == http.StatusOK {
+				answered++
+				if checked.Schema != "" {
+					unreadSchema = checked.Schema
+				}
+			}
+			if unread++; unread >= MaxUnreadablePolls {
+				why = stopUnreadable
 				break
 			}
 			continue
 		}
-		failures = 0
+		unread, answered = 0, 0
 		got := checked.Task
+		final = checked
 		if got.ID != task.ID {
 			out = append(out, newFinding(CheckIDs, KindIDMismatch, idPointer(checked.Schema), task.ID, got.ID,
 				"GET answered with another task than the one created"))
 		}
-		if got.State != last {
-			res.States = append(res.States, got.State)
-			if known(last) && known(got.State) && !last.CanBecome(got.State) {
-				out = append(out, newFinding(CheckLifecycle, KindIllegalTransition, statePointer(checked.Schema),
-					"a state "+string(last)+" can become", string(last)+" → "+string(got.State),
-					"the document does not allow this transition"))
-			}
-			if known(got.State) || !known(last) {
-				last = got.State
-			}
+		if got.State == last {
+			continue
 		}
-		final = checked
+		res.States = append(res.States, got.State)
+		if life.illegal(last, got.State) {
+			out = append(out, newFinding(CheckLifecycle, KindIllegalTransition, statePointer(checked.Schema),
+				life.moves(last), string(last)+" → "+string(got.State),
+				"the document does not allow this transition; the task is no longer followed"))
+			last, why = got.State, stopIllegal
+			break
+		}
+		if life.known(got.State) || !life.known(last) {
+			last = got.State
+		}
 	}
-	if final.Task != nil && last.Terminal() {
+	if why == stopUnreadable {
+		out = append(out, unreadable(answered, statePointer(unreadSchema), life))
+	}
+	if final.Task != nil && why == stopTerminal && life.isTerminal(last) {
 		r.fixture(c.Name+".terminal", Response{Status: http.StatusOK}, final, &out)
 		out = append(out, r.assets(final)...)
 	}
 	if r.hooks != nil {
-		out = append(out, r.callbacks(ctx, c, task.ID, last, res)...)
+		out = append(out, r.callbacks(ctx, c, task.ID, last, why, res)...)
 	}
 	return out
+}
+
+// unreadable is the finding of a task given up after MaxUnreadablePolls polls in a row without its state:
+// breaking when the API answered some of them 200 without a state to read, transport when they all failed.
+func unreadable(answered int, pointer string, life lifecycle) Finding {
+	if answered > 0 {
+		return newFinding(CheckLifecycle, KindStateUnreadable, pointer, "one of "+joinStates(life.states),
+			fmt.Sprintf("no state on %d polls in a row", MaxUnreadablePolls),
+			fmt.Sprintf("the task's state could not be read on %d polls in a row; the task is no longer followed", MaxUnreadablePolls))
+	}
+	return newFinding("poll."+CheckTransport, KindPollFailed, "", "a 200 answer to GET of the task",
+		fmt.Sprintf("%d polls in a row failed", MaxUnreadablePolls),
+		fmt.Sprintf("the task could not be polled %d times in a row; it is no longer followed", MaxUnreadablePolls))
+}
+
+// callbackTrail is what the follow loop has read of a case's callbacks so far.
+type callbackTrail struct {
+	seen int                // callbacks read
+	last lumamock.TaskState // the last documented state they reported
+}
+
+// watchCallbacks reads the callbacks of case name that arrived since the trail was last updated, and reports
+// whether they show a move the document forbids (a state after a terminal one included). It returns the channel
+// that signals the next arrival.
+func (r *runner) watchCallbacks(name string, t *callbackTrail) (next <-chan struct{}, broken bool) {
+	got := r.hooks.received(name)
+	for _, cb := range got[t.seen:] {
+		task := r.checker.CheckCallback(cb.header, cb.body).Task
+		if task == nil || !r.checker.life.known(task.State) {
+			continue
+		}
+		broken = broken || r.checker.life.illegal(t.last, task.State)
+		t.last = task.State
+	}
+	t.seen = len(got)
+	return r.hooks.arrived(name, t.seen), broken
+}
+
+func joinStates(states []lumamock.TaskState) string {
+	parts := make([]string, len(states))
+	for i, s := range states {
+		parts[i] = string(s)
+	}
+	return strings.Join(parts, ", ")
 }
 
 // assets checks that a finished task carries what the document says it does.
@@ -136,23 +241,41 @@ func (r *runner) assets(final Result) []Finding {
 }
 
 // callbacks checks the deliveries to the case's notify_hook: each body valid, legal order, and agreement with
-// what GET showed.
-func (r *runner) callbacks(ctx context.Context, c Case, taskID string, final lumamock.TaskState, res *CaseResult) []Finding {
+// what GET showed. When following ended early (why), the callbacks already received are judged without
+// waiting for more, and none is reported missing.
+func (r *runner) callbacks(ctx context.Context, c Case, taskID string, final lumamock.TaskState, why stopReason, res *CaseResult) []Finding {
 	var out []Finding
+	life := r.checker.life
 	got := r.hooks.wait(ctx, c.Name, r.cfg.HookWait, func(cbs []callback) bool {
+		if why.early() {
+			return true
+		}
+		var last lumamock.TaskState
 		for _, cb := range cbs {
-			if t := r.checker.CheckCallback(cb.header, cb.body).Task; t != nil && t.State.Terminal() {
-				return true
+			t := r.checker.CheckCallback(cb.header, cb.body).Task
+			if t == nil || !life.known(t.State) {
+				continue
 			}
+			if life.isTerminal(t.State) || life.illegal(last, t.State) {
+				return true // the end, or proof the lifecycle is broken
+			}
+			last = t.State
 		}
 		return false
 	})
 	res.Callbacks = len(got)
+	early := why.early() || ctx.Err() != nil
 	if len(got) == 0 {
+		if early {
+			return nil
+		}
 		return []Finding{newFinding(CheckCallbacks, KindCallbackMissing, "", "a POST to notify_hook", "none within "+r.cfg.HookWait.String(),
 			"no callback arrived")}
 	}
-	var states []lumamock.TaskState
+	var (
+		lastCB, prev lumamock.TaskState // the last state reported, and the last documented one
+		broken       bool
+	)
 	for _, cb := range got {
 		checked := r.checker.CheckCallback(cb.header, cb.body)
 		for _, f := range checked.Findings {
@@ -167,35 +290,34 @@ func (r *runner) callbacks(ctx context.Context, c Case, taskID string, final lum
 			out = append(out, newFinding(CheckCallbacks, KindIDMismatch, idPointer(checked.Schema), taskID, checked.Task.ID,
 				"a callback names another task than the one created"))
 		}
-		if n := len(states); n > 0 && states[n-1] != checked.Task.State && known(states[n-1]) && known(checked.Task.State) &&
-			!states[n-1].CanBecome(checked.Task.State) {
-			out = append(out, newFinding(CheckCallbacks, KindCallbackOrder, statePointer(checked.Schema),
-				"callbacks in lifecycle order", string(states[n-1])+" → "+string(checked.Task.State),
-				"callbacks arrived in an order the lifecycle does not allow"))
+		state := checked.Task.State
+		lastCB = state
+		if !life.known(state) {
+			continue
 		}
-		states = append(states, checked.Task.State)
-	}
-	lastCB := lumamock.TaskState("")
-	if len(states) > 0 {
-		lastCB = states[len(states)-1]
+		if life.illegal(prev, state) {
+			broken = true
+			msg := "callbacks arrived in an order the lifecycle does not allow"
+			if life.isTerminal(prev) {
+				msg = "a callback reported another state after the terminal state " + string(prev)
+			}
+			out = append(out, newFinding(CheckCallbacks, KindCallbackOrder, statePointer(checked.Schema),
+				"callbacks in lifecycle order", string(prev)+" → "+string(state), msg))
+		}
+		prev = state
 	}
 	switch {
-	case !lastCB.Terminal():
+	case early || broken:
+		// Following ended before the task's end, or the callbacks broke the lifecycle: what the last one
+		// says proves nothing more.
+	case !life.isTerminal(lastCB):
 		out = append(out, newFinding(CheckCallbacks, KindCallbackMissing, "", "a callback for the terminal state "+string(final),
 			fmt.Sprintf("%d callbacks, last %s", len(got), quoteOr(string(lastCB), "unreadable")), "no callback reported the task's end"))
-	case final.Terminal() && lastCB != final:
+	case life.isTerminal(final) && lastCB != final:
 		out = append(out, newFinding(CheckCallbacks, KindCallbackDisagrees, "", string(final)+" (as GET says)", string(lastCB),
 			"the last callback and GET disagree on how the task ended"))
 	}
 	return out
-}
-
-func known(s lumamock.TaskState) bool {
-	switch s {
-	case lumamock.StatePending, lumamock.StateProcessing, lumamock.StateCompleted, lumamock.StateFailed:
-		return true
-	}
-	return false
 }
 
 func containerPointer(schema string) string {

@@ -29,10 +29,11 @@ type hookServer struct {
 	base    string
 	maxBody int64
 
-	mu     sync.Mutex
-	cases  map[string]bool // the cases whose callbacks are expected
-	byCase map[string][]callback
-	done   chan struct{}
+	mu      sync.Mutex
+	cases   map[string]bool // the cases whose callbacks are expected
+	byCase  map[string][]callback
+	waiters map[string]chan struct{} // per case, closed at its next callback (see arrived)
+	done    chan struct{}
 }
 
 // listenHooks binds addr and serves callbacks; publicURL, when set, is how the API reaches it.
@@ -48,7 +49,8 @@ func listenHooks(addr, publicURL string, maxBody int64, cases []string) (*hookSe
 		ln.Close()
 		return nil, fmt.Errorf("contract: hook URL %q is not an http(s) URL", publicURL)
 	}
-	h := &hookServer{base: strings.TrimSuffix(base, "/"), maxBody: maxBody, byCase: map[string][]callback{}, cases: map[string]bool{}, done: make(chan struct{})}
+	h := &hookServer{base: strings.TrimSuffix(base, "/"), maxBody: maxBody, byCase: map[string][]callback{}, cases: map[string]bool{},
+		waiters: map[string]chan struct{}{}, done: make(chan struct{})}
 	for _, c := range cases {
 		h.cases[c] = true
 	}
@@ -88,7 +90,36 @@ func (h *hookServer) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	h.byCase[name] = append(h.byCase[name], callback{at: time.Now(), header: req.Header.Clone(), body: body})
+	if ch := h.waiters[name]; ch != nil {
+		close(ch)
+		delete(h.waiters, name)
+	}
 	w.WriteHeader(http.StatusOK)
+}
+
+// received returns the callbacks of case name so far, in the order they arrived.
+func (h *hookServer) received(name string) []callback {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]callback(nil), h.byCase[name]...)
+}
+
+// arrived returns a channel that is closed once case name has more than seen callbacks: at once when it already
+// has.
+func (h *hookServer) arrived(name string, seen int) <-chan struct{} {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.byCase[name]) > seen {
+		ch := make(chan struct{})
+		close(ch)
+		return ch
+	}
+	ch := h.waiters[name]
+	if ch == nil {
+		ch = make(chan struct{})
+		h.waiters[name] = ch
+	}
+	return ch
 }
 
 // wait returns the callbacks of case name once done says they are complete, or when wait has passed.
@@ -101,9 +132,7 @@ func (h *hookServer) wait(ctx context.Context, name string, wait time.Duration, 
 	defer tick.Stop()
 	seen, lastArrival, finished := 0, time.Now(), false
 	for {
-		h.mu.Lock()
-		got := append([]callback(nil), h.byCase[name]...)
-		h.mu.Unlock()
+		got := h.received(name)
 		now := time.Now()
 		if len(got) != seen {
 			seen, lastArrival = len(got), now

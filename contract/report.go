@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -44,7 +45,8 @@ const (
 	ExitNotChecked = 2 // nothing could be checked
 )
 
-// ExitCode is 2 when no case got an answer, 1 when any finding is not accepted by the baseline, else 0.
+// ExitCode is 2 when no case got an answer (none that ran, or the run's time limit passed before any did), 1
+// when any finding is not accepted by the baseline, else 0.
 func (r *Report) ExitCode() int {
 	ran := 0
 	for _, c := range r.Cases {
@@ -52,13 +54,18 @@ func (r *Report) ExitCode() int {
 			ran++
 		}
 	}
-	if ran > 0 && r.Answered == 0 {
+	if (ran > 0 || r.timedOut()) && r.Answered == 0 {
 		return ExitNotChecked
 	}
 	if len(r.Drift()) > 0 {
 		return ExitDrift
 	}
 	return ExitOK
+}
+
+// timedOut reports whether the run's time limit cut the run short.
+func (r *Report) timedOut() bool {
+	return slices.ContainsFunc(r.Findings, func(f Finding) bool { return f.Kind == KindRunTimeout })
 }
 
 // Drift returns the findings no baseline accepts.
@@ -126,8 +133,14 @@ func (r *Report) verdict() string {
 	switch r.ExitCode() {
 	case ExitNotChecked:
 		s = "NOT CHECKED — no case got an answer"
+		if r.timedOut() {
+			s = "NOT CHECKED — the run's time limit passed before any case got an answer"
+		}
 	case ExitDrift:
 		s = fmt.Sprintf("DRIFT — %d finding%s (%s)", len(drift), plural(len(drift)), classCounts(drift))
+		if r.timedOut() {
+			s += "; cut short by the run's time limit"
+		}
 	default:
 		s = "OK — no drift"
 	}
@@ -180,8 +193,10 @@ func (r *Report) writeText(w *bytes.Buffer) {
 	tw.Flush()
 	findings := r.Findings
 	if r.Answered == 0 && len(findings) > 1 {
-		// Nothing answered: every case failed the same way; one says it, the json and junit reports list all.
-		findings = findings[:1]
+		// Nothing answered: every case failed the same way; one says it (the run's time limit, when it ended
+		// the run), the json and junit reports list all.
+		i := max(0, slices.IndexFunc(findings, func(f Finding) bool { return f.Kind == KindRunTimeout }))
+		findings = findings[i : i+1]
 	}
 	for _, f := range findings {
 		mark := strings.ToUpper(string(f.Class))
@@ -203,13 +218,30 @@ func (r *Report) writeText(w *bytes.Buffer) {
 		fmt.Fprintf(w, "\n(%d more cases failed the same way; --format json lists them)\n", more)
 	}
 	if skipped > 0 {
-		fmt.Fprintf(w, "\nskipped:")
+		// Cases skipped for the same reason are listed together: the billable ones, the ones the run's time
+		// limit left unrun.
+		var reasons []string
+		byReason := map[string][]string{}
 		for _, c := range r.Cases {
-			if c.Skipped != "" {
-				fmt.Fprintf(w, " %s", c.Name)
+			if c.Skipped == "" {
+				continue
 			}
+			if byReason[c.Skipped] == nil {
+				reasons = append(reasons, c.Skipped)
+			}
+			byReason[c.Skipped] = append(byReason[c.Skipped], c.Name)
 		}
-		fmt.Fprintf(w, "\n  (billable cases create real tasks; run them with --billable N)\n")
+		var billable []string
+		for _, reason := range reasons {
+			if strings.HasPrefix(reason, "billable") {
+				billable = append(billable, byReason[reason]...)
+				continue
+			}
+			fmt.Fprintf(w, "\nskipped: %s\n  (%s)\n", strings.Join(byReason[reason], " "), reason)
+		}
+		if len(billable) > 0 {
+			fmt.Fprintf(w, "\nskipped: %s\n  (billable cases create real tasks; run them with --billable N)\n", strings.Join(billable, " "))
+		}
 	}
 }
 

@@ -31,6 +31,9 @@ const (
 	DefaultHookWait     = 10 * time.Second
 	DefaultMaxBody      = 1 << 20
 	DefaultConcurrency  = 4
+	// DefaultRunTimeout bounds a whole run: longer than the poll deadline and the hook wait together, so a task
+	// that is merely slow is still followed to its end.
+	DefaultRunTimeout = 15 * time.Minute
 )
 
 // Config says what Run checks and how. Zero values take the defaults above; nothing billable runs unless
@@ -67,6 +70,9 @@ type Config struct {
 	MaxBody int64
 	// Concurrency is how many cases run at once.
 	Concurrency int
+	// RunTimeout bounds the whole run. When it passes, the cases still running stop, the report says so with a
+	// transport finding (run-timeout), and its exit code is 2 when no case got an answer.
+	RunTimeout time.Duration
 	// Document is the contract; nil means the embedded openapi.yaml.
 	Document *openapi3.T
 	// Transport sends the requests; nil means a clone of http.DefaultTransport. Redirects are never followed.
@@ -86,6 +92,7 @@ func (cfg *Config) setDefaults() {
 	def(&cfg.PollInterval, DefaultPollInterval)
 	def(&cfg.PollDeadline, DefaultPollDeadline)
 	def(&cfg.HookWait, DefaultHookWait)
+	def(&cfg.RunTimeout, DefaultRunTimeout)
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = DefaultMaxBody
 	}
@@ -138,7 +145,8 @@ func (cfg *Config) validate() error {
 
 // Run checks the API at cfg.BaseURL against the document and reports every finding. It returns an error only
 // when it could not run at all (bad configuration, a hook address it cannot bind, a cancelled ctx); an
-// unreachable API is a report whose ExitCode is 2.
+// unreachable API is a report whose ExitCode is 2. The run ends by cfg.RunTimeout at the latest; a run cut short
+// by it is a report with a run-timeout finding.
 func Run(ctx context.Context, cfg Config) (*Report, error) {
 	cfg.setDefaults()
 	secrets := []string{cfg.APIKey}
@@ -184,6 +192,13 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 	}
 	report := &Report{Target: redact.URL(cfg.BaseURL), Started: time.Now().UTC(), secrets: secrets}
+	bound, cancel := context.WithTimeout(ctx, cfg.RunTimeout)
+	defer cancel()
+	r.bound = bound
+	notRun := func(c Case) CaseResult {
+		return CaseResult{Name: c.Name, Description: c.Description, Billable: c.Billable, Request: c.Method + " " + c.Path,
+			Checks: c.Checks, Skipped: "not run: the run's time limit (" + cfg.RunTimeout.String() + ") passed first"}
+	}
 	results := make([]CaseResult, len(run))
 	findings := make([][]Finding, len(run))
 	sem := make(chan struct{}, cfg.Concurrency)
@@ -194,12 +209,16 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			defer wg.Done()
 			select {
 			case sem <- struct{}{}:
-			case <-ctx.Done():
-				results[i] = CaseResult{Name: c.Name, Description: c.Description, Billable: c.Billable, Skipped: "cancelled"}
+			case <-bound.Done():
+				results[i] = notRun(c)
 				return
 			}
 			defer func() { <-sem }()
-			results[i], findings[i] = r.runCase(ctx, c)
+			if bound.Err() != nil {
+				results[i] = notRun(c)
+				return
+			}
+			results[i], findings[i] = r.runCase(bound, c)
 			if cfg.Progress != nil {
 				r.progress(results[i], findings[i])
 			}
@@ -228,6 +247,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			report.Answered++
 		}
 	}
+	if r.timedOut() {
+		report.Findings = append(report.Findings, finalize("run", []Finding{newFinding(CheckTransport, KindRunTimeout, "",
+			"the whole run within "+cfg.RunTimeout.String(), fmt.Sprintf("cut short: %d of %d cases answered", report.Answered, len(run)),
+			"the run's time limit ended the check before it finished; what it could not reach is not judged")})...)
+	}
 	for i, f := range report.Findings {
 		report.Findings[i].Accepted = cfg.Baseline.Has(f.ID)
 	}
@@ -242,6 +266,8 @@ type runner struct {
 	client  *http.Client
 	secrets []string
 	hooks   *hookServer
+	// bound is the context of the whole run: it ends at the run's time limit (Config.RunTimeout).
+	bound context.Context
 
 	mu     sync.Mutex
 	shapes map[string]map[lumamock.Shape]int // "success" or "error" → shape → count
@@ -316,8 +342,17 @@ func (r *runner) transportFinding(err error) Finding {
 		errors.As(err, &certErr), errors.As(err, &alertErr), strings.Contains(err.Error(), "tls:"):
 		kind = KindTLS
 	}
-	expected := "an answer within " + r.cfg.Timeout.String()
-	return newFinding(CheckTransport, kind, "", expected, r.redact(err.Error()), "no usable answer: "+string(kind))
+	expected, msg := "an answer within "+r.cfg.Timeout.String(), "no usable answer: "+string(kind)
+	if r.timedOut() {
+		kind = KindTimeout
+		expected, msg = "an answer before the run's time limit ("+r.cfg.RunTimeout.String()+")", "the run's time limit ended the request"
+	}
+	return newFinding(CheckTransport, kind, "", expected, r.redact(err.Error()), msg)
+}
+
+// timedOut reports whether the run's time limit has passed.
+func (r *runner) timedOut() bool {
+	return r.bound != nil && errors.Is(r.bound.Err(), context.DeadlineExceeded)
 }
 
 // runCase sends one case and runs all its checks.

@@ -26,7 +26,7 @@ type checkConfig struct {
 	baseline                   string
 	hookListen, hookURL        string
 	hookWait                   time.Duration
-	timeout, slow              time.Duration
+	timeout, slow, runTimeout  time.Duration
 	pollInterval, pollDeadline time.Duration
 	maxBody                    byteSize
 	concurrency                int
@@ -50,6 +50,7 @@ func newCheckFlags(stderr io.Writer) (*flag.FlagSet, *checkConfig) {
 	fs.StringVar(&c.hookURL, "hook-url", "", "public `URL` of --hook-listen when the API reaches it through a tunnel or proxy")
 	fs.DurationVar(&c.hookWait, "hook-wait", contract.DefaultHookWait, "how long to wait for the final callback once GET shows a task finished")
 	fs.DurationVar(&c.timeout, "timeout", contract.DefaultTimeout, "time limit of each request, body included")
+	fs.DurationVar(&c.runTimeout, "run-timeout", contract.DefaultRunTimeout, "time limit of the whole run; when it passes, the report says what it cut short")
 	fs.DurationVar(&c.slow, "slow", contract.DefaultSlow, "report answers slower than this")
 	fs.DurationVar(&c.pollInterval, "poll-interval", contract.DefaultPollInterval, "first wait between polls of a task (grows by half each poll, up to 10×)")
 	fs.DurationVar(&c.pollDeadline, "poll-deadline", contract.DefaultPollDeadline, "give up following a task after this long")
@@ -67,14 +68,19 @@ the task lifecycle and its callbacks, response times.
 Free cases (validation, auth, unknown task) cost nothing: a correct API rejects them. Billable cases create
 real tasks and run only with --billable N. Use --dry-run to see every request first.
 
-Exit status: 0 no drift, 1 drift found, 2 nothing could be checked (unreachable API, bad flags).
+A task is followed until it finishes or --poll-deadline passes, and given up at once, with a finding, when
+polls or callbacks show a move the lifecycle forbids or its state cannot be read on %d polls in a row.
+--run-timeout bounds the whole run.
+
+Exit status: 0 no drift, 1 drift found, 2 nothing could be checked (unreachable API, bad flags, or
+--run-timeout passed before any answer).
 
 Every flag can also be set with the environment variable LUMAMOCK_<FLAG> (e.g. LUMAMOCK_BASE_URL,
 LUMAMOCK_BILLABLE); a flag on the command line wins. The key is read from --api-key, LUMAMOCK_API_KEY or
 LUMA_API_KEY.
 
 Flags:
-`)
+`, contract.MaxUnreadablePolls)
 		fs.PrintDefaults()
 	}
 	return fs, c
@@ -146,7 +152,7 @@ func (c *checkConfig) config(ctx context.Context) (contract.Config, error) {
 	if !slices.Contains(contract.Formats, c.format) {
 		return contract.Config{}, fmt.Errorf("check: --format %q: want one of %s", c.format, strings.Join(contract.Formats, ", "))
 	}
-	if c.billable < 0 || c.concurrency < 0 || c.timeout < 0 || c.slow < 0 || c.pollInterval < 0 || c.pollDeadline < 0 || c.hookWait < 0 {
+	if c.billable < 0 || c.concurrency < 0 || c.timeout < 0 || c.slow < 0 || c.pollInterval < 0 || c.pollDeadline < 0 || c.hookWait < 0 || c.runTimeout < 0 {
 		return contract.Config{}, errors.New("check: numbers and durations must not be negative")
 	}
 	if c.hookURL != "" && c.hookListen == "" {
@@ -154,7 +160,7 @@ func (c *checkConfig) config(ctx context.Context) (contract.Config, error) {
 	}
 	cfg := contract.Config{
 		BaseURL: c.baseURL, APIKey: c.apiKey, Billable: c.billable,
-		Timeout: c.timeout, Slow: c.slow, PollInterval: c.pollInterval, PollDeadline: c.pollDeadline,
+		Timeout: c.timeout, Slow: c.slow, PollInterval: c.pollInterval, PollDeadline: c.pollDeadline, RunTimeout: c.runTimeout,
 		HookListen: c.hookListen, HookURL: c.hookURL, HookWait: c.hookWait,
 		Fixtures: c.fixtures, UpdateFixtures: c.updateFixtures,
 		MaxBody: int64(c.maxBody), Concurrency: c.concurrency,

@@ -49,8 +49,11 @@ type Options struct {
 	// States are the states a task shows: the create answer shows States[0], the nth GET States[n] (the last one
 	// from then on). Empty means pending, processing, completed.
 	States []lumamock.TaskState
-	// Callbacks posts the task to notify_hook once per state in States, in order.
+	// Callbacks posts the task to notify_hook once per state in CallbackStates, in order.
 	Callbacks bool
+	// CallbackStates are the states the callbacks report, in order; empty means States. Set apart from States,
+	// they let GET and the callbacks tell different stories.
+	CallbackStates []lumamock.TaskState
 	// AcceptInvalid answers 200 with a new task where a correct API answers 400.
 	AcceptInvalid bool
 	// Drift bends answers; nil leaves them correct.
@@ -82,6 +85,9 @@ func New(opts Options) *Server {
 	}
 	if len(opts.States) == 0 {
 		opts.States = []lumamock.TaskState{lumamock.StatePending, lumamock.StateProcessing, lumamock.StateCompleted}
+	}
+	if len(opts.CallbackStates) == 0 {
+		opts.CallbackStates = opts.States
 	}
 	doc := *lumamock.MustLoad()
 	doc.Servers = nil
@@ -185,10 +191,10 @@ func (s *Server) get(r *http.Request, id string) *Answer {
 	return s.ok(r, "get", t, state)
 }
 
-// callbacks posts the task at each state to hook, in order.
+// callbacks posts the task at each state of CallbackStates to hook, in order.
 func (s *Server) callbacks(hook string, t *task, r *http.Request) {
 	defer s.wg.Done()
-	for _, state := range s.opts.States {
+	for _, state := range s.opts.CallbackStates {
 		a := s.ok(r, "callback", t, state)
 		if s.opts.Drift != nil {
 			s.opts.Drift(a)
