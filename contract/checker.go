@@ -14,11 +14,11 @@ import (
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	"github.com/lumamock/lumamock"
+	"github.com/lumamock/lumamock/admission"
 )
 
 // Names of the checks a Checker runs on one response (Finding.Check). The runner adds its own (enforcement,
@@ -68,6 +68,7 @@ type CheckerOptions struct {
 type Checker struct {
 	doc    *openapi3.T
 	router routers.Router
+	judge  *admission.Validator // requests: the same judge as the mock's and the proxy's
 	opts   CheckerOptions
 	// assets lists, per task schema, the properties holding a finished task's assets (Video and Image refs).
 	assets map[string][]string
@@ -96,7 +97,11 @@ func NewChecker(doc *openapi3.T, opts CheckerOptions) (*Checker, error) {
 			return nil, err
 		}
 	}
-	c := &Checker{doc: doc, router: router, opts: opts, assets: map[string][]string{}, life: life}
+	judge, err := admission.New(admission.Options{Document: doc})
+	if err != nil {
+		return nil, fmt.Errorf("contract: %w", err)
+	}
+	c := &Checker{doc: doc, router: router, judge: judge, opts: opts, assets: map[string][]string{}, life: life}
 	for name, layout := range taskLayouts {
 		ref := doc.Components.Schemas[name]
 		if ref == nil || ref.Value == nil {
@@ -450,22 +455,25 @@ func (c *Checker) readTask(name string, layout taskLayout, value any) *Task {
 // Content-Type, body schema and a present bearer token. Each violation is a finding of kind invalid-request.
 // The validating proxy uses it on the traffic it forwards.
 func (c *Checker) CheckRequest(ctx context.Context, req *http.Request, body []byte) ([]Finding, error) {
-	route, params, err := c.router.FindRoute(req)
-	if err != nil {
+	d := c.judge.AdmitBody(req.WithContext(ctx), body)
+	if d.Route == nil {
 		return nil, fmt.Errorf("%w: %s %s", ErrUnknownOperation, req.Method, req.URL.Path)
 	}
-	clone := req.Clone(ctx)
-	clone.Body = http.NoBody
-	if body != nil {
-		clone.Body = readCloser{bytes.NewReader(body)}
+	return RequestFindings(d), nil
+}
+
+// RequestFindings turns the verdict of package admission on a request into findings: one per violation, each
+// carrying it, or one naming the reason when the refusal names no field.
+func RequestFindings(d admission.Verdict) []Finding {
+	if d.Admitted() {
+		return nil
 	}
-	input := &openapi3filter.RequestValidationInput{
-		Request: clone, PathParams: params, Route: route,
-		Options: &openapi3filter.Options{MultiError: true, AuthenticationFunc: bearerPresent, SkipSettingDefaults: true},
+	violations := d.Violations
+	if len(violations) == 0 {
+		violations = []lumamock.Violation{{Message: d.Reason}}
 	}
-	err = openapi3filter.ValidateRequest(ctx, input)
-	var out []Finding
-	for _, v := range lumamock.Violations(err) {
+	out := make([]Finding, 0, len(violations))
+	for _, v := range violations {
 		pointer := ""
 		if v.In == lumamock.InBody {
 			pointer = v.Field
@@ -474,26 +482,11 @@ func (c *Checker) CheckRequest(ctx context.Context, req *http.Request, body []by
 		if v.Field != "" {
 			where += " " + v.Field
 		}
-		f := newFinding(CheckRequestBody, KindInvalidRequest, pointer, "a request the document allows", where+" breaks "+v.Rule, v.Message)
+		f := newFinding(CheckRequestBody, KindInvalidRequest, pointer, "a request the document allows", strings.TrimSpace(where+" breaks "+v.Rule), v.Message)
 		f.Violation = &v
 		out = append(out, f)
 	}
-	return out, nil
-}
-
-type readCloser struct{ *bytes.Reader }
-
-func (readCloser) Close() error { return nil }
-
-// bearerPresent accepts any request that carries a non-empty bearer token: whether the key is right is the
-// server's knowledge, not the document's.
-func bearerPresent(_ context.Context, in *openapi3filter.AuthenticationInput) error {
-	h := in.RequestValidationInput.Request.Header.Get("Authorization")
-	scheme, token, ok := strings.Cut(h, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
-		return errors.New("authorization: a bearer token is required")
-	}
-	return nil
+	return out
 }
 
 func documentedStatuses(op *openapi3.Operation) string {

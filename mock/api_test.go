@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/lumamock/lumamock"
+	"github.com/lumamock/lumamock/internal/requestcases"
 	"github.com/lumamock/lumamock/mock"
 )
 
@@ -16,61 +17,23 @@ import (
 // right 4xx, in the error shape, naming the field or header at fault.
 func TestBadRequests(t *testing.T) {
 	servers := map[lumamock.Shape]*httptest.Server{
-		lumamock.ShapeEnvelope: newServer(t, mock.Options{MaxBody: 64 << 10}),
-		lumamock.ShapeLuma:     newServer(t, mock.Options{MaxBody: 64 << 10, Schema: lumamock.ShapeLuma}),
+		lumamock.ShapeEnvelope: newServer(t, mock.Options{MaxBody: requestcases.MaxBody}),
+		lumamock.ShapeLuma:     newServer(t, mock.Options{MaxBody: requestcases.MaxBody, Schema: lumamock.ShapeLuma}),
 	}
-	body := func(extra string) string { return `{"user_prompt": "wind", ` + extra + `}` }
-	tests := []struct {
+	type testCase struct {
 		name   string
 		call   call
 		status int
 		in     string // violation location, "" when the answer has no errors list
 		field  string // the field or header the error must name
-	}{
-		{"user_prompt number", call{body: `{"user_prompt": 42}`}, 400, "body", "/user_prompt"},
-		{"user_prompt empty", call{body: `{"user_prompt": ""}`}, 400, "body", "/user_prompt"},
-		{"user_prompt missing", call{body: `{"model_name": "ray-v2"}`}, 400, "body", "/user_prompt"},
-		{"user_prompt null", call{body: `{"user_prompt": null}`}, 400, "body", "/user_prompt"},
-		{"expand_prompt string", call{body: body(`"expand_prompt": "yes"`)}, 400, "body", "/expand_prompt"},
-		{"loop number", call{body: body(`"loop": 1`)}, 400, "body", "/loop"},
-		{"image_url number", call{body: body(`"image_url": 5`)}, 400, "body", "/image_url"},
-		{"image_url ftp", call{body: body(`"image_url": "ftp://example.com/a.png"`)}, 400, "body", "/image_url"},
-		{"image_url bare base64", call{body: body(`"image_url": "iVBORw0KGgo="`)}, 400, "body", "/image_url"},
-		{"image_end_url bool", call{body: body(`"image_end_url": true`)}, 400, "body", "/image_end_url"},
-		{"image_end_url text data URI", call{body: body(`"image_end_url": "data:text/plain;base64,aGk="`)}, 400, "body", "/image_end_url"},
-		{"notify_hook array", call{body: body(`"notify_hook": []`)}, 400, "body", "/notify_hook"},
-		{"notify_hook not a URL", call{body: body(`"notify_hook": "call me maybe"`)}, 400, "body", "/notify_hook"},
-		{"notify_hook file scheme", call{body: body(`"notify_hook": "file:///etc/passwd"`)}, 400, "body", "/notify_hook"},
-		{"resolution number", call{body: body(`"resolution": 720`)}, 400, "body", "/resolution"},
-		{"resolution unknown", call{body: body(`"resolution": "4k"`)}, 400, "body", "/resolution"},
-		{"duration number", call{body: body(`"duration": 5`)}, 400, "body", "/duration"},
-		{"duration unknown", call{body: body(`"duration": "10s"`)}, 400, "body", "/duration"},
-		{"model_name unknown", call{body: body(`"model_name": "ray-v3"`)}, 400, "body", "/model_name"},
-		{"model_name object", call{body: body(`"model_name": {}`)}, 400, "body", "/model_name"},
-		{"malformed JSON", call{body: `{"user_prompt": }`}, 400, "body", ""},
-		{"truncated JSON", call{body: `{"user_prompt": "wind"`}, 400, "body", ""},
-		{"invalid UTF-8", call{body: "{\"user_prompt\": \"wind\xff\"}"}, 400, "body", ""},
-		{"gzip Content-Encoding", call{body: sourceExample, header: map[string]string{"Content-Encoding": "gzip"}}, 415, "header", "Content-Encoding"},
-		{"trailing garbage", call{body: `{"user_prompt": "wind"} {"user_prompt": "rain"}`}, 400, "body", ""},
-		{"JSON array", call{body: `["wind"]`}, 400, "body", ""},
-		{"JSON string", call{body: `"wind"`}, 400, "body", ""},
-		{"empty body", call{header: map[string]string{"Content-Type": "application/json"}}, 400, "body", ""},
-		{"text/plain", call{body: sourceExample, header: map[string]string{"Content-Type": "text/plain"}}, 415, "header", "Content-Type"},
-		{"no Content-Type", call{body: sourceExample, header: map[string]string{"Content-Type": ""}}, 415, "header", "Content-Type"},
-		{"form Content-Type", call{body: "user_prompt=wind", header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}}, 415, "header", "Content-Type"},
-		{"latin1 charset", call{body: sourceExample, header: map[string]string{"Content-Type": "application/json; charset=iso-8859-1"}}, 415, "header", "Content-Type"},
-		{"garbled Content-Type", call{body: sourceExample, header: map[string]string{"Content-Type": "application/json; ;;="}}, 415, "header", "Content-Type"},
-		{"no Authorization", call{body: sourceExample, header: map[string]string{"Authorization": ""}}, 401, "header", "Authorization"},
-		{"Basic auth", call{body: sourceExample, header: map[string]string{"Authorization": "Basic dXNlcjpwYXNz"}}, 401, "header", "Authorization"},
-		{"Bearer without token", call{body: sourceExample, header: map[string]string{"Authorization": "Bearer"}}, 401, "header", "Authorization"},
-		{"garbled Authorization", call{body: sourceExample, header: map[string]string{"Authorization": "Bearer:" + testKey}}, 401, "header", "Authorization"},
+	}
+	// The document's refusals, shared with the proxy's and the checker's tests, then the mock's own.
+	var tests []testCase
+	for _, c := range requestcases.Refused() {
+		tests = append(tests, testCase{c.Name, call{method: c.Method, path: c.Path, header: c.Header, body: c.Body}, c.Status, c.In, c.Field})
+	}
+	tests = append(tests, []testCase{
 		{"wrong key", call{body: sourceExample, header: map[string]string{"Authorization": "Bearer nope"}}, 401, "header", "Authorization"},
-		{"Accept html", call{body: sourceExample, header: map[string]string{"Accept": "text/html"}}, 406, "header", "Accept"},
-		{"Accept json q=0", call{body: sourceExample, header: map[string]string{"Accept": "application/json;q=0, text/html"}}, 406, "header", "Accept"},
-		{"oversized body", call{body: `{"user_prompt": "` + strings.Repeat("a", 70<<10) + `"}`}, 413, "body", ""},
-		{"DELETE generations", call{method: http.MethodDelete}, 405, "", lumamock.PathGenerations},
-		{"PUT a task", call{method: http.MethodPut, path: "/luma/generations/abc", body: sourceExample}, 405, "", "/luma/generations/abc"},
-		{"unknown path", call{method: http.MethodGet, path: "/luma/generation"}, 404, "", "/luma/generation"},
 		{"unknown task", call{method: http.MethodGet, path: "/luma/generations/no-such-task"}, 404, "path", "task_id"},
 		{"Prefer code not a number", call{body: sourceExample, header: map[string]string{"Prefer": "code=abc"}}, 400, "header", "Prefer"},
 		{"Prefer code undocumented", call{body: sourceExample, header: map[string]string{"Prefer": "code=418"}}, 400, "header", "Prefer"},
@@ -79,13 +42,16 @@ func TestBadRequests(t *testing.T) {
 		{"Prefer delay too long", call{body: sourceExample, header: map[string]string{"Prefer": "delay=2h"}}, 400, "header", "Prefer"},
 		{"Prefer unbalanced quote", call{body: sourceExample, header: map[string]string{"Prefer": `schema="luma`}}, 400, "header", "Prefer"},
 		{"Prefer outcome unknown", call{body: sourceExample, header: map[string]string{"Prefer": "outcome=exploded"}}, 400, "header", "Prefer"},
-	}
+	}...)
 	for _, tt := range tests {
 		for _, shape := range []lumamock.Shape{lumamock.ShapeEnvelope, lumamock.ShapeLuma} {
 			t.Run(fmt.Sprintf("%s/%s", tt.name, shape), func(t *testing.T) {
 				resp := send(t, servers[shape], tt.call)
 				if resp.status != tt.status {
 					t.Fatalf("status = %d, want %d\n%s", resp.status, tt.status, resp.body)
+				}
+				if tt.call.method == http.MethodHead {
+					return // no body, by definition
 				}
 				errBody := checkErrorShape(t, resp, shape)
 				if tt.status != 404 && tt.status != 405 {

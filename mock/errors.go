@@ -42,14 +42,6 @@ func newAPIError(status int, reason string, violations ...lumamock.Violation) *a
 	return &apiError{status: status, reason: reason, violations: violations}
 }
 
-func (e *apiError) withHeader(name, value string) *apiError {
-	if e.header == nil {
-		e.header = make(http.Header)
-	}
-	e.header.Set(name, value)
-	return e
-}
-
 // body renders the error in shape: Luma-style {detail:{reason,code}} or the envelope's {code,message,request_id}.
 func (e *apiError) body(shape lumamock.Shape, requestID string) any {
 	if shape == lumamock.ShapeLuma {

@@ -145,20 +145,6 @@ func utf16Pair(r rune) (rune, rune) {
 	return 0xD800 + (r>>10)&0x3FF, 0xDC00 + r&0x3FF
 }
 
-// requestStatus is the status the document implies for a request finding of CheckRequest: 401 for missing
-// credentials, 415 for a Content-Type it does not list, else 400.
-func requestStatus(f contract.Finding) int {
-	v := f.Violation
-	switch {
-	case v == nil:
-	case v.In == lumamock.InHeader && v.Field == "Authorization":
-		return http.StatusUnauthorized
-	case v.In == lumamock.InHeader && v.Field == "Content-Type":
-		return http.StatusUnsupportedMediaType
-	}
-	return http.StatusBadRequest
-}
-
 // statusPriority orders the statuses a rejected request may get as the mock checks them: route, method,
 // Accept, Content-Type, size, auth, then parameters and body.
 var statusPriority = []int{404, 405, 406, 415, 413, 401, 400}
@@ -183,6 +169,9 @@ func impliedStatus(findings []Finding) int {
 func apiViolations(findings []Finding, secrets []string) []lumamock.Violation {
 	out := make([]lumamock.Violation, 0, len(findings))
 	for _, f := range findings {
+		if f.Kind == KindUnknownOperation {
+			continue // no field of an operation is at fault: the message says which route and method
+		}
 		v := lumamock.Violation{In: lumamock.InBody, Field: f.Pointer, Rule: string(f.Kind), Message: redact.Text(f.Message, secrets...)}
 		if f.Direction == DirRequest && f.Violation != nil {
 			v.In, v.Field, v.Rule = f.Violation.In, f.Violation.Field, f.Violation.Rule

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"mime"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -19,10 +18,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/gorilla/mux"
-
 	"github.com/lumamock/lumamock"
+	"github.com/lumamock/lumamock/admission"
 	"github.com/lumamock/lumamock/cassette"
 	"github.com/lumamock/lumamock/contract"
 	"github.com/lumamock/lumamock/internal/adminguard"
@@ -111,8 +108,7 @@ type Proxy struct {
 	checker   *contract.Checker
 	rp        *httputil.ReverseProxy
 	log       *slog.Logger
-	paths     []*mux.Route
-	mediaOK   []string // the response media types of the document
+	judge     *admission.Validator // requests, as the mock judges them
 	hooks     *hookTable
 	exchanges *ring.Ring[Exchange]
 	callbacks *ring.Ring[Callback]
@@ -179,7 +175,9 @@ func New(opts Options) (*Proxy, error) {
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
 	}
-	p.indexDocument(checker.Document())
+	if p.judge, err = admission.New(admission.Options{Document: checker.Document(), MaxBody: opts.MaxBody}); err != nil {
+		return nil, fmt.Errorf("proxy: %w", err)
+	}
 	p.rp = &httputil.ReverseProxy{
 		Rewrite:        p.rewrite,
 		Transport:      opts.Transport,
@@ -189,28 +187,6 @@ func New(opts Options) (*Proxy, error) {
 		ErrorLog:       slog.NewLogLogger(p.log.Handler(), slog.LevelWarn),
 	}
 	return p, nil
-}
-
-// indexDocument notes the document's paths (to tell 404 from 405) and response media types (for Accept).
-func (p *Proxy) indexDocument(doc *openapi3.T) {
-	router := mux.NewRouter()
-	seen := map[string]bool{}
-	for path, item := range doc.Paths.Map() {
-		p.paths = append(p.paths, router.NewRoute().Path(path))
-		for _, op := range item.Operations() {
-			for _, resp := range op.Responses.Map() {
-				if resp.Value == nil {
-					continue
-				}
-				for mt := range resp.Value.Content {
-					if !seen[mt] {
-						seen[mt] = true
-						p.mediaOK = append(p.mediaOK, mt)
-					}
-				}
-			}
-		}
-	}
 }
 
 // exchange is one request on its way through the proxy.
@@ -229,6 +205,7 @@ type exchange struct {
 	recordSeq  int
 	recordFile string
 	hook       *hookTarget // set when notify_hook was replaced
+	refusal    http.Header // what a strict refusal carries: Allow, WWW-Authenticate
 }
 
 type exchangeKey struct{}
@@ -262,10 +239,15 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.finish(ex, rec)
 	}()
 	body, streamed := p.readRequestBody(r)
-	ex.body = body
+	if !streamed {
+		ex.body = body // a streamed body is not kept
+	}
 	p.checkRequest(ex, body, streamed)
 	if p.opts.Strict && len(ex.findings) > 0 {
 		ex.outcome = OutcomeRejected
+		for k, vs := range ex.refusal {
+			rec.Header()[k] = vs
+		}
 		status := impliedStatus(ex.findings)
 		p.writeError(rec, ex, status, "strict: the request does not match the API document: "+summary(ex.findings, ex.secrets), ex.findings)
 		return
@@ -295,114 +277,45 @@ func (p *Proxy) readRequestBody(r *http.Request) (body []byte, streamed bool) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil, false
 	}
-	if r.ContentLength > p.opts.MaxBody {
-		return nil, true
-	}
 	data, err := io.ReadAll(io.LimitReader(r.Body, p.opts.MaxBody+1))
 	if int64(len(data)) > p.opts.MaxBody || err != nil {
 		r.Body = struct {
 			io.Reader
 			io.Closer
 		}{io.MultiReader(bytes.NewReader(data), r.Body), r.Body}
+		if err == nil {
+			return data, true // its first MaxBody+1 bytes: enough to judge it too large
+		}
 		return nil, true
 	}
 	return data, false
 }
 
-// checkRequest runs the document's request checks, and the Accept check the document states in words.
+// checkRequest judges the request with the document's one judge (package admission), as the mock would: each
+// violation becomes a finding carrying the status the document implies, which strict mode answers.
 func (p *Proxy) checkRequest(ex *exchange, body []byte, streamed bool) {
 	r := ex.in
-	if streamed {
+	d := p.judge.AdmitBody(r, body) // a streamed body holds its first MaxBody+1 bytes: 413 unless a step before fails
+	ex.operation, ex.refusal = d.Operation(), d.Header
+	switch {
+	case d.Admitted():
+		return
+	case d.Route == nil:
+		f := newFinding(DirRequest, KindUnknownOperation, contract.Validation, "", "an operation of the document", r.Method+" "+r.URL.Path, d.Reason)
+		f.status = d.Status
+		ex.findings = append(ex.findings, f)
+		return
+	case streamed && d.Status == http.StatusRequestEntityTooLarge:
 		f := newFinding(DirRequest, KindUnchecked, contract.Transport, "", fmt.Sprintf("a body of at most %d bytes", p.opts.MaxBody),
 			"larger", fmt.Sprintf("the request body is larger than %d bytes; it was forwarded unchecked", p.opts.MaxBody))
-		f.status = http.StatusRequestEntityTooLarge
-		ex.findings = append(ex.findings, f)
-	}
-	findings, err := p.checker.CheckRequest(r.Context(), r, body)
-	if errors.Is(err, contract.ErrUnknownOperation) {
-		status, msg := http.StatusNotFound, fmt.Sprintf("no operation of the document at %s %s", r.Method, r.URL.Path)
-		for _, route := range p.paths {
-			var m mux.RouteMatch
-			if route.Match(r, &m) {
-				status, msg = http.StatusMethodNotAllowed, fmt.Sprintf("the document has no %s operation at %s", r.Method, r.URL.Path)
-				break
-			}
-		}
-		f := newFinding(DirRequest, KindUnknownOperation, contract.Validation, "", "an operation of the document", r.Method+" "+r.URL.Path, msg)
-		f.status = status
+		f.status = d.Status
 		ex.findings = append(ex.findings, f)
 		return
 	}
-	if route, ok := p.operationOf(r); ok {
-		ex.operation = route
-	}
-	if streamed {
-		// Without the body only parameters and headers can be judged; keep the findings that do not concern it.
-		kept := findings[:0]
-		for _, f := range findings {
-			if f.Violation == nil || f.Violation.In != lumamock.InBody {
-				kept = append(kept, f)
-			}
-		}
-		findings = kept
-	}
-	for _, f := range wrap(DirRequest, findings) {
-		f.status = requestStatus(f.Finding)
+	for _, f := range wrap(DirRequest, contract.RequestFindings(d)) {
+		f.status = d.Status
 		ex.findings = append(ex.findings, f)
 	}
-	if accept := r.Header.Values("Accept"); !acceptsAny(accept, p.mediaOK) {
-		f := newFinding(DirRequest, contract.KindInvalidRequest, contract.Validation, "", "an Accept that allows "+strings.Join(p.mediaOK, ", "),
-			"header Accept breaks media-type", fmt.Sprintf("Accept %q excludes %s, the only media type of this API", strings.Join(accept, ", "), strings.Join(p.mediaOK, ", ")))
-		f.status = http.StatusNotAcceptable
-		ex.findings = append(ex.findings, f)
-	}
-}
-
-// operationOf names the operation r routes to, by method and document path.
-func (p *Proxy) operationOf(r *http.Request) (string, bool) {
-	doc := p.checker.Document()
-	for _, route := range p.paths {
-		var m mux.RouteMatch
-		if !route.Match(r, &m) {
-			continue
-		}
-		tpl, _ := route.GetPathTemplate()
-		if item := doc.Paths.Value(tpl); item != nil {
-			if op := item.GetOperation(r.Method); op != nil {
-				return op.OperationID, true
-			}
-		}
-	}
-	return "", false
-}
-
-// acceptsAny reports whether an Accept header allows one of types. No Accept header means anything (RFC 9110).
-func acceptsAny(accept []string, types []string) bool {
-	if len(accept) == 0 {
-		return true
-	}
-	for _, line := range accept {
-		for _, rng := range strings.Split(line, ",") {
-			rng = strings.TrimSpace(rng)
-			if rng == "" {
-				continue
-			}
-			mt, params, err := mime.ParseMediaType(rng)
-			if err != nil {
-				continue
-			}
-			if q, ok := params["q"]; ok && strings.Trim(q, "0.") == "" {
-				continue // q=0: not acceptable
-			}
-			for _, t := range types {
-				major, _, _ := strings.Cut(t, "/")
-				if mt == "*/*" || mt == t || mt == major+"/*" {
-					return true
-				}
-			}
-		}
-	}
-	return strings.TrimSpace(strings.Join(accept, "")) == ""
 }
 
 // rewrite points the outbound request at the upstream and keeps the client's forwarding headers as they were.
@@ -560,7 +473,7 @@ func (p *Proxy) writeError(w http.ResponseWriter, ex *exchange, status int, reas
 	if v := violationsHeader(findings, ex.secrets); v != "" {
 		h.Set(HeaderViolations, v)
 	}
-	if status == http.StatusUnauthorized {
+	if status == http.StatusUnauthorized && h.Get("WWW-Authenticate") == "" {
 		h.Set("WWW-Authenticate", "Bearer")
 	}
 	writeJSON(w, status, body)
