@@ -5,12 +5,13 @@ import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
 
 import { lumaClient, pollUntilDone, readError, readTask } from "../client.mjs";
 
-const repo = resolve(import.meta.dirname, "../../..");
+const repo = fileURLToPath(new URL("../../..", import.meta.url));
 const KEY = "test-key";
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
