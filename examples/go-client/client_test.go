@@ -3,7 +3,9 @@ package lumaclient_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -365,4 +367,32 @@ func TestErrors(t *testing.T) {
 			t.Fatalf("status %d, headers %+v, body %s", resp.StatusCode(), resp.Headers429, resp.Body)
 		}
 	})
+}
+
+// Retry-After is "type: integer" in the document, so the generated parser binds it to an int: an HTTP-date
+// Retry-After (also valid HTTP, RFC 9110 §10.2.3) makes the ...WithResponse call fail and the answer is lost.
+// The plain Client method returns the *http.Response untouched.
+func TestRetryAfterMustBeSeconds(t *testing.T) {
+	vendor := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT")
+		w.WriteHeader(http.StatusTooManyRequests)
+		fmt.Fprint(w, `{"code":429,"message":"slow down","request_id":"r"}`)
+	}))
+	defer vendor.Close()
+	c, err := lumaclient.NewClientWithResponses(vendor.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp, err := c.CreateGenerationWithResponse(context.Background(), sourceExample()); err == nil {
+		t.Fatalf("an HTTP-date Retry-After parsed: %+v; the generated client now accepts it", resp.Headers429)
+	}
+	raw, err := c.CreateGeneration(context.Background(), sourceExample())
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw.Body.Close()
+	if raw.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("status %d", raw.StatusCode)
+	}
 }
