@@ -1,5 +1,6 @@
 // Package recipes holds GitHub Actions workflows that use lumamock (the .yml files here). Its test runs their
-// shell steps, as GitHub's runner would, against the lumamock binary built from this checkout.
+// shell steps, as GitHub's runner would, against the lumamock binary built from this checkout. It is a module of
+// its own, so that the main module's tests neither run it nor depend on a YAML parser.
 package recipes
 
 import (
@@ -87,7 +88,8 @@ func buildLumamock(t *testing.T) string {
 		if binDir, buildErr = os.MkdirTemp("", "lumamock-recipes-"); buildErr != nil {
 			return
 		}
-		cmd := exec.Command("go", "build", "-o", filepath.Join(binDir, "lumamock"), "github.com/lumamock/lumamock/cmd/lumamock")
+		cmd := exec.Command("go", "build", "-o", filepath.Join(binDir, "lumamock"), "./cmd/lumamock")
+		cmd.Dir = filepath.Join("..", "..") // this checkout
 		if out, err := cmd.CombinedOutput(); err != nil {
 			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}
