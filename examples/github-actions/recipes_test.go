@@ -1,3 +1,5 @@
+//go:build unix
+
 // Package recipes holds GitHub Actions workflows that use lumamock (the .yml files here). Its test runs their
 // shell steps, as GitHub's runner would, against the lumamock binary built from this checkout. It is a module of
 // its own, so that the main module's tests neither run it nor depend on a YAML parser.
