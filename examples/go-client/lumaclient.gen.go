@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/oapi-codegen/runtime"
-	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
 // Defines values for GenerationRequestDuration.
@@ -160,8 +159,10 @@ type Generation struct {
 	// FailureReason Why a `failed` task failed.
 	FailureReason *string `json:"failure_reason,omitempty"`
 
-	// Id The task's id.
-	Id openapi_types.UUID `json:"id"`
+	// Id The task's id (a UUID in the export's example).
+	//
+	// Example: 4665a07c-7641-4809-a133-10786201bb56
+	Id string `json:"id"`
 
 	// LastFrame A still image of the video (null until the task is completed).
 	LastFrame *Image `json:"last_frame"`
@@ -1098,6 +1099,11 @@ type GetGenerationResponse200Headers struct {
 	XRequestId *string
 }
 
+// GetGenerationResponse400Headers the declared response headers of an HTTP 400 response for GetGeneration
+type GetGenerationResponse400Headers struct {
+	XRequestId *string
+}
+
 // GetGenerationResponse401Headers the declared response headers of an HTTP 401 response for GetGeneration
 type GetGenerationResponse401Headers struct {
 	WWWAuthenticate *string
@@ -1136,6 +1142,8 @@ type GetGenerationResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *TaskResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON404 the response for an HTTP 404 `application/json` response
@@ -1150,6 +1158,8 @@ type GetGenerationResponse struct {
 	JSON503 *ServiceUnavailable
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *GetGenerationResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *GetGenerationResponse400Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *GetGenerationResponse401Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
@@ -1167,6 +1177,11 @@ type GetGenerationResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetGenerationResponse) GetJSON200() *TaskResponse {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetGenerationResponse) GetJSON400() *Error {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -1505,6 +1520,13 @@ func ParseGetGenerationResponse(rsp *http.Response) (*GetGenerationResponse, err
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -1560,6 +1582,16 @@ func ParseGetGenerationResponse(rsp *http.Response) (*GetGenerationResponse, err
 			headers.XRequestId = &value
 		}
 		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers GetGenerationResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
 	case rsp.StatusCode == 401:
 		var headers GetGenerationResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {

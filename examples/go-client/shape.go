@@ -44,7 +44,7 @@ func DecodeTask(r TaskResponse) (Task, error) {
 	if err != nil {
 		return Task{}, fmt.Errorf("generation: %w", err)
 	}
-	return Task{ID: gen.Id.String(), State: gen.State, Generation: &gen}, nil
+	return Task{ID: gen.Id, State: gen.State, Generation: &gen}, nil
 }
 
 // APIError is an error answer read from an Error, in whichever shape it came.

@@ -167,8 +167,8 @@ export interface components {
         /** @description The raw Luma generation object (the export's example response). */
         Generation: {
             /**
-             * Format: uuid
-             * @description The task's id.
+             * @description The task's id (a UUID in the export's example).
+             * @example 4665a07c-7641-4809-a133-10786201bb56
              */
             id: string;
             /** @description The prompt, as the service used it (empty in the export's example). */
@@ -431,6 +431,19 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TaskResponse"];
+                };
+            };
+            /**
+             * @description The request broke this document: a `task_id` outside its length limits, or a malformed `Prefer`
+             *     header (the mock's). `errors` lists every violation.
+             */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             401: components["responses"]["Unauthorized"];
