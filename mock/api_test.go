@@ -35,6 +35,8 @@ func TestBadRequests(t *testing.T) {
 	tests = append(tests, []testCase{
 		{"wrong key", call{body: sourceExample, header: map[string]string{"Authorization": "Bearer nope"}}, 401, "header", "Authorization"},
 		{"unknown task", call{method: http.MethodGet, path: "/luma/generations/no-such-task"}, 404, "path", "task_id"},
+		{"GET Prefer malformed", call{method: http.MethodGet, path: "/luma/generations/no-such-task", header: map[string]string{"Prefer": "code=abc"}}, 400, "header", "Prefer"},
+		{"GET Prefer code=400", call{method: http.MethodGet, path: "/luma/generations/no-such-task", header: map[string]string{"Prefer": "code=400"}}, 400, "", "400"},
 		{"Prefer code not a number", call{body: sourceExample, header: map[string]string{"Prefer": "code=abc"}}, 400, "header", "Prefer"},
 		{"Prefer code undocumented", call{body: sourceExample, header: map[string]string{"Prefer": "code=418"}}, 400, "header", "Prefer"},
 		{"Prefer schema unknown", call{body: sourceExample, header: map[string]string{"Prefer": "schema=xml"}}, 400, "header", "Prefer"},
