@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"encoding/json"
@@ -223,10 +224,11 @@ func (c *callbacks) emitLocked(t *task) (records []CallbackRecord, given []deliv
 // render is the callback body of t at tr: the submit response's shape, at the new state, checked against the
 // document's callback schema.
 func (c *callbacks) render(t *task, tr transition) ([]byte, error) {
-	body, ok := appendTask(nil, t.render(t.shape, tr, tr.At, t.requestID))
-	if !ok {
-		return nil, fmt.Errorf("mock: no encoding for a %s task", t.shape)
+	var buf bytes.Buffer
+	if err := encodeJSON(&buf, t.render(t.shape, tr, tr.At, t.requestID)); err != nil {
+		return nil, fmt.Errorf("mock: encode a %s task: %w", t.shape, err)
 	}
+	body := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 	var v any
 	if err := json.Unmarshal(body, &v); err != nil {
 		return body, err

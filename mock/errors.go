@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
-	"sync"
 
 	"github.com/lumamock/lumamock"
 )
@@ -54,8 +53,6 @@ func (e *apiError) body(shape lumamock.Shape, requestID string) any {
 	return lumamock.EnvelopeError{Code: e.status, Message: e.reason, RequestID: requestID, Errors: e.violations}
 }
 
-var bufferPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
 // encodeJSON writes v and a newline to buf without HTML escaping: bodies are read by programs.
 func encodeJSON(buf *bytes.Buffer, v any) error {
 	enc := json.NewEncoder(buf)
@@ -65,13 +62,8 @@ func encodeJSON(buf *bytes.Buffer, v any) error {
 
 // writeJSON writes v as the JSON response with status, without HTML escaping (bodies are read by programs).
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	buf := bufferPool.Get().(*bytes.Buffer)
-	defer bufferPool.Put(buf)
-	buf.Reset()
-	buf.Grow(1024) // room for any task; a pooled buffer often has it already
-	if raw, ok := appendTask(buf.AvailableBuffer(), v); ok {
-		buf.Write(append(raw, '\n')) // raw is buf's own storage when it fitted: no copy then
-	} else if err := encodeJSON(buf, v); err != nil {
+	var buf bytes.Buffer
+	if err := encodeJSON(&buf, v); err != nil {
 		// Every value written is one of the document's types; a failure here is a programming error.
 		buf.Reset()
 		buf.WriteString(`{"code":500,"message":"encoding the response failed","request_id":""}` + "\n")
