@@ -8,6 +8,7 @@ import (
 	_ "embed"
 	"fmt"
 	"os"
+	"sort"
 	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -73,4 +74,33 @@ func MustLoad() *openapi3.T {
 		panic(err)
 	}
 	return doc
+}
+
+// DocumentedStatuses lists, sorted, the statuses op documents ("200", "400", ...).
+func DocumentedStatuses(op *openapi3.Operation) []string {
+	var out []string
+	for code := range op.Responses.Map() {
+		out = append(out, code)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// CallbackContent is the request body content of the create operation's notify callback in doc: what a
+// callback POSTs to notify_hook.
+func CallbackContent(doc *openapi3.T) (openapi3.Content, error) {
+	item := doc.Paths.Find(PathGenerations)
+	if item == nil || item.Post == nil {
+		return nil, fmt.Errorf("the document has no POST %s", PathGenerations)
+	}
+	cb := item.Post.Callbacks[CallbackNotify]
+	if cb == nil || cb.Value == nil {
+		return nil, fmt.Errorf("%s has no %q callback", OpCreate, CallbackNotify)
+	}
+	for _, path := range cb.Value.Map() {
+		if path.Post != nil && path.Post.RequestBody != nil && path.Post.RequestBody.Value != nil {
+			return path.Post.RequestBody.Value.Content, nil
+		}
+	}
+	return nil, fmt.Errorf("the %q callback of %s has no request body", CallbackNotify, OpCreate)
 }

@@ -41,6 +41,10 @@ const (
 // Terminal reports whether a task in state s will not change again.
 func (s TaskState) Terminal() bool { return s == StateCompleted || s == StateFailed }
 
+// Notified reports whether a task entering s notifies its hook: every state it can enter after submission
+// (processing, completed, failed), the states whose callback the drop fault can drop.
+func (s TaskState) Notified() bool { return StatePending.CanBecome(s) }
+
 // CanBecome reports whether the document allows a task to move from s to next (x-transitions of TaskState).
 func (s TaskState) CanBecome(next TaskState) bool {
 	switch s {
@@ -185,4 +189,13 @@ func (t *LumaTime) UnmarshalJSON(b []byte) error {
 	}
 	t.Time = parsed
 	return nil
+}
+
+// ErrorBody is the error answer in shape: the Luma-style {detail:{reason,code}} or the envelope's
+// {code,message,request_id}, each with the violations when there are some.
+func ErrorBody(shape Shape, status int, reason, requestID string, violations []Violation) any {
+	if shape == ShapeLuma {
+		return LumaError{Detail: ErrorDetail{Reason: reason, Code: status}, RequestID: requestID, Errors: violations}
+	}
+	return EnvelopeError{Code: status, Message: reason, RequestID: requestID, Errors: violations}
 }

@@ -220,20 +220,8 @@ func (c *Checker) CheckCallback(header http.Header, body []byte) Result {
 }
 
 func (c *Checker) callbackContent() openapi3.Content {
-	item := c.doc.Paths.Value(lumamock.PathGenerations)
-	if item == nil || item.Post == nil {
-		return nil
-	}
-	cb := item.Post.Callbacks[lumamock.CallbackNotify]
-	if cb == nil || cb.Value == nil {
-		return nil
-	}
-	for _, path := range cb.Value.Map() {
-		if path.Post != nil && path.Post.RequestBody != nil && path.Post.RequestBody.Value != nil {
-			return path.Post.RequestBody.Value.Content
-		}
-	}
-	return nil
+	content, _ := lumamock.CallbackContent(c.doc) // a document without the callback has nothing to check it by
+	return content
 }
 
 // checkContent runs the Content-Type and body checks of one response or callback body.
@@ -490,12 +478,7 @@ func RequestFindings(d admission.Verdict) []Finding {
 }
 
 func documentedStatuses(op *openapi3.Operation) string {
-	var codes []string
-	for code := range op.Responses.Map() {
-		codes = append(codes, code)
-	}
-	sort.Strings(codes)
-	return "one of " + strings.Join(codes, ", ")
+	return "one of " + strings.Join(lumamock.DocumentedStatuses(op), ", ")
 }
 
 func contentTypes(content openapi3.Content) []string {

@@ -1,7 +1,6 @@
 package mock
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"encoding/json"
@@ -17,6 +16,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/lumamock/lumamock"
+	"github.com/lumamock/lumamock/internal/httpjson"
 	"github.com/lumamock/lumamock/internal/redact"
 	"github.com/lumamock/lumamock/mock/internal/delivery"
 )
@@ -224,11 +224,10 @@ func (c *callbacks) emitLocked(t *task) (records []CallbackRecord, given []deliv
 // render is the callback body of t at tr: the submit response's shape, at the new state, checked against the
 // document's callback schema.
 func (c *callbacks) render(t *task, tr transition) ([]byte, error) {
-	var buf bytes.Buffer
-	if err := encodeJSON(&buf, t.render(t.shape, tr, tr.At, t.requestID)); err != nil {
+	body, err := httpjson.Marshal(t.render(t.shape, tr, tr.At, t.requestID))
+	if err != nil {
 		return nil, fmt.Errorf("mock: encode a %s task: %w", t.shape, err)
 	}
-	body := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 	var v any
 	if err := json.Unmarshal(body, &v); err != nil {
 		return body, err
@@ -309,22 +308,13 @@ func (c *callbacks) shutdown(ctx context.Context, tasks []*task) error {
 
 // callbackSchema finds the body schema of the create operation's notify callback in doc.
 func callbackSchema(doc *openapi3.T) (*openapi3.Schema, error) {
-	item := doc.Paths.Find(lumamock.PathGenerations)
-	if item == nil || item.Post == nil {
-		return nil, fmt.Errorf("mock: the document has no POST %s", lumamock.PathGenerations)
+	content, err := lumamock.CallbackContent(doc)
+	if err != nil {
+		return nil, fmt.Errorf("mock: %w", err)
 	}
-	cb := item.Post.Callbacks[lumamock.CallbackNotify]
-	if cb == nil || cb.Value == nil {
-		return nil, fmt.Errorf("mock: %s has no %q callback", lumamock.OpCreate, lumamock.CallbackNotify)
+	mt := content.Get("application/json")
+	if mt == nil || mt.Schema == nil || mt.Schema.Value == nil {
+		return nil, fmt.Errorf("mock: the %q callback of %s has no application/json schema", lumamock.CallbackNotify, lumamock.OpCreate)
 	}
-	for _, path := range cb.Value.Map() {
-		if path.Post == nil || path.Post.RequestBody == nil || path.Post.RequestBody.Value == nil {
-			continue
-		}
-		mt := path.Post.RequestBody.Value.Content.Get("application/json")
-		if mt != nil && mt.Schema != nil && mt.Schema.Value != nil {
-			return mt.Schema.Value, nil
-		}
-	}
-	return nil, fmt.Errorf("mock: the %q callback of %s has no application/json request body schema", lumamock.CallbackNotify, lumamock.OpCreate)
+	return mt.Schema.Value, nil
 }

@@ -175,9 +175,7 @@ func (o *Options) callbackDefaults() error {
 	case f.Late < 0:
 		return fmt.Errorf("mock: Faults.Late %s is negative", f.Late)
 	}
-	switch f.Drop {
-	case "", lumamock.StateProcessing, lumamock.StateCompleted, lumamock.StateFailed:
-	default:
+	if f.Drop != "" && !f.Drop.Notified() {
 		return fmt.Errorf("mock: Faults.Drop %q is not processing, completed or failed", f.Drop)
 	}
 	return nil

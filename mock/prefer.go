@@ -104,12 +104,11 @@ func (p *Preferences) apply(name, value string) error {
 		}
 		p.Schema = shape
 	case "outcome":
-		switch s := lumamock.TaskState(value); s {
-		case lumamock.StateCompleted, lumamock.StateFailed:
-			p.Outcome = s
-		default:
+		s := lumamock.TaskState(value)
+		if !s.Terminal() {
 			return bad("%q is not an outcome: use %s or %s", value, lumamock.StateCompleted, lumamock.StateFailed)
 		}
+		p.Outcome = s
 	case "delay", "pending", "processing":
 		limit := maxPreferDuration
 		if name == "delay" {
@@ -138,10 +137,10 @@ func (p *Preferences) apply(name, value string) error {
 		p.Duplicate = &n
 	case "drop":
 		var s lumamock.TaskState
-		switch v := lumamock.TaskState(value); v {
-		case lumamock.StateProcessing, lumamock.StateCompleted, lumamock.StateFailed:
+		switch v := lumamock.TaskState(value); {
+		case v.Notified():
 			s = v
-		case "none":
+		case value == "none":
 		default:
 			return bad("%q is not a state whose callback can be dropped: use processing, completed, failed or none", value)
 		}

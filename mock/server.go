@@ -9,7 +9,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -57,11 +56,10 @@ func New(opts Options) (*Server, error) {
 	if _, ok := lumamock.ParseShape(string(opts.Schema)); !ok {
 		return nil, fmt.Errorf("mock: unknown schema %q (want %s or %s)", opts.Schema, lumamock.ShapeEnvelope, lumamock.ShapeLuma)
 	}
-	switch opts.Outcome {
-	case "":
+	if opts.Outcome == "" {
 		opts.Outcome = lumamock.StateCompleted
-	case lumamock.StateCompleted, lumamock.StateFailed:
-	default:
+	}
+	if !opts.Outcome.Terminal() {
 		return nil, fmt.Errorf("mock: outcome %q is not %s or %s", opts.Outcome, lumamock.StateCompleted, lumamock.StateFailed)
 	}
 	positiveOr(&opts.MaxBody, DefaultMaxBody)
@@ -236,19 +234,10 @@ func (s *Server) admit(r *http.Request, ex *exchange) *apiError {
 	ex.body = d.Value
 	if code := prefs.Code; code != 0 && code != http.StatusOK && d.Route.Operation.Responses.Status(code) == nil {
 		return newAPIError(http.StatusBadRequest, fmt.Sprintf("Prefer code=%d: %s does not document that status; documented: %s",
-			code, d.Operation(), strings.Join(documentedStatuses(d.Route.Operation), ", ")),
+			code, d.Operation(), strings.Join(lumamock.DocumentedStatuses(d.Route.Operation), ", ")),
 			lumamock.Violation{In: lumamock.InHeader, Field: "Prefer", Rule: "prefer", Message: "code is not a documented status"})
 	}
 	return nil
-}
-
-func documentedStatuses(op *openapi3.Operation) []string {
-	var out []string
-	for code := range op.Responses.Map() {
-		out = append(out, code)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // writeError writes e in the exchange's error shape, with its headers and Retry-After where the status has one.

@@ -6,7 +6,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -23,6 +22,7 @@ import (
 	"github.com/lumamock/lumamock/cassette"
 	"github.com/lumamock/lumamock/contract"
 	"github.com/lumamock/lumamock/internal/adminguard"
+	"github.com/lumamock/lumamock/internal/httpjson"
 	"github.com/lumamock/lumamock/internal/httpstatus"
 	"github.com/lumamock/lumamock/internal/redact"
 	"github.com/lumamock/lumamock/internal/ring"
@@ -461,13 +461,7 @@ func (p *Proxy) errorHandler(w http.ResponseWriter, r *http.Request, err error) 
 // writeError answers with the proxy's own error in the configured shape, the violations attached.
 func (p *Proxy) writeError(w http.ResponseWriter, ex *exchange, status int, reason string, findings []Finding) {
 	reason = redact.Text(reason, ex.secrets...)
-	var body any
-	viol := apiViolations(findings, ex.secrets)
-	if p.opts.Schema == lumamock.ShapeLuma {
-		body = lumamock.LumaError{Detail: lumamock.ErrorDetail{Reason: reason, Code: status}, RequestID: ex.requestID, Errors: viol}
-	} else {
-		body = lumamock.EnvelopeError{Code: status, Message: reason, RequestID: ex.requestID, Errors: viol}
-	}
+	body := lumamock.ErrorBody(p.opts.Schema, status, reason, ex.requestID, apiViolations(findings, ex.secrets))
 	h := w.Header()
 	h.Set("X-Request-Id", ex.requestID)
 	if v := violationsHeader(findings, ex.secrets); v != "" {
@@ -479,16 +473,7 @@ func (p *Proxy) writeError(w http.ResponseWriter, ex *exchange, status int, reas
 	writeJSON(w, status, body)
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(v)
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", fmt.Sprint(buf.Len()))
-	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
-}
+func writeJSON(w http.ResponseWriter, status int, v any) { httpjson.Write(w, status, v) }
 
 func newID() string {
 	var b [16]byte

@@ -112,7 +112,7 @@ func (c *serveConfig) mockOptions(ctx context.Context, logger *slog.Logger) (moc
 		return mock.Options{}, fmt.Errorf("--schema %q: want envelope or luma", c.schema)
 	}
 	outcome := lumamock.TaskState(c.outcome)
-	if outcome != lumamock.StateCompleted && outcome != lumamock.StateFailed {
+	if !outcome.Terminal() {
 		return mock.Options{}, fmt.Errorf("--outcome %q: want completed or failed", c.outcome)
 	}
 	if c.pending < 0 || c.processing < 0 {
@@ -127,7 +127,7 @@ func (c *serveConfig) mockOptions(ctx context.Context, logger *slog.Logger) (moc
 	if c.drain < 0 {
 		return mock.Options{}, errors.New("--drain must not be negative")
 	}
-	if drop := lumamock.TaskState(c.faultDrop); drop != "" && !lumamock.StatePending.CanBecome(drop) {
+	if drop := lumamock.TaskState(c.faultDrop); drop != "" && !drop.Notified() {
 		return mock.Options{}, fmt.Errorf("--fault-drop %q: want processing, completed or failed", c.faultDrop)
 	}
 	if c.faultDuplicate < 0 || c.faultLate < 0 {

@@ -250,11 +250,7 @@ func (s *Server) fail(r *http.Request, status int, reason string) *Answer {
 	if r.Method == http.MethodGet {
 		a.Op = "get"
 	}
-	if s.opts.Shape == lumamock.ShapeLuma {
-		a.Body = toMap(lumamock.LumaError{Detail: lumamock.ErrorDetail{Reason: reason, Code: status}, RequestID: "req-1"})
-	} else {
-		a.Body = toMap(lumamock.EnvelopeError{Code: status, Message: reason, RequestID: "req-1"})
-	}
+	a.Body = toMap(lumamock.ErrorBody(s.opts.Shape, status, reason, "req-1", nil))
 	return a
 }
 

@@ -1,0 +1,42 @@
+// Package httpjson writes JSON answers the way every lumamock server does: without HTML escaping (bodies are read
+// by programs), with Content-Type and Content-Length.
+package httpjson
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strconv"
+)
+
+// Encode writes v and a newline to buf without HTML escaping.
+func Encode(buf *bytes.Buffer, v any) error {
+	enc := json.NewEncoder(buf)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// Marshal returns v's JSON without HTML escaping and without a trailing newline.
+func Marshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := Encode(&buf, v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// Write answers status with v as JSON. A value that cannot be encoded, a programming error since every value
+// written is one of the document's types, is answered 500 with an envelope-shaped error.
+func Write(w http.ResponseWriter, status int, v any) {
+	var buf bytes.Buffer
+	if err := Encode(&buf, v); err != nil {
+		buf.Reset()
+		buf.WriteString(`{"code":500,"message":"encoding the response failed","request_id":""}` + "\n")
+		status = http.StatusInternalServerError
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
