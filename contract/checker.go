@@ -28,7 +28,7 @@ const (
 	CheckContentType = "content-type"
 	CheckBody        = "body"
 	CheckTime        = "time"
-	CheckRequestBody = "request"
+	CheckRequestValid = "request"
 )
 
 // Component schemas whose shape the checker names (Result.Shape) and whose task fields it reads. A test proves
@@ -470,7 +470,7 @@ func RequestFindings(d admission.Verdict) []Finding {
 		if v.Field != "" {
 			where += " " + v.Field
 		}
-		f := newFinding(CheckRequestBody, KindInvalidRequest, pointer, "a request the document allows", strings.TrimSpace(where+" breaks "+v.Rule), v.Message)
+		f := newFinding(CheckRequestValid, KindInvalidRequest, pointer, "a request the document allows", strings.TrimSpace(where+" breaks "+v.Rule), v.Message)
 		f.Violation = &v
 		out = append(out, f)
 	}

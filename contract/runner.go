@@ -297,23 +297,23 @@ type CaseResult struct {
 	Callbacks int                  `json:"callbacks,omitempty"`
 }
 
-// exchange is one request sent and what came back.
-type exchange struct {
+// roundTrip is one request sent and what came back.
+type roundTrip struct {
 	req  *http.Request
 	resp Response
 }
 
 // send sends req, reading at most MaxBody bytes of the answer. A transport failure is returned as a finding.
-func (r *runner) send(req *http.Request) (exchange, *Finding) {
+func (r *runner) send(req *http.Request) (roundTrip, *Finding) {
 	start := time.Now()
 	resp, err := r.client.Do(req)
 	if err != nil {
 		f := r.transportFinding(err)
-		return exchange{req: req}, &f
+		return roundTrip{req: req}, &f
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, r.cfg.MaxBody+1))
-	ex := exchange{req: req, resp: Response{Status: resp.StatusCode, Header: resp.Header, Body: body, Duration: time.Since(start)}}
+	ex := roundTrip{req: req, resp: Response{Status: resp.StatusCode, Header: resp.Header, Body: body, Duration: time.Since(start)}}
 	if err != nil {
 		f := r.transportFinding(err)
 		return ex, &f

@@ -21,8 +21,6 @@ const AdminPrefix = "/__mock"
 // ErrUnknownTask is returned for a task id the mock does not know (never created, evicted or reset).
 var ErrUnknownTask = errors.New("mock: unknown task")
 
-// ErrTaskEnded is returned when a task that has already ended is asked to end.
-var ErrTaskEnded = errTaskEnded
 
 // MaxJournalPage is the most records one read of GET /__mock/requests or GET /__mock/callbacks answers, and
 // how many it answers when not given a limit. A client reads more by paging: since=<the last seq it read>.

@@ -156,7 +156,7 @@ func (c *callbacks) poke(t *task) {
 // returns what to journal.
 func (c *callbacks) emitLocked(t *task) (records []CallbackRecord, given []delivery.Attempt) {
 	now := c.clock.Now()
-	var due []transition
+	var due []Transition
 	var next time.Time
 	for _, tr := range t.timeline()[1:] {
 		if slices.Contains(t.emitted, tr.State) {
@@ -223,7 +223,7 @@ func (c *callbacks) emitLocked(t *task) (records []CallbackRecord, given []deliv
 
 // render is the callback body of t at tr: the submit response's shape, at the new state, checked against the
 // document's callback schema.
-func (c *callbacks) render(t *task, tr transition) ([]byte, error) {
+func (c *callbacks) render(t *task, tr Transition) ([]byte, error) {
 	body, err := httpjson.Marshal(t.render(t.shape, tr, tr.At, t.requestID))
 	if err != nil {
 		return nil, fmt.Errorf("mock: encode a %s task: %w", t.shape, err)

@@ -8,8 +8,8 @@ import (
 	"github.com/lumamock/lumamock/internal/redact"
 )
 
-// createGeneration answers POST /luma/generations: a new task, pending, in the exchange's shape.
-func (s *Server) createGeneration(w http.ResponseWriter, r *http.Request, ex *exchange) {
+// createGeneration answers POST /luma/generations: a new task, pending, in the apiRequest's shape.
+func (s *Server) createGeneration(w http.ResponseWriter, r *http.Request, ex *apiRequest) {
 	str := func(name string) string { v, _ := ex.body[name].(string); return v }
 	hook := str(lumamock.FieldNotifyHook)
 	if hook != "" {
@@ -60,7 +60,7 @@ func (s *Server) createGeneration(w http.ResponseWriter, r *http.Request, ex *ex
 
 // getGeneration answers GET /luma/generations/{task_id}: the task now, in the shape it was created with unless
 // the request prefers another.
-func (s *Server) getGeneration(w http.ResponseWriter, r *http.Request, ex *exchange) {
+func (s *Server) getGeneration(w http.ResponseWriter, r *http.Request, ex *apiRequest) {
 	id := ex.params["task_id"]
 	if unescaped, err := url.PathUnescape(id); err == nil {
 		id = unescaped // the router matches the path as sent, percent-encoding included

@@ -266,9 +266,7 @@ func (t *task) record(now time.Time, secrets []string) TaskRecord {
 	if t.faults.Late > 0 {
 		rec.Faults.Late = t.faults.Late.String()
 	}
-	for _, tr := range hist {
-		rec.History = append(rec.History, Transition(tr))
-	}
+	rec.History = append(rec.History, hist...)
 	if len(tl) > len(hist) {
 		rec.Next = &Transition{State: tl[len(hist)].State, At: tl[len(hist)].At}
 	}

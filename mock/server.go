@@ -172,8 +172,8 @@ func isAdminPath(path string) bool {
 	return path == "/healthz" || strings.HasPrefix(path, "/__mock/")
 }
 
-// exchange is one API request on its way through validation to a handler.
-type exchange struct {
+// apiRequest is one API request on its way through validation to a handler.
+type apiRequest struct {
 	requestID string
 	shape     lumamock.Shape
 	prefs     Preferences
@@ -184,12 +184,12 @@ type exchange struct {
 }
 
 // operationHandler answers one operation of the document for a request admitted as ex.
-type operationHandler func(w http.ResponseWriter, r *http.Request, ex *exchange)
+type operationHandler func(w http.ResponseWriter, r *http.Request, ex *apiRequest)
 
 // serveAPI routes r with kin-openapi, enforces what the document says of headers, auth and body, then hands
 // it to the operation's handler.
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
-	ex := &exchange{requestID: s.fake.id(), shape: s.opts.Schema, note: &requestNote{}}
+	ex := &apiRequest{requestID: s.fake.id(), shape: s.opts.Schema, note: &requestNote{}}
 	w.Header().Set("X-Request-Id", ex.requestID)
 	defer s.journalRequest(w, r, ex, s.clock.Now())
 	if apiErr := s.admit(r, ex); apiErr != nil {
@@ -214,7 +214,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 
 // admit checks r: the mock's own Prefer header first, then the document's judgement (admission: route, method,
 // Accept, Content-Encoding, Content-Type, size, JSON, auth, parameters and body), then a forced status.
-func (s *Server) admit(r *http.Request, ex *exchange) *apiError {
+func (s *Server) admit(r *http.Request, ex *apiRequest) *apiError {
 	prefs, err := ParsePrefer(r.Header)
 	if err != nil {
 		return newAPIError(http.StatusBadRequest, err.Error(), lumamock.Violation{In: lumamock.InHeader, Field: "Prefer", Rule: "prefer", Message: err.Error()})
@@ -240,8 +240,8 @@ func (s *Server) admit(r *http.Request, ex *exchange) *apiError {
 	return nil
 }
 
-// writeError writes e in the exchange's error shape, with its headers and Retry-After where the status has one.
-func (s *Server) writeError(w http.ResponseWriter, ex *exchange, e *apiError) {
+// writeError writes e in the apiRequest's error shape, with its headers and Retry-After where the status has one.
+func (s *Server) writeError(w http.ResponseWriter, ex *apiRequest, e *apiError) {
 	if ex.note != nil {
 		ex.note.rejected = true
 		ex.note.violations = e.violations
@@ -274,7 +274,7 @@ func sleep(ctx context.Context, d time.Duration) bool {
 }
 
 // journalRequest records the API request r, answered with the status w saw.
-func (s *Server) journalRequest(w http.ResponseWriter, r *http.Request, ex *exchange, at time.Time) {
+func (s *Server) journalRequest(w http.ResponseWriter, r *http.Request, ex *apiRequest, at time.Time) {
 	status := http.StatusOK
 	if sr, ok := w.(*httpstatus.Recorder); ok && sr.Status != 0 {
 		status = sr.Status
@@ -283,7 +283,7 @@ func (s *Server) journalRequest(w http.ResponseWriter, r *http.Request, ex *exch
 }
 
 // requestEntry is the journal entry of r, admitted as ex and answered with status.
-func (s *Server) requestEntry(r *http.Request, ex *exchange, status int, at time.Time) requestEntry {
+func (s *Server) requestEntry(r *http.Request, ex *apiRequest, status int, at time.Time) requestEntry {
 	note := ex.note
 	rec := RequestRecord{
 		At: at, Method: r.Method, Path: r.URL.Path, Status: status, RequestID: ex.requestID, TaskID: note.taskID,
@@ -328,9 +328,9 @@ func (s *Server) JournalReplay(r *http.Request, body []byte, status int, answere
 }
 
 // replayed prepares a copy of r, with body, for admission without handling.
-func (s *Server) replayed(r *http.Request, body []byte, answered http.Header) (*http.Request, *exchange) {
+func (s *Server) replayed(r *http.Request, body []byte, answered http.Header) (*http.Request, *apiRequest) {
 	req := r.Clone(r.Context())
 	req.Body = io.NopCloser(bytes.NewReader(body))
 	req.ContentLength = int64(len(body))
-	return req, &exchange{requestID: answered.Get("X-Request-Id"), shape: s.opts.Schema, note: &requestNote{body: body}}
+	return req, &apiRequest{requestID: answered.Get("X-Request-Id"), shape: s.opts.Schema, note: &requestNote{body: body}}
 }

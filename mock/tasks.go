@@ -28,7 +28,7 @@ type task struct {
 	faults     Faults // applied to its callbacks
 
 	mu     sync.Mutex
-	forced *transition // an end forced before the planned one
+	forced *Transition // an end forced before the planned one
 
 	receiver string // the address notifyHook resolves to, which decides its callbacks' queue
 
@@ -49,33 +49,26 @@ func (t *task) result() *result {
 	return &t.res
 }
 
-// transition is a state a task entered, and when; Forced marks an end forced through the admin API.
-type transition struct {
-	State  lumamock.TaskState
-	At     time.Time
-	Forced bool
-}
-
-// errTaskEnded is returned when a task that has ended is asked to end again.
-var errTaskEnded = errors.New("the task has already ended")
+// ErrTaskEnded is returned when a task that has already ended is asked to end.
+var ErrTaskEnded = errors.New("the task has already ended")
 
 // force ends the task now in state, unless it has ended already.
 func (t *task) force(state lumamock.TaskState, now time.Time) error {
 	cur := t.at(now)
 	if cur.State.Terminal() {
-		return fmt.Errorf("%w (%s at %s)", errTaskEnded, cur.State, cur.At.UTC().Format(time.RFC3339))
+		return fmt.Errorf("%w (%s at %s)", ErrTaskEnded, cur.State, cur.At.UTC().Format(time.RFC3339))
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.forced != nil {
-		return errTaskEnded
+		return ErrTaskEnded
 	}
-	t.forced = &transition{State: state, At: now, Forced: true}
+	t.forced = &Transition{State: state, At: now, Forced: true}
 	return nil
 }
 
 // happened is the part of timeline tl that has happened by now.
-func happened(tl []transition, now time.Time) []transition {
+func happened(tl []Transition, now time.Time) []Transition {
 	n := 1
 	for n < len(tl) && !tl[n].At.After(now) {
 		n++
@@ -84,11 +77,11 @@ func happened(tl []transition, now time.Time) []transition {
 }
 
 // timeline lists the states the task passes through, in order, with when each begins.
-func (t *task) timeline() []transition {
+func (t *task) timeline() []Transition {
 	t.mu.Lock()
 	forced := t.forced
 	t.mu.Unlock()
-	plan := []transition{
+	plan := []Transition{
 		{State: lumamock.StatePending, At: t.created},
 		{State: lumamock.StateProcessing, At: t.created.Add(t.pending)},
 		{State: t.outcome, At: t.created.Add(t.pending + t.processing)},
@@ -96,7 +89,7 @@ func (t *task) timeline() []transition {
 	if forced == nil {
 		return plan
 	}
-	var out []transition
+	var out []Transition
 	for _, tr := range plan {
 		if !tr.At.After(forced.At) && !tr.State.Terminal() {
 			out = append(out, tr)
@@ -106,7 +99,7 @@ func (t *task) timeline() []transition {
 }
 
 // at returns the task's state at now and when it entered it.
-func (t *task) at(now time.Time) transition {
+func (t *task) at(now time.Time) Transition {
 	tl := t.timeline()
 	cur := tl[0]
 	for _, tr := range tl[1:] {
@@ -119,7 +112,7 @@ func (t *task) at(now time.Time) transition {
 }
 
 // generation renders the task in state cur, seen at now, as a raw Luma generation object.
-func (t *task) generation(cur transition, now time.Time) lumamock.Generation {
+func (t *task) generation(cur Transition, now time.Time) lumamock.Generation {
 	g := lumamock.Generation{
 		ID:        t.id,
 		Prompt:    t.prompt,
@@ -140,7 +133,7 @@ func (t *task) generation(cur transition, now time.Time) lumamock.Generation {
 }
 
 // envelope renders the task in state cur inside the envelope of the request requestID.
-func (t *task) envelope(cur transition, requestID string) lumamock.TaskEnvelope {
+func (t *task) envelope(cur Transition, requestID string) lumamock.TaskEnvelope {
 	d := lumamock.TaskData{
 		TaskID:     t.id,
 		TaskStatus: cur.State,
@@ -158,7 +151,7 @@ func (t *task) envelope(cur transition, requestID string) lumamock.TaskEnvelope 
 }
 
 // render renders the task in state cur, seen at now, in shape.
-func (t *task) render(shape lumamock.Shape, cur transition, now time.Time, requestID string) any {
+func (t *task) render(shape lumamock.Shape, cur Transition, now time.Time, requestID string) any {
 	if shape == lumamock.ShapeLuma {
 		return t.generation(cur, now)
 	}

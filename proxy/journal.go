@@ -73,11 +73,11 @@ func (p *Proxy) Reset() {
 
 func (p *Proxy) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	switch {
-	case r.URL.Path == AdminPrefix+"requests" && r.Method == http.MethodGet:
+	case r.URL.Path == AdminPrefix+"/requests" && r.Method == http.MethodGet:
 		writeJSON(w, http.StatusOK, p.Requests())
-	case r.URL.Path == AdminPrefix+"callbacks" && r.Method == http.MethodGet:
+	case r.URL.Path == AdminPrefix+"/callbacks" && r.Method == http.MethodGet:
 		writeJSON(w, http.StatusOK, p.Callbacks())
-	case r.URL.Path == AdminPrefix+"reset" && r.Method == http.MethodPost:
+	case r.URL.Path == AdminPrefix+"/reset" && r.Method == http.MethodPost:
 		p.Reset()
 		writeJSON(w, http.StatusOK, map[string]string{"status": "reset"})
 	default:

@@ -46,7 +46,7 @@ const (
 	// HookPrefix is where the upstream delivers callbacks when hooks are relayed: HookPrefix + token.
 	HookPrefix = "/__lumamock/hooks/"
 	// AdminPrefix is the journal's home: GET /__mock/requests, GET /__mock/callbacks, POST /__mock/reset.
-	AdminPrefix = "/__mock/"
+	AdminPrefix = "/__mock"
 )
 
 // Outcomes of an exchange in the journal.
@@ -216,7 +216,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case strings.HasPrefix(r.URL.Path, HookPrefix) && p.opts.HookRelay:
 		p.serveHook(w, r)
 		return
-	case strings.HasPrefix(r.URL.Path, AdminPrefix):
+	case strings.HasPrefix(r.URL.Path, AdminPrefix+"/"):
 		adminguard.Guard{Token: p.opts.AdminToken}.Wrap(http.HandlerFunc(p.serveAdmin)).ServeHTTP(w, r)
 		return
 	case r.URL.Path == "/healthz" && (r.Method == http.MethodGet || r.Method == http.MethodHead):
