@@ -53,7 +53,7 @@ func TestAdminAPIRefusesOtherOrigins(t *testing.T) {
 				t.Fatalf("%s %s: status %d, want %d", tt.method, tt.path, resp.StatusCode, tt.want)
 			}
 			reset := tt.path == "/__mock/reset" && tt.want == http.StatusNoContent
-			if kept := len(srv.Tasks()); (kept == 0) != reset {
+			if kept := len(srv.Mock.Tasks()); (kept == 0) != reset {
 				t.Errorf("%d tasks kept after the request (reset honoured: %v)", kept, reset)
 			}
 		})

@@ -21,7 +21,7 @@ func TestTaskMemoryIsBounded(t *testing.T) {
 		_, body := submit(t, srv, map[string]any{"user_prompt": strings.Repeat("p", 8<<10)}, "")
 		ids = append(ids, body["data"].(map[string]any)["task_id"].(string))
 	}
-	tasks := srv.Tasks()
+	tasks := srv.Mock.Tasks()
 	if len(tasks) == 0 || len(tasks) > 2 {
 		t.Fatalf("%d tasks kept of 8 KiB prompts under a 20 KiB budget, want 1 or 2", len(tasks))
 	}

@@ -195,7 +195,7 @@ func TestCallbackRetriesUntilTheReceiverAccepts(t *testing.T) {
 		Outcome string
 	}
 	var got []attempt
-	for _, rec := range srv.Callbacks() {
+	for _, rec := range srv.Mock.Callbacks() {
 		if rec.TaskID != id || rec.State != lumamock.StateProcessing || rec.URL != hook.URL {
 			t.Errorf("record %+v", rec)
 		}
@@ -224,7 +224,7 @@ func TestCallbackToADeadReceiverFailsWithoutSlowingTheAPI(t *testing.T) {
 		srv.Advance(mock.DefaultCallbackBackoff)
 	}
 	var outcomes []string
-	for _, rec := range srv.Callbacks() {
+	for _, rec := range srv.Mock.Callbacks() {
 		outcomes = append(outcomes, rec.Outcome)
 		if rec.Outcome != mock.OutcomeDelivered && (rec.Error == "" || rec.Status != 0) {
 			t.Errorf("failed attempt without a connection error: %+v", rec)
@@ -286,7 +286,7 @@ func TestCallbacksOfConcurrentTasksKeepTheirOrder(t *testing.T) {
 		t.Errorf("%d deliveries overlapped another of the same task", concurrent)
 	}
 	if t.Failed() {
-		for _, rec := range srv.Callbacks() {
+		for _, rec := range srv.Mock.Callbacks() {
 			if rec.Outcome != mock.OutcomeDelivered {
 				t.Logf("%+v", rec)
 			}
@@ -339,7 +339,7 @@ func TestFaultsDeliverExactlyWhatWasAskedFor(t *testing.T) {
 			}
 			gotFaults := map[string]int{}
 			dropped := 0
-			for _, rec := range srv.Callbacks() {
+			for _, rec := range srv.Mock.Callbacks() {
 				for _, f := range rec.Faults {
 					gotFaults[f]++
 				}
@@ -480,7 +480,7 @@ func TestCallbacksRefuseRedirectsToAnotherHost(t *testing.T) {
 	_, same := submit(t, srv, map[string]any{"user_prompt": "p", "notify_hook": redirector.URL + "/same"}, "")
 	srv.Advance(0)
 	byTask := map[string]mock.CallbackRecord{}
-	for _, rec := range srv.Callbacks() {
+	for _, rec := range srv.Mock.Callbacks() {
 		byTask[rec.TaskID] = rec
 	}
 	if rec := byTask[taskID(t, away)]; rec.Outcome != mock.OutcomeFailed || !strings.Contains(rec.Error, "refused") {
@@ -528,7 +528,7 @@ func TestCallbackQueueIsBounded(t *testing.T) {
 	close(release)
 	srv.Advance(0)
 	outcomes := map[string]int{}
-	for _, rec := range srv.Callbacks() {
+	for _, rec := range srv.Mock.Callbacks() {
 		outcomes[rec.Outcome]++
 	}
 	// The receiver holds the first delivery until every task is submitted, so the queue fills: task 1's two

@@ -47,7 +47,7 @@ func TestRequestJournalRedactsAndGivesTheVerdict(t *testing.T) {
 	if status := admin(t, srv, http.MethodGet, "/__mock/requests", &recs); status != http.StatusOK {
 		t.Fatalf("status %d", status)
 	}
-	if diff := cmp.Diff(srv.Requests(), recs); diff != "" {
+	if diff := cmp.Diff(srv.Mock.Requests(), recs); diff != "" {
 		t.Errorf("HTTP and Go journals differ (-Go +HTTP):\n%s", diff)
 	}
 	if len(recs) != 3 {
@@ -112,14 +112,14 @@ func TestJournalsAndTasksAreBounded(t *testing.T) {
 		ids = append(ids, taskID(t, created))
 	}
 	var seqs []int64
-	for _, r := range srv.Requests() {
+	for _, r := range srv.Mock.Requests() {
 		seqs = append(seqs, r.Seq)
 	}
 	if diff := cmp.Diff([]int64{3, 4, 5}, seqs); diff != "" {
 		t.Errorf("request journal seqs (-want +got):\n%s", diff)
 	}
 	var kept []string
-	for _, tr := range srv.Tasks() {
+	for _, tr := range srv.Mock.Tasks() {
 		kept = append(kept, tr.ID)
 	}
 	if diff := cmp.Diff(ids[3:], kept); diff != "" {
@@ -136,7 +136,7 @@ func TestJournalsAndTasksAreBounded(t *testing.T) {
 	if n := len(hook.Deliveries()); n != 4 {
 		t.Errorf("%d deliveries, want 4 (two kept tasks, two state changes each)", n)
 	}
-	if n := len(srv.Callbacks()); n != 3 {
+	if n := len(srv.Mock.Callbacks()); n != 3 {
 		t.Errorf("callback journal holds %d, want its cap of 3", n)
 	}
 }
@@ -177,7 +177,7 @@ func TestAdminAPI(t *testing.T) {
 	if status := admin(t, srv, http.MethodPost, "/__mock/reset", nil); status != http.StatusNoContent {
 		t.Fatalf("reset: %d", status)
 	}
-	if n := len(srv.Tasks()) + len(srv.Requests()) + len(srv.Callbacks()); n != 0 {
+	if n := len(srv.Mock.Tasks()) + len(srv.Mock.Requests()) + len(srv.Mock.Callbacks()); n != 0 {
 		t.Errorf("%d records after reset", n)
 	}
 	if status, _ := get(t, srv, id); status != http.StatusNotFound {
@@ -262,7 +262,7 @@ func TestCallbackJournalCutsLargeBodies(t *testing.T) {
 			}
 
 			// What the journal keeps in memory: the body sent is not.
-			for _, rec := range srv.Callbacks() {
+			for _, rec := range srv.Mock.Callbacks() {
 				if tt.cut && cap(rec.Body) > 2*limit+limit/2 {
 					t.Errorf("record %d keeps %d bytes for a %d-byte body cut at %d", rec.Seq, cap(rec.Body), rec.BodyBytes, limit)
 				}
@@ -335,7 +335,7 @@ func settle(t *testing.T, srv *mocktest.Server, hook *mocktest.HookReceiver, del
 	if _, err := hook.Wait(ctx, deliveries); err != nil {
 		t.Fatal(err)
 	}
-	for rs := srv.Requests(); len(rs) == 0 || rs[len(rs)-1].Seq < seq; rs = srv.Requests() {
+	for rs := srv.Mock.Requests(); len(rs) == 0 || rs[len(rs)-1].Seq < seq; rs = srv.Mock.Requests() {
 		if ctx.Err() != nil {
 			t.Fatalf("request %d never journaled", seq)
 		}
@@ -368,7 +368,7 @@ func TestJournalReadsPage(t *testing.T) {
 		get(t, srv, ids[0])
 	}
 	const requests = 3 + mock.MaxJournalPage
-	allCallbacks := srv.Callbacks()
+	allCallbacks := srv.Mock.Callbacks()
 	if len(allCallbacks) < 6 {
 		t.Fatalf("%d callbacks journaled, want at least 6", len(allCallbacks))
 	}

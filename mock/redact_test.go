@@ -111,7 +111,7 @@ func TestNoOutputShowsCredentials(t *testing.T) {
 			if status := send(http.MethodPost, lumamock.PathGenerations, "schema="+key, `{"user_prompt":"x"}`); status != http.StatusBadRequest {
 				t.Errorf("Prefer schema=<key>: status %d, want 400", status)
 			}
-			tasks := srv.Tasks()
+			tasks := srv.Mock.Tasks()
 			if len(tasks) != 2 {
 				t.Fatalf("%d tasks, want 2", len(tasks))
 			}

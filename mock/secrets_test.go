@@ -54,7 +54,7 @@ func TestCredentialsNeverShow(t *testing.T) {
 	for _, a := range answers {
 		everything.WriteString(a)
 	}
-	for _, v := range []any{srv.Requests(), srv.Tasks(), srv.Callbacks()} {
+	for _, v := range []any{srv.Mock.Requests(), srv.Mock.Tasks(), srv.Mock.Callbacks()} {
 		data, err := json.Marshal(v)
 		if err != nil {
 			t.Fatal(err)

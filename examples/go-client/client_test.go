@@ -162,9 +162,7 @@ func TestLumaShapeSubmitPollComplete(t *testing.T) {
 		t.Fatalf("id %s is not the mock's task id: %v", gen.Id, err)
 	}
 
-	if err := srv.WaitForState(context.Background(), task.ID, lumamock.StateCompleted); err != nil {
-		t.Fatal(err)
-	}
+	srv.WaitForState(task.ID, lumamock.StateCompleted)
 	done := poll(t, c, task.ID)
 	if done.Generation == nil || done.State != lumaclient.Completed {
 		t.Fatalf("completed: %+v", done)
@@ -181,9 +179,7 @@ func TestFailedTask(t *testing.T) {
 		t.Run(prefer, func(t *testing.T) {
 			c := newClient(t, srv, "test-key", prefer)
 			task, _ := submit(t, c, sourceExample())
-			if err := srv.WaitForState(context.Background(), task.ID, lumamock.StateFailed); err != nil {
-				t.Fatal(err)
-			}
+			srv.WaitForState(task.ID, lumamock.StateFailed)
 			got := poll(t, c, task.ID)
 			var reason *string
 			switch {

@@ -46,7 +46,7 @@ func Example() {
 	var done lumamock.TaskEnvelope
 	_ = hook.Deliveries()[2].Decode(&done)
 	fmt.Printf("video %dx%d\n", done.Data.Video.Width, done.Data.Video.Height)
-	fmt.Println("callback attempts journaled:", len(srv.Callbacks()))
+	fmt.Println("callback attempts journaled:", len(srv.Mock.Callbacks()))
 
 	// Output:
 	// submitted: pending

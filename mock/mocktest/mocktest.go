@@ -74,12 +74,6 @@ func NewServer(tb TB, opts mock.Options) *Server {
 	return s
 }
 
-// Requests returns the API requests the mock received, oldest first.
-func (s *Server) Requests() []mock.RequestRecord { return s.Mock.Requests() }
-
-// Tasks returns the mock's tasks, oldest first.
-func (s *Server) Tasks() []mock.TaskRecord { return s.Mock.Tasks() }
-
 // Task returns task id, failing the test if the mock does not know it.
 func (s *Server) Task(id string) mock.TaskRecord {
 	s.tb.Helper()
@@ -89,9 +83,6 @@ func (s *Server) Task(id string) mock.TaskRecord {
 	}
 	return rec
 }
-
-// Callbacks returns every callback attempt, oldest first.
-func (s *Server) Callbacks() []mock.CallbackRecord { return s.Mock.Callbacks() }
 
 // Complete ends task id as completed now and waits for the callbacks that are due; it fails the test if the
 // task is unknown or has ended.
@@ -133,9 +124,18 @@ func (s *Server) settle() {
 }
 
 // WaitForState moves the virtual clock to each of task id's planned state changes until the task is in state,
-// then waits for the callbacks due. It fails if the task ends in another state or ctx ends first. With a clock
-// other than a ManualClock it polls in real time instead.
-func (s *Server) WaitForState(ctx context.Context, id string, state lumamock.TaskState) error {
+// then waits for the callbacks due. It fails the test if the task ends in another state, or if it takes more
+// than ten seconds of real time. With a clock other than a ManualClock it waits in real time instead.
+func (s *Server) WaitForState(id string, state lumamock.TaskState) {
+	s.tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	if err := s.waitForState(ctx, id, state); err != nil {
+		s.tb.Fatalf("mocktest: %v", err)
+	}
+}
+
+func (s *Server) waitForState(ctx context.Context, id string, state lumamock.TaskState) error {
 	for range 8 { // pending → processing → end: a handful of steps at most
 		rec, err := s.Mock.Task(id)
 		if err != nil {
@@ -145,7 +145,7 @@ func (s *Server) WaitForState(ctx context.Context, id string, state lumamock.Tas
 			return s.Mock.WaitCallbacks(ctx)
 		}
 		if rec.State.Terminal() || rec.Next == nil {
-			return fmt.Errorf("mocktest: task %s ended %s, never %s", id, rec.State, state)
+			return fmt.Errorf("task %s ended %s, never %s", id, rec.State, state)
 		}
 		if s.Clock != nil {
 			s.Clock.Set(rec.Next.At)
@@ -158,11 +158,11 @@ func (s *Server) WaitForState(ctx context.Context, id string, state lumamock.Tas
 		select {
 		case <-ctx.Done():
 			timer.Stop()
-			return ctx.Err()
+			return fmt.Errorf("task %s did not reach %s: %w", id, state, ctx.Err())
 		case <-timer.C:
 		}
 	}
-	return fmt.Errorf("mocktest: task %s did not reach %s", id, state)
+	return fmt.Errorf("task %s did not reach %s", id, state)
 }
 
 // Delivery is one callback request a HookReceiver got.
