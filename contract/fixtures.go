@@ -8,14 +8,13 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/lumamock/lumamock/internal/redact"
+	"github.com/lumamock/lumamock/internal/sanitize"
 )
 
 // Fixture is a golden response: its status and its sanitized body.
@@ -26,69 +25,17 @@ type Fixture struct {
 
 // Placeholders that stand for volatile values in fixtures.
 const (
-	PlaceholderID   = "<id>"
-	PlaceholderTime = "<time>"
-	PlaceholderURL  = "<url>"
-	PlaceholderKey  = redact.Placeholder
-)
-
-var (
-	uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-	timeRE = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})?$`)
-	urlRE  = regexp.MustCompile(`^(https?|wss?)://`)
+	PlaceholderID   = sanitize.PlaceholderID
+	PlaceholderTime = sanitize.PlaceholderTime
+	PlaceholderURL  = sanitize.PlaceholderURL
+	PlaceholderKey  = sanitize.PlaceholderKey
 )
 
 // Sanitize returns a copy of a decoded JSON value with volatile values replaced by placeholders: ids (UUIDs and
 // members named id or *_id) by <id>, timestamps (RFC 3339 strings and members named *_at) by <time>, URLs by
 // <url>, any string holding a secret by [redacted] (redact.Placeholder), and the credentials of URLs inside
 // other strings by [redacted] too.
-func Sanitize(v any, secrets ...string) any {
-	return sanitize("", v, secrets)
-}
-
-func sanitize(key string, v any, secrets []string) any {
-	switch v := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(v))
-		for k, val := range v {
-			if k != PlaceholderKey && hasSecret(k, secrets) {
-				k = PlaceholderKey
-			}
-			out[k] = sanitize(k, val, secrets)
-		}
-		return out
-	case []any:
-		out := make([]any, len(v))
-		for i, val := range v {
-			out[i] = sanitize(key, val, secrets)
-		}
-		return out
-	case string:
-		switch {
-		case hasSecret(v, secrets):
-			return PlaceholderKey
-		case v == "" || v == PlaceholderID || v == PlaceholderTime || v == PlaceholderURL || v == PlaceholderKey:
-			return v
-		case isIDKey(key) || uuidRE.MatchString(v):
-			return PlaceholderID
-		case strings.HasSuffix(key, "_at") || timeRE.MatchString(v):
-			return PlaceholderTime
-		case urlRE.MatchString(v):
-			return PlaceholderURL
-		}
-		return redact.Text(v)
-	case float64:
-		if strings.HasSuffix(key, "_at") {
-			return PlaceholderTime
-		}
-		return v
-	}
-	return v
-}
-
-func hasSecret(s string, secrets []string) bool { return redact.Contains(s, secrets...) }
-
-func isIDKey(key string) bool { return key == "id" || strings.HasSuffix(key, "_id") }
+func Sanitize(v any, secrets ...string) any { return sanitize.Value(v, secrets...) }
 
 // fixtureFile is the file of fixture name in dir.
 func fixtureFile(dir, name string) string { return filepath.Join(dir, "check-"+name+".json") }

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/lumamock/lumamock"
+	"github.com/lumamock/lumamock/internal/sanitize"
 	"github.com/lumamock/lumamock/mock"
 )
 
@@ -58,8 +59,9 @@ func TestSourceExampleGolden(t *testing.T) {
 	}
 }
 
-// golden compares got with the JSON file at path (decoded values, not text), or rewrites it under -update as
-// indented, key-sorted JSON.
+// golden compares got with the JSON file at path, or rewrites it under -update as indented, key-sorted JSON.
+// Both are compared decoded and sanitized (ids, times and URLs replaced by placeholders), so a difference is a
+// change of shape, never of the seeded ids: the files keep the real values, as examples to read.
 func golden(t *testing.T, path string, got []byte) {
 	t.Helper()
 	var gotValue any
@@ -87,7 +89,7 @@ func golden(t *testing.T, path string, got []byte) {
 	if err := json.Unmarshal(want, &wantValue); err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
-	if diff := cmp.Diff(wantValue, gotValue); diff != "" {
+	if diff := cmp.Diff(sanitize.Value(wantValue), sanitize.Value(gotValue)); diff != "" {
 		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
 	}
 }
