@@ -51,6 +51,7 @@ type Server struct {
 	allow          *allowList
 	journal        *journal
 	callbacks      *callbacks
+	document       *servedDocument
 }
 
 // pathRoute matches one document path, whatever the method, to answer 405 with the methods it has.
@@ -63,7 +64,14 @@ type pathRoute struct {
 // routed or lacks an operation the mock implements.
 func New(opts Options) (*Server, error) {
 	doc := opts.Document
-	if doc == nil {
+	switch {
+	case doc == nil && opts.DocumentSource != nil:
+		var err error
+		if doc, err = lumamock.LoadDocument(context.Background(), opts.DocumentSource); err != nil {
+			return nil, fmt.Errorf("mock: %w", err)
+		}
+		opts.Document = doc
+	case doc == nil:
 		var err error
 		if doc, err = lumamock.Load(); err != nil {
 			return nil, err
@@ -118,6 +126,7 @@ func New(opts Options) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
+	s.document = newServedDocument(s, opts)
 	s.callbacks = newCallbacks(opts, timerClock(s.clock), schema, allow, s.journal, s.log)
 	for _, k := range opts.APIKeys {
 		s.apiKeys[k] = true
