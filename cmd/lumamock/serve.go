@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/lumamock/lumamock"
@@ -166,11 +167,15 @@ func (c *serveConfig) mockOptions(ctx context.Context, logger *slog.Logger) (moc
 		},
 	}
 	if c.spec != "" {
-		doc, err := lumamock.LoadFile(ctx, c.spec)
+		source, err := os.ReadFile(c.spec)
 		if err != nil {
 			return mock.Options{}, fmt.Errorf("--spec: %w", err)
 		}
-		opts.Document = doc
+		doc, err := lumamock.LoadDocument(ctx, source)
+		if err != nil {
+			return mock.Options{}, fmt.Errorf("--spec %s: %w", c.spec, err)
+		}
+		opts.Document, opts.DocumentSource = doc, source // GET /__mock/openapi.yaml answers the file as it is
 	}
 	return opts, nil
 }
