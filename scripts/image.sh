@@ -5,6 +5,8 @@
 #   scripts/image.sh            build the image, with buildah or docker, whichever works here
 #   scripts/image.sh --verify   build it, then prove its entrypoint answers /healthz (see verify below)
 #
+# Exit status 3: no image builder works on this machine.
+#
 # Environment:
 #   IMAGE    image name                           default lumamock:dev
 #   VERSION  version stamped into the binary      default from git: the tag, else 0.1.0-dev+<commit>
@@ -58,9 +60,9 @@ pick_builder() {
   if command -v buildah >/dev/null 2>&1 && buildah info >/dev/null 2>&1; then echo buildah; return; fi
   if command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then echo docker; return; fi
   echo "image.sh: no working image builder: install buildah (Debian: apt-get install buildah) or start a Docker engine" >&2
-  return 1
+  return 3
 }
-builder=$(pick_builder)
+builder=$(pick_builder) || exit 3
 
 echo "== binary: lumamock $version for $platform (CGO_ENABLED=0)"
 mkdir -p "$tmp/context/$platform"
