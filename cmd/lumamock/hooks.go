@@ -29,7 +29,7 @@ func newHooksFlags(stderr io.Writer) (*flag.FlagSet, *hooksConfig) {
 	c := &hooksConfig{maxBody: 1 << 20}
 	fs := flag.NewFlagSet("lumamock hooks", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&c.addr, "addr", "127.0.0.1:9000", "listen `address` (host:port; port 0 picks a free one)")
+	fs.StringVar(&c.addr, "listen", "127.0.0.1:9000", "listen `address` (host:port; port 0 picks a free one); LUMAMOCK_LISTEN, not serve's LUMAMOCK_ADDR")
 	fs.IntVar(&c.status, "status", http.StatusOK, "HTTP `status` to answer every callback with (a non-2xx one makes lumamock retry)")
 	fs.Var(&c.maxBody, "max-body", "largest body printed; the rest is read and dropped")
 	fs.Usage = func() {
@@ -38,7 +38,7 @@ func newHooksFlags(stderr io.Writer) (*flag.FlagSet, *hooksConfig) {
 Receives webhook callbacks and prints each one on stdout: its time, method and path, the User-Agent and
 X-Lumamock-* headers, and its body. Point a request's notify_hook at it:
 
-  lumamock hooks --addr 127.0.0.1:9000
+  lumamock hooks --listen 127.0.0.1:9000
   ... "notify_hook": "http://127.0.0.1:9000/hook" ...
 
 Flags:

@@ -13,7 +13,7 @@ import (
 // TestHooksPrintsCallbacks runs "lumamock serve" and "lumamock hooks" side by side, as the README's
 // notify_hook example does, and checks that every callback of a task is printed with its headers and body.
 func TestHooksPrintsCallbacks(t *testing.T) {
-	hooksURL, hooksOut := startHooks(t, "--addr", "127.0.0.1:0")
+	hooksURL, hooksOut := startHooks(t, "--listen", "127.0.0.1:0")
 	mockURL, _, stopMock := startServe(t, nil, "--pending", "0s", "--processing", "0s")
 	defer stopMock()
 
@@ -91,7 +91,7 @@ func TestHooksStatusAndBodyLimit(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			url, out := startHooks(t, append([]string{"--addr", "127.0.0.1:0"}, tt.args...)...)
+			url, out := startHooks(t, append([]string{"--listen", "127.0.0.1:0"}, tt.args...)...)
 			req, _ := http.NewRequest(http.MethodPost, url+"/x", strings.NewReader(tt.body))
 			req.Header.Set("X-Lumamock-Task-Id", "t1")
 			req.Header.Set("Authorization", "Bearer never-printed")
@@ -123,5 +123,15 @@ func TestHooksRefusesBadStatus(t *testing.T) {
 	err := Run(context.Background(), []string{"hooks", "--status", "42"}, &stdout, &stderr)
 	if code := exitCode(err, &stderr); code != 2 || !strings.Contains(stderr.String(), "--status") {
 		t.Errorf("exit %d, stderr %q; want 2 naming --status", code, stderr.String())
+	}
+}
+
+// TestHooksListenFromEnvironment checks that hooks reads LUMAMOCK_LISTEN and leaves serve's LUMAMOCK_ADDR alone,
+// so that one environment can run both.
+func TestHooksListenFromEnvironment(t *testing.T) {
+	setEnv(t, map[string]string{"LUMAMOCK_LISTEN": "127.0.0.1:0", "LUMAMOCK_ADDR": "127.0.0.1:notaport"})
+	url, _ := startHooks(t)
+	if !strings.HasPrefix(url, "http://127.0.0.1:") {
+		t.Errorf("hooks listens at %s", url)
 	}
 }
