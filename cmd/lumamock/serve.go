@@ -95,7 +95,8 @@ pending=0s, processing=1s, outcome=failed|completed, and the webhook faults dupl
 drop=processing|completed|failed|none, reorder=1|0, late=2s.
 
 The admin API under /__mock (requests, tasks, tasks/{id}, callbacks, tasks/{id}/complete|fail, reset)
-shows what the mock received and sent, and moves tasks on demand.
+shows what the mock received and sent, and moves tasks on demand; /__mock/openapi.yaml and openapi.json
+answer the document in force.
 
 Every flag can also be set with the environment variable LUMAMOCK_<FLAG> (e.g. LUMAMOCK_ADDR,
 LUMAMOCK_API_KEY=k1,k2); a flag on the command line wins.
