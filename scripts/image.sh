@@ -147,6 +147,7 @@ case "$builder" in
     ;;
 esac
 echo "running the entrypoint $method"
+: >"$out" # before the server starts: its own redirection may come after the first read below
 "${run_in[@]}" "${entry[@]}" "${cmd[@]}" >"$out" 2>&1 &
 server=$!
 addr=
