@@ -72,6 +72,13 @@ CGO_ENABLED=0 GOOS=linux GOARCH=$arch go build -trimpath \
 cp Containerfile "$tmp/context/Containerfile"
 
 echo "== image: $image with $builder"
+image_id() {
+  case "$builder" in
+    buildah) buildah inspect --type image --format '{{.FromImageID}}' "$image" 2>/dev/null || true ;;
+    docker) docker image inspect --format '{{.Id}}' "$image" 2>/dev/null || true ;;
+  esac
+}
+previous=$(image_id) # left untagged by this build: removed once it is built
 labels=(--label "org.opencontainers.image.version=$version")
 if rev=$(git rev-parse HEAD 2>/dev/null); then labels+=(--label "org.opencontainers.image.revision=$rev"); fi
 case "$builder" in
@@ -87,6 +94,10 @@ case "$builder" in
   *) echo "image.sh: BUILDER=$builder: want buildah or docker" >&2; exit 2 ;;
 esac
 echo "built $image (lumamock $version, $platform)"
+current=$(image_id)
+if [ -n "$previous" ] && [ "$previous" != "$current" ]; then
+  "$builder" rmi "$previous" >/dev/null 2>&1 || true # the image this one replaced, unless something still uses it
+fi
 $verify || exit 0
 
 # verify starts the image's entrypoint and default command as the image says (its user, its environment, but
