@@ -1,12 +1,13 @@
 module github.com/lumamock/lumamock
 
-go 1.26.8
+go 1.25.0
 
 require (
 	github.com/brianvoe/gofakeit/v6 v6.28.0
 	github.com/getkin/kin-openapi v0.153.0
 	github.com/google/go-cmp v0.7.0
 	github.com/gorilla/mux v1.8.1
+	golang.org/x/crypto/x509roots/fallback v0.0.0-20260213171211-a408498e5541
 )
 
 require (

@@ -8,7 +8,10 @@ import (
 	_ "embed"
 	"fmt"
 	"os"
+	"regexp"
+	"runtime/debug"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -19,9 +22,61 @@ import (
 //go:embed openapi.yaml
 var Document []byte
 
-// Version is lumamock's version, reported by --version and in callback User-Agent headers.
-// Release builds set it with -ldflags "-X github.com/lumamock/lumamock.Version=...".
-var Version = "0.1.0-dev"
+// DevVersion is the version of a build that says nothing better about itself: not stamped with -ldflags,
+// and built without module or VCS information.
+const DevVersion = "0.1.0-dev"
+
+// Version is lumamock's version, reported by --version and in the User-Agent of callbacks and checks.
+// Release builds set it with -ldflags "-X github.com/lumamock/lumamock.Version=1.2.3". When it is not stamped
+// it is resolved once, at init, from the binary's build information: the module version of
+// "go install github.com/lumamock/lumamock/cmd/lumamock@v1.2.3", or the VCS revision of a build from a
+// checkout ("0.1.0-dev+d379317abcde", ".dirty" added for uncommitted changes).
+var Version = DevVersion
+
+func init() {
+	info, ok := debug.ReadBuildInfo()
+	Version = resolveVersion(Version, info, ok)
+}
+
+// resolveVersion returns stamped unless it is DevVersion. Then it returns, from info: the main module's
+// version when it is a release (a tag), else DevVersion with the VCS revision as build metadata, else the
+// module's pseudo-version, else DevVersion.
+func resolveVersion(stamped string, info *debug.BuildInfo, ok bool) string {
+	if stamped != DevVersion || !ok || info == nil {
+		return stamped
+	}
+	module := info.Main.Version
+	if module == "(devel)" {
+		module = ""
+	}
+	if module != "" && !pseudoVersion.MatchString(module) {
+		return strings.TrimPrefix(module, "v")
+	}
+	var revision string
+	var dirty bool
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			revision = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	switch {
+	case revision != "":
+		v := stamped + "+" + revision[:min(len(revision), 12)]
+		if dirty {
+			v += ".dirty"
+		}
+		return v
+	case module != "":
+		return strings.TrimPrefix(module, "v")
+	}
+	return stamped
+}
+
+// pseudoVersion matches the commit part of a Go pseudo-version (v0.0.0-20261126231914-d379317abcde).
+var pseudoVersion = regexp.MustCompile(`[-.]\d{14}-[0-9a-f]{12}(\+|$)`)
 
 // Paths and operation ids of the document that Go code routes on. A test checks each against openapi.yaml.
 const (

@@ -160,6 +160,8 @@ func (s *Server) adminRoutes(m *mux.Router) {
 			writeJSON(w, http.StatusOK, rec)
 		})
 	}
+	a.Path("/openapi.yaml").Methods(http.MethodGet).HandlerFunc(s.document.serveYAML)
+	a.Path("/openapi.json").Methods(http.MethodGet).HandlerFunc(s.document.serveJSON)
 	a.Path("/reset").Methods(http.MethodPost).HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.Reset()
 		w.WriteHeader(http.StatusNoContent)

@@ -41,8 +41,13 @@ const Immediate time.Duration = -1
 // Options configure a Server. The zero value is a strict, useful mock: the embedded document, envelope
 // responses, any non-empty bearer token, 2 s pending, 5 s processing, tasks that complete.
 type Options struct {
-	// Document is the OpenAPI document to serve; nil means the embedded openapi.yaml.
+	// Document is the OpenAPI document to serve; nil means the one DocumentSource holds, or the embedded
+	// openapi.yaml when that is nil too.
 	Document *openapi3.T
+	// DocumentSource is the text (YAML or JSON) Document was loaded from. GET /__mock/openapi.yaml answers it
+	// verbatim; without it, a Document given is answered there as JSON (which is YAML too). When Document is
+	// nil, New loads and validates the document from DocumentSource.
+	DocumentSource []byte
 	// Schema is the default response shape; empty means lumamock.ShapeEnvelope.
 	Schema lumamock.Shape
 	// APIKeys are the accepted bearer tokens; none means any non-empty token.

@@ -38,13 +38,21 @@ type Server struct {
 	allow     *allowList
 	journal   *journal
 	callbacks *callbacks
+	document  *servedDocument
 }
 
 // New builds a mock of opts.Document (the embedded openapi.yaml when nil). It fails if the document cannot be
 // routed or lacks an operation the mock implements.
 func New(opts Options) (*Server, error) {
 	doc := opts.Document
-	if doc == nil {
+	switch {
+	case doc == nil && opts.DocumentSource != nil:
+		var err error
+		if doc, err = lumamock.LoadDocument(context.Background(), opts.DocumentSource); err != nil {
+			return nil, fmt.Errorf("mock: %w", err)
+		}
+		opts.Document = doc
+	case doc == nil:
 		var err error
 		if doc, err = lumamock.Load(); err != nil {
 			return nil, err
@@ -97,6 +105,7 @@ func New(opts Options) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
+	s.document = newServedDocument(s, opts)
 	s.callbacks = newCallbacks(opts, timerClock(s.clock), schema, allow, s.journal, s.log)
 	if s.judge, err = admission.New(admission.Options{Document: doc, MaxBody: opts.MaxBody, Keys: opts.APIKeys}); err != nil {
 		return nil, fmt.Errorf("mock: %w", err)

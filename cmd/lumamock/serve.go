@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/lumamock/lumamock"
@@ -94,7 +95,8 @@ pending=0s, processing=1s, outcome=failed|completed, and the webhook faults dupl
 drop=processing|completed|failed|none, reorder=1|0, late=2s.
 
 The admin API under /__mock (requests, tasks, tasks/{id}, callbacks, tasks/{id}/complete|fail, reset)
-shows what the mock received and sent, and moves tasks on demand.
+shows what the mock received and sent, and moves tasks on demand; /__mock/openapi.yaml and openapi.json
+answer the document in force.
 
 Every flag can also be set with the environment variable LUMAMOCK_<FLAG> (e.g. LUMAMOCK_ADDR,
 LUMAMOCK_API_KEY=k1,k2); a flag on the command line wins.
@@ -166,11 +168,15 @@ func (c *serveConfig) mockOptions(ctx context.Context, logger *slog.Logger) (moc
 		},
 	}
 	if c.spec != "" {
-		doc, err := lumamock.LoadFile(ctx, c.spec)
+		source, err := os.ReadFile(c.spec)
 		if err != nil {
 			return mock.Options{}, fmt.Errorf("--spec: %w", err)
 		}
-		opts.Document = doc
+		doc, err := lumamock.LoadDocument(ctx, source)
+		if err != nil {
+			return mock.Options{}, fmt.Errorf("--spec %s: %w", c.spec, err)
+		}
+		opts.Document, opts.DocumentSource = doc, source // GET /__mock/openapi.yaml answers the file as it is
 	}
 	return opts, nil
 }

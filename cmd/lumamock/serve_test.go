@@ -6,6 +6,8 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -252,5 +254,25 @@ func TestServeJournalMaxBytesReachesTheMock(t *testing.T) {
 				t.Errorf("JournalMaxBytes = %d, want %d", opts.JournalMaxBytes, tt.want)
 			}
 		})
+	}
+}
+
+// TestServeSpecIsServedVerbatim checks that GET /__mock/openapi.yaml answers the --spec file byte for byte.
+func TestServeSpecIsServedVerbatim(t *testing.T) {
+	spec := bytes.Replace(lumamock.Document, []byte("title: Luma video generation proxy API"), []byte("title: Spec from a file"), 1)
+	path := filepath.Join(t.TempDir(), "openapi.yaml")
+	if err := os.WriteFile(path, spec, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	url, _, stop := startServe(t, nil, "--spec", path)
+	defer stop()
+	resp, err := http.Get(url + "/__mock/openapi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	got, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || !bytes.Equal(got, spec) {
+		t.Errorf("GET /__mock/openapi.yaml: %d, %d bytes; want 200 and the %d bytes of --spec", resp.StatusCode, len(got), len(spec))
 	}
 }
