@@ -24,10 +24,10 @@ import (
 // Names of the checks a Checker runs on one response (Finding.Check). The runner adds its own (enforcement,
 // lifecycle, callback, fixture) and prefixes checks of poll responses with "poll.".
 const (
-	CheckStatus      = "status"
-	CheckContentType = "content-type"
-	CheckBody        = "body"
-	CheckTime        = "time"
+	CheckStatus       = "status"
+	CheckContentType  = "content-type"
+	CheckBody         = "body"
+	CheckTime         = "time"
 	CheckRequestValid = "request"
 )
 

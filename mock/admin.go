@@ -21,7 +21,6 @@ const AdminPrefix = "/__mock"
 // ErrUnknownTask is returned for a task id the mock does not know (never created, evicted or reset).
 var ErrUnknownTask = errors.New("mock: unknown task")
 
-
 // MaxJournalPage is the most records one read of GET /__mock/requests or GET /__mock/callbacks answers, and
 // how many it answers when not given a limit. A client reads more by paging: since=<the last seq it read>.
 const MaxJournalPage = 1000
