@@ -293,6 +293,7 @@ func TestCallbackChaos(t *testing.T) {
 		CallbackTimeout: chaosTimeout,
 		CallbackRetries: 1,
 		CallbackBackoff: 10 * time.Millisecond,
+		JournalSize:     20000, // every attempt of the run, to explain a late one
 		Seed:            int64(seed & 0x7fffffff),
 	})
 	run.h = h
@@ -506,6 +507,12 @@ func TestCallbackChaos(t *testing.T) {
 	})
 	time.Sleep(50 * time.Millisecond) // time for a duplicate to show up
 
+	// What the mock's journal says of each callback's attempts, to tell a late start from a slow trip.
+	attempts := map[string]string{}
+	for _, rec := range h.m.Callbacks() {
+		key := rec.TaskID + "/" + strconv.Itoa(rec.Event)
+		attempts[key] += fmt.Sprintf("attempt %d started %s, %s in %.0fms; ", rec.Attempt, rec.At.Format("15:04:05.000"), rec.Outcome, rec.LatencyMS)
+	}
 	run.mu.Lock()
 	var checked, untouched, missing, duplicated, disordered, late int
 	var lateness []time.Duration
@@ -555,8 +562,8 @@ func TestCallbackChaos(t *testing.T) {
 			lateness = append(lateness, l)
 			if l > chaosLateness {
 				late++
-				run.errorf("task %s (%s receiver): %s callback arrived %s after its state change, more than %s",
-					task.id, rc.kind, a.state, l.Round(time.Millisecond), chaosLateness)
+				run.errorf("task %s (%s receiver): %s callback arrived %s after its state change, more than %s (arrived %s; %s)",
+					task.id, rc.kind, a.state, l.Round(time.Millisecond), chaosLateness, a.at.Format("15:04:05.000"), attempts[task.id+"/"+strconv.Itoa(a.event)])
 			}
 		}
 	}
