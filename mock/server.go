@@ -298,7 +298,7 @@ func (s *Server) requestEntry(r *http.Request, ex *exchange, status int, at time
 	note := ex.note
 	rec := RequestRecord{
 		At: at, Method: r.Method, Path: r.URL.Path, Status: status, RequestID: ex.requestID, TaskID: note.taskID,
-		Valid: !note.rejected, Violations: note.violations, Source: SourceMock,
+		Valid: !note.rejected, Violations: note.violations, Source: SourceMock, PreferApplied: ex.prefs.Applied,
 	}
 	// A status forced with Prefer code=... is not a verdict on the request.
 	if note.rejected && len(note.violations) == 0 && ex.prefs.Code == status {
