@@ -304,6 +304,8 @@ type CallbackRecord struct {
 	Error string `json:"error,omitempty"`
 	// LatencyMS is the attempt's round trip in real milliseconds.
 	LatencyMS float64 `json:"latency_ms"`
+	// Signed reports that the attempt carried HeaderSignature (Options.CallbackSecret is set).
+	Signed bool `json:"signed,omitempty"`
 	// Response is the start of the receiver's response body.
 	Response string `json:"response,omitempty"`
 	// Body is the callback body sent, as JSON, when it fits in the journal's body limit

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/lumamock/lumamock"
 	"github.com/lumamock/lumamock/internal/adminpage"
@@ -17,10 +18,12 @@ import (
 const MaxTaskPage = 1000
 
 // Headers of a paged GET /__mock/tasks: how many tasks match its filters, and how many of those matching its id
-// filter are in each state ("pending=1, processing=0, completed=4, failed=0").
+// filter are in each state ("pending=1, processing=0, completed=4, failed=0"), and the server's clock.
 const (
 	HeaderTotalCount = "X-Total-Count"
 	HeaderTaskCounts = "X-Lumamock-Task-Counts"
+	// HeaderNow is the server's clock (Options.Clock) when the page was read, in RFC 3339.
+	HeaderNow = "X-Lumamock-Now"
 )
 
 // TaskQuery selects tasks: those numbered above Since, oldest first, or, when Before is not 0, the newest
@@ -42,13 +45,15 @@ type TaskPage struct {
 	Matching int
 	// States counts the tasks kept whose id passes the ID filter, by state now.
 	States map[lumamock.TaskState]int
+	// Now is the server's clock when the page was read: the states are those at Now.
+	Now time.Time
 }
 
 // TasksPage returns the tasks q selects.
 func (s *Server) TasksPage(q TaskQuery) TaskPage {
 	now := s.clock.Now()
 	id := strings.ToLower(q.ID)
-	out := TaskPage{States: map[lumamock.TaskState]int{}}
+	out := TaskPage{States: map[lumamock.TaskState]int{}, Now: now}
 	var match []*task
 	for _, t := range s.tasks.list() {
 		if id != "" && !strings.Contains(strings.ToLower(t.id), id) {
@@ -149,6 +154,7 @@ func (s *Server) serveTasks(w http.ResponseWriter, r *http.Request) {
 		}
 		w.Header().Set(HeaderTotalCount, strconv.Itoa(page.Matching))
 		w.Header().Set(HeaderTaskCounts, strings.Join(counts, ", "))
+		w.Header().Set(HeaderNow, page.Now.UTC().Format(time.RFC3339Nano))
 	}
 	writeJSON(w, http.StatusOK, page.Tasks)
 }

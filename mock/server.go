@@ -22,6 +22,7 @@ import (
 	"github.com/lumamock/lumamock/internal/adminguard"
 	"github.com/lumamock/lumamock/internal/httpstatus"
 	"github.com/lumamock/lumamock/internal/redact"
+	"github.com/lumamock/lumamock/internal/ui"
 )
 
 // Server is the mock: an http.Handler serving the API of its OpenAPI document. Create it with New.
@@ -128,9 +129,14 @@ func (s *Server) buildRoutes() error {
 	})
 	s.adminRoutes(m) // the API's own paths never reach m: ServeHTTP hands them to serveAPI
 	guarded := adminguard.Guard{Token: s.opts.AdminToken}.Wrap(m)
+	page := s.uiHandler() // the dashboard's page carries no data: it needs no token, only the Host and Origin checks
 	s.admin = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/healthz" { // liveness probes carry no token and may name any host
 			m.ServeHTTP(w, r)
+			return
+		}
+		if ui.Match(r.URL.Path) {
+			page.ServeHTTP(w, r)
 			return
 		}
 		guarded.ServeHTTP(w, r)

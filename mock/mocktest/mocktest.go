@@ -74,6 +74,16 @@ func NewServer(tb TB, opts mock.Options) *Server {
 	return s
 }
 
+// UIURL returns the address of the mock's dashboard (mock.UIPath), which shows its tasks, callbacks and
+// requests live. A test can print it when it fails, and pause to look:
+//
+//	t.Cleanup(func() {
+//		if t.Failed() {
+//			t.Logf("dashboard: %s", srv.UIURL())
+//		}
+//	})
+func (s *Server) UIURL() string { return s.URL + mock.UIPath }
+
 // Requests returns the API requests the mock received, oldest first.
 func (s *Server) Requests() []mock.RequestRecord { return s.Mock.Requests() }
 
