@@ -121,6 +121,11 @@ func rowText(table, key string) string {
 	return fmt.Sprintf(`((document.querySelector('#%s tr[data-key=' + CSS.escape(%s) + ']') || {}).textContent || "")`, table, js(key))
 }
 
+// rowState is an expression reading the state badge of the task row keyed id.
+func rowState(id string) string {
+	return fmt.Sprintf(`((document.querySelector('#tasks-table tr[data-key=' + CSS.escape(%s) + '] .badge') || {}).textContent || "")`, js(id))
+}
+
 func shoot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
 	if *screenshots == "" {
@@ -209,19 +214,19 @@ func TestBrowserDashboardFollowsTheMock(t *testing.T) {
 	if status != http.StatusOK {
 		t.Fatalf("submit: status %d", status)
 	}
-	waitFor(t, ctx, "the new task, pending", rowText("tasks-table", id)+`.includes("pending")`)
+	waitFor(t, ctx, "the new task, pending", rowState(id)+` === "pending"`)
 
 	// The clock moves: processing (its callback answered 500, then retried and answered 200), then completed.
 	srv.Advance(2 * time.Second)
 	srv.Advance(mock.DefaultCallbackBackoff)
-	waitFor(t, ctx, "the task processing", rowText("tasks-table", id)+`.includes("processing")`)
+	waitFor(t, ctx, "the task processing", rowState(id)+` === "processing"`)
 	run(t, ctx, chromedp.Click(chromedp.CSS(`#tasks-table tr[data-key="`+id+`"]`)))
 	waitFor(t, ctx, "the task's callbacks: 500 then 200", `(() => {
 		const t = (document.querySelector('#task-callbacks') || {}).textContent || "";
 		return t.includes("500") && t.includes("200") && t.indexOf("200") < t.indexOf("500"); // newest first
 	})()`)
 	srv.Advance(5 * time.Second)
-	waitFor(t, ctx, "the task completed", rowText("tasks-table", id)+`.includes("completed")`)
+	waitFor(t, ctx, "the task completed", rowState(id)+` === "completed"`)
 	waitFor(t, ctx, "the task's assets", `!!document.querySelector('#detail a[href^="https://"]')`)
 	for _, prompt := range []string{"Aerial shot of a coastline at sunset, waves in slow motion", "A robot waters plants in a greenhouse"} {
 		c.submit(map[string]any{"user_prompt": prompt, "resolution": "720p", "notify_hook": hook.URL}, "pending=1s, processing=6s")
@@ -267,7 +272,7 @@ func TestBrowserDashboardFollowsTheMock(t *testing.T) {
 		run(t, ctx, chromedp.Click(chromedp.CSS(`#tasks-table tr[data-key="`+step.id+`"]`)))
 		waitFor(t, ctx, "the detail's buttons", `(document.querySelector('#detail .id') || {}).textContent === `+js(step.id)+` && !document.querySelector('`+step.button+`').disabled`)
 		run(t, ctx, chromedp.Click(chromedp.CSS(step.button)))
-		waitFor(t, ctx, "the task "+string(step.want), rowText("tasks-table", step.id)+`.includes(`+js(string(step.want))+`)`)
+		waitFor(t, ctx, "the task "+string(step.want), rowState(step.id)+` === `+js(string(step.want)))
 		if got := srv.Task(step.id).State; got != step.want {
 			t.Errorf("after %s the mock says task %s is %s, want %s", step.button, step.id, got, step.want)
 		}

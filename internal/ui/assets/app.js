@@ -347,19 +347,26 @@
   function renderTasks() {
     const t = st.tasks;
     const now = t.now || Date.now();
-    reconcile($("tasks-scroll"), $("tasks-table").tBodies[0], t.rows, (x) => x.id,
-      (x) => JSON.stringify([x.state, x.updated_at, x.next, Math.floor(now / 1000)]),
+    const tbody = $("tasks-table").tBodies[0];
+    reconcile($("tasks-scroll"), tbody, t.rows, (x) => x.id,
+      (x) => JSON.stringify([x.state, x.updated_at, x.next, x.history]),
       (x) => {
-        const tl = timelineBar(x, now);
         const tr = el("tr", { "data-kind": "task", onclick: () => select("task", x.id) },
           el("td", {}, badge(x.state)),
           el("td", { class: "id", title: x.id }, short(x.id)),
           el("td", { class: "prompt", title: x.prompt }, cut(x.prompt, 80)),
           el("td", { class: "shape" }, x.shape + (x.resolution ? " · " + x.resolution : "")),
           el("td", { class: "mono", title: x.created_at }, clock(x.created_at).slice(0, 8)),
-          el("td", {}, el("div", { class: "tl" }, tl.bar, el("span", { class: "tl-text", text: tl.text }))));
+          el("td", { class: "tl-cell" }));
         return tr;
       });
+    // The timelines move with the clock: they are redrawn in rows that stay, so a click on a row is never lost.
+    t.rows.forEach((x, i) => {
+      const cell = tbody.rows[i] && tbody.rows[i].querySelector(".tl-cell");
+      if (!cell) return;
+      const tl = timelineBar(x, now);
+      cell.replaceChildren(el("div", { class: "tl" }, tl.bar, el("span", { class: "tl-text", text: tl.text })));
+    });
     $("tasks-empty").hidden = t.rows.length > 0;
     $("tasks-empty").textContent = t.states || t.q ? "No task matches the filter." : "No tasks yet. POST /luma/generations creates one.";
     const all = ["pending", "processing", "completed", "failed"].reduce((n, s) => n + (t.counts[s] || 0), 0);
@@ -469,8 +476,12 @@
     const pane = $("detail");
     const item = findSelected();
     const now = st.tasks.now || Date.now();
-    const sig = JSON.stringify([st.sel, item, st.sel && st.sel.kind === "task" ? Math.floor(now / 1000) : 0]);
-    if (sig === st.detailSig) return;
+    const sig = JSON.stringify([st.sel, item]);
+    if (sig === st.detailSig) {
+      const box = $("detail-timeline");
+      if (box && item && item.task) box.replaceChildren(...timelineParts(item.task, now));
+      return;
+    }
     st.detailSig = sig;
     const keepScroll = pane.scrollTop;
     pane.replaceChildren();
@@ -504,13 +515,12 @@
 
   function taskDetail(pane, t, d, now) {
     const terminal = t.state === "completed" || t.state === "failed";
-    const tl = timelineBar(t, now);
     pane.append(
       el("h2", {}, badge(t.state), el("span", { class: "id", text: t.id })),
       el("div", { class: "actions" },
         el("button", { type: "button", class: "ok", id: "task-complete", disabled: terminal, onclick: () => endTask(t.id, "complete") }, "Complete now"),
         el("button", { type: "button", class: "danger", id: "task-fail", disabled: terminal, onclick: () => endTask(t.id, "fail") }, "Fail now")),
-      tl.bar, el("p", { class: "muted", text: tl.text }),
+      el("div", { id: "detail-timeline" }, timelineParts(t, now)),
       dl([["Prompt", t.prompt], ["Shape", t.shape], ["Resolution", t.resolution], ["Notify hook", t.notify_hook],
         ["Created", t.created_at], ["Plan", `pending ${t.pending}, processing ${t.processing}, then ${t.outcome}`],
         ["Faults", faultsText(t.faults)]]),
@@ -539,6 +549,11 @@
         el("tbody", {}, d.requests.slice().reverse().map((r) => el("tr", { class: r.valid ? "" : "refused", onclick: () => select("request", String(r.seq)) },
           timeCell(r.at), el("td", { class: "mono", text: r.method }), el("td", {}, statusSpan(r.status)), el("td", { class: "mono", text: preferApplied(r) }))))));
     }
+  }
+
+  function timelineParts(t, now) {
+    const tl = timelineBar(t, now);
+    return [tl.bar, el("p", { class: "muted", text: tl.text })];
   }
 
   function faultsText(f) {
