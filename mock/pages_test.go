@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -190,5 +191,29 @@ func strictJSON(t *testing.T, resp *http.Response, v any) {
 	}
 	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
 		t.Fatalf("body is not JSON: %v", err)
+	}
+}
+
+func TestCallbackRecordsSayWhetherSigned(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		secret string
+		want   bool
+	}{{"with a secret", "whsec_test", true}, {"without", "", false}} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := mocktest.NewServer(t, mock.Options{Pending: mock.Immediate, Processing: time.Hour, CallbackSecret: tt.secret})
+			hook := mocktest.NewHookReceiver(t)
+			submit(t, srv, map[string]any{"user_prompt": "p", "notify_hook": hook.URL}, "")
+			srv.Advance(0)
+			recs := srv.Callbacks()
+			if len(recs) == 0 {
+				t.Fatal("no callback journaled")
+			}
+			for _, rec := range recs {
+				if rec.Signed != tt.want {
+					t.Errorf("callback %d (attempt %d): signed %v, want %v", rec.Seq, rec.Attempt, rec.Signed, tt.want)
+				}
+			}
+		})
 	}
 }

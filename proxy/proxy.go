@@ -25,8 +25,8 @@ import (
 	"github.com/lumamock/lumamock/internal/adminguard"
 	"github.com/lumamock/lumamock/internal/httpstatus"
 	"github.com/lumamock/lumamock/internal/redact"
-	"github.com/lumamock/lumamock/internal/ui"
 	"github.com/lumamock/lumamock/internal/ring"
+	"github.com/lumamock/lumamock/internal/ui"
 )
 
 // Defaults of zero Options fields.

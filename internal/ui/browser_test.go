@@ -338,3 +338,45 @@ func TestBrowserDashboardAsksForTheAdminToken(t *testing.T) {
 		t.Errorf("UIURL %q is not under the server's URL %q", srv.UIURL(), srv.URL)
 	}
 }
+
+// TestBrowserDashboardStaysResponsiveAtScale fills the mock (10,000 tasks, full journals of large bodies) and
+// checks that the page shows one page of tasks, a window of the journals, and keeps updating.
+func TestBrowserDashboardStaysResponsiveAtScale(t *testing.T) {
+	if testing.Short() {
+		t.Skip("fills the mock with 10,000 tasks; skipped with -short")
+	}
+	ctx := browser(t)
+	srv := mocktest.NewServer(t, mock.Options{})
+	const tasks = mock.DefaultMaxTasks
+	long := strings.Repeat("a long prompt ", 60)
+	start := time.Now()
+	for i := range tasks {
+		body, _ := json.Marshal(map[string]any{"user_prompt": fmt.Sprintf("%d %s", i, long)})
+		req := httptest.NewRequest(http.MethodPost, lumamock.PathGenerations, bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer k")
+		req.Header.Set("Content-Type", "application/json")
+		w := httptest.NewRecorder()
+		srv.Mock.ServeHTTP(w, req)
+		if w.Code != http.StatusOK {
+			t.Fatalf("submit %d: status %d", i, w.Code)
+		}
+	}
+	t.Logf("%d tasks created in %s", tasks, time.Since(start).Round(time.Millisecond))
+
+	start = time.Now()
+	run(t, ctx, chromedp.Navigate(srv.UIURL()))
+	waitFor(t, ctx, "the first page of tasks", `document.querySelectorAll('#tasks-table tbody tr').length === 100 && document.querySelector('#task-range').textContent.startsWith("100 of 10000")`)
+	waitFor(t, ctx, "a window of the request journal", `document.querySelectorAll('#requests-table tbody tr').length === 300 && document.querySelector('#count-requests').textContent === "1000"`)
+	loaded := time.Since(start)
+	t.Logf("first page shown in %s", loaded.Round(time.Millisecond))
+	if loaded > 10*time.Second {
+		t.Errorf("the page took %s to show the first page of 10,000 tasks", loaded)
+	}
+	// Still live: a new task is on top within a few polls, and paging back works.
+	id, _ := client{t, srv}.submit(map[string]any{"user_prompt": "the newest"}, "")
+	waitFor(t, ctx, "the newest task on top", `document.querySelector('#tasks-table tbody tr').dataset.key === `+js(id))
+	run(t, ctx, chromedp.Click(chromedp.CSS(`#task-older`)))
+	waitFor(t, ctx, "the second page", `document.querySelector('#task-range').textContent.includes("older page") && document.querySelectorAll('#tasks-table tbody tr').length === 100`)
+	heap := eval[float64](t, ctx, `performance.memory ? performance.memory.usedJSHeapSize / 1048576 : 0`)
+	t.Logf("page heap %.1f MiB", heap)
+}
