@@ -377,6 +377,23 @@ func TestBrowserDashboardStaysResponsiveAtScale(t *testing.T) {
 	waitFor(t, ctx, "the newest task on top", `document.querySelector('#tasks-table tbody tr').dataset.key === `+js(id))
 	run(t, ctx, chromedp.Click(chromedp.CSS(`#task-older`)))
 	waitFor(t, ctx, "the second page", `document.querySelector('#task-range').textContent.includes("older page") && document.querySelectorAll('#tasks-table tbody tr').length === 100`)
+	// A reader scrolled down the requests keeps reading the same rows while new ones arrive on top.
+	run(t, ctx, chromedp.Click(chromedp.CSS(`#tab-requests`)))
+	anchor := eval[[]any](t, ctx, `(() => {
+		const sc = document.querySelector('#requests-scroll');
+		sc.scrollTop = 3000;
+		const tr = [...sc.querySelectorAll('tbody tr')].find(r => r.offsetTop >= sc.scrollTop);
+		return [tr.dataset.key, tr.getBoundingClientRect().top];
+	})()`)
+	for range 5 {
+		client{t, srv}.submit(map[string]any{"user_prompt": "more"}, "")
+	}
+	waitFor(t, ctx, "the new requests on top", fmt.Sprintf(`document.querySelector('#requests-table tbody tr').dataset.key === "%d"`, tasks+1+5))
+	key, top := anchor[0].(string), anchor[1].(float64)
+	moved := eval[float64](t, ctx, `document.querySelector('#requests-table tr[data-key="`+key+`"]').getBoundingClientRect().top - `+fmt.Sprint(top))
+	if moved < -2 || moved > 2 {
+		t.Errorf("the row the reader was on (request %s) moved by %.0fpx when new requests arrived", key, moved)
+	}
 	heap := eval[float64](t, ctx, `performance.memory ? performance.memory.usedJSHeapSize / 1048576 : 0`)
 	t.Logf("page heap %.1f MiB", heap)
 }

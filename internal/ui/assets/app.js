@@ -201,6 +201,13 @@
     }
     const first = Number(h.get("X-Lumamock-First-Seq") || 1);
     const last = Number(h.get("X-Lumamock-Last-Seq") || 0);
+    if (last < j.last) { // numbering went back: the server restarted; read it afresh
+      j.items.clear();
+      j.loaded = false;
+      j.last = 0;
+      j.extra = 0;
+      return pollJournal(name);
+    }
     for (const rec of recs) j.items.set(rec.seq, rec);
     j.last = Math.max(j.last, last, ...recs.map((r) => r.seq));
     j.first = first;
