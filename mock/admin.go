@@ -4,10 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"net/http"
-	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/gorilla/mux"
@@ -116,26 +113,12 @@ func (s *Server) Close() {
 func (s *Server) adminRoutes(m *mux.Router) {
 	a := m.PathPrefix(AdminPrefix).Subrouter()
 	a.Path("/requests").Methods(http.MethodGet).HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query()
-		since, limit, err := journalPage(q)
-		if err != nil {
-			writeJSON(w, http.StatusBadRequest, adminErrorBody{Error: err.Error()})
-			return
-		}
-		writeJSON(w, http.StatusOK, s.RequestsSince(since, limit))
+		s.serveJournal(w, r, s.journal.requestPage)
 	})
 	a.Path("/callbacks").Methods(http.MethodGet).HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query()
-		since, limit, err := journalPage(q)
-		if err != nil {
-			writeJSON(w, http.StatusBadRequest, adminErrorBody{Error: err.Error()})
-			return
-		}
-		writeJSON(w, http.StatusOK, s.CallbacksSince(since, limit, q.Get("task_id")))
+		s.serveJournal(w, r, s.journal.callbackPage)
 	})
-	a.Path("/tasks").Methods(http.MethodGet).HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, s.Tasks())
-	})
+	a.Path("/tasks").Methods(http.MethodGet).HandlerFunc(s.serveTasks)
 	a.Path("/tasks/{id}").Methods(http.MethodGet).HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec, err := s.Task(mux.Vars(r)["id"])
 		if err != nil {
@@ -183,37 +166,6 @@ func (s *Server) adminRoutes(m *mux.Router) {
 		writeJSON(w, http.StatusMethodNotAllowed, adminErrorBody{Error: fmt.Sprintf("%s is not allowed on %s; allowed: %s", r.Method, r.URL.Path, strings.Join(allow, ", "))})
 	})
 	m.NotFoundHandler, m.MethodNotAllowedHandler = miss, miss
-}
-
-// journalPage reads the page a journal read asks for: records after since (0 when not given), at most limit
-// of them (MaxJournalPage when not given, and at most that).
-func journalPage(q url.Values) (since int64, limit int, err error) {
-	since, err = queryCount(q, "since", 0)
-	if err != nil {
-		return 0, 0, err
-	}
-	n, err := queryCount(q, "limit", MaxJournalPage)
-	if err != nil {
-		return 0, 0, err
-	}
-	return since, int(min(n, MaxJournalPage)), nil
-}
-
-// queryCount reads the query parameter name as a non-negative integer, def when it is absent. A number too
-// large for an int64 reads as the largest one.
-func queryCount(q url.Values, name string, def int64) (int64, error) {
-	if !q.Has(name) {
-		return def, nil
-	}
-	v := q.Get(name)
-	if v == "" || strings.TrimLeft(v, "0123456789") != "" {
-		return 0, fmt.Errorf("query parameter %s: %q is not a non-negative integer", name, v)
-	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil { // only digits: the number is out of range
-		return math.MaxInt64, nil
-	}
-	return n, nil
 }
 
 type adminErrorBody struct {

@@ -103,11 +103,12 @@ type callbacks struct {
 	journal *journal
 	log     *slog.Logger
 	closing atomic.Bool // no new callbacks: the server is shutting down
+	signed  bool        // callbacks carry HeaderSignature (Options.CallbackSecret)
 }
 
 func newCallbacks(o Options, clock TimerClock, schema *openapi3.Schema, allow *allowList, j *journal, log *slog.Logger) *callbacks {
 	client, _ := newCallbackClient(o.CallbackClient, allow, o.CallbackWorkers)
-	c := &callbacks{clock: clock, schema: schema, journal: j, log: log}
+	c := &callbacks{clock: clock, schema: schema, journal: j, log: log, signed: o.CallbackSecret != ""}
 	c.engine = delivery.New(delivery.Config{
 		Client:      client,
 		Clock:       engineClock{clock},
@@ -251,6 +252,7 @@ func (c *callbacks) report(a delivery.Attempt) {
 	rec.Attempt, rec.Status = a.Number, a.Status
 	rec.Error, rec.Response = redact.Text(a.Error, a.Job.Secrets...), redact.Text(a.Response, a.Job.Secrets...)
 	rec.LatencyMS = float64(a.Latency.Microseconds()) / 1000
+	rec.Signed = c.signed && a.Number > 0
 	c.journal.addCallback(rec)
 	args := []any{"task_id", rec.TaskID, "event", rec.Event, "state", rec.State, "url", rec.URL, "attempts", rec.Attempt, "error", rec.Error}
 	switch {

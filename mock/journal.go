@@ -189,8 +189,10 @@ type RequestRecord struct {
 	Body          string `json:"body,omitempty"`
 	BodyTruncated bool   `json:"body_truncated,omitempty"`
 	// Status is the status the mock answered.
-	Status    int    `json:"status"`
-	RequestID string `json:"request_id"`
+	Status int `json:"status"`
+	// PreferApplied lists the preferences of the Prefer header the mock honoured (its Preference-Applied).
+	PreferApplied []string `json:"prefer_applied,omitempty"`
+	RequestID     string   `json:"request_id"`
 	// TaskID is the task created or read, if any.
 	TaskID string `json:"task_id,omitempty"`
 	// Valid reports whether the request passed validation against the document; Violations say how it did not.
@@ -218,6 +220,8 @@ type requestNote struct {
 
 // TaskRecord is a task as the admin API shows it: its plan, its state now and the states it went through.
 type TaskRecord struct {
+	// Seq numbers tasks in order of creation, from 1; GET /__mock/tasks pages with it (since, before).
+	Seq        int64              `json:"seq"`
 	ID         string             `json:"id"`
 	State      lumamock.TaskState `json:"state"`
 	Shape      lumamock.Shape     `json:"shape"`
@@ -236,6 +240,8 @@ type TaskRecord struct {
 	History []Transition `json:"history"`
 	// Next is the state change planned next, if any.
 	Next *Transition `json:"next,omitempty"`
+	// Result is what the task brought once it ended: its assets, or why it failed.
+	Result *TaskResult `json:"result,omitempty"`
 }
 
 // FaultsRecord is Faults as the admin API shows them.
@@ -258,7 +264,7 @@ func (t *task) record(now time.Time, secrets []string) TaskRecord {
 	tl := t.timeline()
 	hist := happened(tl, now)
 	rec := TaskRecord{
-		ID: t.id, State: hist[len(hist)-1].State, Shape: t.shape, Prompt: redact.Text(t.prompt, secrets...), Resolution: t.resolution,
+		Seq: t.seq, ID: t.id, State: hist[len(hist)-1].State, Shape: t.shape, Prompt: redact.Text(t.prompt, secrets...), Resolution: t.resolution,
 		NotifyHook: redact.URL(t.notifyHook), CreatedAt: t.created, UpdatedAt: hist[len(hist)-1].At,
 		Pending: t.pending.String(), Processing: t.processing.String(), Outcome: t.outcome,
 		Faults: FaultsRecord{Duplicate: t.faults.Duplicate, Drop: t.faults.Drop, Reorder: t.faults.Reorder},
@@ -270,6 +276,7 @@ func (t *task) record(now time.Time, secrets []string) TaskRecord {
 	if len(tl) > len(hist) {
 		rec.Next = &Transition{State: tl[len(hist)].State, At: tl[len(hist)].At}
 	}
+	rec.Result = t.resultRecord(rec.State)
 	return rec
 }
 
@@ -295,6 +302,8 @@ type CallbackRecord struct {
 	Error string `json:"error,omitempty"`
 	// LatencyMS is the attempt's round trip in real milliseconds.
 	LatencyMS float64 `json:"latency_ms"`
+	// Signed reports that the attempt carried HeaderSignature (Options.CallbackSecret is set).
+	Signed bool `json:"signed,omitempty"`
 	// Response is the start of the receiver's response body.
 	Response string `json:"response,omitempty"`
 	// Body is the callback body sent, as JSON, when it fits in the journal's body limit

@@ -21,6 +21,7 @@ import (
 	"github.com/lumamock/lumamock/internal/adminguard"
 	"github.com/lumamock/lumamock/internal/httpstatus"
 	"github.com/lumamock/lumamock/internal/redact"
+	"github.com/lumamock/lumamock/internal/ui"
 )
 
 // Server is the mock: an http.Handler serving the API of its OpenAPI document. Create it with New.
@@ -135,9 +136,14 @@ func (s *Server) buildRoutes() error {
 	})
 	s.adminRoutes(m) // the API's own paths never reach m: ServeHTTP hands them to serveAPI
 	guarded := adminguard.Guard{Token: s.opts.AdminToken}.Wrap(m)
+	page := s.uiHandler() // the dashboard's page carries no data: it needs no token, only the Host and Origin checks
 	s.admin = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/healthz" { // liveness probes carry no token and may name any host
 			m.ServeHTTP(w, r)
+			return
+		}
+		if ui.Match(r.URL.Path) {
+			page.ServeHTTP(w, r)
 			return
 		}
 		guarded.ServeHTTP(w, r)
@@ -296,7 +302,7 @@ func (s *Server) requestEntry(r *http.Request, ex *apiRequest, status int, at ti
 	note := ex.note
 	rec := RequestRecord{
 		At: at, Method: r.Method, Path: r.URL.Path, Status: status, RequestID: ex.requestID, TaskID: note.taskID,
-		Valid: !note.rejected, Violations: note.violations, Source: SourceMock,
+		Valid: !note.rejected, Violations: note.violations, Source: SourceMock, PreferApplied: ex.prefs.Applied,
 	}
 	// A status forced with Prefer code=... is not a verdict on the request.
 	if note.rejected && len(note.violations) == 0 && ex.prefs.Code == status {

@@ -13,6 +13,7 @@ import (
 // task is one submitted generation. Its state is a function of the clock: it is pending until created+pending,
 // processing until created+pending+processing, then its outcome — unless an end was forced earlier.
 type task struct {
+	seq        int64 // numbered by the store, from 1, in order of creation
 	id         string
 	shape      lumamock.Shape
 	prompt     string
@@ -164,6 +165,7 @@ type taskStore struct {
 	byID     map[string]*task
 	order    []*task // oldest first, from head
 	head     int
+	seq      int64 // number of the last task added; a reset does not restart it
 	bytes    int64
 	max      int
 	maxBytes int64
@@ -186,6 +188,8 @@ func (t *task) size() int64 {
 func (s *taskStore) add(t *task) (evicted []*task) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.seq++
+	t.seq = s.seq
 	s.order = append(s.order, t)
 	s.byID[t.id] = t
 	s.bytes += t.size()

@@ -2,11 +2,14 @@ package proxy
 
 import (
 	"net/http"
+	"net/url"
 	"time"
 	"unicode/utf8"
 
+	"github.com/lumamock/lumamock/internal/adminpage"
 	"github.com/lumamock/lumamock/internal/httpstatus"
 	"github.com/lumamock/lumamock/internal/redact"
+	"github.com/lumamock/lumamock/internal/ring"
 )
 
 // Exchange is one request the proxy handled, as the journal (GET /__mock/requests) shows it.
@@ -74,9 +77,9 @@ func (p *Proxy) Reset() {
 func (p *Proxy) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.URL.Path == AdminPrefix+"/requests" && r.Method == http.MethodGet:
-		writeJSON(w, http.StatusOK, p.Requests())
+		servePage(w, r, p.exchanges, func(e *Exchange, q url.Values) bool { return q.Get("task_id") == "" || e.TaskID == q.Get("task_id") })
 	case r.URL.Path == AdminPrefix+"/callbacks" && r.Method == http.MethodGet:
-		writeJSON(w, http.StatusOK, p.Callbacks())
+		servePage(w, r, p.callbacks, func(c *Callback, q url.Values) bool { return q.Get("task_id") == "" || c.TaskID == q.Get("task_id") })
 	case r.URL.Path == AdminPrefix+"/reset" && r.Method == http.MethodPost:
 		p.Reset()
 		writeJSON(w, http.StatusOK, map[string]string{"status": "reset"})
@@ -84,6 +87,23 @@ func (p *Proxy) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no proxy endpoint at " + r.Method + " " + r.URL.Path +
 			"; the proxy has GET /__mock/requests, GET /__mock/callbacks and POST /__mock/reset"})
 	}
+}
+
+// MaxJournalPage is the most records one read of GET /__mock/requests or GET /__mock/callbacks answers, and how
+// many it answers when not given a limit: the oldest kept, or the page that since or before select (see the
+// mock's journal reads, which page the same way).
+const MaxJournalPage = 1000
+
+// servePage answers a journal read: the page of r that the query's since, before and limit select, of the
+// records keep accepts, with the journal's bounds in the adminpage headers.
+func servePage[T any](w http.ResponseWriter, r *http.Request, journal *ring.Ring[T], keep func(*T, url.Values) bool) {
+	q := r.URL.Query()
+	page, err := adminpage.Parse(q, MaxJournalPage, MaxJournalPage)
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, adminpage.Read(journal, page, func(v *T) bool { return keep(v, q) }, w.Header()))
 }
 
 // finish journals and logs an exchange once it is answered.

@@ -26,6 +26,7 @@ import (
 	"github.com/lumamock/lumamock/internal/httpstatus"
 	"github.com/lumamock/lumamock/internal/redact"
 	"github.com/lumamock/lumamock/internal/ring"
+	"github.com/lumamock/lumamock/internal/ui"
 )
 
 // Defaults of zero Options fields.
@@ -215,6 +216,9 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case strings.HasPrefix(r.URL.Path, HookPrefix) && p.opts.HookRelay:
 		p.serveHook(w, r)
+		return
+	case ui.Match(r.URL.Path): // the dashboard: its page needs no token, the journal reads it makes do
+		adminguard.Guard{}.Wrap(ui.Handler(ui.Config{Server: "proxy", Token: p.opts.AdminToken != "", Version: lumamock.Version})).ServeHTTP(w, r)
 		return
 	case strings.HasPrefix(r.URL.Path, AdminPrefix+"/"):
 		adminguard.Guard{Token: p.opts.AdminToken}.Wrap(http.HandlerFunc(p.serveAdmin)).ServeHTTP(w, r)

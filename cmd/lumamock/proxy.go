@@ -14,6 +14,7 @@ import (
 	"github.com/lumamock/lumamock/cassette"
 	"github.com/lumamock/lumamock/contract"
 	"github.com/lumamock/lumamock/internal/redact"
+	"github.com/lumamock/lumamock/internal/ui"
 	"github.com/lumamock/lumamock/proxy"
 )
 
@@ -136,6 +137,7 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintf(stdout, ", relaying hooks via %s", redact.URL(opts.HookURL))
 	}
 	fmt.Fprintln(stdout, ")")
+	fmt.Fprintf(stdout, "dashboard: http://%s%s\n", ln.Addr(), ui.Path)
 	logger.Info("listening", "addr", ln.Addr().String(), "upstream", redact.URL(c.upstream), "strict", c.strict, "record", c.record, "version", lumamock.Version)
 
 	return serveHTTP(ctx, ln, p, logger, c.drain, nil)

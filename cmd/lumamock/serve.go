@@ -95,8 +95,8 @@ pending=0s, processing=1s, outcome=failed|completed, and the webhook faults dupl
 drop=processing|completed|failed|none, reorder=1|0, late=2s.
 
 The admin API under /__mock (requests, tasks, tasks/{id}, callbacks, tasks/{id}/complete|fail, reset)
-shows what the mock received and sent, and moves tasks on demand; /__mock/openapi.yaml and openapi.json
-answer the document in force.
+shows what the mock received and sent, and moves tasks on demand; the dashboard at /__mock/ui shows it
+all live; /__mock/openapi.yaml and openapi.json answer the document in force.
 
 Every flag can also be set with the environment variable LUMAMOCK_<FLAG> (e.g. LUMAMOCK_ADDR,
 LUMAMOCK_API_KEY=k1,k2); a flag on the command line wins.
@@ -223,6 +223,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return &ExitError{Code: 2, Err: fmt.Errorf("listen: %w", err)}
 	}
 	fmt.Fprintf(stdout, "lumamock %s serving the Luma API on http://%s (schema %s)\n", lumamock.Version, ln.Addr(), opts.Schema)
+	fmt.Fprintf(stdout, "dashboard: http://%s%s\n", ln.Addr(), mock.UIPath)
 	logger.Info("listening", "addr", ln.Addr().String(), "schema", opts.Schema, "version", lumamock.Version)
 
 	return serveHTTP(ctx, ln, api, logger, c.drain, func(ctx context.Context) {

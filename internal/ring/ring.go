@@ -116,3 +116,40 @@ func (r *Ring[T]) Reset() {
 	clear(r.sizes)
 	r.start, r.n, r.bytes = 0, 0, 0
 }
+
+// Before returns, oldest first, the newest values kept whose number is below seq and that keep accepts (nil
+// accepts every value): at most limit of them, or all when limit is negative. A reader pages back through the
+// ring with it, from the newest values (seq above Newest) to the oldest. keep runs with the ring locked and must
+// not call it.
+func (r *Ring[T]) Before(seq int64, limit int, keep func(*T) bool) []T {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	oldest := r.seq - int64(r.n) + 1
+	end := r.n // values at start+[0, end) are numbered below seq
+	if seq <= r.seq {
+		end = int(max(0, seq-oldest))
+	}
+	var out []T
+	for k := end - 1; k >= 0 && (limit < 0 || len(out) < limit); k-- {
+		v := &r.buf[(r.start+k)%len(r.buf)]
+		if keep == nil || keep(v) {
+			out = append(out, *v)
+		}
+	}
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	if out == nil {
+		out = []T{}
+	}
+	return out
+}
+
+// Bounds returns the numbers of the oldest and the newest value kept. An empty ring answers newest+1 and
+// newest, newest being the number of the last value ever added (0 before any): a reader that holds values
+// numbered below first knows they have been forgotten (overwritten, or Reset).
+func (r *Ring[T]) Bounds() (first, last int64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.seq - int64(r.n) + 1, r.seq
+}

@@ -158,3 +158,52 @@ func TestRingSince(t *testing.T) {
 		t.Errorf("after reset, numbering goes on (-want +got):\n%s", diff)
 	}
 }
+
+func TestRingBeforePagesBackFromTheNewest(t *testing.T) {
+	r := New[int64](5)
+	for range 8 { // keeps 4..8
+		r.Add(func(seq int64) int64 { return seq })
+	}
+	even := func(v *int64) bool { return *v%2 == 0 }
+	tests := []struct {
+		name  string
+		seq   int64
+		limit int
+		keep  func(*int64) bool
+		want  []int64
+	}{
+		{name: "above the newest gives the newest", seq: 100, limit: 2, want: []int64{7, 8}},
+		{name: "below a number", seq: 7, limit: 2, want: []int64{5, 6}},
+		{name: "no limit", seq: 7, limit: -1, want: []int64{4, 5, 6}},
+		{name: "stops at the oldest kept", seq: 5, limit: 3, want: []int64{4}},
+		{name: "below the oldest kept is empty", seq: 4, limit: 3, want: []int64{}},
+		{name: "zero limit", seq: 100, limit: 0, want: []int64{}},
+		{name: "filtered", seq: 100, limit: 2, keep: even, want: []int64{6, 8}},
+		{name: "filtered from the end", seq: 100, limit: -1, keep: even, want: []int64{4, 6, 8}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, r.Before(tt.seq, tt.limit, tt.keep)); diff != "" {
+				t.Errorf("Before(%d, %d) (-want +got):\n%s", tt.seq, tt.limit, diff)
+			}
+		})
+	}
+}
+
+func TestRingBoundsSayWhatIsKept(t *testing.T) {
+	r := New[int64](3)
+	bounds := func() [2]int64 { f, l := r.Bounds(); return [2]int64{f, l} }
+	if got, want := bounds(), [2]int64{1, 0}; got != want {
+		t.Errorf("empty ring: bounds %v, want %v", got, want)
+	}
+	for range 5 {
+		r.Add(func(seq int64) int64 { return seq })
+	}
+	if got, want := bounds(), [2]int64{3, 5}; got != want {
+		t.Errorf("after 5 adds: bounds %v, want %v", got, want)
+	}
+	r.Reset()
+	if got, want := bounds(), [2]int64{6, 5}; got != want {
+		t.Errorf("after reset: bounds %v, want %v", got, want)
+	}
+}

@@ -74,6 +74,16 @@ func NewServer(tb TB, opts mock.Options) *Server {
 	return s
 }
 
+// UIURL returns the address of the mock's dashboard (mock.UIPath), which shows its tasks, callbacks and
+// requests live. A test can print it when it fails, and pause to look:
+//
+//	t.Cleanup(func() {
+//		if t.Failed() {
+//			t.Logf("dashboard: %s", srv.UIURL())
+//		}
+//	})
+func (s *Server) UIURL() string { return s.URL + mock.UIPath }
+
 // Task returns task id, failing the test if the mock does not know it.
 func (s *Server) Task(id string) mock.TaskRecord {
 	s.tb.Helper()

@@ -1,0 +1,399 @@
+package ui_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/lumamock/lumamock"
+	"github.com/lumamock/lumamock/mock"
+	"github.com/lumamock/lumamock/mock/mocktest"
+	"github.com/lumamock/lumamock/proxy"
+)
+
+// screenshots, when set, is the directory the browser tests write the README's screenshots (ui-*.png) to:
+//
+//	go test ./internal/ui -run Browser -args -screenshots "$PWD/docs"
+var screenshots = flag.String("screenshots", "", "write the dashboard's screenshots (ui-*.png) to this directory")
+
+// browserEnv set to 1 makes a missing Chromium fail the browser tests instead of skipping them (CI sets it).
+const browserEnv = "LUMAMOCK_BROWSER_TESTS"
+
+// chromium finds a Chromium or Chrome binary: $LUMAMOCK_CHROMIUM, else the usual names on PATH.
+func chromium(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("LUMAMOCK_CHROMIUM"); p != "" {
+		return p
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv(browserEnv) == "1" {
+		t.Fatalf("no chromium binary found on PATH (nor $LUMAMOCK_CHROMIUM), and %s=1 asks for the browser tests", browserEnv)
+	}
+	t.Skipf("browser test skipped: no chromium binary found on PATH (install Debian's chromium, or set LUMAMOCK_CHROMIUM; %s=1 turns this skip into a failure)", browserEnv)
+	return ""
+}
+
+// browser starts a headless Chromium of 1280x800 and returns a context for its one tab. It loads nothing but
+// what the test asks for: Chromium's own background traffic is off.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium(t)),
+		chromedp.NoSandbox, // CI runs as root
+		chromedp.DisableGPU,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 800),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("hide-scrollbars", true),
+		chromedp.Flag("disable-quic", true),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelTab := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancelTab(); cancelAlloc() })
+	run(t, ctx, chromedp.EmulateViewport(1280, 800))
+	return ctx
+}
+
+// run runs actions in the tab, failing the test if they do not finish within a minute. The first call starts
+// the browser, so it must not carry the timeout (it would end the browser with it).
+func run(t *testing.T, ctx context.Context, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if chromedp.FromContext(ctx).Browser != nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, time.Minute)
+		defer cancel()
+	}
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		t.Fatalf("browser: %v", err)
+	}
+}
+
+// eval returns the value of a JavaScript expression on the page.
+func eval[T any](t *testing.T, ctx context.Context, expr string) T {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
+	if err != nil {
+		t.Fatalf("browser: %s: %v", expr, err)
+	}
+	return v
+}
+
+// waitFor waits until the JavaScript expression is true on the page: the page updates by itself, so nothing
+// reloads it. On timeout it fails with what the expression reads and the page's text.
+func waitFor(t *testing.T, ctx context.Context, what, expr string) {
+	t.Helper()
+	wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	_, err := chromedp.Run(wctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingInterval(50*time.Millisecond)))
+	if err != nil {
+		text, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`"detail pane:\n" + document.querySelector("#detail").innerText.slice(0, 2000) + "\n\npage:\n" + document.body.innerText.slice(0, 2000)`))
+		t.Fatalf("page never showed %s (%s): %v\npage text:\n%s", what, expr, err, text)
+	}
+}
+
+// js quotes s as a JavaScript string.
+func js(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// rowText is an expression reading the text of the row keyed key in table, "" when there is none.
+func rowText(table, key string) string {
+	return fmt.Sprintf(`((document.querySelector('#%s tr[data-key=' + CSS.escape(%s) + ']') || {}).textContent || "")`, table, js(key))
+}
+
+// rowState is an expression reading the state badge of the task row keyed id.
+func rowState(id string) string {
+	return fmt.Sprintf(`((document.querySelector('#tasks-table tr[data-key=' + CSS.escape(%s) + '] .badge') || {}).textContent || "")`, js(id))
+}
+
+func shoot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	if *screenshots == "" {
+		return
+	}
+	run(t, ctx, chromedp.Sleep(300*time.Millisecond))
+	png := eval0(t, ctx, chromedp.CaptureScreenshot())
+	path := filepath.Join(*screenshots, "ui-"+name+".png")
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("wrote %s (%d bytes)", path, len(png))
+}
+
+// eval0 runs an action that returns a value.
+func eval0[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		t.Fatalf("browser: %v", err)
+	}
+	return v
+}
+
+// client talks to the mock as a client under test would.
+type client struct {
+	t   *testing.T
+	srv *mocktest.Server
+}
+
+// submit creates a task and returns its id; a refused submission returns "".
+func (c client) submit(body map[string]any, prefer string) (string, int) {
+	c.t.Helper()
+	data, _ := json.Marshal(body)
+	req, _ := http.NewRequest(http.MethodPost, c.srv.URL+lumamock.PathGenerations, bytes.NewReader(data))
+	req.Header.Set("Authorization", "Bearer test-key")
+	req.Header.Set("Content-Type", "application/json")
+	if prefer != "" {
+		req.Header.Set("Prefer", prefer)
+	}
+	resp, err := c.srv.Client.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var env lumamock.TaskEnvelope
+	_ = json.NewDecoder(resp.Body).Decode(&env)
+	return env.Data.TaskID, resp.StatusCode
+}
+
+func TestBrowserDashboardFollowsTheMock(t *testing.T) {
+	ctx := browser(t)
+	srv := mocktest.NewServer(t, mock.Options{CallbackSecret: "whsec-test"})
+	hook := mocktest.NewHookReceiver(t)
+	c := client{t, srv}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("dashboard: %s", srv.UIURL())
+		}
+	})
+
+	// Some history first, for the screenshots: tasks that ended, one with webhook faults.
+	for i, prompt := range []string{
+		"A paper boat drifts down a rain-soaked street, close-up, golden hour",
+		"Timelapse of clouds rolling over snowy mountain peaks",
+		"A cat in a space suit floats past the window of a space station",
+	} {
+		prefer := "pending=1s, processing=3s"
+		if i == 1 {
+			prefer += ", duplicate=1, outcome=failed"
+		}
+		c.submit(map[string]any{"user_prompt": prompt, "resolution": "1080p", "notify_hook": hook.URL}, prefer)
+		srv.Advance(700 * time.Millisecond)
+	}
+	srv.Advance(5 * time.Second)
+
+	run(t, ctx, chromedp.Navigate(srv.UIURL()))
+	waitFor(t, ctx, "the tasks table", `document.querySelectorAll('#tasks-table tbody tr').length === 3`)
+
+	// A task created now shows up pending without a reload.
+	hook.Respond(http.StatusInternalServerError) // its first callback fails once, then is retried
+	id, status := c.submit(map[string]any{"user_prompt": "A red fox runs through the snow at dawn, cinematic", "resolution": "720p",
+		"notify_hook": hook.URL, "model_name": "ray-v2"}, "")
+	if status != http.StatusOK {
+		t.Fatalf("submit: status %d", status)
+	}
+	waitFor(t, ctx, "the new task, pending", rowState(id)+` === "pending"`)
+
+	// The clock moves: processing (its callback answered 500, then retried and answered 200), then completed.
+	srv.Advance(2 * time.Second)
+	srv.Advance(mock.DefaultCallbackBackoff)
+	waitFor(t, ctx, "the task processing", rowState(id)+` === "processing"`)
+	run(t, ctx, chromedp.Click(chromedp.CSS(`#tasks-table tr[data-key="`+id+`"]`)))
+	waitFor(t, ctx, "the task's callbacks: 500 then 200", `(() => {
+		const t = (document.querySelector('#task-callbacks') || {}).textContent || "";
+		return t.includes("500") && t.includes("200") && t.indexOf("200") < t.indexOf("500"); // newest first
+	})()`)
+	srv.Advance(5 * time.Second)
+	waitFor(t, ctx, "the task completed", rowState(id)+` === "completed"`)
+	waitFor(t, ctx, "the task's assets", `!!document.querySelector('#detail a[href^="https://"]')`)
+	for _, prompt := range []string{"Aerial shot of a coastline at sunset, waves in slow motion", "A robot waters plants in a greenhouse"} {
+		c.submit(map[string]any{"user_prompt": prompt, "resolution": "720p", "notify_hook": hook.URL}, "pending=1s, processing=6s")
+		srv.Advance(1500 * time.Millisecond)
+	}
+	c.submit(map[string]any{"user_prompt": "Macro of dew drops on a spider web", "resolution": "1080p"}, "pending=3s")
+	waitFor(t, ctx, "the tasks in every state", `["pending", "processing", "completed", "failed"].every(s => document.querySelector('#tasks-table .st-' + s))`)
+	shoot(t, ctx, "tasks")
+
+	// The callbacks panel lists every attempt, with the retry and the signature.
+	run(t, ctx, chromedp.Click(chromedp.CSS(`#tab-callbacks`)))
+	waitFor(t, ctx, "the retried attempt", `[...document.querySelectorAll('#callbacks-table tbody tr')].some(tr => tr.textContent.includes("retry 1") && tr.textContent.includes("200") && tr.querySelector('.ok-mark[title^=signed]'))`)
+	waitFor(t, ctx, "the failed attempt", `[...document.querySelectorAll('#callbacks-table tbody tr')].some(tr => tr.textContent.includes("500"))`)
+	waitFor(t, ctx, "the duplicate fault", `document.querySelector('#callbacks-table').textContent.includes("duplicate")`)
+	run(t, ctx, chromedp.Click(chromedp.CSS(`#callbacks-table tbody tr`)))
+	waitFor(t, ctx, "the callback body", `((document.querySelector('#body-viewer') || {}).textContent || "").includes('"task_id"')`)
+	shoot(t, ctx, "callbacks")
+
+	// A refused request shows its violated field and rule, and bodies are shown as text, never as markup.
+	c.submit(map[string]any{"model_name": "ray-v2", "duration": "7s", "resolution": "720p"}, "")
+	evil, _ := c.submit(map[string]any{"user_prompt": `<img src=x id=pwned onerror="document.title='pwned'">`}, "")
+	run(t, ctx, chromedp.Click(chromedp.CSS(`#tab-requests`)))
+	waitFor(t, ctx, "the refused request's violations", `[...document.querySelectorAll('#requests-table tbody tr.refused')].some(tr => tr.textContent.includes("/user_prompt") && tr.textContent.includes("required") && tr.textContent.includes("/duration"))`)
+	run(t, ctx, chromedp.Click(chromedp.CSS(`#requests-table tbody tr.refused`)))
+	waitFor(t, ctx, "the violation list", `(() => {
+		const v = (document.querySelector('#violations') || {}).textContent || "";
+		return v.includes("/user_prompt") && v.includes("required") && v.includes("/duration") && v.includes("enum");
+	})()`)
+	shoot(t, ctx, "requests")
+
+	// Complete and fail from the page: the buttons go through the admin API.
+	run(t, ctx, chromedp.Click(chromedp.CSS(`#tab-tasks`)))
+	waitFor(t, ctx, "the task with markup in its prompt", rowText("tasks-table", evil)+`.includes("<img src=x")`)
+	if eval[bool](t, ctx, `!!document.getElementById("pwned") || document.title === "pwned"`) {
+		t.Fatal("the page rendered a prompt as markup")
+	}
+	toFail, _ := c.submit(map[string]any{"user_prompt": "A lighthouse in a storm", "notify_hook": hook.URL}, "")
+	for _, step := range []struct {
+		id, button string
+		want       lumamock.TaskState
+	}{{evil, "#task-complete", lumamock.StateCompleted}, {toFail, "#task-fail", lumamock.StateFailed}} {
+		waitFor(t, ctx, "the task row", rowText("tasks-table", step.id)+` !== ""`)
+		run(t, ctx, chromedp.Click(chromedp.CSS(`#tasks-table tr[data-key="`+step.id+`"]`)))
+		waitFor(t, ctx, "the detail's buttons", `(document.querySelector('#detail .id') || {}).textContent === `+js(step.id)+` && !document.querySelector('`+step.button+`').disabled`)
+		run(t, ctx, chromedp.Click(chromedp.CSS(step.button)))
+		waitFor(t, ctx, "the task "+string(step.want), rowState(step.id)+` === `+js(string(step.want)))
+		if got := srv.Task(step.id).State; got != step.want {
+			t.Errorf("after %s the mock says task %s is %s, want %s", step.button, step.id, got, step.want)
+		}
+	}
+	waitFor(t, ctx, "the state filter counts", `document.querySelector('[data-count=failed]').textContent === "2"`)
+
+	// Filter and search keep to what the reader asked while the page updates.
+	run(t, ctx, chromedp.Click(chromedp.CSS(`#state-filter [data-state=failed]`)))
+	waitFor(t, ctx, "only the failed tasks", `(() => { const rows = [...document.querySelectorAll('#tasks-table tbody tr')];
+		return rows.length === 2 && rows.every(r => r.textContent.includes("failed")); })()`)
+	run(t, ctx, chromedp.SendKeys(chromedp.CSS(`#task-search`), toFail[:8]))
+	waitFor(t, ctx, "the searched task", `document.querySelectorAll('#tasks-table tbody tr').length === 1 && `+rowText("tasks-table", toFail)+` !== ""`)
+	c.submit(map[string]any{"user_prompt": "another"}, "")
+	run(t, ctx, chromedp.Sleep(1500*time.Millisecond))
+	waitFor(t, ctx, "the filter kept after updates", `document.querySelectorAll('#tasks-table tbody tr').length === 1 && document.querySelector('#task-search').value === `+js(toFail[:8]))
+
+	// Reset (asked twice) empties the page.
+	run(t, ctx, chromedp.Click(chromedp.CSS(`#reset`)), chromedp.Click(chromedp.CSS(`#reset`)))
+	waitFor(t, ctx, "an empty page after reset", `document.querySelectorAll('#tasks-table tbody tr').length === 0 && document.querySelectorAll('#requests-table tbody tr').length === 0`)
+	if n := len(srv.Mock.Tasks()); n != 0 {
+		t.Errorf("after Reset on the page the mock keeps %d tasks", n)
+	}
+}
+
+func TestBrowserDashboardOfTheProxyHasNoTasks(t *testing.T) {
+	ctx := browser(t)
+	upstream := mocktest.NewServer(t, mock.Options{})
+	p, err := proxy.New(proxy.Options{Upstream: upstream.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := httptest.NewServer(p)
+	t.Cleanup(ps.Close)
+	c := client{t, &mocktest.Server{URL: ps.URL, Client: ps.Client()}}
+	c.submit(map[string]any{"user_prompt": "A koi pond, top-down"}, "")
+	c.submit(map[string]any{"user_prompt": "x", "resolution": "4k"}, "")
+
+	run(t, ctx, chromedp.Navigate(ps.URL+"/__mock/ui"))
+	waitFor(t, ctx, "the proxy's exchanges", `document.querySelectorAll('#requests-table tbody tr').length === 2`)
+	waitFor(t, ctx, "the violation of the refused one", `document.querySelector('#requests-table tbody tr.refused').textContent.includes("/resolution")`)
+	if eval[bool](t, ctx, `!document.querySelector('#tab-tasks').hidden || !document.querySelector('#panel-tasks').hidden`) {
+		t.Error("the proxy's dashboard shows a Tasks panel; the proxy has no tasks")
+	}
+	c.submit(map[string]any{"user_prompt": "A third one"}, "")
+	waitFor(t, ctx, "a new exchange without reload", `document.querySelectorAll('#requests-table tbody tr').length === 3`)
+	shoot(t, ctx, "proxy")
+}
+
+func TestBrowserDashboardAsksForTheAdminToken(t *testing.T) {
+	ctx := browser(t)
+	srv := mocktest.NewServer(t, mock.Options{AdminToken: "s3cret-admin"})
+	client{t, srv}.submit(map[string]any{"user_prompt": "behind a token"}, "")
+	run(t, ctx, chromedp.Navigate(srv.UIURL()))
+	waitFor(t, ctx, "the token dialog", `document.querySelector('#token-dialog').open`)
+	run(t, ctx,
+		chromedp.SendKeys(chromedp.CSS(`#token-input`), "s3cret-admin"),
+		chromedp.Click(chromedp.CSS(`#token-form button[type=submit]`)))
+	waitFor(t, ctx, "the task, read with the token", `document.querySelectorAll('#tasks-table tbody tr').length === 1`)
+	if eval[bool](t, ctx, `location.href.includes("s3cret")`) {
+		t.Error("the admin token ended up in the page's address")
+	}
+	if !strings.HasPrefix(srv.UIURL(), srv.URL) {
+		t.Errorf("UIURL %q is not under the server's URL %q", srv.UIURL(), srv.URL)
+	}
+}
+
+// TestBrowserDashboardStaysResponsiveAtScale fills the mock (10,000 tasks, full journals of large bodies) and
+// checks that the page shows one page of tasks, a window of the journals, and keeps updating.
+func TestBrowserDashboardStaysResponsiveAtScale(t *testing.T) {
+	if testing.Short() {
+		t.Skip("fills the mock with 10,000 tasks; skipped with -short")
+	}
+	ctx := browser(t)
+	srv := mocktest.NewServer(t, mock.Options{})
+	const tasks = mock.DefaultMaxTasks
+	long := strings.Repeat("a long prompt ", 60)
+	start := time.Now()
+	for i := range tasks {
+		body, _ := json.Marshal(map[string]any{"user_prompt": fmt.Sprintf("%d %s", i, long)})
+		req := httptest.NewRequest(http.MethodPost, lumamock.PathGenerations, bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer k")
+		req.Header.Set("Content-Type", "application/json")
+		w := httptest.NewRecorder()
+		srv.Mock.ServeHTTP(w, req)
+		if w.Code != http.StatusOK {
+			t.Fatalf("submit %d: status %d", i, w.Code)
+		}
+	}
+	t.Logf("%d tasks created in %s", tasks, time.Since(start).Round(time.Millisecond))
+
+	start = time.Now()
+	run(t, ctx, chromedp.Navigate(srv.UIURL()))
+	waitFor(t, ctx, "the first page of tasks", `document.querySelectorAll('#tasks-table tbody tr').length === 100 && document.querySelector('#task-range').textContent.startsWith("100 of 10000")`)
+	waitFor(t, ctx, "a window of the request journal", `document.querySelectorAll('#requests-table tbody tr').length === 300 && document.querySelector('#count-requests').textContent === "1000"`)
+	loaded := time.Since(start)
+	t.Logf("first page shown in %s", loaded.Round(time.Millisecond))
+	if loaded > 10*time.Second {
+		t.Errorf("the page took %s to show the first page of 10,000 tasks", loaded)
+	}
+	// Still live: a new task is on top within a few polls, and paging back works.
+	id, _ := client{t, srv}.submit(map[string]any{"user_prompt": "the newest"}, "")
+	waitFor(t, ctx, "the newest task on top", `document.querySelector('#tasks-table tbody tr').dataset.key === `+js(id))
+	run(t, ctx, chromedp.Click(chromedp.CSS(`#task-older`)))
+	waitFor(t, ctx, "the second page", `document.querySelector('#task-range').textContent.includes("older page") && document.querySelectorAll('#tasks-table tbody tr').length === 100`)
+	// A reader scrolled down the requests keeps reading the same rows while new ones arrive on top.
+	run(t, ctx, chromedp.Click(chromedp.CSS(`#tab-requests`)))
+	anchor := eval[[]any](t, ctx, `(() => {
+		const sc = document.querySelector('#requests-scroll');
+		sc.scrollTop = 3000;
+		const tr = [...sc.querySelectorAll('tbody tr')].find(r => r.offsetTop >= sc.scrollTop);
+		return [tr.dataset.key, tr.getBoundingClientRect().top];
+	})()`)
+	for range 5 {
+		client{t, srv}.submit(map[string]any{"user_prompt": "more"}, "")
+	}
+	waitFor(t, ctx, "the new requests on top", fmt.Sprintf(`document.querySelector('#requests-table tbody tr').dataset.key === "%d"`, tasks+1+5))
+	key, top := anchor[0].(string), anchor[1].(float64)
+	moved := eval[float64](t, ctx, `document.querySelector('#requests-table tr[data-key="`+key+`"]').getBoundingClientRect().top - `+fmt.Sprint(top))
+	if moved < -2 || moved > 2 {
+		t.Errorf("the row the reader was on (request %s) moved by %.0fpx when new requests arrived", key, moved)
+	}
+	heap := eval[float64](t, ctx, `performance.memory ? performance.memory.usedJSHeapSize / 1048576 : 0`)
+	t.Logf("page heap %.1f MiB", heap)
+}

@@ -1,0 +1,83 @@
+package proxy_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/lumamock/lumamock/mock"
+	"github.com/lumamock/lumamock/mock/mocktest"
+	"github.com/lumamock/lumamock/proxy"
+)
+
+func TestJournalReadsPage(t *testing.T) {
+	upstream := mocktest.NewServer(t, mock.Options{})
+	p, err := proxy.New(proxy.Options{Upstream: upstream.URL, JournalSize: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := httptest.NewServer(p)
+	t.Cleanup(ps.Close)
+	for range 6 { // the journal keeps 3..6
+		req, _ := http.NewRequest(http.MethodGet, ps.URL+"/luma/generations/unknown", nil)
+		req.Header.Set("Authorization", "Bearer k")
+		resp, err := ps.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	// An exchange is journaled once its answer is sent: wait for the last one.
+	for deadline := time.Now().Add(5 * time.Second); len(p.Requests()) < 4 || p.Requests()[3].Seq != 6; {
+		if time.Now().After(deadline) {
+			t.Fatalf("the journal never held the sixth exchange: %d kept", len(p.Requests()))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	tests := []struct {
+		query      string
+		want       []int64
+		wantStatus int
+	}{
+		{query: "", want: []int64{3, 4, 5, 6}, wantStatus: 200},
+		{query: "since=4", want: []int64{5, 6}, wantStatus: 200},
+		{query: "since=3&limit=1", want: []int64{4}, wantStatus: 200},
+		{query: "before=99&limit=2", want: []int64{5, 6}, wantStatus: 200},
+		{query: "before=5", want: []int64{3, 4}, wantStatus: 200},
+		{query: "since=1&before=3", wantStatus: 400},
+		{query: "limit=x", wantStatus: 400},
+	}
+	for _, tt := range tests {
+		t.Run(tt.query, func(t *testing.T) {
+			resp, err := ps.Client().Get(ps.URL + "/__mock/requests?" + tt.query)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			if resp.StatusCode != tt.wantStatus {
+				t.Fatalf("status %d, want %d", resp.StatusCode, tt.wantStatus)
+			}
+			if tt.wantStatus != 200 {
+				return
+			}
+			var recs []proxy.Exchange
+			if err := json.NewDecoder(resp.Body).Decode(&recs); err != nil {
+				t.Fatal(err)
+			}
+			got := []int64{}
+			for _, r := range recs {
+				got = append(got, r.Seq)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("seqs (-want +got):\n%s", diff)
+			}
+			if bounds := resp.Header.Get("X-Lumamock-First-Seq") + ".." + resp.Header.Get("X-Lumamock-Last-Seq"); bounds != "3..6" {
+				t.Errorf("bounds %s, want 3..6", bounds)
+			}
+		})
+	}
+}

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Regenerates the dashboard screenshots of the README (docs/ui-*.png) from the browser tests, in headless
+# Chromium (Debian: apt-get install chromium; or set LUMAMOCK_CHROMIUM to a Chrome or Chromium binary).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p docs
+LUMAMOCK_BROWSER_TESTS=1 go test ./internal/ui -run 'TestBrowserDashboard(FollowsTheMock|OfTheProxyHasNoTasks)$' -count=1 -v \
+  -args -screenshots "$PWD/docs" | grep -E '^(---|ok|FAIL)|wrote '
+ls -l docs/ui-*.png
