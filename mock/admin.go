@@ -32,7 +32,7 @@ func (s *Server) RequestsSince(since int64, limit int) []RequestRecord {
 }
 
 // Callbacks returns the journal of callback attempts, oldest first.
-func (s *Server) Callbacks() []CallbackRecord { return s.journal.callbacks.List() }
+func (s *Server) Callbacks() []CallbackRecord { return redactedAll(s.journal.callbacks.List()) }
 
 // CallbacksSince returns the callback attempts journaled with a Seq above since, for task taskID only unless
 // it is empty, oldest first: at most limit of them (the oldest), or all when limit is negative.

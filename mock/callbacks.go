@@ -146,7 +146,7 @@ func (c *callbacks) poke(t *task) {
 	}
 	t.dispatchMu.Unlock()
 	for _, rec := range records {
-		c.journal.addCallback(rec)
+		c.journal.addCallback(rec, t.secrets)
 	}
 	for _, a := range given {
 		c.report(a)
@@ -181,9 +181,9 @@ func (c *callbacks) emitLocked(t *task) (records []CallbackRecord, given []deliv
 		job.Body = body
 		switch {
 		case err != nil:
-			c.log.Error("callback body breaks the document's callback schema; not sent", "task_id", t.id, "state", tr.State, "error", err)
+			c.log.Error("callback body breaks the document's callback schema; not sent", "task_id", t.id, "state", tr.State, "error", redact.Text(err.Error(), t.secrets...))
 			rec := recordOf(job, now, OutcomeInvalid)
-			rec.Error = redact.Text(err.Error(), t.secrets...)
+			rec.Error = err.Error()
 			records = append(records, rec)
 		case t.faults.Drop == tr.State:
 			job.Faults = append(job.Faults, "drop")
@@ -239,22 +239,26 @@ func (c *callbacks) render(t *task, tr Transition) ([]byte, error) {
 	return body, nil
 }
 
-// recordOf is the journal record of job at at with outcome, credentials redacted: the hook URL's, and the
-// task's secrets in the body.
+// recordOf is the journal record of job at at with outcome. It keeps what was sent, with the task's secrets:
+// the journal redacts records when they are read.
 func recordOf(job *delivery.Job, at time.Time, outcome string) CallbackRecord {
 	return CallbackRecord{At: at, TaskID: job.TaskID, Event: job.Event, State: lumamock.TaskState(job.State),
-		URL: redact.URL(job.URL), Faults: job.Faults, Outcome: outcome, Body: redact.Body(job.Body, job.Secrets...)}
+		URL: job.URL, Faults: job.Faults, Outcome: outcome, Body: job.Body}
 }
 
 // report journals an attempt of the engine's, and logs the callbacks given up.
 func (c *callbacks) report(a delivery.Attempt) {
 	rec := recordOf(a.Job, a.At, a.Outcome)
 	rec.Attempt, rec.Status = a.Number, a.Status
-	rec.Error, rec.Response = redact.Text(a.Error, a.Job.Secrets...), redact.Text(a.Response, a.Job.Secrets...)
+	rec.Error, rec.Response = a.Error, a.Response
 	rec.LatencyMS = float64(a.Latency.Microseconds()) / 1000
 	rec.Signed = c.signed && a.Number > 0
-	c.journal.addCallback(rec)
-	args := []any{"task_id", rec.TaskID, "event", rec.Event, "state", rec.State, "url", rec.URL, "attempts", rec.Attempt, "error", rec.Error}
+	c.journal.addCallback(rec, a.Job.Secrets)
+	if a.Outcome != OutcomeFailed && a.Outcome != OutcomeAbandoned {
+		return
+	}
+	shown := callbackEntry{rec: rec, secrets: a.Job.Secrets}.redacted()
+	args := []any{"task_id", shown.TaskID, "event", shown.Event, "state", shown.State, "url", shown.URL, "attempts", shown.Attempt, "error", shown.Error}
 	switch {
 	case a.Outcome == OutcomeFailed:
 		c.log.Warn("callback failed", args...)

@@ -17,7 +17,7 @@ import (
 // journal is what the mock received and what it sent, bounded in entries and in bytes.
 type journal struct {
 	requests  *ring.Ring[requestEntry]
-	callbacks *ring.Ring[CallbackRecord]
+	callbacks *ring.Ring[callbackEntry]
 	bodyLimit int // bytes of a body kept
 }
 
@@ -26,16 +26,16 @@ type journal struct {
 func newJournal(size, bodyLimit int, maxBytes int64) *journal {
 	return &journal{
 		requests:  ring.NewBudget(size, maxBytes, requestEntry.size),
-		callbacks: ring.NewBudget(size, maxBytes, CallbackRecord.size),
+		callbacks: ring.NewBudget(size, maxBytes, callbackEntry.size),
 		bodyLimit: bodyLimit,
 	}
 }
 
 // addCallback journals rec, whose Body is the whole callback body sent: the journal keeps it cut at its body
 // limit. rec.Body must not change afterwards.
-func (j *journal) addCallback(rec CallbackRecord) {
-	rec.Body, rec.BodyTruncated, rec.BodyBytes = cutJSON(rec.Body, j.bodyLimit)
-	j.callbacks.Add(func(seq int64) CallbackRecord { rec.Seq = seq; return rec })
+func (j *journal) addCallback(rec CallbackRecord, secrets []string) {
+	rec.Body, rec.BodyTruncated, rec.BodyBytes = cutJSON(rec.Body, j.bodyLimit, secrets...)
+	j.callbacks.Add(func(seq int64) callbackEntry { rec.Seq = seq; return callbackEntry{rec: rec, secrets: secrets} })
 }
 
 // addRequest journals e, whose body is already cut at the body limit.
@@ -61,23 +61,23 @@ func (j *journal) requestsSince(since int64, limit int) []RequestRecord {
 // callbacksSince returns, oldest first, the callback records numbered above since, of task taskID unless it
 // is empty: at most limit of them, or all when limit is negative.
 func (j *journal) callbacksSince(since int64, limit int, taskID string) []CallbackRecord {
-	var keep func(*CallbackRecord) bool
+	var keep func(*callbackEntry) bool
 	if taskID != "" {
-		keep = func(rec *CallbackRecord) bool { return rec.TaskID == taskID }
+		keep = func(e *callbackEntry) bool { return e.rec.TaskID == taskID }
 	}
-	return j.callbacks.Since(since, limit, keep)
+	return redactedAll(j.callbacks.Since(since, limit, keep))
 }
 
 // cutJSON returns what the journal keeps of a JSON body and its full size. A body of at most limit bytes is
 // kept as it is; a longer one is cut at limit bytes (at a character boundary) and kept as a JSON string, so
 // the journal stays valid JSON, and truncated is true. What it returns holds at most about twice its length
 // in memory, whatever the memory behind body.
-func cutJSON(body []byte, limit int) (kept json.RawMessage, truncated bool, size int) {
+func cutJSON(body []byte, limit int, secrets ...string) (kept json.RawMessage, truncated bool, size int) {
 	size = len(body)
 	if size <= limit {
 		return compact(body), false, size
 	}
-	cut := body[:limit]
+	cut := body[:cutBefore(body, limit, secrets)]
 	for range utf8.UTFMax - 1 {
 		if r, n := utf8.DecodeLastRune(cut); r != utf8.RuneError || n != 1 {
 			break
@@ -92,6 +92,21 @@ func cutJSON(body []byte, limit int) (kept json.RawMessage, truncated bool, size
 	_ = enc.Encode(string(cut)) // encoding a string cannot fail
 	// A copy of its own: the body's memory is not kept, nor the encoder's spare room.
 	return bytes.Clone(bytes.TrimSuffix(buf.Bytes(), []byte("\n"))), true, size
+}
+
+// cutBefore is where to cut body at limit so that no secret is cut in two: the records are redacted when read,
+// and the start of a secret would not be recognised as one.
+func cutBefore(body []byte, limit int, secrets []string) int {
+	for _, s := range secrets {
+		if len(s) < 2 {
+			continue
+		}
+		from := max(0, limit-len(s)+1)
+		if i := bytes.Index(body[from:min(len(body), limit+len(s)-1)], []byte(s)); i >= 0 && from+i < limit {
+			limit = from + i
+		}
+	}
+	return limit
 }
 
 // compact returns b, or a copy of it if b holds on to much more memory than it shows.
@@ -145,11 +160,11 @@ func (e requestEntry) size() int64 {
 // when the journal is read, not on every request, keeps the request path cheap; nothing reads an entry but
 // redacted.
 type requestEntry struct {
-	rec     RequestRecord // Header, Query and Body are filled by redacted
-	header  http.Header   // the request's, which net/http leaves alone once the handler returns
-	query   string
-	body    []byte // cut at the journal's body limit
-	secrets []string
+	rec    RequestRecord // Header, Query and Body are filled by redacted
+	header http.Header   // the request's, which net/http leaves alone once the handler returns
+	query  string
+	body   []byte   // cut at the journal's body limit
+	keys   []string // the accepted API keys; with the request's own credentials, the secrets it must not show
 }
 
 // redacted is the record with credentials masked everywhere (see internal/redact): credential headers, query
@@ -157,13 +172,14 @@ type requestEntry struct {
 // request's own credentials wherever they appear, violations included.
 func (e requestEntry) redacted() RequestRecord {
 	rec := e.rec
-	rec.Header = redact.Header(e.header, e.secrets...)
-	rec.Query = redact.Query(e.query, e.secrets...)
-	rec.Body = string(redact.Body(e.body, e.secrets...))
+	secrets := append(append(slices.Clip(e.keys), redact.HeaderSecrets(e.header)...), redact.QuerySecrets(e.query)...)
+	rec.Header = redact.Header(e.header, secrets...)
+	rec.Query = redact.Query(e.query, secrets...)
+	rec.Body = string(redact.Body(e.body, secrets...))
 	if len(rec.Violations) > 0 {
 		rec.Violations = slices.Clone(rec.Violations)
 		for i := range rec.Violations {
-			rec.Violations[i].Message = redact.Text(rec.Violations[i].Message, e.secrets...)
+			rec.Violations[i].Message = redact.Text(rec.Violations[i].Message, secrets...)
 		}
 	}
 	return rec
@@ -314,4 +330,33 @@ type CallbackRecord struct {
 	BodyTruncated bool `json:"body_truncated,omitempty"`
 	// BodyBytes is the size in bytes of the whole body sent, cut or not.
 	BodyBytes int `json:"body_bytes,omitempty"`
+}
+
+// callbackEntry is a journaled callback as kept: its record as sent, and the credentials it must not show (its
+// task's). Records are redacted when read, which keeps delivery cheap; nothing reads one but through redacted.
+type callbackEntry struct {
+	rec     CallbackRecord
+	secrets []string
+}
+
+func (e callbackEntry) size() int64 { return e.rec.size() }
+
+// redacted is the record as the journal shows it: the hook URL's credentials, and the task's secrets and any
+// URL's credentials in the body, error and response, replaced by the placeholder.
+func (e callbackEntry) redacted() CallbackRecord {
+	rec := e.rec
+	rec.URL = redact.URL(rec.URL)
+	rec.Body = redact.Body(rec.Body, e.secrets...)
+	rec.Error = redact.Text(rec.Error, e.secrets...)
+	rec.Response = redact.Text(rec.Response, e.secrets...)
+	return rec
+}
+
+// redactedAll is entries' records, redacted.
+func redactedAll(entries []callbackEntry) []CallbackRecord {
+	out := make([]CallbackRecord, len(entries))
+	for i, e := range entries {
+		out[i] = e.redacted()
+	}
+	return out
 }

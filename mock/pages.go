@@ -233,9 +233,9 @@ func (j *journal) requestPage(p adminpage.Page, q url.Values, h http.Header) (an
 
 // callbackPage reads page p of the callback journal, keeping the attempts of task task_id when given.
 func (j *journal) callbackPage(p adminpage.Page, q url.Values, h http.Header) (any, error) {
-	var keep func(*CallbackRecord) bool
+	var keep func(*callbackEntry) bool
 	if id := q.Get("task_id"); id != "" {
-		keep = func(rec *CallbackRecord) bool { return rec.TaskID == id }
+		keep = func(e *callbackEntry) bool { return e.rec.TaskID == id }
 	}
-	return adminpage.Read(j.callbacks, p, keep, h), nil
+	return redactedAll(adminpage.Read(j.callbacks, p, keep, h)), nil
 }

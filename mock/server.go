@@ -312,7 +312,7 @@ func (s *Server) requestEntry(r *http.Request, ex *apiRequest, status int, at ti
 	if len(body) > s.opts.JournalBodyLimit {
 		body, rec.BodyTruncated = body[:s.opts.JournalBodyLimit], true
 	}
-	return requestEntry{rec: rec, header: r.Header, query: r.URL.RawQuery, body: body, secrets: s.secretsOf(r)}
+	return requestEntry{rec: rec, header: r.Header, query: r.URL.RawQuery, body: body, keys: s.opts.APIKeys}
 }
 
 // secretsOf lists the credentials a record of r must not show anywhere: the accepted API keys and those r

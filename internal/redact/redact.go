@@ -491,7 +491,14 @@ func mayHide(b []byte, secrets []string) bool {
 // redactLiteral redacts the JSON string literal lit as Text and returns it re-encoded, and whether it changed.
 func redactLiteral(lit []byte, secrets []string) ([]byte, bool) {
 	var s string
-	if json.Unmarshal(lit, &s) != nil {
+	if inner := lit[1 : len(lit)-1]; bytes.IndexByte(inner, '\\') < 0 {
+		// Without escapes the literal is its own text (the body is valid JSON), so most literals, which hold
+		// neither a URL nor a secret, are passed over without decoding.
+		if !mayHide(inner, secrets) {
+			return lit, false
+		}
+		s = string(inner)
+	} else if json.Unmarshal(lit, &s) != nil {
 		return lit, false
 	}
 	red := Text(s, secrets...)
