@@ -251,9 +251,12 @@ func (v *Validator) tooLarge(d Verdict) Verdict {
 // (kin-openapi's security check would otherwise copy the body once more), then the body. It returns the
 // validated body, or every violation of parameters and body together (an auth failure alone).
 func (v *Validator) validate(r *http.Request, route *routers.Route, params map[string]string, body []byte) (map[string]any, error) {
-	req := *r
-	req.Body = http.NoBody
-	input := &openapi3filter.RequestValidationInput{Request: &req, PathParams: params, Route: route, Options: v.withoutBody}
+	// r itself is lent to kin-openapi, its body swapped and put back, rather than copied: a request is large,
+	// and this runs on every one.
+	body0, length0 := r.Body, r.ContentLength
+	defer func() { r.Body, r.ContentLength = body0, length0 }()
+	r.Body = http.NoBody
+	input := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route, Options: v.withoutBody}
 	err := openapi3filter.ValidateRequest(r.Context(), input)
 	var authErr *authError
 	if errors.As(err, &authErr) {
@@ -263,13 +266,13 @@ func (v *Validator) validate(r *http.Request, route *routers.Route, params map[s
 	if rb == nil {
 		return nil, err
 	}
-	req.Body, req.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
+	r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
 	input.Options = v.withBody
 	bodyErr := openapi3filter.ValidateRequestBody(r.Context(), input, rb.Value)
 	switch {
 	case err == nil && bodyErr == nil:
 		var value map[string]any
-		if vb, ok := req.Body.(interface{ ValidatedValue() any }); ok { // KeepValidatedValue left it there
+		if vb, ok := r.Body.(interface{ ValidatedValue() any }); ok { // KeepValidatedValue left it there
 			value, _ = vb.ValidatedValue().(map[string]any)
 		}
 		return value, nil

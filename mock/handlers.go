@@ -3,6 +3,7 @@ package mock
 import (
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/lumamock/lumamock"
 	"github.com/lumamock/lumamock/internal/redact"
@@ -28,7 +29,7 @@ func (s *Server) createGeneration(w http.ResponseWriter, r *http.Request, ex *ap
 		prompt:     str(lumamock.FieldUserPrompt),
 		resolution: str(lumamock.FieldResolution),
 		notifyHook: hook,
-		secrets:    append(s.secretsOf(r), redact.URLSecrets(hook)...),
+		secrets:    secretsIn(append(s.secretsOf(r), redact.URLSecrets(hook)...), str(lumamock.FieldUserPrompt), hook),
 		requestID:  ex.requestID,
 		faults:     s.opts.Faults.override(ex.prefs),
 		created:    s.clock.Now().UTC(),
@@ -78,4 +79,20 @@ func (s *Server) getGeneration(w http.ResponseWriter, r *http.Request, ex *apiRe
 	}
 	now := s.clock.Now()
 	writeJSON(w, http.StatusOK, t.render(shape, t.at(now), now, ex.requestID))
+}
+
+// secretsIn keeps of secrets those that appear in one of texts: what a task must keep out of its records is
+// only what its prompt or hook carries, and a task keeps nothing when they carry none (most tasks), so the
+// tasks kept hold no extra memory for the garbage collector to scan.
+func secretsIn(secrets []string, texts ...string) []string {
+	var out []string
+	for _, s := range secrets {
+		for _, text := range texts {
+			if s != "" && strings.Contains(text, s) {
+				out = append(out, s)
+				break
+			}
+		}
+	}
+	return out
 }
