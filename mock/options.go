@@ -90,7 +90,7 @@ type Options struct {
 	CallbackAllow []string
 	// CallbackSecret, when set, signs every callback body (the X-Lumamock-Signature header).
 	CallbackSecret string
-	// CallbackWorkers is how many deliveries run at once (an attempt that has waited a tenth of a second for
+	// CallbackWorkers is how many deliveries run at once (an attempt that has waited a quarter of a second for
 	// its receiver stops counting); one receiver has at most three quarters of them. Zero means
 	// DefaultCallbackWorkers.
 	CallbackWorkers int
