@@ -11,7 +11,8 @@ import (
 
 // TestGuardedHooksAreRefusedAtSubmit submits hooks at guarded destinations and impossible ports through the API.
 // Nothing is resolved or dialled: guarded destinations are IP literals or metadata names, refused by their text,
-// and every task stays pending for an hour so no callback is ever sent.
+// the names of accepted hooks meet a stub resolver, every task stays pending for an hour so no callback falls
+// due, and a dial off this machine would fail the test.
 func TestGuardedHooksAreRefusedAtSubmit(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -76,7 +77,7 @@ func TestGuardedHooksAreRefusedAtSubmit(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := mocktest.NewServer(t, mock.Options{CallbackAllow: tt.allow})
+			srv := mocktest.NewServer(t, offline(t, mock.Options{CallbackAllow: tt.allow}))
 			status, body := submit(t, srv, map[string]any{"user_prompt": "p", "notify_hook": tt.hook}, "pending=1h")
 			if status != tt.want {
 				t.Fatalf("status %d, want %d: %v", status, tt.want, body)

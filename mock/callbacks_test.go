@@ -438,8 +438,8 @@ func TestInvalidNotifyHookIsRejectedAtSubmit(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := mocktest.NewServer(t, mock.Options{CallbackAllow: tt.allow})
-			status, body := submit(t, srv, map[string]any{"user_prompt": "p", "notify_hook": tt.hook}, "")
+			srv := mocktest.NewServer(t, offline(t, mock.Options{CallbackAllow: tt.allow}))
+			status, body := submit(t, srv, map[string]any{"user_prompt": "p", "notify_hook": tt.hook}, "pending=1h")
 			if status != tt.want {
 				t.Fatalf("status %d, want %d: %v", status, tt.want, body)
 			}

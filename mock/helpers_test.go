@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"sync"
 	"testing"
@@ -172,4 +175,29 @@ func strictDecode(tb testing.TB, data []byte, v any) {
 	if err := dec.Decode(v); err != nil {
 		tb.Fatalf("decode %T: %v\n%s", v, err, data)
 	}
+}
+
+// offline makes opts safe for hooks at names and addresses off this machine: host names are never resolved on
+// the network (only "localhost" resolves, to 127.0.0.1), and a callback dialled anywhere but loopback fails
+// the test instead of leaving the machine.
+func offline(tb testing.TB, opts mock.Options) mock.Options {
+	tb.Helper()
+	opts.Resolver = func(_ context.Context, host string) ([]netip.Addr, error) {
+		if host == "localhost" {
+			return []netip.Addr{netip.MustParseAddr("127.0.0.1")}, nil
+		}
+		return nil, fmt.Errorf("%s: names are not resolved in tests", host)
+	}
+	dialer := &net.Dialer{Timeout: time.Second}
+	opts.CallbackClient = &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			host, _, err := net.SplitHostPort(addr)
+			if ip, perr := netip.ParseAddr(host); err != nil || perr != nil || !ip.Unmap().IsLoopback() {
+				tb.Errorf("a callback was dialled at %s, off this machine", addr)
+				return nil, fmt.Errorf("dial %s: refused in tests", addr)
+			}
+			return dialer.DialContext(ctx, network, addr)
+		},
+	}}
+	return opts
 }

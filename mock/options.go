@@ -1,9 +1,11 @@
 package mock
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -88,6 +90,11 @@ type Options struct {
 	// allows. A host name not listed is resolved at delivery time and dialled only at an address the list
 	// allows.
 	CallbackAllow []string
+	// Resolver looks up the addresses of a hook's host name: once at submit, to know its receiver (so that
+	// "localhost" and "127.0.0.1" share one queue), and at delivery, to check every address before dialling
+	// (with lumamock's own CallbackClient). Nil means the system resolver. Tests set it so that no name is
+	// ever resolved on the network.
+	Resolver func(ctx context.Context, host string) ([]netip.Addr, error)
 	// CallbackSecret, when set, signs every callback body (the X-Lumamock-Signature header).
 	CallbackSecret string
 	// CallbackWorkers is how many deliveries run at once (an attempt that has waited a quarter of a second for

@@ -86,6 +86,7 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	allow.lookup = opts.Resolver
 	schema, err := callbackSchema(doc)
 	if err != nil {
 		return nil, err
