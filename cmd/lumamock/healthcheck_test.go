@@ -43,15 +43,11 @@ func TestHealthcheck(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			setEnv(t, tt.env)
-			var stdout, stderr bytes.Buffer
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			err := Run(ctx, append([]string{"healthcheck"}, tt.args...), &stdout, &stderr)
-			if code := exitCode(err, &stderr); code != tt.wantCode {
+			code, out, err := runCLI(t, tt.env, append([]string{"healthcheck"}, tt.args...)...)
+			if code != tt.wantCode {
 				t.Errorf("exit code %d, want %d (err %v)", code, tt.wantCode, err)
 			}
-			if out := stdout.String() + stderr.String(); !strings.Contains(out, tt.wantOut) {
+			if !strings.Contains(out, tt.wantOut) {
 				t.Errorf("output does not contain %q:\n%s", tt.wantOut, out)
 			}
 		})

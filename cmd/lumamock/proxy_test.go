@@ -11,7 +11,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/lumamock/lumamock/cassette"
 	"github.com/lumamock/lumamock/proxy"
@@ -100,15 +99,11 @@ func TestProxyCommandErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			setEnv(t, tt.env)
-			var stdout, stderr bytes.Buffer
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			err := Run(ctx, append([]string{"proxy"}, tt.args...), &stdout, &stderr)
-			if code := exitCode(err, &stderr); code != 2 {
+			code, out, err := runCLI(t, tt.env, append([]string{"proxy"}, tt.args...)...)
+			if code != 2 {
 				t.Errorf("exit code %d, want 2 (err %v)", code, err)
 			}
-			if out := stdout.String() + stderr.String(); !strings.Contains(out, tt.wantOut) {
+			if !strings.Contains(out, tt.wantOut) {
 				t.Errorf("output does not contain %q:\n%s", tt.wantOut, out)
 			}
 		})

@@ -81,6 +81,19 @@ func startCommand(t *testing.T, env map[string]string, command string, ready *re
 	}
 }
 
+// runCLI runs lumamock with args and env (bounded to five seconds) and returns its exit code, all it printed
+// and its error.
+func runCLI(t *testing.T, env map[string]string, args ...string) (code int, out string, err error) {
+	t.Helper()
+	setEnv(t, env)
+	var stdout, stderr bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err = Run(ctx, args, &stdout, &stderr)
+	code = exitCode(err, &stderr)
+	return code, stdout.String() + stderr.String(), err
+}
+
 func setEnv(t *testing.T, env map[string]string) {
 	t.Helper()
 	old := lookupEnv
@@ -183,16 +196,11 @@ func TestRunUsageAndErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			setEnv(t, tt.env)
-			var stdout, stderr bytes.Buffer
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			err := Run(ctx, tt.args, &stdout, &stderr)
-			code := exitCode(err, &stderr)
+			code, out, err := runCLI(t, tt.env, tt.args...)
 			if code != tt.wantCode {
 				t.Errorf("exit code %d, want %d (err %v)", code, tt.wantCode, err)
 			}
-			if out := stdout.String() + stderr.String(); !strings.Contains(out, tt.wantOut) {
+			if !strings.Contains(out, tt.wantOut) {
 				t.Errorf("output does not contain %q:\n%s", tt.wantOut, out)
 			}
 			var exit *ExitError
