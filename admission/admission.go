@@ -59,6 +59,7 @@ type Validator struct {
 	keys        map[string]bool
 	withBody    *openapi3filter.Options
 	withoutBody *openapi3filter.Options
+	media       []string // the media types of the document's answers, which Accept must admit
 }
 
 // pathRoute matches one document path, whatever the method, to answer 405 with the methods it has.
@@ -94,8 +95,18 @@ func New(opts Options) (*Validator, error) {
 	matchers := mux.NewRouter() // matches paths only, for Allow
 	for path, item := range doc.Paths.Map() {
 		var methods []string
-		for method := range item.Operations() {
+		for method, op := range item.Operations() {
 			methods = append(methods, method)
+			for _, resp := range op.Responses.Map() {
+				if resp.Value == nil {
+					continue
+				}
+				for mt := range resp.Value.Content {
+					if mt = strings.ToLower(mt); !slices.Contains(v.media, mt) {
+						v.media = append(v.media, mt)
+					}
+				}
+			}
 		}
 		if slices.Contains(methods, http.MethodGet) {
 			methods = append(methods, http.MethodHead)
@@ -103,6 +114,7 @@ func New(opts Options) (*Validator, error) {
 		sort.Strings(methods)
 		v.paths = append(v.paths, pathRoute{route: matchers.NewRoute().Path(path), allow: strings.Join(methods, ", ")})
 	}
+	sort.Strings(v.media)
 	return v, nil
 }
 
@@ -171,9 +183,10 @@ func (v *Validator) judge(r *http.Request, body []byte, given bool) (d Verdict) 
 		return Verdict{Status: http.StatusNotFound, Reason: fmt.Sprintf("no operation at %s %s", r.Method, r.URL.Path)}
 	}
 	d.Route, d.Params = route, params
-	if accept := r.Header.Values("Accept"); !acceptsJSON(accept) {
-		return d.refuse(http.StatusNotAcceptable, "the API answers only application/json", lumamock.Violation{In: lumamock.InHeader, Field: "Accept", Rule: "media-type",
-			Message: fmt.Sprintf("Accept %q excludes application/json, the only media type of this API", strings.Join(accept, ", "))})
+	if accept := r.Header.Values("Accept"); !acceptsAny(accept, v.media) {
+		types := strings.Join(v.media, ", ")
+		return d.refuse(http.StatusNotAcceptable, "the API answers only "+types, lumamock.Violation{In: lumamock.InHeader, Field: "Accept", Rule: "media-type",
+			Message: fmt.Sprintf("Accept %q excludes %s, the media types of this API's answers", strings.Join(accept, ", "), types)})
 	}
 	rb := route.Operation.RequestBody
 	if rb != nil {
@@ -389,12 +402,23 @@ func invalidUTF8At(data []byte) int {
 	return len(data)
 }
 
-// acceptsJSON reports whether Accept header values admit application/json; no Accept admits anything. The
-// most specific matching range decides (RFC 9110 §12.5.1): application/json;q=0 refuses JSON even beside */*.
-func acceptsJSON(values []string) bool {
+// acceptsAny reports whether Accept header values admit one of types; no Accept admits anything.
+func acceptsAny(values, types []string) bool {
 	if len(values) == 0 {
 		return true
 	}
+	for _, t := range types {
+		if accepts(values, t) {
+			return true
+		}
+	}
+	return false
+}
+
+// accepts reports whether Accept header values admit the media type typ. The most specific matching range
+// decides (RFC 9110 §12.5.1): application/json;q=0 refuses JSON even beside */*.
+func accepts(values []string, typ string) bool {
+	major, _, _ := strings.Cut(typ, "/")
 	best, accepted := -1, false
 	for _, v := range values {
 		for rng := range strings.SplitSeq(v, ",") {
@@ -403,9 +427,9 @@ func acceptsJSON(values []string) bool {
 			switch strings.ToLower(strings.TrimSpace(mediaType)) {
 			case "*/*":
 				specificity = 0
-			case "application/*":
+			case major + "/*":
 				specificity = 1
-			case "application/json":
+			case typ:
 				specificity = 2
 			default:
 				continue
