@@ -85,7 +85,7 @@ func VerifySignature(secret, header string, body []byte) (time.Time, error) {
 
 // Reasons a callback is given up, as journaled.
 const (
-	reasonShutdown = "server shut down before delivery"
+	reasonShutdown = delivery.ReasonShutdown
 	reasonReset    = "cancelled by reset"
 	reasonEvicted  = "task evicted to make room for newer ones (--max-tasks)"
 )

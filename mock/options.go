@@ -11,6 +11,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/lumamock/lumamock"
+	"github.com/lumamock/lumamock/mock/internal/delivery"
 )
 
 // Defaults applied to zero Options fields.
@@ -31,7 +32,7 @@ const (
 	// DefaultJournalMaxBytes bounds the memory each journal (requests, callback attempts) holds: 32 MiB.
 	DefaultJournalMaxBytes = 32 << 20
 	// MaxCallbackResponse is how much of a receiver's response body is read; the rest is discarded.
-	MaxCallbackResponse = 64 << 10
+	MaxCallbackResponse = delivery.MaxResponse
 )
 
 // NoRetries, as Options.CallbackRetries, makes a failed callback delivery final.

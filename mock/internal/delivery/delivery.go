@@ -62,6 +62,9 @@ const (
 	Cancelled = "cancelled" // given up by Cancel (a reset), its attempt in flight cut
 )
 
+// ReasonShutdown is the error of the jobs Shutdown gives up, and of those submitted after it.
+const ReasonShutdown = "server shut down before delivery"
+
 // MaxResponse is how much of a receiver's response body is read; the rest is discarded.
 const MaxResponse = 64 << 10
 
@@ -220,7 +223,7 @@ func (e *Engine) Submit(jobs ...*Job) []Attempt {
 	defer e.mu.Unlock()
 	for _, j := range jobs {
 		if e.closing {
-			given = append(given, Attempt{Job: j, At: now, Outcome: Abandoned, Error: "server shut down before delivery"})
+			given = append(given, Attempt{Job: j, At: now, Outcome: Abandoned, Error: ReasonShutdown})
 			continue
 		}
 		l := e.lines[j.TaskID]
@@ -683,7 +686,7 @@ func (e *Engine) Shutdown(ctx context.Context) int {
 		ids = append(ids, id)
 	}
 	e.mu.Unlock()
-	n := e.Cancel(ids, Abandoned, "server shut down before delivery")
+	n := e.Cancel(ids, Abandoned, ReasonShutdown)
 	e.stop()
 	e.wg.Wait()
 	return n
