@@ -15,6 +15,7 @@ import (
 	"github.com/lumamock/lumamock"
 	"github.com/lumamock/lumamock/cassette"
 	"github.com/lumamock/lumamock/internal/redact"
+	"github.com/lumamock/lumamock/internal/snip"
 )
 
 // hookField is the request member naming the client's callback URL.
@@ -125,7 +126,7 @@ func (p *Proxy) serveHook(w http.ResponseWriter, r *http.Request) {
 	res := p.checker.CheckCallback(r.Header, body)
 	findings := wrap(DirCallback, res.Findings)
 	rec.Findings, rec.Valid = scrubFindings(findings, ex.secrets), len(findings) == 0
-	rec.Body, _ = clip(string(redact.Body(body, ex.secrets...)), journalBodyLimit)
+	rec.Body, _ = snip.Cut(string(redact.Body(body, ex.secrets...)), journalBodyLimit)
 	if res.Task != nil {
 		rec.TaskID = res.Task.ID
 	} else {

@@ -4,12 +4,12 @@ import (
 	"net/http"
 	"net/url"
 	"time"
-	"unicode/utf8"
 
 	"github.com/lumamock/lumamock/internal/adminpage"
 	"github.com/lumamock/lumamock/internal/httpstatus"
 	"github.com/lumamock/lumamock/internal/redact"
 	"github.com/lumamock/lumamock/internal/ring"
+	"github.com/lumamock/lumamock/internal/snip"
 )
 
 // Exchange is one request the proxy handled, as the journal (GET /__mock/requests) shows it.
@@ -120,7 +120,7 @@ func (p *Proxy) finish(ex *exchange, w *httpstatus.Recorder) {
 	} else {
 		rec.Source = "proxy"
 	}
-	rec.Body, rec.BodyTruncated = clip(string(redact.Body(ex.body, ex.secrets...)), journalBodyLimit)
+	rec.Body, rec.BodyTruncated = snip.Cut(string(redact.Body(ex.body, ex.secrets...)), journalBodyLimit)
 	if ex.recordSeq != 0 && ex.outcome != OutcomeRejected {
 		rec.Cassette = ex.recordFile
 	}
@@ -154,15 +154,4 @@ func scrubFindings(fs []Finding, secrets []string) []Finding {
 		out[i] = f
 	}
 	return out
-}
-
-// clip cuts s to at most n bytes on a rune boundary.
-func clip(s string, n int) (string, bool) {
-	if len(s) <= n {
-		return s, false
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n], true
 }
