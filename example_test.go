@@ -28,3 +28,14 @@ func ExampleViolations() {
 	// /model_name enum: value is not one of the allowed values ["ray-v1","ray-v2"]
 	// /user_prompt minLength: minimum string length is 1
 }
+
+// JSONPointer names a field the way every violation and finding does, escaping "~" and "/" in each token.
+func ExampleJSONPointer() {
+	fmt.Println(lumamock.JSONPointer("data", "video", "url"))
+	fmt.Println(lumamock.JSONPointer("a/b", "c~d"))
+	fmt.Printf("%q\n", lumamock.JSONPointer())
+	// Output:
+	// /data/video/url
+	// /a~1b/c~0d
+	// ""
+}

@@ -117,7 +117,7 @@ func schemaRule(se *openapi3.SchemaError) string {
 // kin-openapi checked the enum first, and a pattern's x-pattern-message, when the document gives one, replaces
 // the regular expression in the message.
 func schemaViolation(in string, se *openapi3.SchemaError) Violation {
-	v := Violation{In: in, Field: pointer(se.JSONPointer()), Rule: schemaRule(se), Message: se.Reason}
+	v := Violation{In: in, Field: JSONPointer(se.JSONPointer()...), Rule: schemaRule(se), Message: se.Reason}
 	s := se.Schema
 	if s == nil {
 		return v
@@ -162,13 +162,14 @@ func article(word string) string {
 	return "a"
 }
 
-// pointer renders path segments as an RFC 6901 JSON pointer ("" for the whole document).
-func pointer(segments []string) string {
-	if len(segments) == 0 {
+// JSONPointer renders reference tokens (object keys, array indexes) as an RFC 6901 JSON pointer, escaping "~"
+// and "/" in each: JSONPointer("data", "a/b") is "/data/a~1b", JSONPointer() is "" (the whole document).
+func JSONPointer(tokens ...string) string {
+	if len(tokens) == 0 {
 		return ""
 	}
 	var b strings.Builder
-	for _, s := range segments {
+	for _, s := range tokens {
 		b.WriteByte('/')
 		s = strings.ReplaceAll(s, "~", "~0")
 		b.WriteString(strings.ReplaceAll(s, "/", "~1"))
