@@ -19,16 +19,21 @@ import (
 
 	"github.com/lumamock/lumamock"
 	"github.com/lumamock/lumamock/admission"
+	"github.com/lumamock/lumamock/internal/snip"
 )
 
-// Names of the checks a Checker runs on one response (Finding.Check). The runner adds its own (enforcement,
-// lifecycle, callback, fixture) and prefixes checks of poll responses with "poll.".
+// Names of the checks a Checker runs on one message (Finding.Check). The runner of package check adds its own
+// (enforcement, lifecycle, callbacks, fixture) and prefixes checks of poll responses with "poll.".
 const (
 	CheckStatus       = "status"
 	CheckContentType  = "content-type"
 	CheckBody         = "body"
 	CheckTime         = "time"
 	CheckRequestValid = "request"
+	// CheckAssets: a finished task carries what the document says (CheckFinished).
+	CheckAssets = "assets"
+	// CheckIDs: the ids a message carries agree (X-Request-Id with request_id, a task's id with the one asked for).
+	CheckIDs = "ids"
 )
 
 // Component schemas whose shape the checker names (Result.Shape) and whose task fields it reads. A test proves
@@ -72,8 +77,6 @@ type Checker struct {
 	opts   CheckerOptions
 	// assets lists, per task schema, the properties holding a finished task's assets (Video and Image refs).
 	assets map[string][]string
-	// life is the document's task lifecycle (the embedded document's when doc declares none).
-	life lifecycle
 }
 
 // NewChecker prepares a Checker for doc (lumamock.MustLoad() for the embedded document). The document's
@@ -88,20 +91,11 @@ func NewChecker(doc *openapi3.T, opts CheckerOptions) (*Checker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("contract: route document: %w", err)
 	}
-	life, ok, err := readLifecycle(doc)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		if life, _, err = readLifecycle(lumamock.MustLoad()); err != nil {
-			return nil, err
-		}
-	}
 	judge, err := admission.New(admission.Options{Document: doc})
 	if err != nil {
 		return nil, fmt.Errorf("contract: %w", err)
 	}
-	c := &Checker{doc: doc, router: router, judge: judge, opts: opts, assets: map[string][]string{}, life: life}
+	c := &Checker{doc: doc, router: router, judge: judge, opts: opts, assets: map[string][]string{}}
 	for name, layout := range taskLayouts {
 		ref := doc.Components.Schemas[name]
 		if ref == nil || ref.Value == nil {
@@ -180,13 +174,13 @@ func (c *Checker) CheckResponse(ctx context.Context, req *http.Request, resp Res
 	op := route.Operation
 	res := Result{Operation: op.OperationID}
 	if c.opts.Slow > 0 && resp.Duration > c.opts.Slow {
-		res.Findings = append(res.Findings, newFinding(CheckTime, KindSlow, "",
+		res.Findings = append(res.Findings, NewFinding(CheckTime, KindSlow, "",
 			"at most "+c.opts.Slow.String(), resp.Duration.Round(time.Millisecond).String(),
 			"the answer took longer than the slow threshold"))
 	}
 	status := strconv.Itoa(resp.Status)
 	if resp.Status >= 300 && resp.Status < 400 {
-		res.Findings = append(res.Findings, newFinding(CheckStatus, KindRedirect, "", documentedStatuses(op),
+		res.Findings = append(res.Findings, NewFinding(CheckStatus, KindRedirect, "", documentedStatuses(op),
 			status+" "+resp.Header.Get("Location"), "the API redirects; redirects are not followed"))
 		return res, nil
 	}
@@ -199,7 +193,7 @@ func (c *Checker) CheckResponse(ctx context.Context, req *http.Request, resp Res
 		if resp.Status >= 500 {
 			kind = KindServerError
 		}
-		res.Findings = append(res.Findings, newFinding(CheckStatus, kind, "", documentedStatuses(op), status,
+		res.Findings = append(res.Findings, NewFinding(CheckStatus, kind, "", documentedStatuses(op), status,
 			fmt.Sprintf("%s answered %d, which the document does not list", op.OperationID, resp.Status)))
 		return res, nil
 	}
@@ -233,7 +227,7 @@ func (c *Checker) checkContent(res *Result, content openapi3.Content, resp Respo
 	mediaType, _, perr := mime.ParseMediaType(ct)
 	media := content.Get(mediaType)
 	if perr != nil || media == nil {
-		res.Findings = append(res.Findings, newFinding(CheckContentType, KindContentType, "",
+		res.Findings = append(res.Findings, NewFinding(CheckContentType, KindContentType, "",
 			strings.Join(contentTypes(content), " or "), quoteOr(ct, "none"), "the body's media type is not documented"))
 		media = content.Get("application/json")
 		if media == nil {
@@ -241,14 +235,14 @@ func (c *Checker) checkContent(res *Result, content openapi3.Content, resp Respo
 		}
 	}
 	if resp.Truncated {
-		res.Findings = append(res.Findings, newFinding(CheckBody, KindBodyTooLarge, "", "a body within the read limit",
+		res.Findings = append(res.Findings, NewFinding(CheckBody, KindBodyTooLarge, "", "a body within the read limit",
 			fmt.Sprintf("more than %d bytes", len(resp.Body)), "the body is too large to check"))
 		return
 	}
 	var value any
 	dec := json.NewDecoder(bytes.NewReader(resp.Body))
 	if err := dec.Decode(&value); err != nil || dec.More() {
-		res.Findings = append(res.Findings, newFinding(CheckBody, KindNotJSON, "", "a JSON body", snippet(resp.Body),
+		res.Findings = append(res.Findings, NewFinding(CheckBody, KindNotJSON, "", "a JSON body", snippet(resp.Body),
 			"the body is not JSON"))
 		return
 	}
@@ -260,7 +254,7 @@ func (c *Checker) checkContent(res *Result, content openapi3.Content, resp Respo
 	res.Schema = name
 	res.Shape = schemaShapes[name]
 	if isError && !matched {
-		res.Findings = append(res.Findings, newFinding(CheckBody, KindErrorShape, "", "an error body in a documented shape ("+strings.Join(branchNames(media.Schema), " or ")+")",
+		res.Findings = append(res.Findings, NewFinding(CheckBody, KindErrorShape, "", "an error body in a documented shape ("+strings.Join(branchNames(media.Schema), " or ")+")",
 			"keys "+topKeys(value), "the error body matches no documented error shape"))
 	}
 	res.Findings = append(res.Findings, findings...)
@@ -279,7 +273,7 @@ func requestIDAgrees(h http.Header, value any) []Finding {
 	if header == "" || !ok || body == header {
 		return nil
 	}
-	return []Finding{newFinding(CheckIDs, KindIDMismatch, "/"+requestIDField, header+" (the "+requestIDHeader+" header)", body,
+	return []Finding{NewFinding(CheckIDs, KindIDMismatch, "/"+requestIDField, header+" (the "+requestIDHeader+" header)", body,
 		"the body's request id differs from the header's")}
 }
 
@@ -334,10 +328,10 @@ func violationFinding(schema *openapi3.Schema, value any, v lumamock.Violation) 
 	actual := "absent"
 	if kind != KindMissingRequired {
 		if got, ok := valueAt(value, v.Field); ok {
-			actual = jsonSnippet(got)
+			actual = snip.JSON(got)
 		}
 	}
-	return newFinding(CheckBody, kind, v.Field, expected, actual, v.Message)
+	return NewFinding(CheckBody, kind, v.Field, expected, actual, v.Message)
 }
 
 // undocumented reports every object member of v that schema s does not name, even where additionalProperties
@@ -355,10 +349,10 @@ func undocumented(s *openapi3.Schema, v any, ptr string, out *[]Finding) {
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			p := ptr + "/" + escape(k)
+			p := ptr + lumamock.JSONPointer(k)
 			sub, ok := props[k]
 			if !ok {
-				*out = append(*out, newFinding(CheckBody, KindUndocumentedField, p, "no such field", jsonSnippet(v[k]),
+				*out = append(*out, NewFinding(CheckBody, KindUndocumentedField, p, "no such field", snip.JSON(v[k]),
 					fmt.Sprintf("field %q is not in the document", k)))
 				continue
 			}
@@ -417,6 +411,51 @@ func pickBranch(branches openapi3.SchemaRefs, v any) *openapi3.Schema {
 	return object
 }
 
+// CheckFinished checks that a task body in a terminal state (a Result of CheckResponse or CheckCallback) carries
+// what the document says such a task does: a completed task every asset (its Video and Image properties), a
+// failed one its failure_reason. Other results have nothing to check.
+func (c *Checker) CheckFinished(res Result) []Finding {
+	task := res.Task
+	if task == nil {
+		return nil
+	}
+	var out []Finding
+	prefix := containerPointer(res.Schema)
+	switch task.State {
+	case lumamock.StateCompleted:
+		for _, name := range c.assets[res.Schema] {
+			if !task.Assets[name] {
+				out = append(out, NewFinding(CheckAssets, KindMissingAsset, prefix+lumamock.JSONPointer(name),
+					"an object (url, width, height)", "null or absent", "a completed task lacks its "+name))
+			}
+		}
+	case lumamock.StateFailed:
+		if !task.FailureReason {
+			out = append(out, NewFinding(CheckAssets, KindMissingAsset, prefix+lumamock.JSONPointer(failureReasonField),
+				"a reason", "null or absent", "a failed task does not say why"))
+		}
+	}
+	return out
+}
+
+// TaskPointers returns where a body of a task schema (a Result.Schema: TaskEnvelope or Generation) holds its
+// task's id and state, as JSON pointers; both are "" for any other schema.
+func TaskPointers(schema string) (id, state string) {
+	l, ok := taskLayouts[schema]
+	if !ok {
+		return "", ""
+	}
+	prefix := containerPointer(schema)
+	return prefix + lumamock.JSONPointer(l.id), prefix + lumamock.JSONPointer(l.state)
+}
+
+func containerPointer(schema string) string {
+	if l, ok := taskLayouts[schema]; ok && l.container != "" {
+		return lumamock.JSONPointer(l.container)
+	}
+	return ""
+}
+
 // readTask reads a task's id, state and assets from a body that matched task schema name.
 func (c *Checker) readTask(name string, layout taskLayout, value any) *Task {
 	obj, _ := value.(map[string]any)
@@ -470,7 +509,7 @@ func RequestFindings(d admission.Verdict) []Finding {
 		if v.Field != "" {
 			where += " " + v.Field
 		}
-		f := newFinding(CheckRequestValid, KindInvalidRequest, pointer, "a request the document allows", strings.TrimSpace(where+" breaks "+v.Rule), v.Message)
+		f := NewFinding(CheckRequestValid, KindInvalidRequest, pointer, "a request the document allows", strings.TrimSpace(where+" breaks "+v.Rule), v.Message)
 		f.Violation = &v
 		out = append(out, f)
 	}
@@ -511,7 +550,7 @@ func refName(ref *openapi3.SchemaRef) string {
 func topKeys(v any) string {
 	obj, ok := v.(map[string]any)
 	if !ok {
-		return jsonSnippet(v)
+		return snip.JSON(v)
 	}
 	keys := make([]string, 0, len(obj))
 	for k := range obj {

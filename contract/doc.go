@@ -1,6 +1,6 @@
-// Package contract holds a live Luma proxy API to openapi.yaml: it derives cases from the document, sends them,
-// checks every response, follows billable tasks to a terminal state, and reports drift as classified findings.
+// Package contract holds API traffic to openapi.yaml: Checker judges one response, callback or request against
+// the document and reports each way it breaks it as a classified Finding.
 //
-// The checks themselves (Checker.CheckResponse, Checker.CheckRequest, Checker.CheckCallback) do not depend on
-// the runner, so a validating proxy can apply the same contract to traffic it forwards.
+// The checks do not depend on how traffic is produced: package contract/check runs them against a live API
+// (lumamock check), and the validating proxy applies them to the traffic it forwards.
 package contract

@@ -2,7 +2,6 @@ package contract
 
 import (
 	"cmp"
-	"slices"
 
 	"github.com/lumamock/lumamock"
 )
@@ -154,39 +153,20 @@ func (f Finding) Key() string {
 	return c + "." + f.Check + "." + string(f.Kind) + "#" + f.Pointer
 }
 
-func newFinding(check string, kind Kind, pointer, expected, actual, message string) Finding {
+// NewFinding returns a finding of kind (and of its class) that check made at pointer; Case and ID are set by
+// whoever runs the check.
+func NewFinding(check string, kind Kind, pointer, expected, actual, message string) Finding {
 	return Finding{Class: kind.Class(), Kind: kind, Check: check, Pointer: pointer, Expected: expected, Actual: actual, Message: message}
 }
 
-// finalize sets Case, Class and ID on each finding, drops duplicates by id (polls repeat findings) and sorts them:
-// by class severity, then case, check and pointer.
-func finalize(caseName string, fs []Finding) []Finding {
-	seen := map[string]bool{}
-	out := fs[:0:0]
-	for _, f := range fs {
-		if f.Case == "" {
-			f.Case = caseName
-		}
-		f.Class = f.Kind.Class()
-		f.ID = f.Key()
-		if seen[f.ID] {
-			continue
-		}
-		seen[f.ID] = true
-		out = append(out, f)
-	}
-	sortFindings(out)
-	return out
-}
-
-func sortFindings(fs []Finding) {
-	slices.SortStableFunc(fs, func(a, b Finding) int {
-		return cmp.Or(
-			cmp.Compare(a.Class.rank(), b.Class.rank()),
-			cmp.Compare(a.Case, b.Case),
-			cmp.Compare(a.Check, b.Check),
-			cmp.Compare(a.Pointer, b.Pointer),
-			cmp.Compare(a.Kind, b.Kind),
-		)
-	})
+// Compare orders findings as reports list them: the more severe class first (breaking, validation, additive,
+// transport), then by case, check, pointer and kind. Use it with slices.SortStableFunc.
+func Compare(a, b Finding) int {
+	return cmp.Or(
+		cmp.Compare(a.Class.rank(), b.Class.rank()),
+		cmp.Compare(a.Case, b.Case),
+		cmp.Compare(a.Check, b.Check),
+		cmp.Compare(a.Pointer, b.Pointer),
+		cmp.Compare(a.Kind, b.Kind),
+	)
 }

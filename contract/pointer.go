@@ -1,19 +1,14 @@
 package contract
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
-)
 
-// escape encodes one RFC 6901 reference token.
-func escape(token string) string {
-	return strings.ReplaceAll(strings.ReplaceAll(token, "~", "~0"), "/", "~1")
-}
+	"github.com/lumamock/lumamock/internal/snip"
+)
 
 // tokens splits an RFC 6901 pointer into its decoded reference tokens.
 func tokens(pointer string) []string {
@@ -113,33 +108,10 @@ func describe(s *openapi3.Schema) string {
 	return d
 }
 
-// snippetLimit bounds the text of a value quoted in a finding.
-const snippetLimit = 120
-
-// jsonSnippet renders v as compact JSON, cut to snippetLimit.
-func jsonSnippet(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Sprint(v)
-	}
-	return cut(string(b))
-}
-
 // snippet quotes the start of a raw body.
 func snippet(body []byte) string {
 	if len(body) == 0 {
 		return "an empty body"
 	}
-	return strconv.Quote(cut(string(body)))
-}
-
-func cut(s string) string {
-	if len(s) <= snippetLimit {
-		return s
-	}
-	s = s[:snippetLimit]
-	for !utf8.ValidString(s) {
-		s = s[:len(s)-1]
-	}
-	return s + "…"
+	return strconv.Quote(snip.Text(string(body)))
 }

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/lumamock/lumamock"
-	"github.com/lumamock/lumamock/contract"
+	"github.com/lumamock/lumamock/contract/check"
 	"github.com/lumamock/lumamock/internal/redact"
 )
 
@@ -34,7 +34,7 @@ type checkConfig struct {
 }
 
 func newCheckFlags(stderr io.Writer) (*flag.FlagSet, *checkConfig) {
-	c := &checkConfig{maxBody: contract.DefaultMaxBody}
+	c := &checkConfig{maxBody: check.DefaultMaxBody}
 	fs := flag.NewFlagSet("lumamock check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.baseURL, "base-url", "", "root `URL` of the API to check, e.g. https://proxy.example.com (required)")
@@ -48,14 +48,14 @@ func newCheckFlags(stderr io.Writer) (*flag.FlagSet, *checkConfig) {
 	fs.BoolVar(&c.dryRun, "dry-run", false, "print every request that would be sent, key redacted, and send nothing")
 	fs.StringVar(&c.hookListen, "hook-listen", "", "receive notify_hook callbacks on `address` (e.g. 127.0.0.1:9090) and check them")
 	fs.StringVar(&c.hookURL, "hook-url", "", "public `URL` of --hook-listen when the API reaches it through a tunnel or proxy")
-	fs.DurationVar(&c.hookWait, "hook-wait", contract.DefaultHookWait, "how long to wait for the final callback once GET shows a task finished")
-	fs.DurationVar(&c.timeout, "timeout", contract.DefaultTimeout, "time limit of each request, body included")
-	fs.DurationVar(&c.runTimeout, "run-timeout", contract.DefaultRunTimeout, "time limit of the whole run; when it passes, the report says what it cut short")
-	fs.DurationVar(&c.slow, "slow", contract.DefaultSlow, "report answers slower than this")
-	fs.DurationVar(&c.pollInterval, "poll-interval", contract.DefaultPollInterval, "first wait between polls of a task (grows by half each poll, up to 10×)")
-	fs.DurationVar(&c.pollDeadline, "poll-deadline", contract.DefaultPollDeadline, "give up following a task after this long")
+	fs.DurationVar(&c.hookWait, "hook-wait", check.DefaultHookWait, "how long to wait for the final callback once GET shows a task finished")
+	fs.DurationVar(&c.timeout, "timeout", check.DefaultTimeout, "time limit of each request, body included")
+	fs.DurationVar(&c.runTimeout, "run-timeout", check.DefaultRunTimeout, "time limit of the whole run; when it passes, the report says what it cut short")
+	fs.DurationVar(&c.slow, "slow", check.DefaultSlow, "report answers slower than this")
+	fs.DurationVar(&c.pollInterval, "poll-interval", check.DefaultPollInterval, "first wait between polls of a task (grows by half each poll, up to 10×)")
+	fs.DurationVar(&c.pollDeadline, "poll-deadline", check.DefaultPollDeadline, "give up following a task after this long")
 	fs.Var(&c.maxBody, "max-body", "largest response body read; larger ones are reported, not checked")
-	fs.IntVar(&c.concurrency, "concurrency", contract.DefaultConcurrency, "cases run at once")
+	fs.IntVar(&c.concurrency, "concurrency", check.DefaultConcurrency, "cases run at once")
 	fs.StringVar(&c.spec, "spec", "", "check against this OpenAPI `file` instead of the embedded openapi.yaml")
 	fs.BoolVar(&c.verbose, "verbose", false, "print a line per case to stderr as it finishes")
 	fs.Usage = func() {
@@ -80,7 +80,7 @@ LUMAMOCK_BILLABLE); a flag on the command line wins. The key is read from --api-
 LUMA_API_KEY.
 
 Flags:
-`, contract.MaxUnreadablePolls)
+`, check.MaxUnreadablePolls)
 		fs.PrintDefaults()
 	}
 	return fs, c
@@ -105,7 +105,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return &ExitError{Code: 2, Err: errors.New(redact.Text(err.Error(), secrets...))}
 	}
 	if c.dryRun {
-		if err := contract.WriteDryRun(stdout, cfg); err != nil {
+		if err := check.WriteDryRun(stdout, cfg); err != nil {
 			return &ExitError{Code: 2, Err: errors.New(redact.Text(err.Error(), secrets...))}
 		}
 		return nil
@@ -113,7 +113,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if c.verbose {
 		cfg.Progress = stderr
 	}
-	report, err := contract.Run(ctx, cfg)
+	report, err := check.Run(ctx, cfg)
 	if err != nil {
 		return &ExitError{Code: 2, Err: errors.New(redact.Text(err.Error(), secrets...))}
 	}
@@ -138,27 +138,27 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		first, _, _ := strings.Cut(summary.String(), "\n")
 		fmt.Fprintf(stderr, "%s (report in %s)\n", first, c.output)
 	}
-	if code := report.ExitCode(); code != contract.ExitOK {
+	if code := report.ExitCode(); code != check.ExitOK {
 		return &ExitError{Code: code, Err: errReported}
 	}
 	return nil
 }
 
-// config turns the flags into a contract.Config, rejecting bad values.
-func (c *checkConfig) config(ctx context.Context) (contract.Config, error) {
+// config turns the flags into a check.Config, rejecting bad values.
+func (c *checkConfig) config(ctx context.Context) (check.Config, error) {
 	if c.baseURL == "" {
-		return contract.Config{}, errors.New("check: --base-url is required")
+		return check.Config{}, errors.New("check: --base-url is required")
 	}
-	if !slices.Contains(contract.Formats, c.format) {
-		return contract.Config{}, fmt.Errorf("check: --format %q: want one of %s", c.format, strings.Join(contract.Formats, ", "))
+	if !slices.Contains(check.Formats, c.format) {
+		return check.Config{}, fmt.Errorf("check: --format %q: want one of %s", c.format, strings.Join(check.Formats, ", "))
 	}
 	if c.billable < 0 || c.concurrency < 0 || c.timeout < 0 || c.slow < 0 || c.pollInterval < 0 || c.pollDeadline < 0 || c.hookWait < 0 || c.runTimeout < 0 {
-		return contract.Config{}, errors.New("check: numbers and durations must not be negative")
+		return check.Config{}, errors.New("check: numbers and durations must not be negative")
 	}
 	if c.hookURL != "" && c.hookListen == "" {
-		return contract.Config{}, errors.New("check: --hook-url needs --hook-listen")
+		return check.Config{}, errors.New("check: --hook-url needs --hook-listen")
 	}
-	cfg := contract.Config{
+	cfg := check.Config{
 		BaseURL: c.baseURL, APIKey: c.apiKey, Billable: c.billable,
 		Timeout: c.timeout, Slow: c.slow, PollInterval: c.pollInterval, PollDeadline: c.pollDeadline, RunTimeout: c.runTimeout,
 		HookListen: c.hookListen, HookURL: c.hookURL, HookWait: c.hookWait,
@@ -171,14 +171,14 @@ func (c *checkConfig) config(ctx context.Context) (contract.Config, error) {
 	if c.spec != "" {
 		doc, err := lumamock.LoadFile(ctx, c.spec)
 		if err != nil {
-			return contract.Config{}, fmt.Errorf("check: --spec: %w", err)
+			return check.Config{}, fmt.Errorf("check: --spec: %w", err)
 		}
 		cfg.Document = doc
 	}
 	if c.baseline != "" {
-		b, err := contract.ReadBaseline(c.baseline)
+		b, err := check.ReadBaseline(c.baseline)
 		if err != nil {
-			return contract.Config{}, fmt.Errorf("check: --baseline: %w", err)
+			return check.Config{}, fmt.Errorf("check: --baseline: %w", err)
 		}
 		cfg.Baseline = b
 	}

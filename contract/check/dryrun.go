@@ -1,4 +1,4 @@
-package contract
+package check
 
 import (
 	"context"

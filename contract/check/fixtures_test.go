@@ -1,4 +1,4 @@
-package contract_test
+package check_test
 
 import (
 	"encoding/json"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/lumamock/lumamock"
 	"github.com/lumamock/lumamock/contract"
+	"github.com/lumamock/lumamock/contract/check"
 	"github.com/lumamock/lumamock/internal/fakeapi"
 )
 
@@ -23,7 +24,7 @@ func TestSanitize(t *testing.T) {
 		"note": "key sk-test-7f3a9c-secret leaked", "list": ["3f2b8c1e-5a47-4d0e-9c61-2b7e8f0a1d22", "plain"]}`), &in); err != nil {
 		t.Fatal(err)
 	}
-	got := contract.Sanitize(in, testKey)
+	got := check.Sanitize(in, testKey)
 	want := map[string]any{
 		"id": "<id>", "request_id": "<id>", "created_at": "<time>", "updated_at": "<time>", "state": "pending", "prompt": "",
 		"video": map[string]any{"url": "<url>", "width": 1280.0},
@@ -35,21 +36,21 @@ func TestSanitize(t *testing.T) {
 }
 
 func TestDiffFixture(t *testing.T) {
-	golden := contract.Fixture{Status: 200, Body: map[string]any{
+	golden := check.Fixture{Status: 200, Body: map[string]any{
 		"code": 200.0, "message": "success", "request_id": "<id>",
 		"data": map[string]any{"task_id": "<id>", "task_status": "pending", "created_at": "<time>", "width": 1280.0},
 	}}
 	tests := []struct {
 		name string
-		got  contract.Fixture
+		got  check.Fixture
 		want []string // kind#pointer
 	}{
 		{"same", golden, nil},
-		{"volatile values differ", contract.Fixture{Status: 200, Body: map[string]any{
+		{"volatile values differ", check.Fixture{Status: 200, Body: map[string]any{
 			"code": 201.0, "message": "ok", "request_id": "<id>",
 			"data": map[string]any{"task_id": "<id>", "task_status": "pending", "created_at": "<time>", "width": 1920.0},
 		}}, nil},
-		{"field-level changes", contract.Fixture{Status: 202, Body: map[string]any{
+		{"field-level changes", check.Fixture{Status: 202, Body: map[string]any{
 			"code": "200", "message": "success", "request_id": "<id>", "trace": "x",
 			"data": map[string]any{"task_id": "<id>", "task_status": "queued", "width": 1280.0},
 		}}, []string{
@@ -60,7 +61,7 @@ func TestDiffFixture(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got []string
-			for _, f := range contract.DiffFixture(golden, tt.got) {
+			for _, f := range check.DiffFixture(golden, tt.got) {
 				got = append(got, string(f.Kind)+"#"+f.Pointer)
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
@@ -77,7 +78,7 @@ func TestFixturesRecordAndCompare(t *testing.T) {
 	dir := t.TempDir()
 	cfg := fastConfig(startMock(t, lumamock.ShapeEnvelope))
 	cfg.Fixtures, cfg.UpdateFixtures = dir, true
-	if rep := run(t, cfg); rep.ExitCode() != contract.ExitOK {
+	if rep := run(t, cfg); rep.ExitCode() != check.ExitOK {
 		t.Fatalf("recording run: exit %d\n%s", rep.ExitCode(), dump(t, rep))
 	}
 	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
@@ -96,7 +97,7 @@ func TestFixturesRecordAndCompare(t *testing.T) {
 
 	cfg = fastConfig(startMockSeed(t, lumamock.ShapeEnvelope, 99))
 	cfg.Fixtures = dir
-	if rep := run(t, cfg); rep.ExitCode() != contract.ExitOK {
+	if rep := run(t, cfg); rep.ExitCode() != check.ExitOK {
 		t.Errorf("second mock against the fixtures: exit %d\n%s", rep.ExitCode(), dump(t, rep))
 	}
 
@@ -122,7 +123,7 @@ func FuzzSanitize(f *testing.F) {
 		if json.Unmarshal(data, &v) != nil {
 			return
 		}
-		once := contract.Sanitize(v, testKey)
+		once := check.Sanitize(v, testKey)
 		out, err := json.Marshal(once)
 		if err != nil {
 			t.Fatal(err)
@@ -130,7 +131,7 @@ func FuzzSanitize(f *testing.F) {
 		if strings.Contains(string(out), testKey) {
 			t.Errorf("sanitized value holds the secret: %s", out)
 		}
-		if diff := cmp.Diff(once, contract.Sanitize(once, testKey)); diff != "" {
+		if diff := cmp.Diff(once, check.Sanitize(once, testKey)); diff != "" {
 			t.Errorf("not idempotent (-once +twice):\n%s", diff)
 		}
 	})

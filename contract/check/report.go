@@ -1,4 +1,4 @@
-package contract
+package check
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/lumamock/lumamock/contract"
 	"github.com/lumamock/lumamock/internal/redact"
 )
 
@@ -25,9 +26,9 @@ type Report struct {
 	Answered int `json:"answered"`
 	// Facts are what the run learned besides drift: the shapes the API uses, which reading of the source's
 	// required list it follows, whether it checks keys.
-	Facts    []Fact       `json:"facts"`
-	Cases    []CaseResult `json:"cases"`
-	Findings []Finding    `json:"findings"`
+	Facts    []Fact             `json:"facts"`
+	Cases    []CaseResult       `json:"cases"`
+	Findings []contract.Finding `json:"findings"`
 
 	secrets []string
 }
@@ -65,12 +66,12 @@ func (r *Report) ExitCode() int {
 
 // timedOut reports whether the run's time limit cut the run short.
 func (r *Report) timedOut() bool {
-	return slices.ContainsFunc(r.Findings, func(f Finding) bool { return f.Kind == KindRunTimeout })
+	return slices.ContainsFunc(r.Findings, func(f contract.Finding) bool { return f.Kind == contract.KindRunTimeout })
 }
 
 // Drift returns the findings no baseline accepts.
-func (r *Report) Drift() []Finding {
-	var out []Finding
+func (r *Report) Drift() []contract.Finding {
+	var out []contract.Finding
 	for _, f := range r.Findings {
 		if !f.Accepted {
 			out = append(out, f)
@@ -161,13 +162,13 @@ func (r *Report) counts() (ran, skipped int) {
 	return ran, skipped
 }
 
-func classCounts(fs []Finding) string {
-	n := map[Class]int{}
+func classCounts(fs []contract.Finding) string {
+	n := map[contract.Class]int{}
 	for _, f := range fs {
 		n[f.Class]++
 	}
 	var parts []string
-	for _, c := range []Class{Breaking, Validation, Additive, Transport} {
+	for _, c := range []contract.Class{contract.Breaking, contract.Validation, contract.Additive, contract.Transport} {
 		if n[c] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n[c], c))
 		}
@@ -195,7 +196,7 @@ func (r *Report) writeText(w *bytes.Buffer) {
 	if r.Answered == 0 && len(findings) > 1 {
 		// Nothing answered: every case failed the same way; one says it (the run's time limit, when it ended
 		// the run), the json and junit reports list all.
-		i := max(0, slices.IndexFunc(findings, func(f Finding) bool { return f.Kind == KindRunTimeout }))
+		i := max(0, slices.IndexFunc(findings, func(f contract.Finding) bool { return f.Kind == contract.KindRunTimeout }))
 		findings = findings[i : i+1]
 	}
 	for _, f := range findings {
@@ -339,7 +340,7 @@ type junitSkipped struct {
 }
 
 func (r *Report) writeJUnit(w *bytes.Buffer) error {
-	byCheck := map[[2]string][]Finding{}
+	byCheck := map[[2]string][]contract.Finding{}
 	for _, f := range r.Drift() {
 		k := [2]string{f.Case, f.Check}
 		byCheck[k] = append(byCheck[k], f)
@@ -355,7 +356,7 @@ func (r *Report) writeJUnit(w *bytes.Buffer) error {
 			suite.Skipped++
 		}
 	}
-	failure := func(fs []Finding) *junitFailure {
+	failure := func(fs []contract.Finding) *junitFailure {
 		if len(fs) == 0 {
 			return nil
 		}

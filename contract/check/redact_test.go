@@ -1,4 +1,4 @@
-package contract_test
+package check_test
 
 import (
 	"bytes"
@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/lumamock/lumamock/contract"
+	"github.com/lumamock/lumamock/contract/check"
 	"github.com/lumamock/lumamock/internal/fakeapi"
 	"github.com/lumamock/lumamock/internal/redact/leaktest"
 )
@@ -34,12 +34,12 @@ func TestReportsShowNoKey(t *testing.T) {
 			var progress bytes.Buffer
 			cfg.Progress = &progress
 			cfg.Fixtures, cfg.UpdateFixtures = t.TempDir(), true
-			report, err := contract.Run(context.Background(), cfg)
+			report, err := check.Run(context.Background(), cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
 			outputs := map[string]string{"progress": progress.String()}
-			for _, format := range contract.Formats {
+			for _, format := range check.Formats {
 				var buf bytes.Buffer
 				if err := report.Write(&buf, format); err != nil {
 					t.Fatal(err)

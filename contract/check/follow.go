@@ -1,14 +1,16 @@
-package contract
+package check
 
 import (
 	"context"
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/lumamock/lumamock"
+	"github.com/lumamock/lumamock/contract"
 )
 
 // MaxUnreadablePolls is how many polls in a row may leave a task's state unread — no answer, an answer other
@@ -38,18 +40,18 @@ func (s stopReason) early() bool { return s != stopTerminal && s != stopDeadline
 // It stops as soon as the lifecycle is proven broken or cannot be followed: a move the document forbids, seen by
 // a poll or by the callbacks as they arrive, or a state unread on MaxUnreadablePolls polls in a row. With a hook
 // listener it then checks the callbacks.
-func (r *runner) follow(ctx context.Context, c Case, created Result, res *CaseResult) []Finding {
-	var out []Finding
-	life := r.checker.life
+func (r *runner) follow(ctx context.Context, c Case, created contract.Result, res *CaseResult) []contract.Finding {
+	var out []contract.Finding
+	life := r.life
 	task := created.Task
-	statePtr := statePointer(created.Schema)
+	idPtr, statePtr := contract.TaskPointers(created.Schema)
 	if task.State != lumamock.StatePending {
-		out = append(out, newFinding(CheckLifecycle, KindInitialState, statePtr, string(lumamock.StatePending),
-			quoteOr(string(task.State), "none"), "a new task is documented to start pending"))
+		out = append(out, contract.NewFinding(CheckLifecycle, contract.KindInitialState, statePtr, string(lumamock.StatePending),
+			quoteState(task.State, "none"), "a new task is documented to start pending"))
 	}
 	res.States = []lumamock.TaskState{task.State}
 	if task.ID == "" {
-		return append(out, newFinding(CheckIDs, KindMissingRequired, idPointer(created.Schema), "a task id", "none",
+		return append(out, contract.NewFinding(contract.CheckIDs, contract.KindMissingRequired, idPtr, "a task id", "none",
 			"the created task has no id, so it cannot be followed"))
 	}
 	poll := Case{Name: c.Name, Description: "GET of the task just created", Operation: lumamock.OpGet, Method: http.MethodGet,
@@ -88,7 +90,7 @@ follow:
 		case <-timer.C:
 		}
 		if time.Now().After(deadline) {
-			out = append(out, newFinding(CheckLifecycle, KindPollDeadline, statePtr, "a terminal state within "+r.cfg.PollDeadline.String(),
+			out = append(out, contract.NewFinding(CheckLifecycle, contract.KindPollDeadline, statePtr, "a terminal state within "+r.cfg.PollDeadline.String(),
 				string(last), "the task did not finish before the poll deadline"))
 			why = stopDeadline
 			break
@@ -97,7 +99,7 @@ follow:
 		timer.Reset(interval)
 		req, err := poll.NewRequest(ctx, r.cfg.BaseURL, r.cfg.APIKey)
 		if err != nil {
-			return append(out, newFinding("poll."+CheckTransport, KindUnreachable, "", "", "", r.redact(err.Error())))
+			return append(out, contract.NewFinding("poll."+CheckTransport, contract.KindUnreachable, "", "", "", r.redact(err.Error())))
 		}
 		ex, tf := r.send(req)
 		if tf != nil {
@@ -115,7 +117,7 @@ follow:
 		}
 		checked, err := r.checker.CheckResponse(ctx, documentRequest(req, poll.Path), ex.resp)
 		if err != nil {
-			return append(out, newFinding("poll."+CheckStatus, KindUndocumentedStatus, "", "", "", err.Error()))
+			return append(out, contract.NewFinding("poll."+contract.CheckStatus, contract.KindUndocumentedStatus, "", "", "", err.Error()))
 		}
 		step := append(checked.Findings, r.expectation(poll, ex.resp, checked)...)
 		for i := range step {
@@ -142,8 +144,9 @@ follow:
 		unread, answered = 0, 0
 		got := checked.Task
 		final = checked
+		gotIDPtr, gotStatePtr := contract.TaskPointers(checked.Schema)
 		if got.ID != task.ID {
-			out = append(out, newFinding(CheckIDs, KindIDMismatch, idPointer(checked.Schema), task.ID, got.ID,
+			out = append(out, contract.NewFinding(contract.CheckIDs, contract.KindIDMismatch, gotIDPtr, task.ID, got.ID,
 				"GET answered with another task than the one created"))
 		}
 		if got.State == last {
@@ -151,7 +154,7 @@ follow:
 		}
 		res.States = append(res.States, got.State)
 		if life.illegal(last, got.State) {
-			out = append(out, newFinding(CheckLifecycle, KindIllegalTransition, statePointer(checked.Schema),
+			out = append(out, contract.NewFinding(CheckLifecycle, contract.KindIllegalTransition, gotStatePtr,
 				life.moves(last), string(last)+" → "+string(got.State),
 				"the document does not allow this transition; the task is no longer followed"))
 			last, why = got.State, stopIllegal
@@ -162,11 +165,12 @@ follow:
 		}
 	}
 	if why == stopUnreadable {
-		out = append(out, unreadable(answered, statePointer(unreadSchema), life))
+		_, unreadPtr := contract.TaskPointers(unreadSchema)
+		out = append(out, unreadable(answered, unreadPtr, life))
 	}
 	if final.Task != nil && why == stopTerminal && life.isTerminal(last) {
-		r.fixture(c.Name+".terminal", Response{Status: http.StatusOK}, final, &out)
-		out = append(out, r.assets(final)...)
+		r.fixture(c.Name+".terminal", contract.Response{Status: http.StatusOK}, final, &out)
+		out = append(out, r.checker.CheckFinished(final)...)
 	}
 	if r.hooks != nil {
 		out = append(out, r.callbacks(ctx, c, task.ID, last, why, res)...)
@@ -176,13 +180,13 @@ follow:
 
 // unreadable is the finding of a task given up after MaxUnreadablePolls polls in a row without its state:
 // breaking when the API answered some of them 200 without a state to read, transport when they all failed.
-func unreadable(answered int, pointer string, life lifecycle) Finding {
+func unreadable(answered int, pointer string, life lifecycle) contract.Finding {
 	if answered > 0 {
-		return newFinding(CheckLifecycle, KindStateUnreadable, pointer, "one of "+joinStates(life.states),
+		return contract.NewFinding(CheckLifecycle, contract.KindStateUnreadable, pointer, "one of "+joinStates(life.states),
 			fmt.Sprintf("no state on %d polls in a row", MaxUnreadablePolls),
 			fmt.Sprintf("the task's state could not be read on %d polls in a row; the task is no longer followed", MaxUnreadablePolls))
 	}
-	return newFinding("poll."+CheckTransport, KindPollFailed, "", "a 200 answer to GET of the task",
+	return contract.NewFinding("poll."+CheckTransport, contract.KindPollFailed, "", "a 200 answer to GET of the task",
 		fmt.Sprintf("%d polls in a row failed", MaxUnreadablePolls),
 		fmt.Sprintf("the task could not be polled %d times in a row; it is no longer followed", MaxUnreadablePolls))
 }
@@ -200,10 +204,10 @@ func (r *runner) watchCallbacks(name string, t *callbackTrail) (next <-chan stru
 	got := r.hooks.received(name)
 	for _, cb := range got[t.seen:] {
 		task := r.checker.CheckCallback(cb.header, cb.body).Task
-		if task == nil || !r.checker.life.known(task.State) {
+		if task == nil || !r.life.known(task.State) {
 			continue
 		}
-		broken = broken || r.checker.life.illegal(t.last, task.State)
+		broken = broken || r.life.illegal(t.last, task.State)
 		t.last = task.State
 	}
 	t.seen = len(got)
@@ -218,34 +222,12 @@ func joinStates(states []lumamock.TaskState) string {
 	return strings.Join(parts, ", ")
 }
 
-// assets checks that a finished task carries what the document says it does.
-func (r *runner) assets(final Result) []Finding {
-	var out []Finding
-	task := final.Task
-	prefix := containerPointer(final.Schema)
-	switch task.State {
-	case lumamock.StateCompleted:
-		for _, name := range r.checker.assets[final.Schema] {
-			if !task.Assets[name] {
-				out = append(out, newFinding(CheckAssets, KindMissingAsset, prefix+"/"+escape(name), "an object (url, width, height)",
-					"null or absent", "a completed task lacks its "+name))
-			}
-		}
-	case lumamock.StateFailed:
-		if !task.FailureReason {
-			out = append(out, newFinding(CheckAssets, KindMissingAsset, prefix+"/"+failureReasonField, "a reason",
-				"null or absent", "a failed task does not say why"))
-		}
-	}
-	return out
-}
-
 // callbacks checks the deliveries to the case's notify_hook: each body valid, legal order, and agreement with
 // what GET showed. When following ended early (why), the callbacks already received are judged without
 // waiting for more, and none is reported missing.
-func (r *runner) callbacks(ctx context.Context, c Case, taskID string, final lumamock.TaskState, why stopReason, res *CaseResult) []Finding {
-	var out []Finding
-	life := r.checker.life
+func (r *runner) callbacks(ctx context.Context, c Case, taskID string, final lumamock.TaskState, why stopReason, res *CaseResult) []contract.Finding {
+	var out []contract.Finding
+	life := r.life
 	got := r.hooks.wait(ctx, c.Name, r.cfg.HookWait, func(cbs []callback) bool {
 		if why.early() {
 			return true
@@ -269,7 +251,7 @@ func (r *runner) callbacks(ctx context.Context, c Case, taskID string, final lum
 		if early {
 			return nil
 		}
-		return []Finding{newFinding(CheckCallbacks, KindCallbackMissing, "", "a POST to notify_hook", "none within "+r.cfg.HookWait.String(),
+		return []contract.Finding{contract.NewFinding(CheckCallbacks, contract.KindCallbackMissing, "", "a POST to notify_hook", "none within "+r.cfg.HookWait.String(),
 			"no callback arrived")}
 	}
 	var (
@@ -286,8 +268,9 @@ func (r *runner) callbacks(ctx context.Context, c Case, taskID string, final lum
 		if checked.Task == nil {
 			continue
 		}
+		idPtr, statePtr := contract.TaskPointers(checked.Schema)
 		if checked.Task.ID != taskID {
-			out = append(out, newFinding(CheckCallbacks, KindIDMismatch, idPointer(checked.Schema), taskID, checked.Task.ID,
+			out = append(out, contract.NewFinding(CheckCallbacks, contract.KindIDMismatch, idPtr, taskID, checked.Task.ID,
 				"a callback names another task than the one created"))
 		}
 		state := checked.Task.State
@@ -301,7 +284,7 @@ func (r *runner) callbacks(ctx context.Context, c Case, taskID string, final lum
 			if life.isTerminal(prev) {
 				msg = "a callback reported another state after the terminal state " + string(prev)
 			}
-			out = append(out, newFinding(CheckCallbacks, KindCallbackOrder, statePointer(checked.Schema),
+			out = append(out, contract.NewFinding(CheckCallbacks, contract.KindCallbackOrder, statePtr,
 				"callbacks in lifecycle order", string(prev)+" → "+string(state), msg))
 		}
 		prev = state
@@ -311,32 +294,19 @@ func (r *runner) callbacks(ctx context.Context, c Case, taskID string, final lum
 		// Following ended before the task's end, or the callbacks broke the lifecycle: what the last one
 		// says proves nothing more.
 	case !life.isTerminal(lastCB):
-		out = append(out, newFinding(CheckCallbacks, KindCallbackMissing, "", "a callback for the terminal state "+string(final),
-			fmt.Sprintf("%d callbacks, last %s", len(got), quoteOr(string(lastCB), "unreadable")), "no callback reported the task's end"))
+		out = append(out, contract.NewFinding(CheckCallbacks, contract.KindCallbackMissing, "", "a callback for the terminal state "+string(final),
+			fmt.Sprintf("%d callbacks, last %s", len(got), quoteState(lastCB, "unreadable")), "no callback reported the task's end"))
 	case life.isTerminal(final) && lastCB != final:
-		out = append(out, newFinding(CheckCallbacks, KindCallbackDisagrees, "", string(final)+" (as GET says)", string(lastCB),
+		out = append(out, contract.NewFinding(CheckCallbacks, contract.KindCallbackDisagrees, "", string(final)+" (as GET says)", string(lastCB),
 			"the last callback and GET disagree on how the task ended"))
 	}
 	return out
 }
 
-func containerPointer(schema string) string {
-	if l, ok := taskLayouts[schema]; ok && l.container != "" {
-		return "/" + escape(l.container)
+// quoteState quotes a state read from a body, or says empty when none was read.
+func quoteState(s lumamock.TaskState, empty string) string {
+	if s == "" {
+		return empty
 	}
-	return ""
-}
-
-func statePointer(schema string) string {
-	if l, ok := taskLayouts[schema]; ok {
-		return containerPointer(schema) + "/" + escape(l.state)
-	}
-	return ""
-}
-
-func idPointer(schema string) string {
-	if l, ok := taskLayouts[schema]; ok {
-		return containerPointer(schema) + "/" + escape(l.id)
-	}
-	return ""
+	return strconv.Quote(string(s))
 }

@@ -1,4 +1,4 @@
-package contract
+package check
 
 import (
 	"bytes"
@@ -14,7 +14,10 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/lumamock/lumamock"
+	"github.com/lumamock/lumamock/contract"
 	"github.com/lumamock/lumamock/internal/sanitize"
+	"github.com/lumamock/lumamock/internal/snip"
 )
 
 // Fixture is a golden response: its status and its sanitized body.
@@ -77,10 +80,10 @@ var volatileKeys = map[string]bool{"message": true, "reason": true, "prompt": tr
 
 // DiffFixture compares a sanitized response with its golden fixture and reports each field-level change: a
 // field removed, added, or of another type, a stable value changed, or another status.
-func DiffFixture(want, got Fixture) []Finding {
-	var out []Finding
+func DiffFixture(want, got Fixture) []contract.Finding {
+	var out []contract.Finding
 	if want.Status != got.Status {
-		out = append(out, newFinding(CheckFixture, KindFixtureStatusChanged, "", strconv.Itoa(want.Status), strconv.Itoa(got.Status),
+		out = append(out, contract.NewFinding(CheckFixture, contract.KindFixtureStatusChanged, "", strconv.Itoa(want.Status), strconv.Itoa(got.Status),
 			"the status differs from the golden response"))
 	}
 	var rep diffReporter
@@ -126,7 +129,7 @@ func jsonKind(v any) string {
 // diffReporter turns go-cmp's differences into findings with JSON pointers.
 type diffReporter struct {
 	path     cmp.Path
-	findings []Finding
+	findings []contract.Finding
 }
 
 func (r *diffReporter) PushStep(ps cmp.PathStep) { r.path = append(r.path, ps) }
@@ -147,13 +150,13 @@ func (r *diffReporter) Report(rs cmp.Result) {
 	}
 	switch {
 	case !vy.IsValid():
-		r.findings = append(r.findings, newFinding(CheckFixture, KindFixtureRemoved, ptr, jsonSnippet(x), "absent", "a field of the golden response is gone"))
+		r.findings = append(r.findings, contract.NewFinding(CheckFixture, contract.KindFixtureRemoved, ptr, snip.JSON(x), "absent", "a field of the golden response is gone"))
 	case !vx.IsValid():
-		r.findings = append(r.findings, newFinding(CheckFixture, KindFixtureAdded, ptr, "absent", jsonSnippet(y), "a field the golden response did not have"))
+		r.findings = append(r.findings, contract.NewFinding(CheckFixture, contract.KindFixtureAdded, ptr, "absent", snip.JSON(y), "a field the golden response did not have"))
 	case jsonKind(x) != jsonKind(y):
-		r.findings = append(r.findings, newFinding(CheckFixture, KindFixtureTypeChanged, ptr, jsonKind(x), jsonKind(y), "a field changed type since the golden response"))
+		r.findings = append(r.findings, contract.NewFinding(CheckFixture, contract.KindFixtureTypeChanged, ptr, jsonKind(x), jsonKind(y), "a field changed type since the golden response"))
 	default:
-		r.findings = append(r.findings, newFinding(CheckFixture, KindFixtureValueChanged, ptr, jsonSnippet(x), jsonSnippet(y), "a value changed since the golden response"))
+		r.findings = append(r.findings, contract.NewFinding(CheckFixture, contract.KindFixtureValueChanged, ptr, snip.JSON(x), snip.JSON(y), "a value changed since the golden response"))
 	}
 }
 
@@ -163,7 +166,7 @@ func cmpPointer(p cmp.Path) string {
 	for _, step := range p {
 		switch s := step.(type) {
 		case cmp.MapIndex:
-			b.WriteString("/" + escape(s.Key().String()))
+			b.WriteString(lumamock.JSONPointer(s.Key().String()))
 		case cmp.SliceIndex:
 			x, y := s.SplitKeys()
 			i := x
@@ -177,7 +180,7 @@ func cmpPointer(p cmp.Path) string {
 }
 
 // fixture records or compares the sanitized response of a case, as Config asks.
-func (r *runner) fixture(name string, resp Response, checked Result, out *[]Finding) {
+func (r *runner) fixture(name string, resp contract.Response, checked contract.Result, out *[]contract.Finding) {
 	if r.cfg.Fixtures == "" || checked.Value == nil {
 		return
 	}

@@ -1,4 +1,4 @@
-package contract_test
+package check_test
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/lumamock/lumamock"
 	"github.com/lumamock/lumamock/contract"
+	"github.com/lumamock/lumamock/contract/check"
 	"github.com/lumamock/lumamock/internal/fakeapi"
 )
 
@@ -208,8 +209,8 @@ func TestDriftIsCaught(t *testing.T) {
 				cfg.Slow = tt.slow
 			}
 			rep := run(t, cfg)
-			if got := rep.ExitCode(); got != contract.ExitDrift {
-				t.Errorf("exit code %d, want %d\n%s", got, contract.ExitDrift, dump(t, rep))
+			if got := rep.ExitCode(); got != check.ExitDrift {
+				t.Errorf("exit code %d, want %d\n%s", got, check.ExitDrift, dump(t, rep))
 			}
 			for _, w := range tt.wants {
 				if !hasFinding(rep.Drift(), w) {
@@ -240,9 +241,9 @@ func hasFinding(fs []contract.Finding, w want) bool {
 }
 
 // assertNoKey renders the report in every format and fails if the API key shows anywhere.
-func assertNoKey(tb testing.TB, rep *contract.Report) {
+func assertNoKey(tb testing.TB, rep *check.Report) {
 	tb.Helper()
-	for _, format := range contract.Formats {
+	for _, format := range check.Formats {
 		var buf bytes.Buffer
 		if err := rep.Write(&buf, format); err != nil {
 			tb.Fatalf("Write %s: %v", format, err)
@@ -280,31 +281,31 @@ func TestTransportFailures(t *testing.T) {
 		wantExit int
 		want     contract.Kind
 	}{
-		{"unreachable host", closed(), 0, contract.ExitNotChecked, contract.KindUnreachable},
-		{"untrusted TLS certificate", tlsSrv.URL, 0, contract.ExitNotChecked, contract.KindTLS},
+		{"unreachable host", closed(), 0, check.ExitNotChecked, contract.KindUnreachable},
+		{"untrusted TLS certificate", tlsSrv.URL, 0, check.ExitNotChecked, contract.KindTLS},
 		{"timeout", handler(func(w http.ResponseWriter, r *http.Request) {
 			select {
 			case <-r.Context().Done():
 			case <-stop:
 			}
-		}), 100 * time.Millisecond, contract.ExitNotChecked, contract.KindTimeout},
+		}), 100 * time.Millisecond, check.ExitNotChecked, contract.KindTimeout},
 		{"redirect elsewhere", handler(func(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, "https://elsewhere.invalid/", http.StatusFound)
-		}), 0, contract.ExitDrift, contract.KindRedirect},
+		}), 0, check.ExitDrift, contract.KindRedirect},
 		{"huge body", handler(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
 			w.Write([]byte(`{"detail":"`))
 			w.Write(bytes.Repeat([]byte("x"), 3<<20))
 			w.Write([]byte(`"}`))
-		}), 0, contract.ExitDrift, contract.KindBodyTooLarge},
+		}), 0, check.ExitDrift, contract.KindBodyTooLarge},
 		{"bad gateway everywhere", handler(func(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "bad gateway", http.StatusBadGateway)
-		}), 0, contract.ExitDrift, contract.KindServerError},
+		}), 0, check.ExitDrift, contract.KindServerError},
 		{"echoes the key back", handler(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusBadRequest)
 			w.Write([]byte(`{"code":400,"message":"bad","request_id":"r","auth":"` + r.Header.Get("Authorization") + `"}`))
-		}), 0, contract.ExitDrift, contract.KindUndocumentedField},
+		}), 0, check.ExitDrift, contract.KindUndocumentedField},
 	}
 	// Registered after the servers' Close, so it runs before them.
 	t.Cleanup(func() { close(stop) })
@@ -344,7 +345,7 @@ func TestTLSWithTrustedCertificate(t *testing.T) {
 	cfg := fastConfig(srv.URL)
 	cfg.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: srv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs}}
 	rep := run(t, cfg)
-	if got := rep.ExitCode(); got != contract.ExitOK {
+	if got := rep.ExitCode(); got != check.ExitOK {
 		t.Errorf("exit code %d, want 0\n%s", got, dump(t, rep))
 	}
 }

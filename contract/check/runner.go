@@ -1,4 +1,4 @@
-package contract
+package check
 
 import (
 	"context"
@@ -19,6 +19,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/lumamock/lumamock"
+	"github.com/lumamock/lumamock/contract"
 	"github.com/lumamock/lumamock/internal/redact"
 )
 
@@ -161,7 +162,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if doc == nil {
 		doc = lumamock.MustLoad()
 	}
-	checker, err := NewChecker(doc, CheckerOptions{Slow: cfg.Slow})
+	checker, err := contract.NewChecker(doc, contract.CheckerOptions{Slow: cfg.Slow})
+	if err != nil {
+		return nil, err
+	}
+	life, err := documentLifecycle(doc)
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +175,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		transport = http.DefaultTransport.(*http.Transport).Clone()
 	}
 	r := &runner{
-		cfg: cfg, checker: checker, secrets: secrets,
+		cfg: cfg, checker: checker, life: life, secrets: secrets,
 		client: &http.Client{Transport: transport, Timeout: cfg.Timeout,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
 		shapes: map[string]map[lumamock.Shape]int{},
@@ -200,7 +205,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			Checks: c.Checks, Skipped: "not run: the run's time limit (" + cfg.RunTimeout.String() + ") passed first"}
 	}
 	results := make([]CaseResult, len(run))
-	findings := make([][]Finding, len(run))
+	findings := make([][]contract.Finding, len(run))
 	sem := make(chan struct{}, cfg.Concurrency)
 	var wg sync.WaitGroup
 	for i, c := range run {
@@ -248,21 +253,23 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 	}
 	if r.timedOut() {
-		report.Findings = append(report.Findings, finalize("run", []Finding{newFinding(CheckTransport, KindRunTimeout, "",
+		report.Findings = append(report.Findings, finalize("run", []contract.Finding{contract.NewFinding(CheckTransport, contract.KindRunTimeout, "",
 			"the whole run within "+cfg.RunTimeout.String(), fmt.Sprintf("cut short: %d of %d cases answered", report.Answered, len(run)),
 			"the run's time limit ended the check before it finished; what it could not reach is not judged")})...)
 	}
 	for i, f := range report.Findings {
 		report.Findings[i].Accepted = cfg.Baseline.Has(f.ID)
 	}
-	sortFindings(report.Findings)
+	slices.SortStableFunc(report.Findings, contract.Compare)
 	report.Duration = time.Since(report.Started).Round(time.Millisecond).String()
 	return report, nil
 }
 
 type runner struct {
 	cfg     Config
-	checker *Checker
+	checker *contract.Checker
+	// life is the document's task lifecycle (the embedded document's when it declares none).
+	life    lifecycle
 	client  *http.Client
 	secrets []string
 	hooks   *hookServer
@@ -300,11 +307,11 @@ type CaseResult struct {
 // roundTrip is one request sent and what came back.
 type roundTrip struct {
 	req  *http.Request
-	resp Response
+	resp contract.Response
 }
 
 // send sends req, reading at most MaxBody bytes of the answer. A transport failure is returned as a finding.
-func (r *runner) send(req *http.Request) (roundTrip, *Finding) {
+func (r *runner) send(req *http.Request) (roundTrip, *contract.Finding) {
 	start := time.Now()
 	resp, err := r.client.Do(req)
 	if err != nil {
@@ -313,7 +320,7 @@ func (r *runner) send(req *http.Request) (roundTrip, *Finding) {
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, r.cfg.MaxBody+1))
-	ex := roundTrip{req: req, resp: Response{Status: resp.StatusCode, Header: resp.Header, Body: body, Duration: time.Since(start)}}
+	ex := roundTrip{req: req, resp: contract.Response{Status: resp.StatusCode, Header: resp.Header, Body: body, Duration: time.Since(start)}}
 	if err != nil {
 		f := r.transportFinding(err)
 		return ex, &f
@@ -324,8 +331,8 @@ func (r *runner) send(req *http.Request) (roundTrip, *Finding) {
 	return ex, nil
 }
 
-func (r *runner) transportFinding(err error) Finding {
-	kind := KindUnreachable
+func (r *runner) transportFinding(err error) contract.Finding {
+	kind := contract.KindUnreachable
 	var (
 		netErr   net.Error
 		recErr   tls.RecordHeaderError
@@ -337,17 +344,17 @@ func (r *runner) transportFinding(err error) Finding {
 	)
 	switch {
 	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &netErr) && netErr.Timeout()):
-		kind = KindTimeout
+		kind = contract.KindTimeout
 	case errors.As(err, &recErr), errors.As(err, &verErr), errors.As(err, &authErr), errors.As(err, &hostErr),
 		errors.As(err, &certErr), errors.As(err, &alertErr), strings.Contains(err.Error(), "tls:"):
-		kind = KindTLS
+		kind = contract.KindTLS
 	}
 	expected, msg := "an answer within "+r.cfg.Timeout.String(), "no usable answer: "+string(kind)
 	if r.timedOut() {
-		kind = KindTimeout
+		kind = contract.KindTimeout
 		expected, msg = "an answer before the run's time limit ("+r.cfg.RunTimeout.String()+")", "the run's time limit ended the request"
 	}
-	return newFinding(CheckTransport, kind, "", expected, r.redact(err.Error()), msg)
+	return contract.NewFinding(CheckTransport, kind, "", expected, r.redact(err.Error()), msg)
 }
 
 // timedOut reports whether the run's time limit has passed.
@@ -356,29 +363,29 @@ func (r *runner) timedOut() bool {
 }
 
 // runCase sends one case and runs all its checks.
-func (r *runner) runCase(ctx context.Context, c Case) (CaseResult, []Finding) {
+func (r *runner) runCase(ctx context.Context, c Case) (CaseResult, []contract.Finding) {
 	res := CaseResult{Name: c.Name, Description: c.Description, Billable: c.Billable, Request: c.Method + " " + c.Path, Checks: c.Checks}
 	req, err := c.NewRequest(ctx, r.cfg.BaseURL, r.cfg.APIKey)
 	if err != nil {
-		f := newFinding(CheckTransport, KindUnreachable, "", "a request", "", r.redact(err.Error()))
-		return res, finalize(c.Name, []Finding{f})
+		f := contract.NewFinding(CheckTransport, contract.KindUnreachable, "", "a request", "", r.redact(err.Error()))
+		return res, finalize(c.Name, []contract.Finding{f})
 	}
 	if r.hooks != nil && c.Follow {
 		req, err = r.withHook(ctx, c)
 		if err != nil {
-			f := newFinding(CheckTransport, KindUnreachable, "", "a request", "", r.redact(err.Error()))
-			return res, finalize(c.Name, []Finding{f})
+			f := contract.NewFinding(CheckTransport, contract.KindUnreachable, "", "a request", "", r.redact(err.Error()))
+			return res, finalize(c.Name, []contract.Finding{f})
 		}
 	}
 	ex, tf := r.send(req)
 	if tf != nil {
-		return res, finalize(c.Name, []Finding{*tf})
+		return res, finalize(c.Name, []contract.Finding{*tf})
 	}
 	res.Status, res.Answered = ex.resp.Status, true
 	res.Duration = ex.resp.Duration.Round(time.Millisecond).String()
 	checked, err := r.checker.CheckResponse(ctx, documentRequest(req, c.Path), ex.resp)
 	if err != nil {
-		return res, finalize(c.Name, []Finding{newFinding(CheckStatus, KindUndocumentedStatus, "", "", "", err.Error())})
+		return res, finalize(c.Name, []contract.Finding{contract.NewFinding(contract.CheckStatus, contract.KindUndocumentedStatus, "", "", "", err.Error())})
 	}
 	findings := checked.Findings
 	findings = append(findings, r.expectation(c, ex.resp, checked)...)
@@ -414,7 +421,7 @@ func (r *runner) withHook(ctx context.Context, c Case) (*http.Request, error) {
 }
 
 // expectation judges the status against what a correct API answers to this case.
-func (r *runner) expectation(c Case, resp Response, checked Result) []Finding {
+func (r *runner) expectation(c Case, resp contract.Response, checked contract.Result) []contract.Finding {
 	status := resp.Status
 	if has(c.Expect, status) || (status >= 300 && status < 400) {
 		return nil
@@ -429,24 +436,24 @@ func (r *runner) expectation(c Case, resp Response, checked Result) []Finding {
 		} else {
 			msg += "; it may have created a billable task"
 		}
-		return []Finding{newFinding(CheckEnforcement, KindAcceptsInvalid, c.Pointer, want, got, msg)}
+		return []contract.Finding{contract.NewFinding(CheckEnforcement, contract.KindAcceptsInvalid, c.Pointer, want, got, msg)}
 	}
 	for _, f := range checked.Findings {
-		if f.Kind == KindUndocumentedStatus || f.Kind == KindServerError {
+		if f.Kind == contract.KindUndocumentedStatus || f.Kind == contract.KindServerError {
 			return nil // already reported by the status check
 		}
 	}
 	switch {
 	case status >= 500:
-		return []Finding{newFinding(CheckStatus, KindServerError, "", want, got, "the API failed (5xx)")}
+		return []contract.Finding{contract.NewFinding(contract.CheckStatus, contract.KindServerError, "", want, got, "the API failed (5xx)")}
 	case status == http.StatusTooManyRequests:
-		return []Finding{newFinding(CheckStatus, KindRateLimited, "", want, got, "the API rate-limited the check; retry later or with fewer cases")}
+		return []contract.Finding{contract.NewFinding(contract.CheckStatus, contract.KindRateLimited, "", want, got, "the API rate-limited the check; retry later or with fewer cases")}
 	case !c.Negative && status == http.StatusUnauthorized:
-		return []Finding{newFinding(CheckStatus, KindUnauthorized, "", want, got, "the API rejected the key; check --api-key")}
+		return []contract.Finding{contract.NewFinding(contract.CheckStatus, contract.KindUnauthorized, "", want, got, "the API rejected the key; check --api-key")}
 	case !c.Negative && status >= 400:
-		return []Finding{newFinding(CheckEnforcement, KindRejectsValid, "", want, got, "the API rejected a request the document allows ("+c.Description+")")}
+		return []contract.Finding{contract.NewFinding(CheckEnforcement, contract.KindRejectsValid, "", want, got, "the API rejected a request the document allows ("+c.Description+")")}
 	}
-	return []Finding{newFinding(CheckStatus, KindUnexpectedStatus, "", want, got, "a documented status, but not the one this request calls for")}
+	return []contract.Finding{contract.NewFinding(contract.CheckStatus, contract.KindUnexpectedStatus, "", want, got, "a documented status, but not the one this request calls for")}
 }
 
 // observe counts the shape of each answer, successes and errors apart.
@@ -492,23 +499,23 @@ func (r *runner) probe(c Case, status int) {
 }
 
 // shapeFindings reports an API that mixes response shapes, or errors in another shape than successes.
-func (r *runner) shapeFindings() []Finding {
+func (r *runner) shapeFindings() []contract.Finding {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var out []Finding
+	var out []contract.Finding
 	success, errs := r.shapes["success"], r.shapes["error"]
 	if len(success) > 1 {
-		out = append(out, newFinding(CheckShape, KindShapeInconsistent, "", "one response shape", shapeCounts(success),
+		out = append(out, contract.NewFinding(CheckShape, contract.KindShapeInconsistent, "", "one response shape", shapeCounts(success),
 			"the API answers tasks in more than one shape"))
 	}
 	if len(errs) > 1 {
-		out = append(out, newFinding(CheckShape, KindShapeInconsistent, "/error", "one error shape", shapeCounts(errs),
+		out = append(out, contract.NewFinding(CheckShape, contract.KindShapeInconsistent, "/error", "one error shape", shapeCounts(errs),
 			"the API answers errors in more than one shape"))
 	}
 	if len(success) == 1 && len(errs) == 1 {
 		for s := range success {
 			if errs[s] == 0 {
-				out = append(out, newFinding(CheckShape, KindShapeInconsistent, "/error", "errors in the "+string(s)+" shape",
+				out = append(out, contract.NewFinding(CheckShape, contract.KindShapeInconsistent, "/error", "errors in the "+string(s)+" shape",
 					shapeCounts(errs), "errors do not follow the shape of successes, as the document says they do"))
 			}
 		}
@@ -563,7 +570,7 @@ func (r *runner) facts(run, skipped []Case) []Fact {
 	return facts
 }
 
-func (r *runner) progress(res CaseResult, fs []Finding) {
+func (r *runner) progress(res CaseResult, fs []contract.Finding) {
 	r.outMu.Lock()
 	defer r.outMu.Unlock()
 	mark := "ok  "
@@ -596,4 +603,25 @@ func redactErr(err error, secrets []string) error {
 		return err
 	}
 	return errors.New(msg)
+}
+
+// finalize sets Case, Class and ID on each finding, drops duplicates by id (polls repeat findings) and sorts them
+// (contract.Compare).
+func finalize(caseName string, fs []contract.Finding) []contract.Finding {
+	seen := map[string]bool{}
+	out := fs[:0:0]
+	for _, f := range fs {
+		if f.Case == "" {
+			f.Case = caseName
+		}
+		f.Class = f.Kind.Class()
+		f.ID = f.Key()
+		if seen[f.ID] {
+			continue
+		}
+		seen[f.ID] = true
+		out = append(out, f)
+	}
+	slices.SortStableFunc(out, contract.Compare)
+	return out
 }

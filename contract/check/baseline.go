@@ -1,4 +1,4 @@
-package contract
+package check
 
 import (
 	"bufio"
@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"strings"
+
+	"github.com/lumamock/lumamock/contract"
 )
 
 // Baseline is a set of accepted finding ids: known drift that does not fail a run.
@@ -32,7 +34,7 @@ func ParseBaseline(data []byte) (Baseline, error) {
 	switch {
 	case bytes.HasPrefix(trimmed, []byte("{")):
 		var report struct {
-			Findings []Finding `json:"findings"`
+			Findings []contract.Finding `json:"findings"`
 		}
 		if err := json.Unmarshal(trimmed, &report); err != nil {
 			return nil, fmt.Errorf("contract: baseline: %w", err)

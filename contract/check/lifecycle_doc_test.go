@@ -1,4 +1,4 @@
-package contract
+package check
 
 import (
 	"bytes"
@@ -97,18 +97,18 @@ func TestLifecycleIsTheDocuments(t *testing.T) {
 	}
 }
 
-// TestCheckerFallsBackToTheEmbeddedLifecycle: a document without a lifecycle is judged by the embedded one.
-func TestCheckerFallsBackToTheEmbeddedLifecycle(t *testing.T) {
+// TestRunnerFallsBackToTheEmbeddedLifecycle: a document without a lifecycle is judged by the embedded one.
+func TestRunnerFallsBackToTheEmbeddedLifecycle(t *testing.T) {
 	data := bytes.Replace(lumamock.Document, []byte("      x-transitions:\n"), []byte("      x-moves:\n"), 1)
 	doc, err := lumamock.LoadDocument(context.Background(), data)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := NewChecker(doc, CheckerOptions{})
+	life, err := documentLifecycle(doc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !c.life.illegal(lumamock.StateCompleted, lumamock.StateProcessing) || !c.life.isTerminal(lumamock.StateFailed) {
-		t.Errorf("the checker does not judge by the embedded lifecycle: %+v", c.life)
+	if !life.illegal(lumamock.StateCompleted, lumamock.StateProcessing) || !life.isTerminal(lumamock.StateFailed) {
+		t.Errorf("the runner does not judge by the embedded lifecycle: %+v", life)
 	}
 }

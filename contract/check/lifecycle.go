@@ -1,4 +1,4 @@
-package contract
+package check
 
 import (
 	"encoding/json"
@@ -40,7 +40,7 @@ func readLifecycle(doc *openapi3.T) (lc lifecycle, ok bool, err error) {
 	}
 	var transitions map[string][]string
 	if err := reencode(raw, &transitions); err != nil {
-		return lifecycle{}, false, fmt.Errorf("contract: %s x-transitions: %w", taskStateSchema, err)
+		return lifecycle{}, false, fmt.Errorf("check: %s x-transitions: %w", taskStateSchema, err)
 	}
 	lc = lifecycle{next: map[lumamock.TaskState][]lumamock.TaskState{}, terminal: map[lumamock.TaskState]bool{}}
 	for _, v := range s.Enum {
@@ -59,7 +59,7 @@ func readLifecycle(doc *openapi3.T) (lc lifecycle, ok bool, err error) {
 	if raw, found := s.Extensions["x-terminal"]; found {
 		var terminal []string
 		if err := reencode(raw, &terminal); err != nil {
-			return lifecycle{}, false, fmt.Errorf("contract: %s x-terminal: %w", taskStateSchema, err)
+			return lifecycle{}, false, fmt.Errorf("check: %s x-terminal: %w", taskStateSchema, err)
 		}
 		for _, t := range terminal {
 			lc.terminal[lumamock.TaskState(t)] = true
@@ -70,6 +70,16 @@ func readLifecycle(doc *openapi3.T) (lc lifecycle, ok bool, err error) {
 		}
 	}
 	return lc, true, nil
+}
+
+// documentLifecycle is the lifecycle doc declares, or the embedded document's when doc declares none.
+func documentLifecycle(doc *openapi3.T) (lifecycle, error) {
+	life, ok, err := readLifecycle(doc)
+	if err != nil || ok {
+		return life, err
+	}
+	life, _, err = readLifecycle(lumamock.MustLoad())
+	return life, err
 }
 
 // reencode decodes an extension's value, whatever Go type the loader gave it, into v.

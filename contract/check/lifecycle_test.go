@@ -1,4 +1,4 @@
-package contract_test
+package check_test
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/lumamock/lumamock"
 	"github.com/lumamock/lumamock/contract"
+	"github.com/lumamock/lumamock/contract/check"
 	"github.com/lumamock/lumamock/internal/fakeapi"
 )
 
@@ -84,8 +85,8 @@ func TestFollowStopsWhenTheLifecycleIsBroken(t *testing.T) {
 			tt.opts.Key = testKey
 			cfg := fastConfig(startFake(t, tt.opts))
 			cfg.Billable = 1
-			cfg.PollDeadline = contract.DefaultPollDeadline
-			cfg.HookWait = contract.DefaultHookWait
+			cfg.PollDeadline = check.DefaultPollDeadline
+			cfg.HookWait = check.DefaultHookWait
 			if tt.hooks {
 				cfg.HookListen = "127.0.0.1:0"
 			}
@@ -93,7 +94,7 @@ func TestFollowStopsWhenTheLifecycleIsBroken(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 4*concludeWithin)
 			defer cancel()
 			start := time.Now()
-			rep, err := contract.Run(ctx, cfg)
+			rep, err := check.Run(ctx, cfg)
 			took := time.Since(start)
 			if err != nil {
 				t.Fatalf("Run: %v after %s; a broken lifecycle must be concluded within %s", err, took.Round(time.Millisecond), concludeWithin)
@@ -101,8 +102,8 @@ func TestFollowStopsWhenTheLifecycleIsBroken(t *testing.T) {
 			if took > concludeWithin {
 				t.Errorf("the run took %s, want at most %s", took.Round(time.Millisecond), concludeWithin)
 			}
-			if got := rep.ExitCode(); got != contract.ExitDrift {
-				t.Errorf("exit code %d, want %d\n%s", got, contract.ExitDrift, dump(t, rep))
+			if got := rep.ExitCode(); got != check.ExitDrift {
+				t.Errorf("exit code %d, want %d\n%s", got, check.ExitDrift, dump(t, rep))
 			}
 			for _, w := range tt.wants {
 				if !hasFinding(rep.Drift(), w) {

@@ -1,4 +1,4 @@
-package contract_test
+package check_test
 
 import (
 	"bytes"
@@ -13,15 +13,15 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/lumamock/lumamock"
-	"github.com/lumamock/lumamock/contract"
+	"github.com/lumamock/lumamock/contract/check"
 	"github.com/lumamock/lumamock/internal/fakeapi"
 )
 
 const testKey = "sk-test-7f3a9c-secret"
 
 // fastConfig is a Config for loopback servers: short polls, no billable limit worth worrying about.
-func fastConfig(url string) contract.Config {
-	return contract.Config{
+func fastConfig(url string) check.Config {
+	return check.Config{
 		BaseURL: url, APIKey: testKey, Billable: 10,
 		Timeout: 2 * time.Second, Slow: time.Second,
 		PollInterval: 5 * time.Millisecond, PollDeadline: time.Second,
@@ -37,16 +37,16 @@ func startFake(tb testing.TB, opts fakeapi.Options) string {
 	return srv.URL
 }
 
-func run(tb testing.TB, cfg contract.Config) *contract.Report {
+func run(tb testing.TB, cfg check.Config) *check.Report {
 	tb.Helper()
-	rep, err := contract.Run(context.Background(), cfg)
+	rep, err := check.Run(context.Background(), cfg)
 	if err != nil {
 		tb.Fatalf("Run: %v", err)
 	}
 	return rep
 }
 
-func dump(tb testing.TB, rep *contract.Report) string {
+func dump(tb testing.TB, rep *check.Report) string {
 	tb.Helper()
 	var buf bytes.Buffer
 	if err := rep.Write(&buf, "text"); err != nil {
@@ -62,7 +62,7 @@ func TestCorrectFakeHasNoDrift(t *testing.T) {
 			cfg := fastConfig(url)
 			cfg.HookListen = "127.0.0.1:0"
 			rep := run(t, cfg)
-			if got := rep.ExitCode(); got != contract.ExitOK {
+			if got := rep.ExitCode(); got != check.ExitOK {
 				t.Errorf("exit code %d, want 0\n%s", got, dump(t, rep))
 			}
 			t.Log(dump(t, rep))
@@ -77,7 +77,7 @@ func TestBaseURLWithPathPrefix(t *testing.T) {
 	srv := httptest.NewServer(http.StripPrefix("/v1", fake))
 	t.Cleanup(func() { srv.Close(); fake.Close() })
 	rep := run(t, fastConfig(srv.URL+"/v1/"))
-	if got := rep.ExitCode(); got != contract.ExitOK {
+	if got := rep.ExitCode(); got != check.ExitOK {
 		t.Errorf("exit code %d, want 0\n%s", got, dump(t, rep))
 	}
 }

@@ -1,4 +1,4 @@
-package contract_test
+package check_test
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/lumamock/lumamock/contract"
+	"github.com/lumamock/lumamock/contract/check"
 	"github.com/lumamock/lumamock/internal/fakeapi"
 )
 
@@ -23,8 +24,8 @@ func TestRunTimeoutBoundsTheRun(t *testing.T) {
 		delayed  func(*fakeapi.Answer) bool
 		wantExit int
 	}{
-		{"every answer after 60 s", func(*fakeapi.Answer) bool { return true }, contract.ExitNotChecked},
-		{"polls answered after 60 s", func(a *fakeapi.Answer) bool { return a.Op == "get" && a.Status == http.StatusOK }, contract.ExitDrift},
+		{"every answer after 60 s", func(*fakeapi.Answer) bool { return true }, check.ExitNotChecked},
+		{"polls answered after 60 s", func(a *fakeapi.Answer) bool { return a.Op == "get" && a.Status == http.StatusOK }, check.ExitDrift},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -35,14 +36,14 @@ func TestRunTimeoutBoundsTheRun(t *testing.T) {
 			}})
 			cfg := fastConfig(url)
 			cfg.Billable = 1
-			cfg.Timeout = contract.DefaultTimeout
-			cfg.Slow = contract.DefaultSlow
-			cfg.PollDeadline = contract.DefaultPollDeadline
+			cfg.Timeout = check.DefaultTimeout
+			cfg.Slow = check.DefaultSlow
+			cfg.PollDeadline = check.DefaultPollDeadline
 			cfg.RunTimeout = bound
 			ctx, cancel := context.WithTimeout(context.Background(), 10*bound)
 			defer cancel()
 			start := time.Now()
-			rep, err := contract.Run(ctx, cfg)
+			rep, err := check.Run(ctx, cfg)
 			took := time.Since(start)
 			if err != nil {
 				t.Fatalf("Run: %v after %s", err, took.Round(time.Millisecond))

@@ -1,4 +1,4 @@
-package contract_test
+package check_test
 
 import (
 	"net/http/httptest"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/lumamock/lumamock"
 	"github.com/lumamock/lumamock/contract"
+	"github.com/lumamock/lumamock/contract/check"
 	"github.com/lumamock/lumamock/internal/fakeapi"
 	"github.com/lumamock/lumamock/mock"
 )
@@ -60,7 +61,7 @@ func TestCallbackDrift(t *testing.T) {
 			cfg.HookListen = "127.0.0.1:0"
 			cfg.HookWait = 300 * time.Millisecond
 			rep := run(t, cfg)
-			if got := rep.ExitCode(); got != contract.ExitDrift {
+			if got := rep.ExitCode(); got != check.ExitDrift {
 				t.Errorf("exit code %d, want 1\n%s", got, dump(t, rep))
 			}
 			if !hasFinding(rep.Drift(), tt.want) {

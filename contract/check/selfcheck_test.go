@@ -1,4 +1,4 @@
-package contract_test
+package check_test
 
 import (
 	"net/http/httptest"
@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/lumamock/lumamock"
-	"github.com/lumamock/lumamock/contract"
+	"github.com/lumamock/lumamock/contract/check"
 	"github.com/lumamock/lumamock/mock"
 )
 
@@ -36,7 +36,7 @@ func TestSelfCheck(t *testing.T) {
 			cfg := fastConfig(startMock(t, shape))
 			cfg.HookListen = "127.0.0.1:0"
 			rep := run(t, cfg)
-			if got := rep.ExitCode(); got != contract.ExitOK {
+			if got := rep.ExitCode(); got != check.ExitOK {
 				t.Fatalf("exit code %d, want 0\n%s", got, dump(t, rep))
 			}
 			wantShape := string(shape) + " ×"

@@ -1,4 +1,4 @@
-package contract
+package check
 
 import (
 	"bytes"
@@ -17,6 +17,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/lumamock/lumamock"
+	"github.com/lumamock/lumamock/contract"
 )
 
 // Auth says which Authorization header a case sends.
@@ -51,8 +52,6 @@ const (
 	CheckTransport   = "transport"
 	CheckEnforcement = "enforcement"
 	CheckLifecycle   = "lifecycle"
-	CheckIDs         = "ids"
-	CheckAssets      = "assets"
 	CheckCallbacks   = "callbacks"
 	CheckShape       = "shape"
 	CheckFixture     = "fixture"
@@ -142,7 +141,7 @@ func Cases(doc *openapi3.T) ([]Case, error) {
 		c := base
 		c.Name, c.Description, c.Pointer, c.Body = name, desc, pointer, body
 		c.Negative, c.Expect = true, []int{expect}
-		c.Checks = []string{CheckStatus, CheckContentType, CheckBody, CheckTime, CheckEnforcement}
+		c.Checks = []string{contract.CheckStatus, contract.CheckContentType, contract.CheckBody, contract.CheckTime, CheckEnforcement}
 		return c
 	}
 	var free []Case
@@ -155,11 +154,11 @@ func Cases(doc *openapi3.T) ([]Case, error) {
 	sort.Strings(names)
 	for _, name := range schema.Required {
 		body := marshal(without(example, name))
-		free = append(free, negative("missing-"+name, "body without the required field "+name, "/"+escape(name), body, http.StatusBadRequest))
+		free = append(free, negative("missing-"+name, "body without the required field "+name, lumamock.JSONPointer(name), body, http.StatusBadRequest))
 	}
 	for _, name := range names {
 		p := schema.Properties[name].Value
-		ptr := "/" + escape(name)
+		ptr := lumamock.JSONPointer(name)
 		if p.Type.Is("string") && p.MinLength > 0 {
 			free = append(free, negative("empty-"+name, name+" is an empty string (minLength "+strconv.FormatUint(p.MinLength, 10)+")", ptr, with(name, ""), http.StatusBadRequest))
 		}
@@ -214,14 +213,14 @@ func Cases(doc *openapi3.T) ([]Case, error) {
 			Path:   strings.Replace(lumamock.PathGeneration, "{task_id}", UnknownTaskID, 1),
 			Header: http.Header{"Accept": {"application/json"}}, Auth: AuthKey, Allowed: getAllowed,
 			Expect: []int{http.StatusNotFound},
-			Checks: []string{CheckStatus, CheckContentType, CheckBody, CheckTime, CheckEnforcement}})
+			Checks: []string{contract.CheckStatus, contract.CheckContentType, contract.CheckBody, contract.CheckTime, CheckEnforcement}})
 	}
 
 	billable := func(name, desc string, body map[string]any) Case {
 		c := base
 		c.Name, c.Description, c.Body = name, desc, marshal(body)
 		c.Billable, c.Follow, c.Expect = true, true, []int{http.StatusOK}
-		c.Checks = []string{CheckStatus, CheckContentType, CheckBody, CheckTime, CheckLifecycle, CheckIDs, CheckAssets, CheckCallbacks}
+		c.Checks = []string{contract.CheckStatus, contract.CheckContentType, contract.CheckBody, contract.CheckTime, CheckLifecycle, contract.CheckIDs, contract.CheckAssets, CheckCallbacks}
 		return c
 	}
 	paid := []Case{billable("create-source-example", "the document's example request", example)}

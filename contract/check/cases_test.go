@@ -1,17 +1,17 @@
-package contract_test
+package check_test
 
 import (
 	"context"
 	"io"
 	"net/http"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/lumamock/lumamock"
 	"github.com/lumamock/lumamock/contract"
+	"github.com/lumamock/lumamock/contract/check"
 )
 
 func newChecker(tb testing.TB) *contract.Checker {
@@ -27,7 +27,7 @@ func newChecker(tb testing.TB) *contract.Checker {
 // negative body case breaks the document at the field it names, and every request schema property gets cases.
 func TestCasesFollowTheDocument(t *testing.T) {
 	doc := lumamock.MustLoad()
-	cases, err := contract.Cases(doc)
+	cases, err := check.Cases(doc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +99,7 @@ func TestCasesFollowTheDocument(t *testing.T) {
 
 func TestPlanHonoursBillable(t *testing.T) {
 	for _, n := range []int{0, 1, 3} {
-		run, skipped, err := contract.Plan(contract.Config{Billable: n})
+		run, skipped, err := check.Plan(check.Config{Billable: n})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -115,105 +115,13 @@ func TestPlanHonoursBillable(t *testing.T) {
 	}
 }
 
-func TestCheckRequestNamesEachViolation(t *testing.T) {
-	req, _ := http.NewRequest(http.MethodPost, "http://api.example.com/luma/generations", nil)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer k")
-	got, err := newChecker(t).CheckRequest(context.Background(), req, []byte(`{"user_prompt":"","resolution":"4k","loop":"yes"}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var pointers []string
-	for _, f := range got {
-		pointers = append(pointers, f.Pointer)
-	}
-	slices.Sort(pointers)
-	if diff := cmp.Diff([]string{"/loop", "/resolution", "/user_prompt"}, pointers); diff != "" {
-		t.Errorf("pointers (-want +got):\n%s", diff)
-	}
-	if _, err := newChecker(t).CheckRequest(context.Background(), mustRequest(t, "DELETE", "/luma/generations"), nil); err == nil ||
-		!strings.Contains(err.Error(), "no operation") {
-		t.Errorf("DELETE: err %v, want ErrUnknownOperation", err)
-	}
-}
-
-func mustRequest(tb testing.TB, method, path string) *http.Request {
-	tb.Helper()
-	req, err := http.NewRequest(method, "http://api.example.com"+path, nil)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return req
-}
-
-// TestNamesTheCheckerReadsExist proves the component schemas and fields the checker names are in the document.
-func TestNamesTheCheckerReadsExist(t *testing.T) {
-	doc := lumamock.MustLoad()
-	for name, path := range map[string][]string{
-		"TaskEnvelope": {"data"}, "Generation": {"id", "state", "failure_reason"}, "TaskData": {"task_id", "task_status", "failure_reason"},
-		"LumaError": {"detail", "request_id"}, "EnvelopeError": {"code", "message", "request_id"},
-	} {
-		s := doc.Components.Schemas[name]
-		if s == nil {
-			t.Errorf("schema %s not in the document", name)
-			continue
-		}
-		for _, p := range path {
-			if s.Value.Properties[p] == nil {
-				t.Errorf("%s has no property %s", name, p)
-			}
-		}
-	}
-	if doc.Components.Headers["X-Request-Id"] == nil {
-		t.Error("header X-Request-Id not in the document")
-	}
-	for _, ref := range []string{"Generation", "TaskData"} {
-		var state string
-		for name, p := range doc.Components.Schemas[ref].Value.Properties {
-			if p.Ref == "#/components/schemas/TaskState" {
-				state = name
-			}
-		}
-		if want := map[string]string{"Generation": "state", "TaskData": "task_status"}[ref]; state != want {
-			t.Errorf("%s: the TaskState field is %q, want %q", ref, state, want)
-		}
-	}
-}
-
-func TestEveryKindHasAClass(t *testing.T) {
-	kinds := []contract.Kind{
-		contract.KindMissingRequired, contract.KindTypeChanged, contract.KindConstraint, contract.KindUndocumentedStatus,
-		contract.KindErrorShape, contract.KindShapeInconsistent, contract.KindIllegalTransition, contract.KindInitialState,
-		contract.KindIDMismatch, contract.KindMissingAsset, contract.KindCallbackMissing, contract.KindCallbackOrder,
-		contract.KindCallbackDisagrees, contract.KindFixtureRemoved, contract.KindFixtureTypeChanged,
-		contract.KindFixtureValueChanged, contract.KindFixtureStatusChanged,
-		contract.KindUndocumentedField, contract.KindNewEnumValue, contract.KindFixtureAdded,
-		contract.KindAcceptsInvalid, contract.KindRejectsValid, contract.KindUnexpectedStatus, contract.KindInvalidRequest,
-	}
-	wantClass := []contract.Class{}
-	for range 17 {
-		wantClass = append(wantClass, contract.Breaking)
-	}
-	for range 3 {
-		wantClass = append(wantClass, contract.Additive)
-	}
-	for range 4 {
-		wantClass = append(wantClass, contract.Validation)
-	}
-	for i, k := range kinds {
-		if got := k.Class(); got != wantClass[i] {
-			t.Errorf("%s.Class() = %s, want %s", k, got, wantClass[i])
-		}
-	}
-}
-
 func TestBaselineFormats(t *testing.T) {
 	for name, data := range map[string]string{
 		"report": `{"findings":[{"id":"a.body.undocumented-field#/x"},{"id":"b.status.slow#"}]}`,
 		"ids":    `["a.body.undocumented-field#/x", "b.status.slow#"]`,
 		"lines":  "# known drift\na.body.undocumented-field#/x\n\nb.status.slow#\n",
 	} {
-		b, err := contract.ParseBaseline([]byte(data))
+		b, err := check.ParseBaseline([]byte(data))
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -221,7 +129,7 @@ func TestBaselineFormats(t *testing.T) {
 			t.Errorf("%s: baseline %v", name, b)
 		}
 	}
-	if _, err := contract.ParseBaseline([]byte(`{"findings": 3}`)); err == nil {
+	if _, err := check.ParseBaseline([]byte(`{"findings": 3}`)); err == nil {
 		t.Error("a malformed JSON baseline: want an error")
 	}
 }
