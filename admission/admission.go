@@ -33,6 +33,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/lumamock/lumamock"
+	"github.com/lumamock/lumamock/internal/defaults"
 )
 
 // DefaultMaxBody is the largest body admitted when Options.MaxBody is zero: 20 MiB, since base64 images travel in
@@ -84,9 +85,7 @@ func New(opts Options) (*Validator, error) {
 		return nil, fmt.Errorf("admission: route the document: %w", err)
 	}
 	v := &Validator{doc: doc, router: router, maxBody: opts.MaxBody, keys: make(map[string]bool)}
-	if v.maxBody <= 0 {
-		v.maxBody = DefaultMaxBody
-	}
+	defaults.Positive(&v.maxBody, DefaultMaxBody)
 	for _, k := range opts.Keys {
 		v.keys[k] = true
 	}

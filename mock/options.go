@@ -11,6 +11,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/lumamock/lumamock"
+	"github.com/lumamock/lumamock/internal/defaults"
 	"github.com/lumamock/lumamock/mock/internal/delivery"
 )
 
@@ -174,13 +175,13 @@ func (o *Options) callbackDefaults() error {
 	case o.CallbackRetries < 0:
 		o.CallbackRetries = 0
 	}
-	positiveOr(&o.CallbackBackoff, DefaultCallbackBackoff)
-	positiveOr(&o.CallbackTimeout, DefaultCallbackTimeout)
-	positiveOr(&o.CallbackWorkers, DefaultCallbackWorkers)
-	positiveOr(&o.CallbackQueue, DefaultCallbackQueue)
-	positiveOr(&o.JournalSize, DefaultJournalSize)
-	positiveOr(&o.JournalBodyLimit, DefaultJournalBodyLimit)
-	positiveOr(&o.JournalMaxBytes, DefaultJournalMaxBytes)
+	defaults.Positive(&o.CallbackBackoff, DefaultCallbackBackoff)
+	defaults.Positive(&o.CallbackTimeout, DefaultCallbackTimeout)
+	defaults.Positive(&o.CallbackWorkers, DefaultCallbackWorkers)
+	defaults.Positive(&o.CallbackQueue, DefaultCallbackQueue)
+	defaults.Positive(&o.JournalSize, DefaultJournalSize)
+	defaults.Positive(&o.JournalBodyLimit, DefaultJournalBodyLimit)
+	defaults.Positive(&o.JournalMaxBytes, DefaultJournalMaxBytes)
 	f := o.Faults
 	switch {
 	case f.Duplicate < 0 || f.Duplicate > maxDuplicate:
@@ -192,11 +193,4 @@ func (o *Options) callbackDefaults() error {
 		return fmt.Errorf("mock: Faults.Drop %q is not processing, completed or failed", f.Drop)
 	}
 	return nil
-}
-
-// positiveOr sets *v to def unless it is positive: the zero value of an Options bound means its default.
-func positiveOr[T int | int64 | time.Duration](v *T, def T) {
-	if *v <= 0 {
-		*v = def
-	}
 }

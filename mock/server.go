@@ -19,6 +19,7 @@ import (
 	"github.com/lumamock/lumamock"
 	"github.com/lumamock/lumamock/admission"
 	"github.com/lumamock/lumamock/internal/adminguard"
+	"github.com/lumamock/lumamock/internal/defaults"
 	"github.com/lumamock/lumamock/internal/httpstatus"
 	"github.com/lumamock/lumamock/internal/redact"
 	"github.com/lumamock/lumamock/internal/ui"
@@ -71,9 +72,9 @@ func New(opts Options) (*Server, error) {
 	if !opts.Outcome.Terminal() {
 		return nil, fmt.Errorf("mock: outcome %q is not %s or %s", opts.Outcome, lumamock.StateCompleted, lumamock.StateFailed)
 	}
-	positiveOr(&opts.MaxBody, DefaultMaxBody)
-	positiveOr(&opts.MaxTasks, DefaultMaxTasks)
-	positiveOr(&opts.MaxTaskMemory, DefaultMaxTaskMemory)
+	defaults.Positive(&opts.MaxBody, DefaultMaxBody)
+	defaults.Positive(&opts.MaxTasks, DefaultMaxTasks)
+	defaults.Positive(&opts.MaxTaskMemory, DefaultMaxTaskMemory)
 	opts.Pending = orDefault(opts.Pending, DefaultPending)
 	opts.Processing = orDefault(opts.Processing, DefaultProcessing)
 	if opts.Seed == 0 {

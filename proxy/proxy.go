@@ -22,6 +22,7 @@ import (
 	"github.com/lumamock/lumamock/cassette"
 	"github.com/lumamock/lumamock/contract"
 	"github.com/lumamock/lumamock/internal/adminguard"
+	"github.com/lumamock/lumamock/internal/defaults"
 	"github.com/lumamock/lumamock/internal/httpjson"
 	"github.com/lumamock/lumamock/internal/httpstatus"
 	"github.com/lumamock/lumamock/internal/redact"
@@ -128,15 +129,9 @@ func New(opts Options) (*Proxy, error) {
 	if _, ok := lumamock.ParseShape(string(opts.Schema)); !ok {
 		return nil, fmt.Errorf("proxy: unknown schema %q (want %s or %s)", opts.Schema, lumamock.ShapeEnvelope, lumamock.ShapeLuma)
 	}
-	if opts.Timeout <= 0 {
-		opts.Timeout = DefaultTimeout
-	}
-	if opts.MaxBody <= 0 {
-		opts.MaxBody = DefaultMaxBody
-	}
-	if opts.JournalSize <= 0 {
-		opts.JournalSize = DefaultJournalSize
-	}
+	defaults.Positive(&opts.Timeout, DefaultTimeout)
+	defaults.Positive(&opts.MaxBody, DefaultMaxBody)
+	defaults.Positive(&opts.JournalSize, DefaultJournalSize)
 	if opts.HookRelay {
 		h, err := url.Parse(opts.HookURL)
 		if err != nil || (h.Scheme != "http" && h.Scheme != "https") || h.Host == "" {

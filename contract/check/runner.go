@@ -20,6 +20,7 @@ import (
 
 	"github.com/lumamock/lumamock"
 	"github.com/lumamock/lumamock/contract"
+	"github.com/lumamock/lumamock/internal/defaults"
 	"github.com/lumamock/lumamock/internal/redact"
 )
 
@@ -82,24 +83,16 @@ type Config struct {
 	Progress io.Writer
 }
 
+// setDefaults gives every bound that is not positive its default.
 func (cfg *Config) setDefaults() {
-	def := func(d *time.Duration, v time.Duration) {
-		if *d <= 0 {
-			*d = v
-		}
-	}
-	def(&cfg.Timeout, DefaultTimeout)
-	def(&cfg.Slow, DefaultSlow)
-	def(&cfg.PollInterval, DefaultPollInterval)
-	def(&cfg.PollDeadline, DefaultPollDeadline)
-	def(&cfg.HookWait, DefaultHookWait)
-	def(&cfg.RunTimeout, DefaultRunTimeout)
-	if cfg.MaxBody <= 0 {
-		cfg.MaxBody = DefaultMaxBody
-	}
-	if cfg.Concurrency <= 0 {
-		cfg.Concurrency = DefaultConcurrency
-	}
+	defaults.Positive(&cfg.Timeout, DefaultTimeout)
+	defaults.Positive(&cfg.Slow, DefaultSlow)
+	defaults.Positive(&cfg.PollInterval, DefaultPollInterval)
+	defaults.Positive(&cfg.PollDeadline, DefaultPollDeadline)
+	defaults.Positive(&cfg.HookWait, DefaultHookWait)
+	defaults.Positive(&cfg.RunTimeout, DefaultRunTimeout)
+	defaults.Positive(&cfg.MaxBody, DefaultMaxBody)
+	defaults.Positive(&cfg.Concurrency, DefaultConcurrency)
 }
 
 // Plan returns the cases Run would send for cfg: every free case and the first cfg.Billable billable ones;
