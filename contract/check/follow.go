@@ -29,6 +29,7 @@ const (
 	stopIllegal                      // polls showed a move the document forbids
 	stopCallbacks                    // callbacks showed a move the document forbids
 	stopCancelled                    // the run ended: its time limit, or the caller
+	stopAborted                      // a poll could not be sent or routed: nothing more is checked
 )
 
 // early reports whether following ended before the task could be seen to its end: the callbacks are then judged
@@ -41,141 +42,178 @@ func (s stopReason) early() bool { return s != stopTerminal && s != stopDeadline
 // a poll or by the callbacks as they arrive, or a state unread on MaxUnreadablePolls polls in a row. With a hook
 // listener it then checks the callbacks.
 func (r *runner) follow(ctx context.Context, c Case, created contract.Result, res *CaseResult) []contract.Finding {
-	var out []contract.Finding
-	life := r.life
-	task := created.Task
-	idPtr, statePtr := contract.TaskPointers(created.Schema)
-	if task.State != lumamock.StatePending {
-		out = append(out, contract.NewFinding(CheckLifecycle, contract.KindInitialState, statePtr, string(lumamock.StatePending),
-			quoteState(task.State, "none"), "a new task is documented to start pending"))
-	}
-	res.States = []lumamock.TaskState{task.State}
-	if task.ID == "" {
-		return append(out, contract.NewFinding(contract.CheckIDs, contract.KindMissingRequired, idPtr, "a task id", "none",
+	f := r.newFollower(c, created, res)
+	if f.task.ID == "" {
+		return append(f.out, contract.NewFinding(contract.CheckIDs, contract.KindMissingRequired, f.idPtr, "a task id", "none",
 			"the created task has no id, so it cannot be followed"))
 	}
-	poll := Case{Name: c.Name, Description: "GET of the task just created", Operation: lumamock.OpGet, Method: http.MethodGet,
-		Path:   strings.Replace(lumamock.PathGeneration, "{task_id}", url.PathEscape(task.ID), 1),
+	why := f.watch(ctx)
+	if why == stopAborted {
+		return f.out
+	}
+	if why == stopUnreadable {
+		_, unreadPtr := contract.TaskPointers(f.unreadSchema)
+		f.out = append(f.out, unreadable(f.answered, unreadPtr, r.life))
+	}
+	if f.final.Task != nil && why == stopTerminal && r.life.isTerminal(f.last) {
+		r.fixture(c.Name+".terminal", contract.Response{Status: http.StatusOK}, f.final, &f.out)
+		f.out = append(f.out, r.checker.CheckFinished(f.final)...)
+	}
+	if r.hooks != nil {
+		f.out = append(f.out, r.callbacks(ctx, c, f.task.ID, f.last, why, res)...)
+	}
+	return f.out
+}
+
+// follower is the state of following one task: what was last seen of it, and what was found.
+type follower struct {
+	r               *runner
+	c, poll         Case // the case that created the task, and the GET that polls it
+	res             *CaseResult
+	task            *contract.Task     // as created
+	idPtr, statePtr string             // where the created task keeps its id and state
+	last            lumamock.TaskState // the last state followed
+	final           contract.Result    // the last answer that showed the task's state
+	unread          int                // polls in a row that left the state unread
+	answered        int                // of those, the ones the API answered 200 (the state absent, not the poll failed)
+	unreadSchema    string             // the schema of the last such 200 answer
+	out             []contract.Finding
+}
+
+// newFollower starts following the task created answered with, checking the state it was created in.
+func (r *runner) newFollower(c Case, created contract.Result, res *CaseResult) *follower {
+	f := &follower{r: r, c: c, res: res, task: created.Task, last: created.Task.State, final: created,
+		unreadSchema: created.Schema}
+	f.idPtr, f.statePtr = contract.TaskPointers(created.Schema)
+	if f.task.State != lumamock.StatePending {
+		f.out = append(f.out, contract.NewFinding(CheckLifecycle, contract.KindInitialState, f.statePtr, string(lumamock.StatePending),
+			quoteState(f.task.State, "none"), "a new task is documented to start pending"))
+	}
+	res.States = []lumamock.TaskState{f.task.State}
+	f.poll = Case{Name: c.Name, Description: "GET of the task just created", Operation: lumamock.OpGet, Method: http.MethodGet,
+		Path:   strings.Replace(lumamock.PathGeneration, "{task_id}", url.PathEscape(f.task.ID), 1),
 		Header: http.Header{"Accept": {"application/json"}}, Auth: AuthKey, Expect: []int{http.StatusOK}}
+	return f
+}
+
+// watch polls the task, backing off, and reads its callbacks as they arrive, until one of them ends following.
+// A task created in a terminal state is not polled.
+func (f *follower) watch(ctx context.Context) stopReason {
+	r := f.r
 	deadline := time.Now().Add(r.cfg.PollDeadline)
 	interval, maxInterval := r.cfg.PollInterval, 10*r.cfg.PollInterval
-	last, final := task.State, created // a task created in a terminal state is checked as it is
-	// unread counts the polls in a row that left the state unread; answered counts those among them the API
-	// answered 200 (the state was absent or not a string, rather than the poll failing).
-	unread, answered := 0, 0
-	unreadSchema := created.Schema
 	var (
 		hookCh <-chan struct{} // closed at the case's next callback; nil (never ready) without a listener
 		trail  callbackTrail
 	)
 	if r.hooks != nil {
-		hookCh = r.hooks.arrived(c.Name, 0)
+		hookCh = r.hooks.arrived(f.c.Name, 0)
 	}
 	timer := time.NewTimer(interval)
 	defer timer.Stop()
-	why := stopTerminal
-follow:
-	for !life.isTerminal(last) {
+	for !r.life.isTerminal(f.last) {
 		select {
 		case <-ctx.Done():
-			why = stopCancelled
-			break follow
+			return stopCancelled
 		case <-hookCh:
 			var broken bool
-			if hookCh, broken = r.watchCallbacks(c.Name, &trail); broken {
-				why = stopCallbacks // callbacks() reports the move
-				break follow
+			if hookCh, broken = r.watchCallbacks(f.c.Name, &trail); broken {
+				return stopCallbacks // callbacks() reports the move
 			}
 			continue
 		case <-timer.C:
 		}
 		if time.Now().After(deadline) {
-			out = append(out, contract.NewFinding(CheckLifecycle, contract.KindPollDeadline, statePtr, "a terminal state within "+r.cfg.PollDeadline.String(),
-				string(last), "the task did not finish before the poll deadline"))
-			why = stopDeadline
-			break
+			f.out = append(f.out, contract.NewFinding(CheckLifecycle, contract.KindPollDeadline, f.statePtr,
+				"a terminal state within "+r.cfg.PollDeadline.String(), string(f.last), "the task did not finish before the poll deadline"))
+			return stopDeadline
 		}
 		interval = min(interval*3/2, maxInterval)
 		timer.Reset(interval)
-		req, err := poll.NewRequest(ctx, r.cfg.BaseURL, r.cfg.APIKey)
-		if err != nil {
-			return append(out, contract.NewFinding("poll."+CheckTransport, contract.KindUnreachable, "", "", "", r.redact(err.Error())))
-		}
-		ex, tf := r.send(req)
-		if tf != nil {
-			tf.Check = "poll." + tf.Check
-			out = append(out, *tf)
-			if ctx.Err() != nil {
-				why = stopCancelled
-				break
-			}
-			if unread++; unread >= MaxUnreadablePolls {
-				why = stopUnreadable
-				break
-			}
-			continue
-		}
-		checked, err := r.checker.CheckResponse(ctx, documentRequest(req, poll.Path), ex.resp)
-		if err != nil {
-			return append(out, contract.NewFinding("poll."+contract.CheckStatus, contract.KindUndocumentedStatus, "", "", "", err.Error()))
-		}
-		step := append(checked.Findings, r.expectation(poll, ex.resp, checked)...)
-		for i := range step {
-			step[i].Check = "poll." + step[i].Check
-		}
-		out = append(out, step...)
-		r.observe(ex.resp.Status, checked.Shape)
-		if ex.resp.Status == http.StatusTooManyRequests || ex.resp.Status == http.StatusServiceUnavailable {
-			continue // told to slow down: the backoff does
-		}
-		if ex.resp.Status != http.StatusOK || checked.Task == nil || checked.Task.State == "" {
-			if ex.resp.Status == http.StatusOK {
-				answered++
-				if checked.Schema != "" {
-					unreadSchema = checked.Schema
-				}
-			}
-			if unread++; unread >= MaxUnreadablePolls {
-				why = stopUnreadable
-				break
-			}
-			continue
-		}
-		unread, answered = 0, 0
-		got := checked.Task
-		final = checked
-		gotIDPtr, gotStatePtr := contract.TaskPointers(checked.Schema)
-		if got.ID != task.ID {
-			out = append(out, contract.NewFinding(contract.CheckIDs, contract.KindIDMismatch, gotIDPtr, task.ID, got.ID,
-				"GET answered with another task than the one created"))
-		}
-		if got.State == last {
-			continue
-		}
-		res.States = append(res.States, got.State)
-		if life.illegal(last, got.State) {
-			out = append(out, contract.NewFinding(CheckLifecycle, contract.KindIllegalTransition, gotStatePtr,
-				life.moves(last), string(last)+" → "+string(got.State),
-				"the document does not allow this transition; the task is no longer followed"))
-			last, why = got.State, stopIllegal
-			break
-		}
-		if life.known(got.State) || !life.known(last) {
-			last = got.State
+		if why, stop := f.pollOnce(ctx); stop {
+			return why
 		}
 	}
-	if why == stopUnreadable {
-		_, unreadPtr := contract.TaskPointers(unreadSchema)
-		out = append(out, unreadable(answered, unreadPtr, life))
+	return stopTerminal
+}
+
+// pollOnce GETs the task once and checks the answer; stop is true when following must end, for reason why.
+func (f *follower) pollOnce(ctx context.Context) (why stopReason, stop bool) {
+	r := f.r
+	req, err := f.poll.NewRequest(ctx, r.cfg.BaseURL, r.cfg.APIKey)
+	if err != nil {
+		f.out = append(f.out, contract.NewFinding("poll."+CheckTransport, contract.KindUnreachable, "", "", "", r.redact(err.Error())))
+		return stopAborted, true
 	}
-	if final.Task != nil && why == stopTerminal && life.isTerminal(last) {
-		r.fixture(c.Name+".terminal", contract.Response{Status: http.StatusOK}, final, &out)
-		out = append(out, r.checker.CheckFinished(final)...)
+	ex, tf := r.send(req)
+	if tf != nil {
+		tf.Check = "poll." + tf.Check
+		f.out = append(f.out, *tf)
+		if ctx.Err() != nil {
+			return stopCancelled, true
+		}
+		return f.unreadPoll(false)
 	}
-	if r.hooks != nil {
-		out = append(out, r.callbacks(ctx, c, task.ID, last, why, res)...)
+	checked, err := r.checker.CheckResponse(ctx, documentRequest(req, f.poll.Path), ex.resp)
+	if err != nil {
+		f.out = append(f.out, contract.NewFinding("poll."+contract.CheckStatus, contract.KindUndocumentedStatus, "", "", "", err.Error()))
+		return stopAborted, true
 	}
-	return out
+	step := append(checked.Findings, r.expectation(f.poll, ex.resp, checked)...)
+	for i := range step {
+		step[i].Check = "poll." + step[i].Check
+	}
+	f.out = append(f.out, step...)
+	r.observe(ex.resp.Status, checked.Shape)
+	if ex.resp.Status == http.StatusTooManyRequests || ex.resp.Status == http.StatusServiceUnavailable {
+		return 0, false // told to slow down: the backoff does
+	}
+	if ex.resp.Status != http.StatusOK || checked.Task == nil || checked.Task.State == "" {
+		if ex.resp.Status == http.StatusOK && checked.Schema != "" {
+			f.unreadSchema = checked.Schema
+		}
+		return f.unreadPoll(ex.resp.Status == http.StatusOK)
+	}
+	f.unread, f.answered = 0, 0
+	f.final = checked
+	return f.moved(checked)
+}
+
+// unreadPoll counts a poll that left the state unread (answered: with a 200) and stops following at
+// MaxUnreadablePolls in a row.
+func (f *follower) unreadPoll(answered bool) (stopReason, bool) {
+	if answered {
+		f.answered++
+	}
+	if f.unread++; f.unread >= MaxUnreadablePolls {
+		return stopUnreadable, true
+	}
+	return 0, false
+}
+
+// moved judges the task a poll read: its id, and the move from the last state, if any.
+func (f *follower) moved(checked contract.Result) (stopReason, bool) {
+	life, got := f.r.life, checked.Task
+	idPtr, statePtr := contract.TaskPointers(checked.Schema)
+	if got.ID != f.task.ID {
+		f.out = append(f.out, contract.NewFinding(contract.CheckIDs, contract.KindIDMismatch, idPtr, f.task.ID, got.ID,
+			"GET answered with another task than the one created"))
+	}
+	if got.State == f.last {
+		return 0, false
+	}
+	f.res.States = append(f.res.States, got.State)
+	if life.illegal(f.last, got.State) {
+		f.out = append(f.out, contract.NewFinding(CheckLifecycle, contract.KindIllegalTransition, statePtr,
+			life.moves(f.last), string(f.last)+" → "+string(got.State),
+			"the document does not allow this transition; the task is no longer followed"))
+		f.last = got.State
+		return stopIllegal, true
+	}
+	if life.known(got.State) || !life.known(f.last) {
+		f.last = got.State
+	}
+	return 0, false
 }
 
 // unreadable is the finding of a task given up after MaxUnreadablePolls polls in a row without its state:
