@@ -120,128 +120,189 @@ func (c Case) NewRequest(ctx context.Context, baseURL, key string) (*http.Reques
 // auth, a wrong key, a wrong Content-Type, an Accept without JSON, and GET of an unknown task. Free cases come
 // first, then billable ones in the order they are worth running.
 func Cases(doc *openapi3.T) ([]Case, error) {
+	d, err := newDerivation(doc)
+	if err != nil {
+		return nil, err
+	}
+	cases := d.fieldCases()
+	cases = append(cases, d.bodyCases()...)
+	cases = append(cases, d.headerCases()...)
+	cases = append(cases, d.unknownTaskCases()...)
+	return append(cases, d.billableCases()...), nil
+}
+
+// derivation is what the cases are derived from: the create request's schema and example, and the statuses
+// both operations document.
+type derivation struct {
+	get                       *openapi3.Operation
+	schema                    *openapi3.Schema // the create request body's
+	example                   map[string]any   // the create request's documented example
+	names                     []string         // the schema's properties, sorted
+	createAllowed, getAllowed []int
+	base                      Case // a well-formed create request
+}
+
+func newDerivation(doc *openapi3.T) (*derivation, error) {
 	create, get, err := operations(doc)
 	if err != nil {
 		return nil, err
 	}
 	media := create.RequestBody.Value.Content.Get("application/json")
 	if media == nil || media.Schema == nil || media.Schema.Value == nil {
-		return nil, errors.New("contract: createGeneration has no application/json request schema")
+		return nil, errors.New("check: createGeneration has no application/json request schema")
 	}
-	schema := media.Schema.Value
 	example, err := requestExample(media)
 	if err != nil {
 		return nil, err
 	}
-	createAllowed, getAllowed := statuses(create), statuses(get)
-	jsonHeader := http.Header{"Content-Type": {"application/json"}, "Accept": {"application/json"}}
-	base := Case{Operation: create.OperationID, Method: http.MethodPost, Path: lumamock.PathGenerations,
-		Header: jsonHeader, Auth: AuthKey, Allowed: createAllowed}
-	negative := func(name, desc, pointer string, body []byte, expect int) Case {
-		c := base
-		c.Name, c.Description, c.Pointer, c.Body = name, desc, pointer, body
-		c.Negative, c.Expect = true, []int{expect}
-		c.Checks = []string{contract.CheckStatus, contract.CheckContentType, contract.CheckBody, contract.CheckTime, CheckEnforcement}
-		return c
+	d := &derivation{get: get, schema: media.Schema.Value, example: example,
+		createAllowed: statuses(create), getAllowed: statuses(get)}
+	for name := range d.schema.Properties {
+		d.names = append(d.names, name)
 	}
-	var free []Case
-	with := func(field string, value any) []byte { return marshal(withField(example, field, value)) }
+	sort.Strings(d.names)
+	d.base = Case{Operation: create.OperationID, Method: http.MethodPost, Path: lumamock.PathGenerations,
+		Header: http.Header{"Content-Type": {"application/json"}, "Accept": {"application/json"}}, Auth: AuthKey,
+		Allowed: d.createAllowed}
+	return d, nil
+}
 
-	names := make([]string, 0, len(schema.Properties))
-	for name := range schema.Properties {
-		names = append(names, name)
+// negative is a free create case: a request the document forbids, which a correct API rejects with expect.
+func (d *derivation) negative(name, desc, pointer string, body []byte, expect int) Case {
+	c := d.base
+	c.Name, c.Description, c.Pointer, c.Body = name, desc, pointer, body
+	c.Negative, c.Expect = true, []int{expect}
+	c.Checks = []string{contract.CheckStatus, contract.CheckContentType, contract.CheckBody, contract.CheckTime, CheckEnforcement}
+	return c
+}
+
+// with is the example body with field set to value.
+func (d *derivation) with(field string, value any) []byte {
+	return marshal(withField(d.example, field, value))
+}
+
+// fieldCases breaks each rule of the request schema once: a required field missing, an empty string, a value
+// outside an enum, a broken pattern, a wrong JSON type. Only bodies the schema really rejects are kept: a case
+// that cannot fail proves nothing.
+func (d *derivation) fieldCases() []Case {
+	var out []Case
+	for _, name := range d.schema.Required {
+		out = append(out, d.negative("missing-"+name, "body without the required field "+name, lumamock.JSONPointer(name),
+			marshal(without(d.example, name)), http.StatusBadRequest))
 	}
-	sort.Strings(names)
-	for _, name := range schema.Required {
-		body := marshal(without(example, name))
-		free = append(free, negative("missing-"+name, "body without the required field "+name, lumamock.JSONPointer(name), body, http.StatusBadRequest))
-	}
-	for _, name := range names {
-		p := schema.Properties[name].Value
+	for _, name := range d.names {
+		p := d.schema.Properties[name].Value
 		ptr := lumamock.JSONPointer(name)
 		if p.Type.Is("string") && p.MinLength > 0 {
-			free = append(free, negative("empty-"+name, name+" is an empty string (minLength "+strconv.FormatUint(p.MinLength, 10)+")", ptr, with(name, ""), http.StatusBadRequest))
+			out = append(out, d.negative("empty-"+name, name+" is an empty string (minLength "+strconv.FormatUint(p.MinLength, 10)+")",
+				ptr, d.with(name, ""), http.StatusBadRequest))
 		}
 		if len(p.Enum) > 0 {
-			free = append(free, negative("bad-enum-"+name, name+" is not one of its documented values", ptr, with(name, "lumamock-not-a-"+name), http.StatusBadRequest))
+			out = append(out, d.negative("bad-enum-"+name, name+" is not one of its documented values", ptr,
+				d.with(name, "lumamock-not-a-"+name), http.StatusBadRequest))
 		}
 		if p.Pattern != "" {
-			free = append(free, negative("bad-pattern-"+name, name+" does not match its pattern", ptr, with(name, "not a valid value"), http.StatusBadRequest))
+			out = append(out, d.negative("bad-pattern-"+name, name+" does not match its pattern", ptr,
+				d.with(name, "not a valid value"), http.StatusBadRequest))
 		}
 		if wrong, ok := wrongType(p); ok {
-			free = append(free, negative("wrong-type-"+name, name+" has the wrong JSON type", ptr, with(name, wrong), http.StatusBadRequest))
+			out = append(out, d.negative("wrong-type-"+name, name+" has the wrong JSON type", ptr, d.with(name, wrong), http.StatusBadRequest))
 		}
 	}
-	// Keep only cases whose body the document really rejects: a case that cannot fail proves nothing.
-	free = slices.DeleteFunc(free, func(c Case) bool {
+	return slices.DeleteFunc(out, func(c Case) bool {
 		var v any
-		return json.Unmarshal(c.Body, &v) == nil && schema.VisitJSON(v, openapi3.VisitAsRequest()) == nil
+		return json.Unmarshal(c.Body, &v) == nil && d.schema.VisitJSON(v, openapi3.VisitAsRequest()) == nil
 	})
-	valid := marshal(example)
-	free = append(free,
-		negative("malformed-json", "the body is not valid JSON", "", valid[:len(valid)/2], http.StatusBadRequest),
-		negative("wrong-type-body", "the body is a JSON array, not an object", "", []byte("[]"), http.StatusBadRequest),
-		negative("empty-body", "no body at all", "", []byte{}, http.StatusBadRequest),
-	)
-	if has(createAllowed, http.StatusUnsupportedMediaType) {
-		c := negative("wrong-content-type", "the example body sent as text/plain", "", valid, http.StatusUnsupportedMediaType)
-		c.Header = http.Header{"Content-Type": {"text/plain"}, "Accept": {"application/json"}}
-		free = append(free, c)
-	}
-	if has(createAllowed, http.StatusNotAcceptable) {
-		c := negative("not-acceptable", "Accept excludes application/json", "", valid, http.StatusNotAcceptable)
-		c.Header = http.Header{"Content-Type": {"application/json"}, "Accept": {"text/html"}}
-		free = append(free, c)
-	}
-	if has(createAllowed, http.StatusUnauthorized) {
-		c := negative("auth-missing", "the example request without Authorization", "", valid, http.StatusUnauthorized)
-		c.Auth = AuthNone
-		free = append(free, c)
-		// The wrong key goes with an invalid body, so that even an API that takes any key creates nothing; 400
-		// then means the API validated the body before the key.
-		if _, ok := schema.Properties[lumamock.FieldUserPrompt]; ok {
-			c = negative("auth-wrong-key", "a key no deployment accepts, with an empty "+lumamock.FieldUserPrompt+" so it stays free", "", with(lumamock.FieldUserPrompt, ""), http.StatusUnauthorized)
-		} else {
-			c = negative("auth-wrong-key", "a key no deployment accepts, with a body that is not JSON so it stays free", "", []byte("{"), http.StatusUnauthorized)
-		}
-		c.Auth, c.Expect, c.Probe = AuthWrongKey, []int{http.StatusUnauthorized, http.StatusBadRequest}, ProbeKeyCheck
-		free = append(free, c)
-	}
-	if has(getAllowed, http.StatusNotFound) {
-		free = append(free, Case{Name: "get-unknown-task", Description: "GET of a task id that does not exist",
-			Negative: true, Operation: get.OperationID, Method: http.MethodGet,
-			Path:   strings.Replace(lumamock.PathGeneration, "{task_id}", UnknownTaskID, 1),
-			Header: http.Header{"Accept": {"application/json"}}, Auth: AuthKey, Allowed: getAllowed,
-			Expect: []int{http.StatusNotFound},
-			Checks: []string{contract.CheckStatus, contract.CheckContentType, contract.CheckBody, contract.CheckTime, CheckEnforcement}})
-	}
+}
 
+// bodyCases send bodies that are not the object the document asks for.
+func (d *derivation) bodyCases() []Case {
+	valid := marshal(d.example)
+	return []Case{
+		d.negative("malformed-json", "the body is not valid JSON", "", valid[:len(valid)/2], http.StatusBadRequest),
+		d.negative("wrong-type-body", "the body is a JSON array, not an object", "", []byte("[]"), http.StatusBadRequest),
+		d.negative("empty-body", "no body at all", "", []byte{}, http.StatusBadRequest),
+	}
+}
+
+// headerCases send the example body with a header the document refuses, for each refusal it documents: a wrong
+// Content-Type, an Accept without JSON, no key, a wrong key.
+func (d *derivation) headerCases() []Case {
+	var out []Case
+	valid := marshal(d.example)
+	if has(d.createAllowed, http.StatusUnsupportedMediaType) {
+		c := d.negative("wrong-content-type", "the example body sent as text/plain", "", valid, http.StatusUnsupportedMediaType)
+		c.Header = http.Header{"Content-Type": {"text/plain"}, "Accept": {"application/json"}}
+		out = append(out, c)
+	}
+	if has(d.createAllowed, http.StatusNotAcceptable) {
+		c := d.negative("not-acceptable", "Accept excludes application/json", "", valid, http.StatusNotAcceptable)
+		c.Header = http.Header{"Content-Type": {"application/json"}, "Accept": {"text/html"}}
+		out = append(out, c)
+	}
+	if !has(d.createAllowed, http.StatusUnauthorized) {
+		return out
+	}
+	c := d.negative("auth-missing", "the example request without Authorization", "", valid, http.StatusUnauthorized)
+	c.Auth = AuthNone
+	out = append(out, c)
+	// The wrong key goes with an invalid body, so that even an API that takes any key creates nothing; 400 then
+	// means the API validated the body before the key.
+	if _, ok := d.schema.Properties[lumamock.FieldUserPrompt]; ok {
+		c = d.negative("auth-wrong-key", "a key no deployment accepts, with an empty "+lumamock.FieldUserPrompt+" so it stays free", "",
+			d.with(lumamock.FieldUserPrompt, ""), http.StatusUnauthorized)
+	} else {
+		c = d.negative("auth-wrong-key", "a key no deployment accepts, with a body that is not JSON so it stays free", "",
+			[]byte("{"), http.StatusUnauthorized)
+	}
+	c.Auth, c.Expect, c.Probe = AuthWrongKey, []int{http.StatusUnauthorized, http.StatusBadRequest}, ProbeKeyCheck
+	return append(out, c)
+}
+
+// unknownTaskCases GET a task that does not exist, when the document says that is a 404.
+func (d *derivation) unknownTaskCases() []Case {
+	if !has(d.getAllowed, http.StatusNotFound) {
+		return nil
+	}
+	return []Case{{Name: "get-unknown-task", Description: "GET of a task id that does not exist",
+		Negative: true, Operation: d.get.OperationID, Method: http.MethodGet,
+		Path:   strings.Replace(lumamock.PathGeneration, "{task_id}", UnknownTaskID, 1),
+		Header: http.Header{"Accept": {"application/json"}}, Auth: AuthKey, Allowed: d.getAllowed,
+		Expect: []int{http.StatusNotFound},
+		Checks: []string{contract.CheckStatus, contract.CheckContentType, contract.CheckBody, contract.CheckTime, CheckEnforcement}}}
+}
+
+// billableCases create real tasks, in the order they are worth running: the documented example, only the
+// required fields (which reading of the source's required list the API follows), then the example with each
+// other documented enum value.
+func (d *derivation) billableCases() []Case {
 	billable := func(name, desc string, body map[string]any) Case {
-		c := base
+		c := d.base
 		c.Name, c.Description, c.Body = name, desc, marshal(body)
 		c.Billable, c.Follow, c.Expect = true, true, []int{http.StatusOK}
-		c.Checks = []string{contract.CheckStatus, contract.CheckContentType, contract.CheckBody, contract.CheckTime, CheckLifecycle, contract.CheckIDs, contract.CheckAssets, CheckCallbacks}
+		c.Checks = []string{contract.CheckStatus, contract.CheckContentType, contract.CheckBody, contract.CheckTime, CheckLifecycle,
+			contract.CheckIDs, contract.CheckAssets, CheckCallbacks}
 		return c
 	}
-	paid := []Case{billable("create-source-example", "the document's example request", example)}
+	out := []Case{billable("create-source-example", "the document's example request", d.example)}
 	onlyRequired := map[string]any{}
-	for _, name := range schema.Required {
-		onlyRequired[name] = example[name]
+	for _, name := range d.schema.Required {
+		onlyRequired[name] = d.example[name]
 	}
-	probe := billable("create-required-only", "only the required fields ("+strings.Join(schema.Required, ", ")+"): which reading of the source's required list the API follows", onlyRequired)
+	probe := billable("create-required-only", "only the required fields ("+strings.Join(d.schema.Required, ", ")+
+		"): which reading of the source's required list the API follows", onlyRequired)
 	probe.Probe = ProbeRequiredReading
-	paid = append(paid, probe)
-	for _, name := range names {
-		p := schema.Properties[name].Value
-		for _, e := range p.Enum {
+	out = append(out, probe)
+	for _, name := range d.names {
+		for _, e := range d.schema.Properties[name].Value.Enum {
 			s, ok := e.(string)
-			if !ok || example[name] == s {
+			if !ok || d.example[name] == s {
 				continue
 			}
-			paid = append(paid, billable("create-"+name+"-"+s, "the example with "+name+" "+s, withField(example, name, s)))
+			out = append(out, billable("create-"+name+"-"+s, "the example with "+name+" "+s, withField(d.example, name, s)))
 		}
 	}
-	return append(free, paid...), nil
+	return out
 }
 
 // operations returns the create and get operations of doc.
@@ -253,7 +314,7 @@ func operations(doc *openapi3.T) (create, get *openapi3.Operation, err error) {
 		get = item.Get
 	}
 	if create == nil || get == nil || create.RequestBody == nil || create.RequestBody.Value == nil {
-		return nil, nil, fmt.Errorf("contract: the document lacks POST %s or GET %s", lumamock.PathGenerations, lumamock.PathGeneration)
+		return nil, nil, fmt.Errorf("check: the document lacks POST %s or GET %s", lumamock.PathGenerations, lumamock.PathGeneration)
 	}
 	return create, get, nil
 }
@@ -280,7 +341,7 @@ func requestExample(media *openapi3.MediaType) (map[string]any, error) {
 	}
 	obj, ok := raw.(map[string]any)
 	if !ok {
-		return nil, errors.New("contract: the create operation's request has no object example")
+		return nil, errors.New("check: the create operation's request has no object example")
 	}
 	return obj, nil
 }
