@@ -125,14 +125,14 @@ func Plan(cfg Config) (run, skipped []Case, err error) {
 // validate checks cfg before anything is sent.
 func (cfg *Config) validate() error {
 	if cfg.BaseURL == "" {
-		return errors.New("contract: no base URL")
+		return errors.New("check: no base URL")
 	}
 	u, err := url.Parse(cfg.BaseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("contract: base URL %q is not an http(s) URL", redact.URL(cfg.BaseURL))
+		return fmt.Errorf("check: base URL %q is not an http(s) URL", redact.URL(cfg.BaseURL))
 	}
 	if cfg.Billable < 0 {
-		return errors.New("contract: billable must be 0 or more")
+		return errors.New("check: billable must be 0 or more")
 	}
 	return nil
 }
@@ -151,6 +151,28 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	r, err := newRunner(cfg, secrets, run)
+	if err != nil {
+		return nil, err
+	}
+	defer r.close()
+	started := time.Now().UTC()
+	bound, cancel := context.WithTimeout(ctx, cfg.RunTimeout)
+	defer cancel()
+	r.bound = bound
+	results, findings := r.runAll(run)
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("check: %w", err)
+	}
+	if err := errors.Join(r.errs...); err != nil {
+		return nil, redactErr(err, secrets)
+	}
+	return r.report(started, run, skipped, results, findings), nil
+}
+
+// newRunner prepares the checker, the document's lifecycle, the HTTP client and, when a case of run follows its
+// task and cfg asks for it, the hook listener.
+func newRunner(cfg Config, secrets []string, run []Case) (*runner, error) {
 	doc := cfg.Document
 	if doc == nil {
 		doc = lumamock.MustLoad()
@@ -173,33 +195,40 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
 		shapes: map[string]map[lumamock.Shape]int{},
 	}
-	if cfg.HookListen != "" {
-		var follow []string
-		for _, c := range run {
-			if c.Follow {
-				follow = append(follow, c.Name)
-			}
-		}
-		if len(follow) > 0 {
-			h, err := listenHooks(cfg.HookListen, cfg.HookURL, cfg.MaxBody, follow)
-			if err != nil {
-				return nil, err
-			}
-			defer h.Close()
-			r.hooks = h
+	if cfg.HookListen == "" {
+		return r, nil
+	}
+	var follow []string
+	for _, c := range run {
+		if c.Follow {
+			follow = append(follow, c.Name)
 		}
 	}
-	report := &Report{Target: redact.URL(cfg.BaseURL), Started: time.Now().UTC(), secrets: secrets}
-	bound, cancel := context.WithTimeout(ctx, cfg.RunTimeout)
-	defer cancel()
-	r.bound = bound
+	if len(follow) > 0 {
+		if r.hooks, err = listenHooks(cfg.HookListen, cfg.HookURL, cfg.MaxBody, follow); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// close stops the hook listener, if any.
+func (r *runner) close() {
+	if r.hooks != nil {
+		r.hooks.Close()
+	}
+}
+
+// runAll runs the cases, Concurrency at a time, until the run's time limit (r.bound); the cases it leaves are
+// reported as not run.
+func (r *runner) runAll(run []Case) ([]CaseResult, [][]contract.Finding) {
 	notRun := func(c Case) CaseResult {
 		return CaseResult{Name: c.Name, Description: c.Description, Billable: c.Billable, Request: c.Method + " " + c.Path,
-			Checks: c.Checks, Skipped: "not run: the run's time limit (" + cfg.RunTimeout.String() + ") passed first"}
+			Checks: c.Checks, Skipped: "not run: the run's time limit (" + r.cfg.RunTimeout.String() + ") passed first"}
 	}
 	results := make([]CaseResult, len(run))
 	findings := make([][]contract.Finding, len(run))
-	sem := make(chan struct{}, cfg.Concurrency)
+	sem := make(chan struct{}, r.cfg.Concurrency)
 	var wg sync.WaitGroup
 	for i, c := range run {
 		wg.Add(1)
@@ -207,28 +236,29 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			defer wg.Done()
 			select {
 			case sem <- struct{}{}:
-			case <-bound.Done():
+			case <-r.bound.Done():
 				results[i] = notRun(c)
 				return
 			}
 			defer func() { <-sem }()
-			if bound.Err() != nil {
+			if r.bound.Err() != nil {
 				results[i] = notRun(c)
 				return
 			}
-			results[i], findings[i] = r.runCase(bound, c)
-			if cfg.Progress != nil {
+			results[i], findings[i] = r.runCase(r.bound, c)
+			if r.cfg.Progress != nil {
 				r.progress(results[i], findings[i])
 			}
 		}()
 	}
 	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("contract: %w", err)
-	}
-	if err := errors.Join(r.errs...); err != nil {
-		return nil, redactErr(err, secrets)
-	}
+	return results, findings
+}
+
+// report gathers the run's results and findings, adds what the whole run found (shapes, its time limit), marks
+// what the baseline accepts, and orders the findings.
+func (r *runner) report(started time.Time, run, skipped []Case, results []CaseResult, findings [][]contract.Finding) *Report {
+	report := &Report{Target: redact.URL(r.cfg.BaseURL), Started: started, secrets: r.secrets}
 	for _, c := range skipped {
 		results = append(results, CaseResult{Name: c.Name, Description: c.Description, Billable: true,
 			Request: c.Method + " " + c.Path, Checks: c.Checks,
@@ -246,16 +276,17 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 	}
 	if r.timedOut() {
-		report.Findings = append(report.Findings, finalize("run", []contract.Finding{contract.NewFinding(CheckTransport, contract.KindRunTimeout, "",
-			"the whole run within "+cfg.RunTimeout.String(), fmt.Sprintf("cut short: %d of %d cases answered", report.Answered, len(run)),
+		report.Findings = append(report.Findings, finalize("run", []contract.Finding{contract.NewFinding(CheckTransport,
+			contract.KindRunTimeout, "", "the whole run within "+r.cfg.RunTimeout.String(),
+			fmt.Sprintf("cut short: %d of %d cases answered", report.Answered, len(run)),
 			"the run's time limit ended the check before it finished; what it could not reach is not judged")})...)
 	}
 	for i, f := range report.Findings {
-		report.Findings[i].Accepted = cfg.Baseline.Has(f.ID)
+		report.Findings[i].Accepted = r.cfg.Baseline.Has(f.ID)
 	}
 	slices.SortStableFunc(report.Findings, contract.Compare)
 	report.Duration = time.Since(report.Started).Round(time.Millisecond).String()
-	return report, nil
+	return report
 }
 
 type runner struct {
