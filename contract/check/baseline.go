@@ -22,7 +22,7 @@ func (b Baseline) Has(id string) bool { return b[id] }
 func ReadBaseline(path string) (Baseline, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("contract: baseline: %w", err)
+		return nil, fmt.Errorf("check: baseline: %w", err)
 	}
 	return ParseBaseline(data)
 }
@@ -37,7 +37,7 @@ func ParseBaseline(data []byte) (Baseline, error) {
 			Findings []contract.Finding `json:"findings"`
 		}
 		if err := json.Unmarshal(trimmed, &report); err != nil {
-			return nil, fmt.Errorf("contract: baseline: %w", err)
+			return nil, fmt.Errorf("check: baseline: %w", err)
 		}
 		for _, f := range report.Findings {
 			b[f.ID] = true
@@ -45,7 +45,7 @@ func ParseBaseline(data []byte) (Baseline, error) {
 	case bytes.HasPrefix(trimmed, []byte("[")):
 		var ids []string
 		if err := json.Unmarshal(trimmed, &ids); err != nil {
-			return nil, fmt.Errorf("contract: baseline: %w", err)
+			return nil, fmt.Errorf("check: baseline: %w", err)
 		}
 		for _, id := range ids {
 			b[id] = true
@@ -59,7 +59,7 @@ func ParseBaseline(data []byte) (Baseline, error) {
 			}
 		}
 		if err := sc.Err(); err != nil {
-			return nil, fmt.Errorf("contract: baseline: %w", err)
+			return nil, fmt.Errorf("check: baseline: %w", err)
 		}
 	}
 	return b, nil
@@ -67,7 +67,7 @@ func ParseBaseline(data []byte) (Baseline, error) {
 
 func jsonUnmarshal(data []byte, v any) error {
 	if err := json.Unmarshal(data, v); err != nil {
-		return fmt.Errorf("contract: %w", err)
+		return fmt.Errorf("check: %w", err)
 	}
 	return nil
 }

@@ -46,14 +46,14 @@ func fixtureFile(dir, name string) string { return filepath.Join(dir, "check-"+n
 // WriteFixture writes f as indented, key-sorted JSON to dir.
 func WriteFixture(dir, name string, f Fixture) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("contract: fixtures: %w", err)
+		return fmt.Errorf("check: fixtures: %w", err)
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(f); err != nil { // encoding/json sorts map keys
-		return fmt.Errorf("contract: fixture %s: %w", name, err)
+		return fmt.Errorf("check: fixture %s: %w", name, err)
 	}
 	return os.WriteFile(fixtureFile(dir, name), buf.Bytes(), 0o644)
 }
@@ -65,10 +65,10 @@ func ReadFixture(dir, name string) (f Fixture, ok bool, err error) {
 		return Fixture{}, false, nil
 	}
 	if err != nil {
-		return Fixture{}, false, fmt.Errorf("contract: fixture %s: %w", name, err)
+		return Fixture{}, false, fmt.Errorf("check: fixture %s: %w", name, err)
 	}
 	if err := json.Unmarshal(data, &f); err != nil {
-		return Fixture{}, false, fmt.Errorf("contract: fixture %s: %w", name, err)
+		return Fixture{}, false, fmt.Errorf("check: fixture %s: %w", name, err)
 	}
 	return f, true, nil
 }

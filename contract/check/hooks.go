@@ -40,14 +40,14 @@ type hookServer struct {
 func listenHooks(addr, publicURL string, maxBody int64, cases []string) (*hookServer, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("contract: hook listener: %w", err)
+		return nil, fmt.Errorf("check: hook listener: %w", err)
 	}
 	base := publicURL
 	if base == "" {
 		base = "http://" + ln.Addr().String()
 	} else if u, err := url.Parse(base); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		ln.Close()
-		return nil, fmt.Errorf("contract: hook URL %q is not an http(s) URL", publicURL)
+		return nil, fmt.Errorf("check: hook URL %q is not an http(s) URL", publicURL)
 	}
 	h := &hookServer{base: strings.TrimSuffix(base, "/"), maxBody: maxBody, byCase: map[string][]callback{}, cases: map[string]bool{},
 		waiters: map[string]chan struct{}{}, done: make(chan struct{})}

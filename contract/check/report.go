@@ -103,7 +103,7 @@ func (r *Report) Write(w io.Writer, format string) error {
 	case "markdown", "md":
 		r.writeMarkdown(&buf)
 	default:
-		return fmt.Errorf("contract: unknown report format %q (want one of %s)", format, strings.Join(Formats, ", "))
+		return fmt.Errorf("check: unknown report format %q (want one of %s)", format, strings.Join(Formats, ", "))
 	}
 	if err != nil {
 		return err
@@ -117,11 +117,11 @@ func (r *Report) Write(w io.Writer, format string) error {
 func (r *Report) redacted() (*Report, error) {
 	data, err := json.Marshal(r)
 	if err != nil {
-		return nil, fmt.Errorf("contract: redact report: %w", err)
+		return nil, fmt.Errorf("check: redact report: %w", err)
 	}
 	out := &Report{secrets: r.secrets}
 	if err := json.Unmarshal(redact.Body(data, r.secrets...), out); err != nil {
-		return nil, fmt.Errorf("contract: redact report: %w", err)
+		return nil, fmt.Errorf("check: redact report: %w", err)
 	}
 	return out, nil
 }
