@@ -14,15 +14,6 @@ import (
 	"github.com/lumamock/lumamock/contract/check"
 )
 
-func newChecker(tb testing.TB) *contract.Checker {
-	tb.Helper()
-	c, err := contract.NewChecker(lumamock.MustLoad(), contract.CheckerOptions{})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return c
-}
-
 // TestCasesFollowTheDocument proves every case means what it says: requests of billable cases are valid, every
 // negative body case breaks the document at the field it names, and every request schema property gets cases.
 func TestCasesFollowTheDocument(t *testing.T) {
@@ -31,7 +22,10 @@ func TestCasesFollowTheDocument(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checker := newChecker(t)
+	checker, err := contract.NewChecker(doc, contract.CheckerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	names := map[string]bool{}
 	for _, c := range cases {
 		if names[c.Name] {
