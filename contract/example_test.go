@@ -51,3 +51,19 @@ func ExampleChecker_CheckRequest() {
 	// Output:
 	// invalid-request /duration
 }
+
+// CheckFinished holds a task that says it is done to what a done task carries: here a completed task without
+// its video, delivered to a notify_hook.
+func ExampleChecker_CheckFinished() {
+	checker, _ := contract.NewChecker(lumamock.MustLoad(), contract.CheckerOptions{})
+	res := checker.CheckCallback(http.Header{"Content-Type": {"application/json"}}, []byte(`{"code":200,"message":"success",
+		"request_id":"r-1","data":{"task_id":"t-1","task_status":"completed","created_at":1734874720,"updated_at":1734874727,
+		"thumbnail":{"url":"https://cdn.example.com/t.jpg","width":1280,"height":720},
+		"last_frame":{"url":"https://cdn.example.com/l.jpg","width":1280,"height":720},
+		"video_raw":{"url":"https://cdn.example.com/r.mp4","width":1280,"height":720}}}`))
+	for _, f := range checker.CheckFinished(res) {
+		fmt.Println(f.Class, f.Kind, f.Pointer)
+	}
+	// Output:
+	// breaking missing-asset /data/video
+}
