@@ -89,7 +89,10 @@ func New(opts Options) (*Validator, error) {
 	for _, k := range opts.Keys {
 		v.keys[k] = true
 	}
-	v.withBody = &openapi3filter.Options{MultiError: true, KeepValidatedValue: true}
+	// Defaults are filled after validation (withDefaults), not by kin-openapi while it validates: it takes an
+	// explicit null for an absent property, so {"resolution": null} would pass as "720p" although the document
+	// does not make resolution nullable.
+	v.withBody = &openapi3filter.Options{MultiError: true, KeepValidatedValue: true, SkipSettingDefaults: true}
 	v.withoutBody = &openapi3filter.Options{MultiError: true, ExcludeRequestBody: true, AuthenticationFunc: v.authenticate}
 	matchers := mux.NewRouter() // matches paths only, for Allow
 	for path, item := range doc.Paths.Map() {
@@ -287,6 +290,9 @@ func (v *Validator) validate(r *http.Request, route *routers.Route, params map[s
 		if vb, ok := r.Body.(interface{ ValidatedValue() any }); ok { // KeepValidatedValue left it there
 			value, _ = vb.ValidatedValue().(map[string]any)
 		}
+		if media := rb.Value.Content.Get(r.Header.Get("Content-Type")); media != nil && media.Schema != nil && value != nil {
+			withDefaults(media.Schema.Value, value)
+		}
 		return value, nil
 	case err == nil:
 		return nil, bodyErr
@@ -294,6 +300,28 @@ func (v *Validator) validate(r *http.Request, route *routers.Route, params map[s
 		return nil, err
 	}
 	return nil, openapi3.MultiError{err, bodyErr}
+}
+
+// withDefaults gives the properties absent from a valid body their documented defaults, in nested objects too.
+// Present properties are kept as they are: validation has proved them allowed, null included where the
+// document allows it.
+func withDefaults(s *openapi3.Schema, body map[string]any) {
+	if s == nil {
+		return
+	}
+	for name, ref := range s.Properties {
+		if ref == nil || ref.Value == nil {
+			continue
+		}
+		switch got, present := body[name]; {
+		case !present && ref.Value.Default != nil:
+			body[name] = ref.Value.Default
+		case present:
+			if obj, ok := got.(map[string]any); ok {
+				withDefaults(ref.Value, obj)
+			}
+		}
+	}
 }
 
 // allowed lists the methods of the document path r matches.

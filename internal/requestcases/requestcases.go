@@ -101,6 +101,10 @@ func Refused() []Case {
 		{Name: "resolution unknown", Body: body(`"resolution": "4k"`), Status: 400, In: "body", Field: "/resolution"},
 		{Name: "duration number", Body: body(`"duration": 5`), Status: 400, In: "body", Field: "/duration"},
 		{Name: "duration unknown", Body: body(`"duration": "10s"`), Status: 400, In: "body", Field: "/duration"},
+		// A property with a default is still not nullable: null is not "absent, take the default".
+		{Name: "resolution null", Body: body(`"resolution": null`), Status: 400, In: "body", Field: "/resolution"},
+		{Name: "duration null", Body: body(`"duration": null`), Status: 400, In: "body", Field: "/duration"},
+		{Name: "model_name null", Body: body(`"model_name": null`), Status: 400, In: "body", Field: "/model_name"},
 		{Name: "model_name unknown", Body: body(`"model_name": "ray-v3"`), Status: 400, In: "body", Field: "/model_name"},
 		{Name: "model_name object", Body: body(`"model_name": {}`), Status: 400, In: "body", Field: "/model_name"},
 		{Name: "malformed JSON", Body: `{"user_prompt": }`, Status: 400, In: "body", Field: ""},
