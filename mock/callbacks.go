@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -103,12 +104,17 @@ type callbacks struct {
 	journal *journal
 	log     *slog.Logger
 	closing atomic.Bool // no new callbacks: the server is shutting down
-	signed  bool        // callbacks carry HeaderSignature (Options.CallbackSecret)
+	// client sends the callbacks; ownClient is true when it is lumamock's own, whose idle connections reset
+	// and shutdown close.
+	client    *http.Client
+	ownClient bool
+	signed    bool // callbacks carry HeaderSignature (Options.CallbackSecret)
 }
 
 func newCallbacks(o Options, clock TimerClock, schema *openapi3.Schema, allow *allowList, j *journal, log *slog.Logger) *callbacks {
-	client, _ := newCallbackClient(o.CallbackClient, allow, o.CallbackWorkers)
-	c := &callbacks{clock: clock, schema: schema, journal: j, log: log, signed: o.CallbackSecret != ""}
+	client, owned := newCallbackClient(o.CallbackClient, allow, o.CallbackWorkers)
+	c := &callbacks{clock: clock, schema: schema, journal: j, log: log, signed: o.CallbackSecret != "",
+		client: client, ownClient: owned}
 	c.engine = delivery.New(delivery.Config{
 		Client:      client,
 		Clock:       engineClock{clock},
@@ -296,7 +302,20 @@ func (c *callbacks) drop(tasks []*task, outcome, reason string) int {
 	if len(ids) == 0 {
 		return 0
 	}
-	return c.engine.Cancel(ids, outcome, reason)
+	n := c.engine.Cancel(ids, outcome, reason)
+	if reason == reasonReset {
+		c.closeIdle()
+	}
+	return n
+}
+
+// closeIdle closes the idle connections of lumamock's own callback client. A connection dialled for an attempt
+// that was cut meanwhile is kept idle by net/http; without this, reset or shutdown would leave it open at the
+// receiver, which sees a delivery still held. A client given in Options is the caller's to manage.
+func (c *callbacks) closeIdle() {
+	if c.ownClient {
+		c.client.CloseIdleConnections()
+	}
 }
 
 // shutdown stops new callbacks and delivers those held until ctx ends; then it gives up the rest, logging and
@@ -306,7 +325,9 @@ func (c *callbacks) shutdown(ctx context.Context, tasks []*task) error {
 	for _, t := range tasks {
 		c.stop(t)
 	}
-	if n := c.engine.Shutdown(ctx); n > 0 && ctx.Err() != nil {
+	n := c.engine.Shutdown(ctx)
+	c.closeIdle() // after the workers stopped: a dial that ends later finds the pool closed and hangs up
+	if n > 0 && ctx.Err() != nil {
 		return fmt.Errorf("mock: %d callbacks given up at shutdown: %w", n, ctx.Err())
 	}
 	return nil
