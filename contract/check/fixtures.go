@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -186,19 +187,12 @@ func (r *runner) fixture(name string, resp contract.Response, checked contract.R
 	}
 	got := Fixture{Status: resp.Status, Body: Sanitize(checked.Value, r.secrets...)}
 	if r.cfg.UpdateFixtures {
-		if err := WriteFixture(r.cfg.Fixtures, name, got); err != nil {
-			r.mu.Lock()
-			r.errs = append(r.errs, err)
-			r.mu.Unlock()
-		}
+		err := WriteFixture(r.cfg.Fixtures, name, got)
+		r.fixtureDone(name, err == nil, err)
 		return
 	}
 	want, ok, err := ReadFixture(r.cfg.Fixtures, name)
-	if err != nil {
-		r.mu.Lock()
-		r.errs = append(r.errs, err)
-		r.mu.Unlock()
-	}
+	r.fixtureDone(name, ok, err)
 	if !ok {
 		return
 	}
@@ -206,4 +200,34 @@ func (r *runner) fixture(name string, resp contract.Response, checked contract.R
 	fs := DiffFixture(want, got)
 	sort.SliceStable(fs, func(i, j int) bool { return fs[i].Pointer < fs[j].Pointer })
 	*out = append(*out, fs...)
+}
+
+// fixtureDone counts fixture name as compared or recorded (ok), or as missing, and keeps err as a failure of
+// the run.
+func (r *runner) fixtureDone(name string, ok bool, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch {
+	case err != nil:
+		r.errs = append(r.errs, err)
+	case ok:
+		r.fixtures.done++
+	default:
+		r.fixtures.missing = append(r.fixtures.missing, name)
+	}
+}
+
+// fixturesFact says what the fixtures did: how many answers were compared (or recorded), and which had no
+// fixture to compare with, so that a comparison that did not happen is seen. r.mu is held.
+func (r *runner) fixturesFact() string {
+	verb := "compared"
+	if r.cfg.UpdateFixtures {
+		verb = "recorded"
+	}
+	v := fmt.Sprintf("%d %s in %s", r.fixtures.done, verb, r.cfg.Fixtures)
+	if m := r.fixtures.missing; len(m) > 0 {
+		slices.Sort(m)
+		v += fmt.Sprintf("; %d without a fixture, not compared: %s", len(m), strings.Join(m, ", "))
+	}
+	return v
 }

@@ -1,10 +1,14 @@
 package check_test
 
 import (
+	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -135,4 +139,77 @@ func FuzzSanitize(f *testing.F) {
 			t.Errorf("not idempotent (-once +twice):\n%s", diff)
 		}
 	})
+}
+
+// TestFixturesThatCannotWorkStopTheRunFirst: a fixtures directory that does not exist (a typo would otherwise
+// turn the comparison off) or cannot be created ends the run before a single request, billable ones included,
+// is sent.
+func TestFixturesThatCannotWorkStopTheRunFirst(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "a-file")
+	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		dir    string
+		update bool
+		want   string
+	}{
+		{"compare with a directory that does not exist", filepath.Join(t.TempDir(), "fixturse"), false, "does not exist"},
+		{"compare with a file", file, false, "not a directory"},
+		{"record into a file", file, true, "fixtures"},
+		{"record under a file", filepath.Join(file, "sub"), true, "fixtures"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var sent atomic.Int32
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				sent.Add(1)
+				w.WriteHeader(http.StatusTeapot)
+			}))
+			defer srv.Close()
+			cfg := fastConfig(srv.URL)
+			cfg.Fixtures, cfg.UpdateFixtures = tt.dir, tt.update
+			_, err := check.Run(context.Background(), cfg)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Run: err %v, want one saying %q", err, tt.want)
+			}
+			if n := sent.Load(); n != 0 {
+				t.Errorf("%d requests sent before the run gave up", n)
+			}
+		})
+	}
+}
+
+// TestFixturesFactSaysWhatWasCompared: the report says how many answers were compared with a fixture and names
+// the cases that had none, so that a comparison that did not happen is seen.
+func TestFixturesFactSaysWhatWasCompared(t *testing.T) {
+	dir := t.TempDir()
+	url := startMock(t, lumamock.ShapeEnvelope)
+	cfg := fastConfig(url)
+	cfg.Billable = 0
+	cfg.Fixtures, cfg.UpdateFixtures = dir, true
+	rep := run(t, cfg)
+	recorded := factOf(rep, "fixtures")
+	if !strings.HasPrefix(recorded, "25 recorded in "+dir) {
+		t.Errorf("fixtures fact after recording: %q", recorded)
+	}
+	cfg = fastConfig(url)
+	cfg.Billable = 1
+	cfg.Fixtures = dir
+	rep = run(t, cfg)
+	got := factOf(rep, "fixtures")
+	want := "25 compared in " + dir + "; 2 without a fixture, not compared: create-source-example, create-source-example.terminal"
+	if got != want {
+		t.Errorf("fixtures fact:\n got %q\nwant %q", got, want)
+	}
+}
+
+func factOf(rep *check.Report, name string) string {
+	for _, f := range rep.Facts {
+		if f.Name == name {
+			return f.Value
+		}
+	}
+	return ""
 }

@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -134,6 +136,18 @@ func (cfg *Config) validate() error {
 	if cfg.Billable < 0 {
 		return errors.New("check: billable must be 0 or more")
 	}
+	if cfg.Fixtures != "" && !cfg.UpdateFixtures {
+		// A mistyped directory would otherwise turn the comparison off without a word.
+		fi, err := os.Stat(cfg.Fixtures)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return fmt.Errorf("check: fixtures: %s does not exist (record them first: lumamock check --update-fixtures, or Config.UpdateFixtures)", cfg.Fixtures)
+		case err != nil:
+			return fmt.Errorf("check: fixtures: %w", err)
+		case !fi.IsDir():
+			return fmt.Errorf("check: fixtures: %s is not a directory", cfg.Fixtures)
+		}
+	}
 	return nil
 }
 
@@ -150,6 +164,12 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	run, skipped, err := Plan(cfg)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.UpdateFixtures && cfg.Fixtures != "" {
+		// Before anything is sent, so that a task is never paid for to find the fixtures cannot be written.
+		if err := os.MkdirAll(cfg.Fixtures, 0o755); err != nil {
+			return nil, fmt.Errorf("check: fixtures: %w", err)
+		}
 	}
 	r, err := newRunner(cfg, secrets, run)
 	if err != nil {
@@ -304,7 +324,13 @@ type runner struct {
 	shapes map[string]map[lumamock.Shape]int // "success" or "error" → shape → count
 	probes map[string]string                 // probe → what it found
 	errs   []error                           // failures of the run itself (fixture files)
-	outMu  sync.Mutex
+	// fixtures counts the answers compared with a fixture or recorded as one, and names those with no fixture
+	// to compare with.
+	fixtures struct {
+		done    int
+		missing []string
+	}
+	outMu sync.Mutex
 }
 
 // CaseResult is what happened to one case.
@@ -590,6 +616,9 @@ func (r *runner) facts(run, skipped []Case) []Fact {
 	facts = append(facts, Fact{Name: "billable cases", Value: fmt.Sprintf("%d run, %d skipped", billable, len(skipped))})
 	if r.hooks != nil {
 		facts = append(facts, Fact{Name: "callbacks", Value: "received at " + r.redact(r.hooks.base)})
+	}
+	if r.cfg.Fixtures != "" {
+		facts = append(facts, Fact{Name: "fixtures", Value: r.fixturesFact()})
 	}
 	return facts
 }
