@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -113,24 +114,34 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if c.verbose {
 		cfg.Progress = stderr
 	}
+	out := stdout
+	if c.output != "" {
+		// The report is written beside --output and renamed over it when complete: a path that cannot be
+		// written fails here, before anything (billable included) is sent, and a failed run leaves the last
+		// report in place.
+		f, err := os.CreateTemp(filepath.Dir(c.output), "."+filepath.Base(c.output)+".*")
+		if err != nil {
+			return &ExitError{Code: 2, Err: fmt.Errorf("check: --output: %w", err)}
+		}
+		defer func() { f.Close(); os.Remove(f.Name()) }() // after the rename, Remove finds nothing
+		out = f
+	}
 	report, err := check.Run(ctx, cfg)
 	if err != nil {
 		return &ExitError{Code: 2, Err: errors.New(redact.Text(err.Error(), secrets...))}
-	}
-	out := stdout
-	if c.output != "" {
-		f, err := os.Create(c.output)
-		if err != nil {
-			return &ExitError{Code: 2, Err: fmt.Errorf("check: %w", err)}
-		}
-		defer f.Close()
-		out = f
 	}
 	if err := report.Write(out, c.format); err != nil {
 		return &ExitError{Code: 2, Err: fmt.Errorf("check: write report: %w", err)}
 	}
 	if c.output != "" {
-		if err := out.(*os.File).Close(); err != nil {
+		f := out.(*os.File)
+		if err := f.Chmod(0o644); err != nil { // CreateTemp's 0600: a report is no secret
+			return &ExitError{Code: 2, Err: fmt.Errorf("check: write report: %w", err)}
+		}
+		if err := f.Close(); err != nil {
+			return &ExitError{Code: 2, Err: fmt.Errorf("check: write report: %w", err)}
+		}
+		if err := os.Rename(f.Name(), c.output); err != nil {
 			return &ExitError{Code: 2, Err: fmt.Errorf("check: write report: %w", err)}
 		}
 		var summary strings.Builder

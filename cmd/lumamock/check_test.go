@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -236,5 +237,47 @@ func TestCheckWithoutKeyCannotRun(t *testing.T) {
 	err := Run(context.Background(), []string{"check", "--base-url", closedURL(t)}, &stdout, &stderr)
 	if code := exitOf(err); code != 2 || !strings.Contains(err.Error(), "no API key") {
 		t.Errorf("exit %d, err %v; want 2 and a message naming the missing key", code, err)
+	}
+}
+
+// TestCheckOutputThatCannotBeWrittenSendsNothing: a --output that cannot be written fails before a single
+// request (a billable one would create a task and be paid for, and its report lost); a run that fails leaves
+// the previous report in place, and a good one replaces it whole.
+func TestCheckOutputThatCannotBeWrittenSendsNothing(t *testing.T) {
+	var sent atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sent.Add(1)
+		w.WriteHeader(http.StatusTeapot)
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	code, out, _ := runCLI(t, nil, append([]string{"check", "--base-url", srv.URL, "--billable", "1",
+		"--output", filepath.Join(dir, "no-such-dir", "report.txt")}, fast...)...)
+	if code != 2 || !strings.Contains(out, "--output") {
+		t.Errorf("exit %d, want 2 naming --output:\n%s", code, out)
+	}
+	if n := sent.Load(); n != 0 {
+		t.Errorf("%d requests sent before the run gave up", n)
+	}
+
+	report := filepath.Join(dir, "report.txt")
+	if err := os.WriteFile(report, []byte("the last report\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ = runCLI(t, nil, append([]string{"check", "--base-url", srv.URL, "--fixtures", filepath.Join(dir, "none"),
+		"--output", report}, fast...)...)
+	if code != 2 {
+		t.Errorf("run with missing fixtures: exit %d, want 2:\n%s", code, out)
+	}
+	if data, _ := os.ReadFile(report); string(data) != "the last report\n" {
+		t.Errorf("a failed run changed the report: %q", data)
+	}
+	code, out, _ = runCLI(t, nil, append([]string{"check", "--base-url", startCheckMock(t, lumamock.ShapeEnvelope),
+		"--output", report}, fast...)...)
+	if data, _ := os.ReadFile(report); code != 0 || !strings.HasPrefix(string(data), "lumamock check") {
+		t.Errorf("good run: exit %d, report %.80q\n%s", code, data, out)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".report.txt.*")); len(left) > 0 {
+		t.Errorf("temporary files left: %v", left)
 	}
 }
