@@ -195,6 +195,22 @@ func TestParseShape(t *testing.T) {
 	}
 }
 
+// TestTaskSchemasAreTheBranchesOfTaskResponse: each shape names a schema TaskResponse offers.
+func TestTaskSchemasAreTheBranchesOfTaskResponse(t *testing.T) {
+	var branches []string
+	for _, b := range schema(t, "TaskResponse").OneOf {
+		branches = append(branches, b.Ref)
+	}
+	for _, s := range []lumamock.Shape{lumamock.ShapeEnvelope, lumamock.ShapeLuma} {
+		if want := "#/components/schemas/" + s.TaskSchema(); !slices.Contains(branches, want) {
+			t.Errorf("%s.TaskSchema() = %q: not a branch of TaskResponse %v", s, s.TaskSchema(), branches)
+		}
+	}
+	if got := lumamock.Shape("raw").TaskSchema(); got != "" {
+		t.Errorf("unknown shape: TaskSchema() = %q", got)
+	}
+}
+
 func schema(t *testing.T, name string) *openapi3.Schema {
 	t.Helper()
 	ref := lumamock.MustLoad().Components.Schemas[name]

@@ -18,6 +18,18 @@ const (
 	ShapeLuma Shape = "luma"
 )
 
+// TaskSchema is the component schema of a task in shape s: TaskEnvelope or Generation (the branches of
+// TaskResponse), "" for an unknown shape.
+func (s Shape) TaskSchema() string {
+	switch s {
+	case ShapeEnvelope:
+		return "TaskEnvelope"
+	case ShapeLuma:
+		return "Generation"
+	}
+	return ""
+}
+
 // ParseShape parses "envelope" or "luma".
 func ParseShape(s string) (Shape, bool) {
 	switch Shape(s) {

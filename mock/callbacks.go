@@ -19,6 +19,7 @@ import (
 	"github.com/lumamock/lumamock"
 	"github.com/lumamock/lumamock/internal/httpjson"
 	"github.com/lumamock/lumamock/internal/redact"
+	"github.com/lumamock/lumamock/internal/snip"
 	"github.com/lumamock/lumamock/mock/internal/delivery"
 )
 
@@ -240,9 +241,37 @@ func (c *callbacks) render(t *task, tr Transition) ([]byte, error) {
 		return body, err
 	}
 	if err := c.schema.VisitJSON(v, openapi3.MultiErrors()); err != nil {
-		return body, err
+		return body, fmt.Errorf("the %s body breaks the document's callback schema: %s", t.shape, violationsText(c.explain(t.shape, v, err)))
 	}
 	return body, nil
+}
+
+// explain returns the violations of a callback body v that failed the callback schema with err. When that
+// schema is a oneOf (TaskResponse), kin-openapi says only that no branch matched; the branch of the task's
+// shape says which field broke which rule.
+func (c *callbacks) explain(shape lumamock.Shape, v any, err error) []lumamock.Violation {
+	for _, b := range c.schema.OneOf {
+		if b.Value != nil && strings.HasSuffix(b.Ref, "/"+shape.TaskSchema()) {
+			if berr := b.Value.VisitJSON(v, openapi3.MultiErrors()); berr != nil {
+				return lumamock.Violations(berr)
+			}
+		}
+	}
+	return lumamock.Violations(err)
+}
+
+// maxViolationsText bounds what a journal record or a log line says of a body's violations.
+const maxViolationsText = 1 << 10
+
+// violationsText says which field broke which rule, briefly: kin-openapi's own error prints the whole schema
+// and value, tens of kilobytes for a task.
+func violationsText(vs []lumamock.Violation) string {
+	parts := make([]string, len(vs))
+	for i, v := range vs {
+		parts[i] = v.Field + " (" + v.Rule + "): " + v.Message
+	}
+	text, _ := snip.Cut(strings.Join(parts, "; "), maxViolationsText)
+	return text
 }
 
 // recordOf is the journal record of job at at with outcome. It keeps what was sent, with the task's secrets:

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -603,5 +604,52 @@ func TestShutdownDrainsDueCallbacksAndLeaksNoGoroutines(t *testing.T) {
 	if after := runtime.NumGoroutine(); after > before {
 		buf := make([]byte, 1<<16)
 		t.Errorf("%d goroutines before, %d after:\n%s", before, after, buf[:runtime.Stack(buf, true)])
+	}
+}
+
+// TestCallbackThatBreaksTheDocumentIsJournaledBriefly: a callback body that breaks the document's callback
+// schema (here a served document that allows only 3-character video URLs) is not sent; the journal and the log
+// say which field broke which rule, in a few lines, not kin-openapi's dump of the schema.
+func TestCallbackThatBreaksTheDocumentIsJournaledBriefly(t *testing.T) {
+	doc := strings.Replace(string(lumamock.Document), `        url:
+          type: string
+          format: uri
+          description: Where the video can be streamed.`, `        url:
+          type: string
+          format: uri
+          maxLength: 3
+          description: Where the video can be streamed.`, 1)
+	if doc == string(lumamock.Document) {
+		t.Fatal("the Video url property was not found in openapi.yaml")
+	}
+	var logs strings.Builder
+	srv := mocktest.NewServer(t, mock.Options{DocumentSource: []byte(doc), Pending: mock.Immediate, Processing: mock.Immediate,
+		Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+	hook := mocktest.NewHookReceiver(t)
+	status, created := submit(t, srv, map[string]any{"user_prompt": "wind", "notify_hook": hook.URL}, "")
+	if status != http.StatusOK {
+		t.Fatalf("submit: status %d: %v", status, created)
+	}
+	srv.Advance(time.Second)
+	if got := hook.Deliveries(); len(got) != 1 || got[0].State != lumamock.StateProcessing {
+		t.Errorf("the hook got %v, want processing only: the completed body breaks the document", states(got))
+	}
+	var invalid []mock.CallbackRecord
+	for _, rec := range srv.Mock.Callbacks() {
+		if rec.Outcome == mock.OutcomeInvalid {
+			invalid = append(invalid, rec)
+		}
+	}
+	if len(invalid) != 1 || invalid[0].State != lumamock.StateCompleted {
+		t.Fatalf("invalid callbacks journaled: %+v", invalid)
+	}
+	msg := invalid[0].Error
+	if !strings.Contains(msg, "/data/video/url") || !strings.Contains(msg, "maxLength") || len(msg) > 1024 {
+		t.Errorf("journaled error (%d bytes) does not name /data/video/url and maxLength briefly: %.300q", len(msg), msg)
+	}
+	for _, line := range strings.Split(logs.String(), "\n") {
+		if len(line) > 4096 {
+			t.Errorf("log line of %d bytes: %.200q", len(line), line)
+		}
 	}
 }
