@@ -173,6 +173,9 @@ type requestEntry struct {
 func (e requestEntry) redacted() RequestRecord {
 	rec := e.rec
 	secrets := append(append(slices.Clip(e.keys), redact.HeaderSecrets(e.header)...), redact.QuerySecrets(e.query)...)
+	rec.Method = redact.Text(rec.Method, secrets...) // a method or a task id can be anything a client sends
+	rec.Path = redact.Text(rec.Path, secrets...)
+	rec.TaskID = redact.Text(rec.TaskID, secrets...)
 	rec.Header = redact.Header(e.header, secrets...)
 	rec.Query = redact.Query(e.query, secrets...)
 	rec.Body = string(redact.Body(e.body, secrets...))
@@ -281,7 +284,7 @@ func (t *task) record(now time.Time, secrets []string) TaskRecord {
 	hist := happened(tl, now)
 	rec := TaskRecord{
 		Seq: t.seq, ID: t.id, State: hist[len(hist)-1].State, Shape: t.shape, Prompt: redact.Text(t.prompt, secrets...), Resolution: t.resolution,
-		NotifyHook: redact.URL(t.notifyHook), CreatedAt: t.created, UpdatedAt: hist[len(hist)-1].At,
+		NotifyHook: redact.Text(t.notifyHook, secrets...), CreatedAt: t.created, UpdatedAt: hist[len(hist)-1].At,
 		Pending: t.pending.String(), Processing: t.processing.String(), Outcome: t.outcome,
 		Faults: FaultsRecord{Duplicate: t.faults.Duplicate, Drop: t.faults.Drop, Reorder: t.faults.Reorder},
 	}
@@ -345,7 +348,7 @@ func (e callbackEntry) size() int64 { return e.rec.size() }
 // URL's credentials in the body, error and response, replaced by the placeholder.
 func (e callbackEntry) redacted() CallbackRecord {
 	rec := e.rec
-	rec.URL = redact.URL(rec.URL)
+	rec.URL = redact.Text(rec.URL, e.secrets...) // the URL's credentials, and a key under any parameter name
 	rec.Body = redact.Body(rec.Body, e.secrets...)
 	rec.Error = redact.Text(rec.Error, e.secrets...)
 	rec.Response = redact.Text(rec.Response, e.secrets...)

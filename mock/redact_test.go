@@ -75,7 +75,8 @@ func TestNoOutputShowsCredentials(t *testing.T) {
 			srv := mocktest.NewServer(t, mock.Options{APIKeys: []string{key}, Logger: logger, CallbackRetries: mock.NoRetries})
 			hook := newHookServer(t)
 			hookURL := strings.Replace(hook.URL, "http://", "http://user:"+hookPassword+"@", 1) + "/cb?token=" + hookToken + "&keep=1"
-			deadHook := "http://user:" + hookPassword + "@" + closedPort(t) + "/cb?token=" + hookToken
+			// The key also under a parameter name that says nothing: only knowing the key finds it.
+			deadHook := "http://user:" + hookPassword + "@" + closedPort(t) + "/cb?token=" + hookToken + "&k=" + key
 
 			send := func(method, path, prefer, body string) int {
 				t.Helper()
@@ -116,6 +117,11 @@ func TestNoOutputShowsCredentials(t *testing.T) {
 				t.Fatalf("%d tasks, want 2", len(tasks))
 			}
 			send(http.MethodGet, lumamock.PathGenerations+"/"+tasks[0].ID+"?token="+key, "", "")
+			send(http.MethodGet, lumamock.PathGenerations+"/"+key, "", "") // the key as a task id
+			send(key, lumamock.PathGenerations, "", "")                    // the key as a method
+			// The key across the journal's body limit: the cut must not leave a piece of it.
+			pad := mock.DefaultJournalBodyLimit - len(`{"user_prompt":"`) - len(key)/2
+			send(http.MethodPost, lumamock.PathGenerations, "", `{"user_prompt":"`+strings.Repeat("a", pad)+key+`"}`)
 			srv.Advance(mock.DefaultPending + mock.DefaultProcessing)
 
 			outputs := map[string]string{}
@@ -137,6 +143,9 @@ func TestNoOutputShowsCredentials(t *testing.T) {
 
 			for what, out := range outputs {
 				leaktest.Check(t, what, out, key, hookToken, hookPassword)
+				if len(key) >= leaktest.MinLen && strings.Contains(out, key[:len(key)/2]) {
+					t.Errorf("%s shows the first half of the key, %q: a cut went through it", what, key[:len(key)/2])
+				}
 			}
 			// The outputs are not empty of what was sent: only the credentials are gone.
 			for what, want := range map[string]string{

@@ -162,15 +162,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if v == http.ErrAbortHandler {
 				panic(v)
 			}
-			s.log.Error("handler panicked", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(v))
+			secrets := s.secretsOf(r)
+			s.log.Error("handler panicked", "method", redact.Text(r.Method, secrets...), "path", redact.Text(r.URL.Path, secrets...),
+				"panic", redact.Text(fmt.Sprint(v), secrets...))
 			if rec.Status == 0 {
 				writeJSON(rec, http.StatusInternalServerError, newAPIError(http.StatusInternalServerError, "").body(s.opts.Schema, rec.Header().Get("X-Request-Id")))
 			}
 		}
 		if logged, standsFor := s.logSample.sample(start, rec.Status); logged {
+			secrets := s.secretsOf(r) // a client can send a key as a task id, even as a method
 			s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
-				slog.String("method", r.Method),
-				slog.String("path", r.URL.Path),
+				slog.String("method", redact.Text(r.Method, secrets...)),
+				slog.String("path", redact.Text(r.URL.Path, secrets...)),
 				slog.Int("status", rec.Status),
 				slog.Duration("duration", time.Since(start)),
 				slog.String("request_id", rec.Header().Get("X-Request-Id")),
@@ -312,7 +315,9 @@ func (s *Server) requestEntry(r *http.Request, ex *apiRequest, status int, at ti
 	}
 	body := note.body
 	if len(body) > s.opts.JournalBodyLimit {
-		body, rec.BodyTruncated = body[:s.opts.JournalBodyLimit], true
+		// Cut before any secret that crosses the limit: the record is redacted when read, and a piece of a
+		// secret would no longer be recognised.
+		body, rec.BodyTruncated = body[:cutBefore(body, s.opts.JournalBodyLimit, s.secretsOf(r))], true
 	}
 	return requestEntry{rec: rec, header: r.Header, query: r.URL.RawQuery, body: body, keys: s.opts.APIKeys}
 }
