@@ -319,7 +319,8 @@ func (a *allowList) dialVia(dial func(ctx context.Context, network, addr string)
 const maxCallbackRedirects = 3
 
 // newCallbackClient returns the client callbacks are sent with: given (a copy), or one of lumamock's own that
-// dials only where allow permits. Either refuses redirects to another host. owned reports the latter.
+// dials only where allow permits. Either refuses redirects to another host, and those that would change the
+// method (301, 302, 303). owned reports the latter.
 func newCallbackClient(given *http.Client, allow *allowList, workers int) (c *http.Client, owned bool) {
 	if given != nil {
 		cp := *given
@@ -340,6 +341,14 @@ func newCallbackClient(given *http.Client, allow *allowList, workers int) (c *ht
 	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
 		if len(via) > maxCallbackRedirects {
 			return fmt.Errorf("stopped after %d redirects", maxCallbackRedirects)
+		}
+		if req.Method != via[0].Method {
+			// net/http turns a POST into a bodiless GET on 301, 302 and 303: that is no delivery.
+			status := 0
+			if req.Response != nil {
+				status = req.Response.StatusCode
+			}
+			return fmt.Errorf("redirect %d refused: it would resend the callback as a %s without its body; callbacks follow 307 and 308 only", status, req.Method)
 		}
 		if !strings.EqualFold(req.URL.Host, via[0].URL.Host) {
 			return fmt.Errorf("redirect to %s://%s refused: callbacks stay on the hook's host %s", req.URL.Scheme, req.URL.Host, via[0].URL.Host)

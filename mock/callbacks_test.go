@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -459,39 +460,65 @@ func TestInvalidNotifyHookIsRejectedAtSubmit(t *testing.T) {
 	}
 }
 
-func TestCallbacksRefuseRedirectsToAnotherHost(t *testing.T) {
+// TestCallbacksFollowOnlyRedirectsThatKeepThePOST: a callback follows 307 and 308 on its hook's own host, with
+// its method and body; 301, 302 and 303 would turn it into a bodiless GET (net/http's rule), so they fail the
+// attempt rather than count a GET as a delivery; a redirect to another host is refused.
+func TestCallbacksFollowOnlyRedirectsThatKeepThePOST(t *testing.T) {
 	other := mocktest.NewHookReceiver(t)
-	hook := mocktest.NewHookReceiver(t)
+	var landed sync.Map // path → "METHOD body-length"
 	redirector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/same" {
-			http.Redirect(w, r, "/landing", http.StatusTemporaryRedirect)
-			return
-		}
-		if r.URL.Path == "/landing" {
-			io.Copy(io.Discard, r.Body)
+		if rest, ok := strings.CutPrefix(r.URL.Path, "/landing/"); ok {
+			body, _ := io.ReadAll(r.Body)
+			landed.Store(rest, fmt.Sprintf("%s %d", r.Method, len(body)))
 			w.WriteHeader(http.StatusNoContent)
 			return
 		}
-		http.Redirect(w, r, other.URL, http.StatusTemporaryRedirect)
+		if r.URL.Path == "/away" {
+			http.Redirect(w, r, other.URL, http.StatusTemporaryRedirect)
+			return
+		}
+		code, _ := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/"))
+		http.Redirect(w, r, "/landing/"+strconv.Itoa(code), code)
 	}))
 	t.Cleanup(redirector.Close)
-	_ = hook
 	srv := mocktest.NewServer(t, mock.Options{Pending: mock.Immediate, Processing: time.Hour, CallbackRetries: mock.NoRetries})
-	_, away := submit(t, srv, map[string]any{"user_prompt": "p", "notify_hook": redirector.URL + "/away"}, "")
-	_, same := submit(t, srv, map[string]any{"user_prompt": "p", "notify_hook": redirector.URL + "/same"}, "")
+	tests := []struct {
+		path    string
+		outcome string
+		error   string // what the journaled error says
+	}{
+		{"/307", mock.OutcomeDelivered, ""},
+		{"/308", mock.OutcomeDelivered, ""},
+		{"/301", mock.OutcomeFailed, "301"},
+		{"/302", mock.OutcomeFailed, "302"},
+		{"/303", mock.OutcomeFailed, "303"},
+		{"/away", mock.OutcomeFailed, "refused"},
+	}
+	ids := map[string]string{}
+	for _, tt := range tests {
+		_, created := submit(t, srv, map[string]any{"user_prompt": "p", "notify_hook": redirector.URL + tt.path}, "")
+		ids[tt.path] = taskID(t, created)
+	}
 	srv.Advance(0)
 	byTask := map[string]mock.CallbackRecord{}
 	for _, rec := range srv.Mock.Callbacks() {
 		byTask[rec.TaskID] = rec
 	}
-	if rec := byTask[taskID(t, away)]; rec.Outcome != mock.OutcomeFailed || !strings.Contains(rec.Error, "refused") {
-		t.Errorf("redirect to another host: %+v", rec)
+	for _, tt := range tests {
+		rec := byTask[ids[tt.path]]
+		if rec.Outcome != tt.outcome || !strings.Contains(rec.Error, tt.error) {
+			t.Errorf("%s: outcome %q error %q; want %q, an error saying %q", tt.path, rec.Outcome, rec.Error, tt.outcome, tt.error)
+		}
+		got, _ := landed.Load(strings.TrimPrefix(tt.path, "/"))
+		if tt.outcome == mock.OutcomeDelivered && (got == nil || !strings.HasPrefix(got.(string), "POST ") || got == "POST 0") {
+			t.Errorf("%s: the landing page got %v, want the POST with its body", tt.path, got)
+		}
+		if tt.outcome != mock.OutcomeDelivered && got != nil {
+			t.Errorf("%s: the landing page got %v, want nothing", tt.path, got)
+		}
 	}
 	if n := len(other.Deliveries()); n != 0 {
 		t.Errorf("the other host got %d deliveries", n)
-	}
-	if rec := byTask[taskID(t, same)]; rec.Outcome != mock.OutcomeDelivered || rec.Status != http.StatusNoContent {
-		t.Errorf("redirect on the same host: %+v", rec)
 	}
 }
 
