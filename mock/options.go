@@ -137,6 +137,9 @@ func orDefault(d, def time.Duration) time.Duration {
 	return d
 }
 
+// MaxDuplicate bounds the extra deliveries of each callback (Faults.Duplicate, Prefer duplicate=N).
+const MaxDuplicate = 10
+
 // Faults are webhook faults, the ways real callback channels break, applied to a task's callbacks. The zero
 // value delivers every callback once, in order, on time.
 type Faults struct {
@@ -184,8 +187,8 @@ func (o *Options) callbackDefaults() error {
 	defaults.Positive(&o.JournalMaxBytes, DefaultJournalMaxBytes)
 	f := o.Faults
 	switch {
-	case f.Duplicate < 0 || f.Duplicate > maxDuplicate:
-		return fmt.Errorf("mock: Faults.Duplicate %d is outside 0..%d", f.Duplicate, maxDuplicate)
+	case f.Duplicate < 0 || f.Duplicate > MaxDuplicate:
+		return fmt.Errorf("mock: Faults.Duplicate %d is outside 0..%d", f.Duplicate, MaxDuplicate)
 	case f.Late < 0:
 		return fmt.Errorf("mock: Faults.Late %s is negative", f.Late)
 	}

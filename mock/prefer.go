@@ -56,9 +56,6 @@ func (e *PreferenceError) Error() string {
 	return fmt.Sprintf("Prefer %s: %s", e.Preference, e.Reason)
 }
 
-// maxDuplicate bounds Prefer duplicate=N.
-const maxDuplicate = 10
-
 // ParsePrefer reads every Prefer header of h. Unknown preferences are ignored and only the first of a repeated
 // one counts, as RFC 7240 asks; a known one with a bad value, or a header that is not a list of preferences, is
 // an error.
@@ -130,8 +127,8 @@ func (p *Preferences) apply(name, value string) error {
 		n := 1
 		if value != "" {
 			var err error
-			if n, err = strconv.Atoi(value); err != nil || n < 0 || n > maxDuplicate || strconv.Itoa(n) != value {
-				return bad("%q is not a count of extra deliveries (0-%d)", value, maxDuplicate)
+			if n, err = strconv.Atoi(value); err != nil || n < 0 || n > MaxDuplicate || strconv.Itoa(n) != value {
+				return bad("%q is not a count of extra deliveries (0-%d)", value, MaxDuplicate)
 			}
 		}
 		p.Duplicate = &n

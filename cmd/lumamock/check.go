@@ -55,7 +55,7 @@ func newCheckFlags(stderr io.Writer) (*flag.FlagSet, *checkConfig) {
 	fs.DurationVar(&c.slow, "slow", check.DefaultSlow, "report answers slower than this")
 	fs.DurationVar(&c.pollInterval, "poll-interval", check.DefaultPollInterval, "first wait between polls of a task (grows by half each poll, up to 10×)")
 	fs.DurationVar(&c.pollDeadline, "poll-deadline", check.DefaultPollDeadline, "give up following a task after this long")
-	fs.Var(&c.maxBody, "max-body", "largest response body read; larger ones are reported, not checked")
+	fs.Var(&c.maxBody, "max-body", "largest response body read (a `size` such as 1MiB); larger ones are reported, not checked")
 	fs.IntVar(&c.concurrency, "concurrency", check.DefaultConcurrency, "cases run at once")
 	fs.StringVar(&c.spec, "spec", "", "check against this OpenAPI `file` instead of the embedded openapi.yaml")
 	fs.BoolVar(&c.verbose, "verbose", false, "print a line per case to stderr as it finishes")
@@ -163,8 +163,14 @@ func (c *checkConfig) config(ctx context.Context) (check.Config, error) {
 	if !slices.Contains(check.Formats, c.format) {
 		return check.Config{}, fmt.Errorf("check: --format %q: want one of %s", c.format, strings.Join(check.Formats, ", "))
 	}
-	if c.billable < 0 || c.concurrency < 0 || c.timeout < 0 || c.slow < 0 || c.pollInterval < 0 || c.pollDeadline < 0 || c.hookWait < 0 || c.runTimeout < 0 {
-		return check.Config{}, errors.New("check: numbers and durations must not be negative")
+	for name, negative := range map[string]bool{
+		"--billable": c.billable < 0, "--concurrency": c.concurrency < 0, "--timeout": c.timeout < 0, "--slow": c.slow < 0,
+		"--poll-interval": c.pollInterval < 0, "--poll-deadline": c.pollDeadline < 0, "--hook-wait": c.hookWait < 0,
+		"--run-timeout": c.runTimeout < 0,
+	} {
+		if negative {
+			return check.Config{}, fmt.Errorf("check: %s must not be negative", name)
+		}
 	}
 	if c.hookURL != "" && c.hookListen == "" {
 		return check.Config{}, errors.New("check: --hook-url needs --hook-listen")
@@ -189,7 +195,7 @@ func (c *checkConfig) config(ctx context.Context) (check.Config, error) {
 	if c.baseline != "" {
 		b, err := check.ReadBaseline(c.baseline)
 		if err != nil {
-			return check.Config{}, fmt.Errorf("check: --baseline: %w", err)
+			return check.Config{}, err // "check: baseline: ..." names the file
 		}
 		cfg.Baseline = b
 	}

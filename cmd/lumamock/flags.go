@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // envPrefix prefixes the environment variable that backs each flag: --max-body reads LUMAMOCK_MAX_BODY.
@@ -38,7 +39,7 @@ func applyEnv(fs *flag.FlagSet, lookup func(string) (string, bool)) error {
 		}
 		for _, v := range values {
 			if e := fs.Set(f.Name, strings.TrimSpace(v)); e != nil {
-				err = fmt.Errorf("%s=%q: %w", envName(f.Name), value, e)
+				err = fmt.Errorf("%s=%q: %w%s", envName(f.Name), value, e, wanted(f))
 				return
 			}
 		}
@@ -51,6 +52,14 @@ func applyEnv(fs *flag.FlagSet, lookup func(string) (string, bool)) error {
 // output); err is an *ExitError with code 2 for bad flags or arguments.
 func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) (done bool, err error) {
 	version := fs.Bool("version", false, "print the version and exit")
+	if !asksForHelp(args) {
+		// A bad flag gets its one-line reason and a pointer to --help, not the whole usage after it.
+		full := fs.Usage
+		fs.Usage = func() {
+			fmt.Fprintf(fs.Output(), "Run %q for the flags.\n", fs.Name()+" --help")
+		}
+		defer func() { fs.Usage = full }()
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return true, nil
@@ -61,11 +70,12 @@ func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) (done bool, e
 		fmt.Fprintln(stdout, versionString())
 		return true, nil
 	}
+	command := strings.TrimPrefix(fs.Name(), "lumamock ")
 	if fs.NArg() > 0 {
-		return false, &ExitError{Code: 2, Err: fmt.Errorf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))}
+		return false, &ExitError{Code: 2, Err: fmt.Errorf("%s: unexpected argument %q (flags start with -; see lumamock %s --help)", command, fs.Arg(0), command)}
 	}
 	if err := applyEnv(fs, lookupEnv); err != nil {
-		return false, &ExitError{Code: 2, Err: fmt.Errorf("%s: %w", fs.Name(), err)}
+		return false, &ExitError{Code: 2, Err: fmt.Errorf("%s: %w", command, err)}
 	}
 	return false, nil
 }
@@ -132,3 +142,36 @@ func formatBytes(n int64) string {
 
 // lookupEnv is os.LookupEnv; tests replace it.
 var lookupEnv = os.LookupEnv
+
+// wanted says what kind of value flag f takes, for an error message: the flag package says only "parse error"
+// of a bad duration, number or boolean.
+func wanted(f *flag.Flag) string {
+	getter, ok := f.Value.(flag.Getter)
+	if !ok {
+		return ""
+	}
+	switch getter.Get().(type) {
+	case time.Duration:
+		return " (want a duration such as 500ms, 2s or 1m)"
+	case bool:
+		return " (want true or false)"
+	case int, int64, uint, uint64:
+		return " (want a whole number)"
+	case float64:
+		return " (want a number)"
+	}
+	return ""
+}
+
+// asksForHelp reports whether args hold -h or -help (with one dash or two) before the end of the flags.
+func asksForHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-h", "--h", "-help", "--help":
+			return true
+		}
+	}
+	return false
+}

@@ -31,7 +31,7 @@ func newHooksFlags(stderr io.Writer) (*flag.FlagSet, *hooksConfig) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.addr, "listen", "127.0.0.1:9000", "listen `address` (host:port; port 0 picks a free one); LUMAMOCK_LISTEN, not serve's LUMAMOCK_ADDR")
 	fs.IntVar(&c.status, "status", http.StatusOK, "HTTP `status` to answer every callback with (a non-2xx one makes lumamock retry)")
-	fs.Var(&c.maxBody, "max-body", "largest body printed; the rest is read and dropped")
+	fs.Var(&c.maxBody, "max-body", "largest body printed (a `size` such as 64KiB); the rest is read and dropped")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), `Usage: lumamock hooks [flags]
 
@@ -54,8 +54,9 @@ func runHooks(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if done, err := parseFlags(fs, args, stdout); done || err != nil {
 		return err
 	}
-	if c.status < 100 || c.status > 599 {
-		return &ExitError{Code: 2, Err: fmt.Errorf("--status %d: want an HTTP status from 100 to 599", c.status)}
+	if c.status < 200 || c.status > 599 {
+		// 1xx are interim answers: net/http would send the final 200 after it.
+		return &ExitError{Code: 2, Err: fmt.Errorf("--status %d: want a final HTTP status, from 200 to 599", c.status)}
 	}
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {

@@ -49,6 +49,9 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "healthcheck":
 		return runHealthcheck(ctx, rest, stdout, stderr)
 	case "help":
+		if len(rest) > 0 && rest[0] != "help" { // "lumamock help check" is "lumamock check --help"
+			return Run(ctx, []string{rest[0], "--help"}, stdout, stderr)
+		}
 		fmt.Fprint(stdout, usage)
 		return nil
 	case "version":

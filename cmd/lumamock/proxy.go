@@ -48,7 +48,7 @@ func newProxyFlags(stderr io.Writer) (*flag.FlagSet, *proxyConfig) {
 	fs.StringVar(&c.hookURL, "hook-url", "", "base `URL` the upstream reaches this proxy at, for --hook-relay (default http://<listen address>)")
 	fs.StringVar(&c.schema, "schema", string(lumamock.ShapeEnvelope), "`shape` of the proxy's own error answers: envelope or luma")
 	fs.DurationVar(&c.timeout, "timeout", proxy.DefaultTimeout, "bound on each upstream exchange; past it the client gets 504")
-	fs.Var(&c.maxBody, "max-body", "largest body buffered to be checked; larger ones are streamed through unchecked")
+	fs.Var(&c.maxBody, "max-body", "largest body buffered to be checked (a `size` such as 20MiB); larger ones are streamed through unchecked")
 	fs.StringVar(&c.logFormat, "log-format", "text", "log `format`: text or json (API keys are never logged)")
 	fs.DurationVar(&c.drain, "drain", 5*time.Second, "on SIGINT/SIGTERM, time to finish requests in flight")
 	fs.StringVar(&c.adminTok, "admin-token", "", "require Authorization: Bearer `token` on every admin endpoint (/__mock/...; /healthz stays open)")

@@ -57,11 +57,11 @@ func newServeFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig) {
 	fs.StringVar(&c.spec, "spec", "", "serve this OpenAPI `file` instead of the embedded openapi.yaml")
 	fs.StringVar(&c.schema, "schema", string(lumamock.ShapeEnvelope), "default response `shape`: envelope ({code,message,request_id,data}) or luma (the raw generation object)")
 	fs.Var(&c.apiKeys, "api-key", "accepted bearer `token` (repeatable); none given = any non-empty token")
-	fs.DurationVar(&c.pending, "pending", mock.DefaultPending, "time a task spends `pending`")
-	fs.DurationVar(&c.processing, "processing", mock.DefaultProcessing, "time a task spends `processing`")
+	fs.DurationVar(&c.pending, "pending", mock.DefaultPending, "`time` a task spends pending")
+	fs.DurationVar(&c.processing, "processing", mock.DefaultProcessing, "`time` a task spends processing")
 	fs.StringVar(&c.outcome, "outcome", string(lumamock.StateCompleted), "how tasks end: completed or failed")
-	fs.Int64Var(&c.seed, "seed", 0, "`seed` for fake data; the same seed and requests give the same ids and URLs (0 = random)")
-	fs.Var(&c.maxBody, "max-body", "largest request body accepted (base64 images travel in the body)")
+	fs.Int64Var(&c.seed, "seed", 0, "`number` seeding fake data; the same seed and requests give the same ids and URLs (0 = random)")
+	fs.Var(&c.maxBody, "max-body", "largest request body accepted, a `size` such as 20MiB (base64 images travel in the body)")
 	fs.IntVar(&c.maxTasks, "max-tasks", mock.DefaultMaxTasks, "tasks kept in memory; the oldest is forgotten first")
 	fs.StringVar(&c.logFormat, "log-format", "text", "request log `format`: text or json (API keys are never logged)")
 	fs.DurationVar(&c.drain, "drain", 5*time.Second, "on SIGINT/SIGTERM, time to finish requests in flight and deliver callbacks already due")
@@ -74,7 +74,7 @@ func newServeFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig) {
 	fs.IntVar(&c.callbackWorkers, "callback-workers", mock.DefaultCallbackWorkers, "callback deliveries in flight at once (one receiver gets at most three quarters)")
 	fs.IntVar(&c.callbackQueue, "callback-queue", mock.DefaultCallbackQueue, "callback deliveries held per receiver; past it that receiver's new ones are given up")
 	fs.IntVar(&c.journalSize, "journal-size", mock.DefaultJournalSize, "entries kept by each journal (/__mock/requests, /__mock/callbacks)")
-	fs.Var(&c.journalMaxBytes, "journal-max-bytes", "memory each journal may hold; past it the oldest entries are forgotten first")
+	fs.Var(&c.journalMaxBytes, "journal-max-bytes", "memory each journal may hold, a `size` such as 32MiB; past it the oldest entries are forgotten first")
 	fs.IntVar(&c.faultDuplicate, "fault-duplicate", 0, "deliver every callback this many extra times")
 	fs.StringVar(&c.faultDrop, "fault-drop", "", "never send the callback of this `state` (processing, completed or failed)")
 	fs.BoolVar(&c.faultReorder, "fault-reorder", false, "send a task's intermediate callbacks after its final one")
@@ -132,8 +132,11 @@ func (c *serveConfig) mockOptions(ctx context.Context, logger *slog.Logger) (moc
 	if drop := lumamock.TaskState(c.faultDrop); drop != "" && !drop.Notified() {
 		return mock.Options{}, fmt.Errorf("--fault-drop %q: want processing, completed or failed", c.faultDrop)
 	}
-	if c.faultDuplicate < 0 || c.faultLate < 0 {
-		return mock.Options{}, errors.New("--fault-duplicate and --fault-late must not be negative")
+	if c.faultDuplicate < 0 || c.faultDuplicate > mock.MaxDuplicate {
+		return mock.Options{}, fmt.Errorf("--fault-duplicate %d: want 0 to %d", c.faultDuplicate, mock.MaxDuplicate)
+	}
+	if c.faultLate < 0 {
+		return mock.Options{}, errors.New("--fault-late must not be negative")
 	}
 	retries := c.callbackRetries
 	if retries == 0 {

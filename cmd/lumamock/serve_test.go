@@ -193,6 +193,15 @@ func TestRunUsageAndErrors(t *testing.T) {
 		{"proxy version", []string{"proxy", "--version"}, nil, 0, "lumamock " + lumamock.Version},
 		{"missing spec", []string{"--spec", "/nonexistent/openapi.yaml"}, nil, 2, "--spec"},
 		{"bad address", []string{"--addr", "256.0.0.1:1"}, nil, 2, "listen"},
+		{"help of a command", []string{"help", "check"}, nil, 0, "Usage: lumamock check"},
+		{"bad flag points to --help", []string{"--max-body", "1kb"}, nil, 2, `Run "lumamock serve --help" for the flags.`},
+		{"bad env says what it wants", nil, map[string]string{"LUMAMOCK_PENDING": "abc"}, 2, "want a duration"},
+		{"bad env bool", nil, map[string]string{"LUMAMOCK_FAULT_REORDER": "yes"}, 2, "want true or false"},
+		{"fault-duplicate over the bound", []string{"--fault-duplicate", "11"}, nil, 2, "--fault-duplicate 11: want 0 to 10"},
+		{"stray argument names the command once", []string{"check", "extra"}, nil, 2, `lumamock: check: unexpected argument "extra"`},
+		{"check names the negative flag", []string{"check", "--base-url", "http://127.0.0.1:1", "--api-key", "k", "--billable", "-1"}, nil, 2, "--billable must not be negative"},
+		{"hooks refuses an interim status", []string{"hooks", "--status", "100"}, nil, 2, "want a final HTTP status"},
+		{"placeholders say what a flag takes", []string{"serve", "--help"}, nil, 0, "-pending time"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -202,6 +211,9 @@ func TestRunUsageAndErrors(t *testing.T) {
 			}
 			if !strings.Contains(out, tt.wantOut) {
 				t.Errorf("output does not contain %q:\n%s", tt.wantOut, out)
+			}
+			if tt.wantCode == 2 && strings.Contains(out, "Flags:") {
+				t.Errorf("an error printed the whole usage:\n%s", out)
 			}
 			var exit *ExitError
 			if tt.wantCode == 2 && !errors.As(err, &exit) {
