@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/lumamock/lumamock"
 	"github.com/lumamock/lumamock/internal/redact"
 )
 
@@ -40,9 +41,20 @@ func WriteDryRun(w io.Writer, cfg Config) error {
 		fmt.Fprintf(&b, "%s %s\n", req.Method, req.URL)
 		writeHeaders(&b, req.Header)
 		if c.Body != nil {
-			body := string(c.Body)
+			body := c.Body
 			if c.Follow && cfg.HookListen != "" {
-				body += "   (plus notify_hook: the callback listener's URL)"
+				// The body as Run sends it: with the listener's URL for this case (the address as given: a
+				// port 0 is only chosen when the run listens).
+				base := cfg.HookURL
+				if base == "" {
+					base = "http://" + cfg.HookListen
+				}
+				var v map[string]any
+				if err := jsonUnmarshal(c.Body, &v); err != nil {
+					return err
+				}
+				v[lumamock.FieldNotifyHook] = caseHook(base, c.Name)
+				body = marshal(v)
 			}
 			fmt.Fprintf(&b, "\n%s\n", body)
 		}

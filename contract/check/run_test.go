@@ -124,3 +124,22 @@ func TestHookListenerIsBounded(t *testing.T) {
 		}
 	}
 }
+
+// TestDryRunShowsTheHookItWouldSend: with a callback listener, the dry run prints each billable body as Run
+// sends it, notify_hook included: the listener's public URL and the case's name.
+func TestDryRunShowsTheHookItWouldSend(t *testing.T) {
+	for _, tt := range []struct{ listen, public, want string }{
+		{"127.0.0.1:29300", "", `"notify_hook":"http://127.0.0.1:29300/create-source-example"`},
+		{"127.0.0.1:29300", "https://hooks.example.com/base/", `"notify_hook":"https://hooks.example.com/base/create-source-example"`},
+	} {
+		var out strings.Builder
+		err := check.WriteDryRun(&out, check.Config{BaseURL: "http://127.0.0.1:1", APIKey: testKey, Billable: 1,
+			HookListen: tt.listen, HookURL: tt.public})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out.String(), tt.want) {
+			t.Errorf("listen %s, public %q: the dry run lacks %s:\n%s", tt.listen, tt.public, tt.want, out.String())
+		}
+	}
+}
