@@ -98,7 +98,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if c.apiKey == "" && !c.dryRun {
 		// Every case but the auth probes needs a key: without one the run would blame the API for 401s.
-		return &ExitError{Code: 2, Err: errors.New("check: no API key: pass --api-key or set LUMA_API_KEY (against lumamock serve without --api-key, any value works)")}
+		return &ExitError{Code: 2, Err: errors.New("check: no API key: pass --api-key or set LUMA_API_KEY (against lumamock serve without --api-key, any key works, e.g. --api-key mock-key)")}
 	}
 	secrets := []string{c.apiKey}
 	cfg, err := c.config(ctx)
