@@ -35,8 +35,10 @@ const (
 	DefaultTimeout     = 60 * time.Second
 	DefaultMaxBody     = 20 << 20 // base64 images travel in request bodies
 	DefaultJournalSize = 1000
-	DefaultHookTimeout = 10 * time.Second
-	DefaultMaxHooks    = 10000
+	// DefaultJournalMaxBytes bounds the memory each journal (exchanges, callbacks) holds: 32 MiB, as the mock's.
+	DefaultJournalMaxBytes = 32 << 20
+	DefaultHookTimeout     = 10 * time.Second
+	DefaultMaxHooks        = 10000
 	// MaxCallbackBody is the largest callback body relayed.
 	MaxCallbackBody = 1 << 20
 	// journalBodyLimit is how much of each request body the journal keeps.
@@ -97,8 +99,13 @@ type Options struct {
 	// Whatever it is, on a loopback listener they answer only requests whose Host is a loopback name or
 	// address, and refuse changes (POST) from another Origin.
 	AdminToken string
-	// JournalSize bounds each journal; zero means DefaultJournalSize.
+	// JournalSize bounds each journal in entries; zero means DefaultJournalSize.
 	JournalSize int
+	// JournalMaxBytes bounds, in bytes, the memory each journal holds (records, headers, bodies and findings as
+	// kept); past it the oldest entries are forgotten first, the newest always kept. Each entry is bounded too:
+	// at most MaxJournalFindings findings and a few KiB of each text (see Exchange). Zero means
+	// DefaultJournalMaxBytes.
+	JournalMaxBytes int64
 	// Logger receives one record per exchange and per callback (never a credential); nil discards them.
 	Logger *slog.Logger
 }
@@ -132,6 +139,7 @@ func New(opts Options) (*Proxy, error) {
 	defaults.Positive(&opts.Timeout, DefaultTimeout)
 	defaults.Positive(&opts.MaxBody, DefaultMaxBody)
 	defaults.Positive(&opts.JournalSize, DefaultJournalSize)
+	defaults.Positive(&opts.JournalMaxBytes, DefaultJournalMaxBytes)
 	if opts.HookRelay {
 		h, err := url.Parse(opts.HookURL)
 		if err != nil || (h.Scheme != "http" && h.Scheme != "https") || h.Host == "" {
@@ -165,8 +173,8 @@ func New(opts Options) (*Proxy, error) {
 	p := &Proxy{
 		opts: opts, upstream: u, checker: checker, log: opts.Logger,
 		hooks:     newHookTable(DefaultMaxHooks),
-		exchanges: ring.New[Exchange](opts.JournalSize),
-		callbacks: ring.New[Callback](opts.JournalSize),
+		exchanges: ring.NewBudget(opts.JournalSize, opts.JournalMaxBytes, Exchange.size),
+		callbacks: ring.NewBudget(opts.JournalSize, opts.JournalMaxBytes, Callback.size),
 	}
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
