@@ -15,6 +15,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/lumamock/lumamock"
@@ -56,7 +57,7 @@ const (
 // Outcomes of an exchange in the journal.
 const (
 	OutcomeForwarded = "forwarded"      // the upstream's answer was passed on
-	OutcomeRejected  = "rejected"       // strict: the request broke the document and was not forwarded
+	OutcomeRejected  = "rejected"       // strict: the request broke the document; or its body could not be read: it was not forwarded (or only its start)
 	OutcomeBlocked   = "blocked"        // strict: the upstream's answer broke the document; the client got 502
 	OutcomeFailed    = "upstream-error" // the upstream could not be reached or did not answer in time
 	OutcomeCancelled = "cancelled"      // the client went away first
@@ -210,6 +211,35 @@ type exchange struct {
 	recordFile string
 	hook       *hookTarget // set when notify_hook was replaced
 	refusal    http.Header // what a strict refusal carries: Allow, WWW-Authenticate
+	streamed   *clientBody // the client's body when it is streamed to the upstream unchecked
+}
+
+// clientBody is a client's request body streamed to the upstream; it remembers a failure to read it, so that
+// the failure is blamed on the client (400), not on the upstream (502).
+type clientBody struct {
+	io.Reader
+	io.Closer
+	mu  sync.Mutex
+	err error
+	n   int64
+}
+
+func (b *clientBody) Read(p []byte) (int, error) {
+	n, err := b.Reader.Read(p)
+	b.mu.Lock()
+	b.n += int64(n)
+	if err != nil && err != io.EOF && b.err == nil {
+		b.err = err
+	}
+	b.mu.Unlock()
+	return n, err
+}
+
+// failure is how many bytes were read of the body and the error reading it met, if any.
+func (b *clientBody) failure() (int64, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.n, b.err
 }
 
 type exchangeKey struct{}
@@ -245,9 +275,15 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		p.finish(ex, rec)
 	}()
-	body, streamed := p.readRequestBody(r)
+	body, streamed, err := p.readRequestBody(r)
+	if err != nil {
+		p.refuseUnreadable(ex, rec, body, err)
+		return
+	}
 	if !streamed {
 		ex.body = body // a streamed body is not kept
+	} else {
+		ex.streamed = r.Body.(*clientBody)
 	}
 	p.checkRequest(ex, body, streamed)
 	if p.opts.Strict && len(ex.findings) > 0 {
@@ -279,31 +315,71 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.rp.ServeHTTP(rec, r.WithContext(ctx))
 }
 
-// readRequestBody buffers r's body up to MaxBody. A larger one is left to stream; streamed is then true.
-func (p *Proxy) readRequestBody(r *http.Request) (body []byte, streamed bool) {
+// readRequestBody buffers r's body up to MaxBody. A larger one is left to stream (as a *clientBody); streamed
+// is then true and body holds its first MaxBody+1 bytes, enough to judge it too large. err is a failure to
+// read the body (a broken chunk, a connection cut), body then holding what was read before it.
+func (p *Proxy) readRequestBody(r *http.Request) (body []byte, streamed bool, err error) {
 	if r.Body == nil || r.Body == http.NoBody {
-		return nil, false
+		return nil, false, nil
 	}
 	data, err := io.ReadAll(io.LimitReader(r.Body, p.opts.MaxBody+1))
-	if int64(len(data)) > p.opts.MaxBody || err != nil {
-		r.Body = struct {
-			io.Reader
-			io.Closer
-		}{io.MultiReader(bytes.NewReader(data), r.Body), r.Body}
-		if err == nil {
-			return data, true // its first MaxBody+1 bytes: enough to judge it too large
-		}
-		return nil, true
+	if err != nil {
+		return data, false, err
 	}
-	return data, false
+	if int64(len(data)) > p.opts.MaxBody {
+		r.Body = &clientBody{Reader: io.MultiReader(bytes.NewReader(data), r.Body), Closer: r.Body}
+		return data, true, nil
+	}
+	return data, false, nil
 }
+
+// refuseUnreadable answers a request whose body could not be read (err, after the bytes in read) with 400
+// naming the problem, as the mock does, and forwards nothing. In strict mode what the mock judges before the
+// body (route, method, Accept, Content-Type) still comes first.
+func (p *Proxy) refuseUnreadable(ex *exchange, w *httpstatus.Recorder, read []byte, err error) {
+	r := ex.in
+	reason := "reading the request body failed: " + err.Error()
+	r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(read), errReader{err}))
+	d := p.judge.Admit(r) // reads the body only when the operation takes one, meeting err as the mock does
+	r.Body = http.NoBody
+	ex.operation, ex.refusal = d.Operation(), d.Header
+	if !d.Admitted() && d.Reason != reason {
+		p.checkVerdict(ex, d, false)
+	}
+	f := newFinding(DirRequest, contract.KindInvalidRequest, contract.Validation, "", "a request body that can be read",
+		"unreadable", reason)
+	f.Violation = &lumamock.Violation{In: lumamock.InBody, Rule: "body", Message: reason}
+	f.status = http.StatusBadRequest
+	ex.findings = append(ex.findings, f)
+	ex.outcome, ex.errText = OutcomeRejected, reason+"; the request was not forwarded"
+	status, msg := http.StatusBadRequest, ex.errText
+	if p.opts.Strict {
+		if status = impliedStatus(ex.findings); status != http.StatusBadRequest {
+			msg = "strict: the request does not match the API document: " + summary(ex.findings, ex.secrets)
+		}
+		for k, vs := range ex.refusal {
+			w.Header()[k] = vs
+		}
+	}
+	p.writeError(w, ex, status, msg, ex.findings)
+}
+
+// errReader fails every read with err.
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
 
 // checkRequest judges the request with the document's one judge (package admission), as the mock would: each
 // violation becomes a finding carrying the status the document implies, which strict mode answers.
 func (p *Proxy) checkRequest(ex *exchange, body []byte, streamed bool) {
-	r := ex.in
-	d := p.judge.AdmitBody(r, body) // a streamed body holds its first MaxBody+1 bytes: 413 unless a step before fails
+	d := p.judge.AdmitBody(ex.in, body) // a streamed body holds its first MaxBody+1 bytes: 413 unless a step before fails
 	ex.operation, ex.refusal = d.Operation(), d.Header
+	p.checkVerdict(ex, d, streamed)
+}
+
+// checkVerdict adds the findings of the judge's verdict d to ex.
+func (p *Proxy) checkVerdict(ex *exchange, d admission.Verdict, streamed bool) {
+	r := ex.in
 	switch {
 	case d.Admitted():
 		return
@@ -452,6 +528,14 @@ func (p *Proxy) errorHandler(w http.ResponseWriter, r *http.Request, err error) 
 		p.writeError(w, ex, http.StatusBadGateway, fmt.Sprintf("strict: the upstream answered %d in a way the API document does not allow: %s",
 			ex.upstream, summary(resp, ex.secrets)), ex.findings)
 		return
+	}
+	if ex.streamed != nil {
+		if n, berr := ex.streamed.failure(); berr != nil {
+			ex.outcome = OutcomeRejected
+			ex.errText = fmt.Sprintf("reading the request body failed: %s; its first %d bytes had been streamed to the upstream, and the exchange was abandoned", berr, n)
+			p.writeError(w, ex, http.StatusBadRequest, ex.errText, ex.findings)
+			return
+		}
 	}
 	if ex.in.Context().Err() != nil {
 		ex.outcome, ex.errText = OutcomeCancelled, "the client went away: "+ex.in.Context().Err().Error()
