@@ -71,7 +71,8 @@ type Options struct {
 	// Checker holds traffic to the document; nil means a Checker of the embedded openapi.yaml.
 	Checker *contract.Checker
 	// Strict answers a request that breaks the document with the 4xx the document implies, without forwarding
-	// it, and replaces an upstream answer that breaks it with a 502 naming the violations.
+	// it, and replaces an upstream answer that breaks it with a 502 naming the violations. An answer the proxy
+	// could not check (see MaxBody) is passed on.
 	Strict bool
 	// Schema is the shape of the proxy's own error answers (strict rejections, upstream failures); empty means
 	// lumamock.ShapeEnvelope.
@@ -82,8 +83,12 @@ type Options struct {
 	// Transport carries requests to the upstream; nil means a clone of http.DefaultTransport with 10 s dial and
 	// TLS handshake timeouts.
 	Transport http.RoundTripper
-	// MaxBody is the largest body (request or response) buffered to be checked; larger bodies are streamed
-	// through unchecked and reported as such. Zero means DefaultMaxBody.
+	// MaxBody is the largest body (request or response) buffered to be checked. A larger request body is
+	// streamed to the upstream unchecked, with an "unchecked" finding; in strict mode it is refused with 413
+	// and not forwarded instead, as the mock refuses it. A larger response body is streamed to the client
+	// unchecked, with an "unchecked" finding, in strict mode too: its size breaks nothing the document says,
+	// so strict mode does not block it (nor a response in an encoding the proxy cannot read). Zero means
+	// DefaultMaxBody.
 	MaxBody int64
 	// Recorder, when set, receives every forwarded exchange and relayed callback, sanitized.
 	Recorder *cassette.Recorder
@@ -292,7 +297,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			rec.Header()[k] = vs
 		}
 		status := impliedStatus(ex.findings)
-		p.writeError(rec, ex, status, "strict: the request does not match the API document: "+summary(ex.findings, ex.secrets), ex.findings)
+		p.writeError(rec, ex, status, strictRefusal+summary(ex.findings, ex.secrets), ex.findings)
 		return
 	}
 	if p.opts.Recorder != nil {
@@ -355,7 +360,7 @@ func (p *Proxy) refuseUnreadable(ex *exchange, w *httpstatus.Recorder, read []by
 	status, msg := http.StatusBadRequest, ex.errText
 	if p.opts.Strict {
 		if status = impliedStatus(ex.findings); status != http.StatusBadRequest {
-			msg = "strict: the request does not match the API document: " + summary(ex.findings, ex.secrets)
+			msg = strictRefusal + summary(ex.findings, ex.secrets)
 		}
 		for k, vs := range ex.refusal {
 			w.Header()[k] = vs
@@ -388,7 +393,7 @@ func (p *Proxy) checkVerdict(ex *exchange, d admission.Verdict, streamed bool) {
 		f.status = d.Status
 		ex.findings = append(ex.findings, f)
 		return
-	case streamed && d.Status == http.StatusRequestEntityTooLarge:
+	case streamed && d.Status == http.StatusRequestEntityTooLarge && !p.opts.Strict: // strict refuses it as the mock does
 		f := newFinding(DirRequest, KindUnchecked, contract.Transport, "", fmt.Sprintf("a body of at most %d bytes", p.opts.MaxBody),
 			"larger", fmt.Sprintf("the request body is larger than %d bytes; it was forwarded unchecked", p.opts.MaxBody))
 		f.status = d.Status
@@ -435,7 +440,7 @@ func (p *Proxy) modifyResponse(resp *http.Response) error {
 	}
 	plain, decoded := p.checkResponse(ex, resp, data, truncated)
 	p.record(ex, resp, plain, decoded, truncated)
-	if p.opts.Strict && hasDirection(ex.findings, DirResponse) {
+	if p.opts.Strict && len(responseViolations(ex.findings)) > 0 {
 		return errStrictResponse
 	}
 	if v := violationsHeader(ex.findings, ex.secrets); v != "" {
@@ -492,14 +497,20 @@ func (p *Proxy) checkResponse(ex *exchange, resp *http.Response, data []byte, tr
 	return plain, decoded
 }
 
-func hasDirection(findings []Finding, dir string) bool {
+// responseViolations are the findings of the response that break the document: not those that say it could
+// not be checked (KindUnchecked), which strict mode passes on.
+func responseViolations(findings []Finding) []Finding {
+	var out []Finding
 	for _, f := range findings {
-		if f.Direction == dir {
-			return true
+		if f.Direction == DirResponse && f.Kind != KindUnchecked {
+			out = append(out, f)
 		}
 	}
-	return false
+	return out
 }
+
+// strictRefusal starts the message of a strict refusal of a request.
+const strictRefusal = "strict: the request does not match the API document and was not forwarded: "
 
 var errStrictResponse = errors.New("strict: the upstream's response does not match the API document")
 
@@ -519,12 +530,7 @@ func (p *Proxy) errorHandler(w http.ResponseWriter, r *http.Request, err error) 
 	}
 	if errors.Is(err, errStrictResponse) {
 		ex.outcome = OutcomeBlocked
-		var resp []Finding
-		for _, f := range ex.findings {
-			if f.Direction == DirResponse {
-				resp = append(resp, f)
-			}
-		}
+		resp := responseViolations(ex.findings)
 		p.writeError(w, ex, http.StatusBadGateway, fmt.Sprintf("strict: the upstream answered %d in a way the API document does not allow: %s",
 			ex.upstream, summary(resp, ex.secrets)), ex.findings)
 		return
