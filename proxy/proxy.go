@@ -273,7 +273,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				p.finish(ex, rec)
 				panic(v)
 			}
-			p.log.Error("proxy panicked", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(v))
+			p.log.Error("proxy panicked", "method", cut(redact.Text(r.Method, ex.secrets...)), "path", cut(redact.Text(r.URL.Path, ex.secrets...)), "panic", fmt.Sprint(v))
 			if rec.Status == 0 {
 				p.writeError(rec, ex, http.StatusBadGateway, "the proxy failed: "+fmt.Sprint(v), nil)
 			}
