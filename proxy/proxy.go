@@ -96,7 +96,7 @@ type Options struct {
 	// checks the callbacks the upstream sends there, and forwards them to the original hook.
 	HookRelay bool
 	// HookURL is the base URL the upstream can reach this proxy at, e.g. https://tunnel.example.com. Required
-	// with HookRelay.
+	// with HookRelay, and only meaningful with it: New refuses a HookURL without HookRelay.
 	HookURL string
 	// HookClient forwards callbacks to the client's hooks; nil means a client with DefaultHookTimeout.
 	// Redirects are never followed.
@@ -146,6 +146,10 @@ func New(opts Options) (*Proxy, error) {
 	defaults.Positive(&opts.MaxBody, DefaultMaxBody)
 	defaults.Positive(&opts.JournalSize, DefaultJournalSize)
 	defaults.Positive(&opts.JournalMaxBytes, DefaultJournalMaxBytes)
+	if opts.HookURL != "" && !opts.HookRelay {
+		return nil, fmt.Errorf("proxy: a HookURL (%q) has no effect without HookRelay; set HookRelay to relay callbacks, or leave HookURL empty",
+			redact.URL(opts.HookURL))
+	}
 	if opts.HookRelay {
 		h, err := url.Parse(opts.HookURL)
 		if err != nil || (h.Scheme != "http" && h.Scheme != "https") || h.Host == "" {
