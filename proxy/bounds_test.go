@@ -49,6 +49,7 @@ func TestJournalIsBoundedInBytes(t *testing.T) {
 	before := heapInUse()
 	p, px := startProxy(t, up, Options{JournalMaxBytes: maxBytes})
 	client := &http.Client{Timeout: 20 * time.Second}
+	var violations string
 	for i := range sends {
 		req, _ := http.NewRequest(http.MethodGet, px.URL+"/luma/generations/"+taskID+"?"+strings.Repeat("q", 8<<10), nil)
 		req.Header.Set("Authorization", "Bearer "+testKey)
@@ -60,6 +61,12 @@ func TestJournalIsBoundedInBytes(t *testing.T) {
 		}
 		_, _ = io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
+		violations = resp.Header.Get(HeaderViolations)
+	}
+	if len(violations) > MaxViolationsHeader || !strings.Contains(violations, fmt.Sprintf("%d findings in all", ways)) ||
+		!strings.Contains(violations, fmt.Sprintf("the journal keeps the first %d", MaxJournalFindings)) {
+		t.Errorf("%s (%d bytes) does not say how many findings there were and where to read them: …%s",
+			HeaderViolations, len(violations), violations[max(0, len(violations)-200):])
 	}
 	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
 		if _, last := p.exchanges.Bounds(); last == sends || time.Now().After(deadline) {

@@ -111,7 +111,7 @@ func violationsHeader(findings []Finding, secrets []string) string {
 	}
 	if shown < len(findings) {
 		marker, _ := json.Marshal(Violation{Kind: KindTruncated,
-			Message: fmt.Sprintf("%d findings in all, %d not shown; see the journal", len(findings), len(findings)-shown)})
+			Message: fmt.Sprintf("%d findings in all, %d not shown; the journal keeps the first %d", len(findings), len(findings)-shown, MaxJournalFindings)})
 		if shown > 0 {
 			b.WriteByte(',')
 		}
