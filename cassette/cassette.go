@@ -222,7 +222,7 @@ func ScrubBytes(b []byte, secrets ...string) []byte { return redact.Body(b, secr
 func (e Entry) Sanitize(secrets ...string) Entry {
 	out := e
 	out.Request = Request{
-		Method: e.Request.Method,
+		Method: Scrub(e.Request.Method, secrets...),
 		Path:   Scrub(redact.URL(e.Request.Path), secrets...),
 		Query:  redact.Query(e.Request.Query, secrets...),
 		Header: SanitizeHeader(e.Request.Header, secrets...),
@@ -251,9 +251,23 @@ func (e Entry) Sanitize(secrets ...string) Entry {
 
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
+// fileMethods are the methods a file name may carry: the HTTP methods of RFC 9110 and PATCH, spelled as
+// registered (methods are case-sensitive).
+var fileMethods = map[string]bool{
+	http.MethodGet: true, http.MethodHead: true, http.MethodPost: true, http.MethodPut: true, http.MethodPatch: true,
+	http.MethodDelete: true, http.MethodConnect: true, http.MethodOptions: true, http.MethodTrace: true,
+}
+
+// OtherMethod stands in a file name for a method that is not a known HTTP method: the method is request text
+// a client chose, and could be anything, a secret included.
+const OtherMethod = "other"
+
 // fileName is the file an entry is written to.
 func fileName(e Entry) string {
-	kind := strings.ToUpper(e.Request.Method)
+	kind := OtherMethod
+	if fileMethods[e.Request.Method] {
+		kind = e.Request.Method
+	}
 	slug := strings.Trim(e.Request.Path, "/")
 	if e.Kind == KindCallback {
 		kind, slug = "CALLBACK", e.TaskID
@@ -268,7 +282,6 @@ func fileName(e Entry) string {
 	if slug == "" {
 		slug = "root"
 	}
-	kind = unsafeName.ReplaceAllString(kind, "_")
 	return fmt.Sprintf("%06d.%s.%s.json", e.Seq, kind, slug)
 }
 

@@ -186,3 +186,53 @@ func TestKeyNormalizes(t *testing.T) {
 		t.Error("different bodies share a key")
 	}
 }
+
+// TestFileNameNeverCarriesRequestText records entries whose method is a secret, or any other word: a file
+// name carries the method only when it is a known HTTP method, else the word "other"; the file's content
+// shows a method that is a secret as Redacted.
+func TestFileNameNeverCarriesRequestText(t *testing.T) {
+	const key = "SECRETKEY12345"
+	tests := []struct {
+		method, wantName, wantMethod string
+	}{
+		{"GET", "000001.GET.luma-generations.json", "GET"},
+		{"POST", "000001.POST.luma-generations.json", "POST"},
+		{"OPTIONS", "000001.OPTIONS.luma-generations.json", "OPTIONS"},
+		{key, "000001.other.luma-generations.json", Redacted},
+		{"Q", "000001.other.luma-generations.json", Redacted}, // a short key, scrubbed as a whole token
+		{"PROPFIND", "000001.other.luma-generations.json", "PROPFIND"},
+		{"post", "000001.other.luma-generations.json", "post"}, // methods are case-sensitive: not POST
+		{"CALLBACK", "000001.other.luma-generations.json", "CALLBACK"},
+	}
+	// The path is scrubbed before it names the file, as the method is.
+	t.Run("key in the path", func(t *testing.T) {
+		r, _ := NewRecorder(t.TempDir())
+		e, err := r.Record(Entry{Request: Request{Method: "GET", Path: "/luma/generations/" + key}}, key)
+		if err != nil || strings.Contains(e.File(), key) {
+			t.Errorf("file %q (%v) carries the key", e.File(), err)
+		}
+	})
+	for _, tt := range tests {
+		t.Run(tt.method, func(t *testing.T) {
+			dir := t.TempDir()
+			r, err := NewRecorder(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e, err := r.Record(Entry{Request: Request{Method: tt.method, Path: "/luma/generations"}, Response: Response{Status: 200}}, key, "Q")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if e.File() != tt.wantName {
+				t.Errorf("file %q, want %q", e.File(), tt.wantName)
+			}
+			entries, err := Load(dir)
+			if err != nil || len(entries) != 1 {
+				t.Fatalf("Load: %v, %d entries", err, len(entries))
+			}
+			if entries[0].Request.Method != tt.wantMethod {
+				t.Errorf("recorded method %q, want %q", entries[0].Request.Method, tt.wantMethod)
+			}
+		})
+	}
+}

@@ -9,8 +9,10 @@
 //	                                  000002.GET.luma-generations-4665a07c-....json
 //	                                  000003.CALLBACK.4665a07c-....json
 //
-// where seq (six digits) orders the files as they were recorded, kind is the request method or CALLBACK, and
-// slug is the path (or the callback's task id) made safe for file names. Each file holds one Entry, indented
+// where seq (six digits) orders the files as they were recorded, kind is the request method (when it is a
+// known HTTP method: GET, HEAD, POST, PUT, PATCH, DELETE, CONNECT, OPTIONS, TRACE; else "other", since a
+// method is text the client chose and could be a secret) or CALLBACK, and slug is the path (or the callback's
+// task id), secrets redacted, made safe for file names. Each file holds one Entry, indented
 // with keys in a fixed order, bodies as JSON values (keys sorted, numbers kept exactly) so that a re-recording
 // diffs well:
 //
@@ -27,7 +29,7 @@
 // A callback entry ("kind": "callback") holds the POST the API sent to notify_hook as its request, the client
 // hook's answer as its response, and in "exchange" the seq of the exchange that submitted the task.
 //
-// Sanitizing: Authorization, Proxy-Authorization, Cookie, Set-Cookie and any header whose name looks like a
+// Sanitizing: a method that is one of the secrets is recorded as "[redacted]". Authorization, Proxy-Authorization, Cookie, Set-Cookie and any header whose name looks like a
 // credential (api-key, token, secret) are left out. The values of credential-named query parameters (api_key,
 // key, token, access_token, secret, signature, sig, password, ...) and URL user info are replaced by
 // "[redacted]" in the query, in a callback's hook URL and in every URL inside bodies, findings and notes; each

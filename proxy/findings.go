@@ -87,18 +87,17 @@ func violationsHeader(findings []Finding, secrets []string) string {
 	if len(findings) == 0 {
 		return ""
 	}
-	parts := make([][]byte, 0, len(findings))
-	for _, f := range findings {
-		v := Violation{Direction: f.Direction, Class: f.Class, Kind: f.Kind, Pointer: f.Pointer, Message: redact.Text(f.Message, secrets...)}
-		data, _ := json.Marshal(v)
-		parts = append(parts, asciiJSON(data))
-	}
+	// Findings are rendered only while they may fit: a message with thousands of findings costs no more than
+	// one with a few.
 	var b bytes.Buffer
 	b.WriteByte('[')
 	shown := 0
-	for i, p := range parts {
+	for i, f := range findings {
+		v := Violation{Direction: f.Direction, Class: f.Class, Kind: f.Kind, Pointer: f.Pointer, Message: redact.Text(f.Message, secrets...)}
+		data, _ := json.Marshal(v)
+		p := asciiJSON(data)
 		tail := 0
-		if i < len(parts)-1 {
+		if i < len(findings)-1 {
 			tail = 160 // room for the truncation marker
 		}
 		if b.Len()+len(p)+2+tail > MaxViolationsHeader {
@@ -110,9 +109,9 @@ func violationsHeader(findings []Finding, secrets []string) string {
 		b.Write(p)
 		shown++
 	}
-	if shown < len(parts) {
+	if shown < len(findings) {
 		marker, _ := json.Marshal(Violation{Kind: KindTruncated,
-			Message: fmt.Sprintf("%d findings in all, %d not shown; see the journal", len(parts), len(parts)-shown)})
+			Message: fmt.Sprintf("%d findings in all, %d not shown; the journal keeps the first %d", len(findings), len(findings)-shown, MaxJournalFindings)})
 		if shown > 0 {
 			b.WriteByte(',')
 		}

@@ -125,7 +125,8 @@ func (p *Proxy) serveHook(w http.ResponseWriter, r *http.Request) {
 	}
 	res := p.checker.CheckCallback(r.Header, body)
 	findings := wrap(DirCallback, res.Findings)
-	rec.Findings, rec.Valid = scrubFindings(findings, ex.secrets), len(findings) == 0
+	rec.Findings, rec.FindingsTotal, rec.FindingsTruncated = journalFindings(findings, ex.secrets)
+	rec.Valid = len(findings) == 0
 	rec.Body, _ = snip.Cut(string(redact.Body(body, ex.secrets...)), journalBodyLimit)
 	if res.Task != nil {
 		rec.TaskID = res.Task.ID
@@ -207,6 +208,7 @@ func (p *Proxy) recordCallback(e cassette.Entry, secrets []string) string {
 }
 
 func (p *Proxy) finishCallback(rec Callback, findings []Finding, secrets []string) {
+	rec.TaskID, rec.Hook, rec.Error = cut(rec.TaskID), cut(rec.Hook), cut(rec.Error)
 	p.callbacks.Add(func(seq int64) Callback { rec.Seq = seq; return rec })
 	attrs := []any{"task_id", rec.TaskID, "forwarded", rec.Forwarded, "status", rec.Status, "findings", len(findings)}
 	if rec.Error != "" {

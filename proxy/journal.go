@@ -3,7 +3,9 @@ package proxy
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
+	"unsafe"
 
 	"github.com/lumamock/lumamock/internal/adminpage"
 	"github.com/lumamock/lumamock/internal/httpstatus"
@@ -12,15 +14,34 @@ import (
 	"github.com/lumamock/lumamock/internal/snip"
 )
 
-// Exchange is one request the proxy handled, as the journal (GET /__mock/requests) shows it.
+// Bounds of one journal entry, so that no single exchange or callback holds much memory whatever it carried.
+const (
+	// MaxJournalFindings is the most findings one journal entry (Exchange, Callback) keeps: the first ones
+	// found, in the order the request, then the response, were checked. FindingsTotal counts them all.
+	MaxJournalFindings = 100
+	// maxFindingText bounds each text of a finding kept (id, pointer, expected, actual, message).
+	maxFindingText = 1 << 10
+	// maxJournalText bounds each other text of an entry kept (method, path, query, a header value, error, hook,
+	// task id); a cut text ends in "…".
+	maxJournalText = 4 << 10
+	// maxJournalHeader bounds the header names and values an entry keeps in all.
+	maxJournalHeader = 16 << 10
+)
+
+// Exchange is one request the proxy handled, as the journal (GET /__mock/requests) shows it. Each text is
+// kept cut to a few KiB (a cut one ends in "…"), the body to 16 KiB, the headers to 16 KiB in all, and at most
+// MaxJournalFindings findings.
 type Exchange struct {
-	Seq    int64     `json:"seq"`
-	At     time.Time `json:"at"`
-	Method string    `json:"method"`
-	Path   string    `json:"path"`
-	Query  string    `json:"query,omitempty"`
-	// Header is the request's headers, credentials redacted.
-	Header http.Header `json:"header"`
+	Seq int64     `json:"seq"`
+	At  time.Time `json:"at"`
+	// Method is the request's method, redacted if it is one of the request's credentials.
+	Method string `json:"method"`
+	Path   string `json:"path"`
+	Query  string `json:"query,omitempty"`
+	// Header is the request's headers, credentials redacted; HeaderTruncated says some were left out to keep
+	// the entry small.
+	Header          http.Header `json:"header"`
+	HeaderTruncated bool        `json:"header_truncated,omitempty"`
 	// Body is the start of the request body as the client sent it, secrets redacted.
 	Body          string `json:"body,omitempty"`
 	BodyTruncated bool   `json:"body_truncated,omitempty"`
@@ -38,13 +59,19 @@ type Exchange struct {
 	// DurationMS is the time from receiving the request to the end of the answer's headers.
 	DurationMS float64 `json:"duration_ms"`
 	// Valid is true when neither the request nor the response broke the document.
-	Valid    bool      `json:"valid"`
-	Findings []Finding `json:"findings,omitempty"`
+	Valid bool `json:"valid"`
+	// Findings are the first MaxJournalFindings findings of the exchange; FindingsTotal counts them all, and
+	// FindingsTruncated is true when some are not kept. X-Lumamock-Violations and the log line show the same
+	// first ones.
+	Findings          []Finding `json:"findings,omitempty"`
+	FindingsTotal     int       `json:"findings_total,omitempty"`
+	FindingsTruncated bool      `json:"findings_truncated,omitempty"`
 	// Cassette is the file the exchange was recorded to.
 	Cassette string `json:"cassette,omitempty"`
 }
 
-// Callback is one callback the proxy relayed, as GET /__mock/callbacks shows it.
+// Callback is one callback the proxy relayed, as GET /__mock/callbacks shows it. It is bounded as an Exchange
+// is.
 type Callback struct {
 	Seq    int64     `json:"seq"`
 	At     time.Time `json:"at"`
@@ -57,9 +84,12 @@ type Callback struct {
 	Error     string `json:"error,omitempty"`
 	Valid     bool   `json:"valid"`
 	// Body is the start of the callback body.
-	Body     string    `json:"body,omitempty"`
-	Findings []Finding `json:"findings,omitempty"`
-	Cassette string    `json:"cassette,omitempty"`
+	Body string `json:"body,omitempty"`
+	// Findings, FindingsTotal and FindingsTruncated are as in Exchange.
+	Findings          []Finding `json:"findings,omitempty"`
+	FindingsTotal     int       `json:"findings_total,omitempty"`
+	FindingsTruncated bool      `json:"findings_truncated,omitempty"`
+	Cassette          string    `json:"cassette,omitempty"`
 }
 
 // Requests returns the journal of exchanges, oldest first.
@@ -110,11 +140,13 @@ func servePage[T any](w http.ResponseWriter, r *http.Request, journal *ring.Ring
 func (p *Proxy) finish(ex *exchange, w *httpstatus.Recorder) {
 	r := ex.in
 	rec := Exchange{
-		At: ex.start.UTC(), Method: r.Method, Path: redact.Text(r.URL.Path, ex.secrets...), Query: redact.Query(r.URL.RawQuery, ex.secrets...),
-		Header: redact.Header(r.Header, ex.secrets...), Operation: ex.operation, Status: w.Status, UpstreamStatus: ex.upstream,
-		RequestID: ex.requestID, TaskID: ex.taskID, Outcome: ex.outcome, Error: redact.Text(ex.errText, ex.secrets...),
-		DurationMS: float64(time.Since(ex.start).Microseconds()) / 1000, Valid: len(ex.findings) == 0, Findings: scrubFindings(ex.findings, ex.secrets),
+		At: ex.start.UTC(), Method: cut(redact.Text(r.Method, ex.secrets...)), Path: cut(redact.Text(r.URL.Path, ex.secrets...)),
+		Query: cut(redact.Query(r.URL.RawQuery, ex.secrets...)), Operation: ex.operation, Status: w.Status, UpstreamStatus: ex.upstream,
+		RequestID: ex.requestID, TaskID: cut(ex.taskID), Outcome: ex.outcome, Error: cut(redact.Text(ex.errText, ex.secrets...)),
+		DurationMS: float64(time.Since(ex.start).Microseconds()) / 1000, Valid: len(ex.findings) == 0,
 	}
+	rec.Header, rec.HeaderTruncated = journalHeader(r.Header, ex.secrets)
+	rec.Findings, rec.FindingsTotal, rec.FindingsTruncated = journalFindings(ex.findings, ex.secrets)
 	if ex.outcome == OutcomeForwarded {
 		rec.Source, rec.RequestID = "upstream", ""
 	} else {
@@ -126,7 +158,7 @@ func (p *Proxy) finish(ex *exchange, w *httpstatus.Recorder) {
 	}
 	p.exchanges.Add(func(seq int64) Exchange { rec.Seq = seq; return rec })
 	attrs := []any{"method", rec.Method, "path", rec.Path, "status", rec.Status, "upstream_status", rec.UpstreamStatus,
-		"outcome", rec.Outcome, "duration", time.Since(ex.start), "findings", len(rec.Findings)}
+		"outcome", rec.Outcome, "duration", time.Since(ex.start), "findings", rec.FindingsTotal}
 	if rec.Error != "" {
 		attrs = append(attrs, "error", rec.Error)
 	}
@@ -140,6 +172,111 @@ func (p *Proxy) finish(ex *exchange, w *httpstatus.Recorder) {
 		return
 	}
 	p.log.Info("exchange", attrs...)
+}
+
+// journalFindings is what a journal entry keeps of fs: the first MaxJournalFindings, each text cut and every
+// secret redacted; and how many there were in all.
+func journalFindings(fs []Finding, secrets []string) (kept []Finding, total int, truncated bool) {
+	total = len(fs)
+	if total == 0 {
+		return nil, 0, false
+	}
+	kept = scrubFindings(fs[:min(total, MaxJournalFindings)], secrets)
+	for i := range kept {
+		f := &kept[i]
+		f.ID, f.Pointer = cutTo(f.ID, maxFindingText), cutTo(f.Pointer, maxFindingText)
+		f.Expected, f.Actual, f.Message = cutTo(f.Expected, maxFindingText), cutTo(f.Actual, maxFindingText), cutTo(f.Message, maxFindingText)
+		if f.Violation != nil {
+			f.Violation.Field, f.Violation.Message = cutTo(f.Violation.Field, maxFindingText), cutTo(f.Violation.Message, maxFindingText)
+		}
+	}
+	return kept, total, total > len(kept)
+}
+
+// journalHeader is what a journal entry keeps of h: credentials redacted, each value cut, and names and values
+// in name order until maxJournalHeader bytes; truncated says some were left out or cut.
+func journalHeader(h http.Header, secrets []string) (kept http.Header, truncated bool) {
+	red := redact.Header(h, secrets...)
+	names := make([]string, 0, len(red))
+	for k := range red {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	kept = make(http.Header, len(names))
+	room := maxJournalHeader
+	for _, k := range names {
+		for _, v := range red[k] {
+			c, cutShort := snip.Cut(v, maxJournalText)
+			if len(k)+len(c) > room {
+				return kept, true
+			}
+			if cutShort {
+				c, truncated = c+"…", true
+			}
+			room -= len(k) + len(c)
+			kept[k] = append(kept[k], c)
+		}
+	}
+	return kept, truncated
+}
+
+// cut is s cut to maxJournalText bytes, ending in "…" when cut.
+func cut(s string) string { return cutTo(s, maxJournalText) }
+
+func cutTo(s string, n int) string {
+	if c, ok := snip.Cut(s, n); ok {
+		return c + "…"
+	}
+	return s
+}
+
+// Memory estimates of journal entries, for the journals' byte budget.
+const (
+	stringHeader = int64(unsafe.Sizeof(""))
+	sliceHeader  = int64(unsafe.Sizeof([]string(nil)))
+	mapEntry     = 2 * (stringHeader + sliceHeader)
+)
+
+// size estimates the memory e holds.
+func (e Exchange) size() int64 {
+	n := int64(unsafe.Sizeof(e)) + headerSize(e.Header) + findingsSize(e.Findings)
+	for _, s := range []string{e.Method, e.Path, e.Query, e.Body, e.Operation, e.RequestID, e.TaskID, e.Source, e.Outcome, e.Error, e.Cassette} {
+		n += int64(len(s))
+	}
+	return n
+}
+
+// size estimates the memory c holds.
+func (c Callback) size() int64 {
+	n := int64(unsafe.Sizeof(c)) + findingsSize(c.Findings)
+	for _, s := range []string{c.TaskID, c.Hook, c.Error, c.Body, c.Cassette} {
+		n += int64(len(s))
+	}
+	return n
+}
+
+func headerSize(h http.Header) int64 {
+	var n int64
+	for k, vs := range h {
+		n += mapEntry + int64(len(k))
+		for _, v := range vs {
+			n += stringHeader + int64(len(v))
+		}
+	}
+	return n
+}
+
+func findingsSize(fs []Finding) int64 {
+	n := int64(cap(fs)) * int64(unsafe.Sizeof(Finding{}))
+	for _, f := range fs {
+		for _, s := range []string{f.Direction, f.ID, string(f.Class), string(f.Kind), f.Case, f.Check, f.Pointer, f.Expected, f.Actual, f.Message} {
+			n += int64(len(s))
+		}
+		if v := f.Violation; v != nil {
+			n += int64(unsafe.Sizeof(*v)) + int64(len(v.In)+len(v.Field)+len(v.Rule)+len(v.Message))
+		}
+	}
+	return n
 }
 
 func scrubFindings(fs []Finding, secrets []string) []Finding {

@@ -15,6 +15,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/lumamock/lumamock"
@@ -35,8 +36,10 @@ const (
 	DefaultTimeout     = 60 * time.Second
 	DefaultMaxBody     = 20 << 20 // base64 images travel in request bodies
 	DefaultJournalSize = 1000
-	DefaultHookTimeout = 10 * time.Second
-	DefaultMaxHooks    = 10000
+	// DefaultJournalMaxBytes bounds the memory each journal (exchanges, callbacks) holds: 32 MiB, as the mock's.
+	DefaultJournalMaxBytes = 32 << 20
+	DefaultHookTimeout     = 10 * time.Second
+	DefaultMaxHooks        = 10000
 	// MaxCallbackBody is the largest callback body relayed.
 	MaxCallbackBody = 1 << 20
 	// journalBodyLimit is how much of each request body the journal keeps.
@@ -54,7 +57,7 @@ const (
 // Outcomes of an exchange in the journal.
 const (
 	OutcomeForwarded = "forwarded"      // the upstream's answer was passed on
-	OutcomeRejected  = "rejected"       // strict: the request broke the document and was not forwarded
+	OutcomeRejected  = "rejected"       // strict: the request broke the document; or its body could not be read: it was not forwarded (or only its start)
 	OutcomeBlocked   = "blocked"        // strict: the upstream's answer broke the document; the client got 502
 	OutcomeFailed    = "upstream-error" // the upstream could not be reached or did not answer in time
 	OutcomeCancelled = "cancelled"      // the client went away first
@@ -68,7 +71,8 @@ type Options struct {
 	// Checker holds traffic to the document; nil means a Checker of the embedded openapi.yaml.
 	Checker *contract.Checker
 	// Strict answers a request that breaks the document with the 4xx the document implies, without forwarding
-	// it, and replaces an upstream answer that breaks it with a 502 naming the violations.
+	// it, and replaces an upstream answer that breaks it with a 502 naming the violations. An answer the proxy
+	// could not check (see MaxBody) is passed on.
 	Strict bool
 	// Schema is the shape of the proxy's own error answers (strict rejections, upstream failures); empty means
 	// lumamock.ShapeEnvelope.
@@ -79,8 +83,12 @@ type Options struct {
 	// Transport carries requests to the upstream; nil means a clone of http.DefaultTransport with 10 s dial and
 	// TLS handshake timeouts.
 	Transport http.RoundTripper
-	// MaxBody is the largest body (request or response) buffered to be checked; larger bodies are streamed
-	// through unchecked and reported as such. Zero means DefaultMaxBody.
+	// MaxBody is the largest body (request or response) buffered to be checked. A larger request body is
+	// streamed to the upstream unchecked, with an "unchecked" finding; in strict mode it is refused with 413
+	// and not forwarded instead, as the mock refuses it. A larger response body is streamed to the client
+	// unchecked, with an "unchecked" finding, in strict mode too: its size breaks nothing the document says,
+	// so strict mode does not block it (nor a response in an encoding the proxy cannot read). Zero means
+	// DefaultMaxBody.
 	MaxBody int64
 	// Recorder, when set, receives every forwarded exchange and relayed callback, sanitized.
 	Recorder *cassette.Recorder
@@ -88,7 +96,7 @@ type Options struct {
 	// checks the callbacks the upstream sends there, and forwards them to the original hook.
 	HookRelay bool
 	// HookURL is the base URL the upstream can reach this proxy at, e.g. https://tunnel.example.com. Required
-	// with HookRelay.
+	// with HookRelay, and only meaningful with it: New refuses a HookURL without HookRelay.
 	HookURL string
 	// HookClient forwards callbacks to the client's hooks; nil means a client with DefaultHookTimeout.
 	// Redirects are never followed.
@@ -97,8 +105,13 @@ type Options struct {
 	// Whatever it is, on a loopback listener they answer only requests whose Host is a loopback name or
 	// address, and refuse changes (POST) from another Origin.
 	AdminToken string
-	// JournalSize bounds each journal; zero means DefaultJournalSize.
+	// JournalSize bounds each journal in entries; zero means DefaultJournalSize.
 	JournalSize int
+	// JournalMaxBytes bounds, in bytes, the memory each journal holds (records, headers, bodies and findings as
+	// kept); past it the oldest entries are forgotten first, the newest always kept. Each entry is bounded too:
+	// at most MaxJournalFindings findings and a few KiB of each text (see Exchange). Zero means
+	// DefaultJournalMaxBytes.
+	JournalMaxBytes int64
 	// Logger receives one record per exchange and per callback (never a credential); nil discards them.
 	Logger *slog.Logger
 }
@@ -132,6 +145,11 @@ func New(opts Options) (*Proxy, error) {
 	defaults.Positive(&opts.Timeout, DefaultTimeout)
 	defaults.Positive(&opts.MaxBody, DefaultMaxBody)
 	defaults.Positive(&opts.JournalSize, DefaultJournalSize)
+	defaults.Positive(&opts.JournalMaxBytes, DefaultJournalMaxBytes)
+	if opts.HookURL != "" && !opts.HookRelay {
+		return nil, fmt.Errorf("proxy: a HookURL (%q) has no effect without HookRelay; set HookRelay to relay callbacks, or leave HookURL empty",
+			redact.URL(opts.HookURL))
+	}
 	if opts.HookRelay {
 		h, err := url.Parse(opts.HookURL)
 		if err != nil || (h.Scheme != "http" && h.Scheme != "https") || h.Host == "" {
@@ -165,8 +183,8 @@ func New(opts Options) (*Proxy, error) {
 	p := &Proxy{
 		opts: opts, upstream: u, checker: checker, log: opts.Logger,
 		hooks:     newHookTable(DefaultMaxHooks),
-		exchanges: ring.New[Exchange](opts.JournalSize),
-		callbacks: ring.New[Callback](opts.JournalSize),
+		exchanges: ring.NewBudget(opts.JournalSize, opts.JournalMaxBytes, Exchange.size),
+		callbacks: ring.NewBudget(opts.JournalSize, opts.JournalMaxBytes, Callback.size),
 	}
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
@@ -202,6 +220,35 @@ type exchange struct {
 	recordFile string
 	hook       *hookTarget // set when notify_hook was replaced
 	refusal    http.Header // what a strict refusal carries: Allow, WWW-Authenticate
+	streamed   *clientBody // the client's body when it is streamed to the upstream unchecked
+}
+
+// clientBody is a client's request body streamed to the upstream; it remembers a failure to read it, so that
+// the failure is blamed on the client (400), not on the upstream (502).
+type clientBody struct {
+	io.Reader
+	io.Closer
+	mu  sync.Mutex
+	err error
+	n   int64
+}
+
+func (b *clientBody) Read(p []byte) (int, error) {
+	n, err := b.Reader.Read(p)
+	b.mu.Lock()
+	b.n += int64(n)
+	if err != nil && err != io.EOF && b.err == nil {
+		b.err = err
+	}
+	b.mu.Unlock()
+	return n, err
+}
+
+// failure is how many bytes were read of the body and the error reading it met, if any.
+func (b *clientBody) failure() (int64, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.n, b.err
 }
 
 type exchangeKey struct{}
@@ -230,16 +277,22 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				p.finish(ex, rec)
 				panic(v)
 			}
-			p.log.Error("proxy panicked", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(v))
+			p.log.Error("proxy panicked", "method", cut(redact.Text(r.Method, ex.secrets...)), "path", cut(redact.Text(r.URL.Path, ex.secrets...)), "panic", fmt.Sprint(v))
 			if rec.Status == 0 {
 				p.writeError(rec, ex, http.StatusBadGateway, "the proxy failed: "+fmt.Sprint(v), nil)
 			}
 		}
 		p.finish(ex, rec)
 	}()
-	body, streamed := p.readRequestBody(r)
+	body, streamed, err := p.readRequestBody(r)
+	if err != nil {
+		p.refuseUnreadable(ex, rec, body, err)
+		return
+	}
 	if !streamed {
 		ex.body = body // a streamed body is not kept
+	} else {
+		ex.streamed = r.Body.(*clientBody)
 	}
 	p.checkRequest(ex, body, streamed)
 	if p.opts.Strict && len(ex.findings) > 0 {
@@ -248,7 +301,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			rec.Header()[k] = vs
 		}
 		status := impliedStatus(ex.findings)
-		p.writeError(rec, ex, status, "strict: the request does not match the API document: "+summary(ex.findings, ex.secrets), ex.findings)
+		p.writeError(rec, ex, status, strictRefusal+summary(ex.findings, ex.secrets), ex.findings)
 		return
 	}
 	if p.opts.Recorder != nil {
@@ -271,31 +324,71 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.rp.ServeHTTP(rec, r.WithContext(ctx))
 }
 
-// readRequestBody buffers r's body up to MaxBody. A larger one is left to stream; streamed is then true.
-func (p *Proxy) readRequestBody(r *http.Request) (body []byte, streamed bool) {
+// readRequestBody buffers r's body up to MaxBody. A larger one is left to stream (as a *clientBody); streamed
+// is then true and body holds its first MaxBody+1 bytes, enough to judge it too large. err is a failure to
+// read the body (a broken chunk, a connection cut), body then holding what was read before it.
+func (p *Proxy) readRequestBody(r *http.Request) (body []byte, streamed bool, err error) {
 	if r.Body == nil || r.Body == http.NoBody {
-		return nil, false
+		return nil, false, nil
 	}
 	data, err := io.ReadAll(io.LimitReader(r.Body, p.opts.MaxBody+1))
-	if int64(len(data)) > p.opts.MaxBody || err != nil {
-		r.Body = struct {
-			io.Reader
-			io.Closer
-		}{io.MultiReader(bytes.NewReader(data), r.Body), r.Body}
-		if err == nil {
-			return data, true // its first MaxBody+1 bytes: enough to judge it too large
-		}
-		return nil, true
+	if err != nil {
+		return data, false, err
 	}
-	return data, false
+	if int64(len(data)) > p.opts.MaxBody {
+		r.Body = &clientBody{Reader: io.MultiReader(bytes.NewReader(data), r.Body), Closer: r.Body}
+		return data, true, nil
+	}
+	return data, false, nil
 }
+
+// refuseUnreadable answers a request whose body could not be read (err, after the bytes in read) with 400
+// naming the problem, as the mock does, and forwards nothing. In strict mode what the mock judges before the
+// body (route, method, Accept, Content-Type) still comes first.
+func (p *Proxy) refuseUnreadable(ex *exchange, w *httpstatus.Recorder, read []byte, err error) {
+	r := ex.in
+	reason := "reading the request body failed: " + err.Error()
+	r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(read), errReader{err}))
+	d := p.judge.Admit(r) // reads the body only when the operation takes one, meeting err as the mock does
+	r.Body = http.NoBody
+	ex.operation, ex.refusal = d.Operation(), d.Header
+	if !d.Admitted() && d.Reason != reason {
+		p.checkVerdict(ex, d, false)
+	}
+	f := newFinding(DirRequest, contract.KindInvalidRequest, contract.Validation, "", "a request body that can be read",
+		"unreadable", reason)
+	f.Violation = &lumamock.Violation{In: lumamock.InBody, Rule: "body", Message: reason}
+	f.status = http.StatusBadRequest
+	ex.findings = append(ex.findings, f)
+	ex.outcome, ex.errText = OutcomeRejected, reason+"; the request was not forwarded"
+	status, msg := http.StatusBadRequest, ex.errText
+	if p.opts.Strict {
+		if status = impliedStatus(ex.findings); status != http.StatusBadRequest {
+			msg = strictRefusal + summary(ex.findings, ex.secrets)
+		}
+		for k, vs := range ex.refusal {
+			w.Header()[k] = vs
+		}
+	}
+	p.writeError(w, ex, status, msg, ex.findings)
+}
+
+// errReader fails every read with err.
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
 
 // checkRequest judges the request with the document's one judge (package admission), as the mock would: each
 // violation becomes a finding carrying the status the document implies, which strict mode answers.
 func (p *Proxy) checkRequest(ex *exchange, body []byte, streamed bool) {
-	r := ex.in
-	d := p.judge.AdmitBody(r, body) // a streamed body holds its first MaxBody+1 bytes: 413 unless a step before fails
+	d := p.judge.AdmitBody(ex.in, body) // a streamed body holds its first MaxBody+1 bytes: 413 unless a step before fails
 	ex.operation, ex.refusal = d.Operation(), d.Header
+	p.checkVerdict(ex, d, streamed)
+}
+
+// checkVerdict adds the findings of the judge's verdict d to ex.
+func (p *Proxy) checkVerdict(ex *exchange, d admission.Verdict, streamed bool) {
+	r := ex.in
 	switch {
 	case d.Admitted():
 		return
@@ -304,7 +397,7 @@ func (p *Proxy) checkRequest(ex *exchange, body []byte, streamed bool) {
 		f.status = d.Status
 		ex.findings = append(ex.findings, f)
 		return
-	case streamed && d.Status == http.StatusRequestEntityTooLarge:
+	case streamed && d.Status == http.StatusRequestEntityTooLarge && !p.opts.Strict: // strict refuses it as the mock does
 		f := newFinding(DirRequest, KindUnchecked, contract.Transport, "", fmt.Sprintf("a body of at most %d bytes", p.opts.MaxBody),
 			"larger", fmt.Sprintf("the request body is larger than %d bytes; it was forwarded unchecked", p.opts.MaxBody))
 		f.status = d.Status
@@ -351,7 +444,7 @@ func (p *Proxy) modifyResponse(resp *http.Response) error {
 	}
 	plain, decoded := p.checkResponse(ex, resp, data, truncated)
 	p.record(ex, resp, plain, decoded, truncated)
-	if p.opts.Strict && hasDirection(ex.findings, DirResponse) {
+	if p.opts.Strict && len(responseViolations(ex.findings)) > 0 {
 		return errStrictResponse
 	}
 	if v := violationsHeader(ex.findings, ex.secrets); v != "" {
@@ -408,14 +501,20 @@ func (p *Proxy) checkResponse(ex *exchange, resp *http.Response, data []byte, tr
 	return plain, decoded
 }
 
-func hasDirection(findings []Finding, dir string) bool {
+// responseViolations are the findings of the response that break the document: not those that say it could
+// not be checked (KindUnchecked), which strict mode passes on.
+func responseViolations(findings []Finding) []Finding {
+	var out []Finding
 	for _, f := range findings {
-		if f.Direction == dir {
-			return true
+		if f.Direction == DirResponse && f.Kind != KindUnchecked {
+			out = append(out, f)
 		}
 	}
-	return false
+	return out
 }
+
+// strictRefusal starts the message of a strict refusal of a request.
+const strictRefusal = "strict: the request does not match the API document and was not forwarded: "
 
 var errStrictResponse = errors.New("strict: the upstream's response does not match the API document")
 
@@ -435,15 +534,18 @@ func (p *Proxy) errorHandler(w http.ResponseWriter, r *http.Request, err error) 
 	}
 	if errors.Is(err, errStrictResponse) {
 		ex.outcome = OutcomeBlocked
-		var resp []Finding
-		for _, f := range ex.findings {
-			if f.Direction == DirResponse {
-				resp = append(resp, f)
-			}
-		}
+		resp := responseViolations(ex.findings)
 		p.writeError(w, ex, http.StatusBadGateway, fmt.Sprintf("strict: the upstream answered %d in a way the API document does not allow: %s",
 			ex.upstream, summary(resp, ex.secrets)), ex.findings)
 		return
+	}
+	if ex.streamed != nil {
+		if n, berr := ex.streamed.failure(); berr != nil {
+			ex.outcome = OutcomeRejected
+			ex.errText = fmt.Sprintf("reading the request body failed: %s; its first %d bytes had been streamed to the upstream, and the exchange was abandoned", berr, n)
+			p.writeError(w, ex, http.StatusBadRequest, ex.errText, ex.findings)
+			return
+		}
 	}
 	if ex.in.Context().Err() != nil {
 		ex.outcome, ex.errText = OutcomeCancelled, "the client went away: "+ex.in.Context().Err().Error()

@@ -417,3 +417,28 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		}
 	}
 }
+
+// TestNewRejectsHookURLWithoutRelay: a HookURL does nothing without HookRelay, so New refuses it, naming both,
+// rather than quietly ignoring it (lumamock proxy --hook-url without --hook-relay).
+func TestNewRejectsHookURLWithoutRelay(t *testing.T) {
+	tests := []struct {
+		name    string
+		opts    Options
+		wantErr bool
+	}{
+		{"hook URL alone", Options{Upstream: "http://127.0.0.1:1", HookURL: "http://127.0.0.1:8080"}, true},
+		{"hook URL with relay", Options{Upstream: "http://127.0.0.1:1", HookRelay: true, HookURL: "http://127.0.0.1:8080"}, false},
+		{"neither", Options{Upstream: "http://127.0.0.1:1"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := New(tt.opts)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("New: %v, want an error: %v", err, tt.wantErr)
+			}
+			if err != nil && (!strings.Contains(err.Error(), "HookURL") || !strings.Contains(err.Error(), "HookRelay")) {
+				t.Errorf("the error does not name HookURL and HookRelay: %v", err)
+			}
+		})
+	}
+}

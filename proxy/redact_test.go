@@ -3,6 +3,7 @@ package proxy
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -135,5 +136,52 @@ func TestNoOutputShowsCredentials(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestMethodThatIsAKeyIsNotShown sends, through a recording proxy, requests whose method is the API key they
+// carry (curl -X KEY): no cassette file name, cassette, journal read, log line or X-Lumamock-Violations header
+// shows it.
+func TestMethodThatIsAKeyIsNotShown(t *testing.T) {
+	for name, key := range leaktest.Keys {
+		for _, strict := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/strict=%v", name, strict), func(t *testing.T) {
+				dir := t.TempDir()
+				rec, err := cassette.NewRecorder(dir)
+				if err != nil {
+					t.Fatal(err)
+				}
+				up := newUpstream(t, answer(http.StatusMethodNotAllowed, `{"code":405,"message":"method `+key+` not allowed"}`))
+				var logs lockedBuffer
+				p, px := startProxy(t, up, Options{Strict: strict, Recorder: rec,
+					Logger: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+				var violations []string
+				for _, path := range []string{"/luma/generations", "/luma/nothing"} {
+					resp, _ := call(t, px.URL, key, path, `{"user_prompt":"x"}`, map[string]string{"Authorization": "Bearer " + key})
+					violations = append(violations, resp.Header.Values(HeaderViolations)...)
+				}
+				waitJournal(t, p, 2)
+				_, journal := call(t, px.URL, http.MethodGet, AdminPrefix+"/requests", "", nil)
+				outputs := map[string]string{"X-Lumamock-Violations": strings.Join(violations, "\n"), "log": logs.String(), "journal": string(journal)}
+				files, _ := filepath.Glob(filepath.Join(dir, "*"))
+				if !strict && len(files) != 2 {
+					t.Errorf("%d cassette files, want 2", len(files))
+				}
+				for _, f := range files {
+					data, err := os.ReadFile(f)
+					if err != nil {
+						t.Fatal(err)
+					}
+					outputs["cassette file name"] += filepath.Base(f) + "\n"
+					outputs["cassette "+filepath.Base(f)] = string(data)
+				}
+				for what, out := range outputs {
+					leaktest.Check(t, what, out, key)
+				}
+				if violations == nil {
+					t.Error("no X-Lumamock-Violations header: the method is not one the document has")
+				}
+			})
+		}
 	}
 }
