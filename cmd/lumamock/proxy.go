@@ -30,13 +30,14 @@ type proxyConfig struct {
 	schema    string
 	timeout   time.Duration
 	maxBody   byteSize
+	journal   byteSize // --journal-max-bytes
 	logFormat string
 	drain     time.Duration
 	adminTok  string
 }
 
 func newProxyFlags(stderr io.Writer) (*flag.FlagSet, *proxyConfig) {
-	c := &proxyConfig{maxBody: proxy.DefaultMaxBody}
+	c := &proxyConfig{maxBody: proxy.DefaultMaxBody, journal: proxy.DefaultJournalMaxBytes}
 	fs := flag.NewFlagSet("lumamock proxy", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.upstream, "upstream", "", "base `URL` of the live API to forward to (required), e.g. https://api.example.com")
@@ -45,10 +46,11 @@ func newProxyFlags(stderr io.Writer) (*flag.FlagSet, *proxyConfig) {
 	fs.BoolVar(&c.strict, "strict", false, "answer a violating request with the 4xx the document implies (not forwarded) and a violating response with 502")
 	fs.StringVar(&c.record, "record", "", "record every exchange and callback, sanitized, as a cassette in `dir` (replay it with lumamock serve --replay)")
 	fs.BoolVar(&c.hookRelay, "hook-relay", false, "replace each notify_hook with the proxy's own, check the callbacks and forward them to the original hook")
-	fs.StringVar(&c.hookURL, "hook-url", "", "base `URL` the upstream reaches this proxy at, for --hook-relay (default http://<listen address>)")
+	fs.StringVar(&c.hookURL, "hook-url", "", "base `URL` the upstream reaches this proxy at (needs --hook-relay; default http://<listen address>)")
 	fs.StringVar(&c.schema, "schema", string(lumamock.ShapeEnvelope), "`shape` of the proxy's own error answers: envelope or luma")
 	fs.DurationVar(&c.timeout, "timeout", proxy.DefaultTimeout, "bound on each upstream exchange; past it the client gets 504")
 	fs.Var(&c.maxBody, "max-body", "largest body buffered to be checked (a `size` such as 20MiB); larger ones are streamed through unchecked")
+	fs.Var(&c.journal, "journal-max-bytes", "memory each journal may hold, a `size` such as 32MiB; past it the oldest entries are forgotten first")
 	fs.StringVar(&c.logFormat, "log-format", "text", "log `format`: text or json (API keys are never logged)")
 	fs.DurationVar(&c.drain, "drain", 5*time.Second, "on SIGINT/SIGTERM, time to finish requests in flight")
 	fs.StringVar(&c.adminTok, "admin-token", "", "require Authorization: Bearer `token` on every admin endpoint (/__mock/...; /healthz stays open)")
@@ -88,6 +90,9 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if c.timeout <= 0 {
 		return &ExitError{Code: 2, Err: fmt.Errorf("--timeout %s: must be positive", c.timeout)}
 	}
+	if c.hookURL != "" && !c.hookRelay {
+		return &ExitError{Code: 2, Err: errors.New("--hook-url needs --hook-relay: without it, notify_hook is forwarded as sent and no callback reaches the proxy")}
+	}
 	logger, logOut, err := newLogger(c.logFormat, stderr)
 	if err != nil {
 		return &ExitError{Code: 2, Err: err}
@@ -106,7 +111,7 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	opts := proxy.Options{
 		Upstream: c.upstream, Checker: checker, Strict: c.strict, Schema: schema, Timeout: c.timeout,
-		MaxBody: int64(c.maxBody), HookRelay: c.hookRelay, HookURL: c.hookURL, Logger: logger, AdminToken: c.adminTok,
+		MaxBody: int64(c.maxBody), JournalMaxBytes: int64(c.journal), HookRelay: c.hookRelay, HookURL: c.hookURL, Logger: logger, AdminToken: c.adminTok,
 	}
 	if c.record != "" {
 		if opts.Recorder, err = cassette.NewRecorder(c.record); err != nil {

@@ -202,6 +202,8 @@ func TestRunUsageAndErrors(t *testing.T) {
 		{"check names the negative flag", []string{"check", "--base-url", "http://127.0.0.1:1", "--api-key", "k", "--billable", "-1"}, nil, 2, "--billable must not be negative"},
 		{"hooks refuses an interim status", []string{"hooks", "--status", "100"}, nil, 2, "want a final HTTP status"},
 		{"placeholders say what a flag takes", []string{"serve", "--help"}, nil, 0, "-pending time"},
+		{"proxy hook-url without relay", []string{"proxy", "--upstream", "http://127.0.0.1:1", "--hook-url", "http://127.0.0.1:2"}, nil, 2, "--hook-url needs --hook-relay"},
+		{"proxy journal-max-bytes zero", []string{"proxy", "--upstream", "http://127.0.0.1:1", "--journal-max-bytes", "0"}, nil, 2, "journal-max-bytes"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
