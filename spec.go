@@ -97,10 +97,25 @@ func LoadDocument(ctx context.Context, data []byte) (*openapi3.T, error) {
 		return nil, fmt.Errorf("load openapi document: %w", err)
 	}
 	if err := doc.Validate(ctx); err != nil {
-		return nil, fmt.Errorf("validate openapi document: %w", err)
+		return nil, fmt.Errorf("validate openapi document: %w", briefError{err})
 	}
 	return doc, nil
 }
+
+// briefError is a kin-openapi validation error that says what is wrong and where, without the dump of the
+// schema and the value that kin-openapi appends (hundreds of lines for a large schema). Unwrap gives the
+// original, details included.
+type briefError struct{ err error }
+
+func (e briefError) Error() string {
+	msg := e.err.Error()
+	if i := strings.Index(msg, "\nSchema:\n"); i >= 0 {
+		msg = msg[:i]
+	}
+	return msg
+}
+
+func (e briefError) Unwrap() error { return e.err }
 
 // LoadFile loads and validates the OpenAPI document at path (the --spec override).
 func LoadFile(ctx context.Context, path string) (*openapi3.T, error) {

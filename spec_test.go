@@ -1,8 +1,10 @@
 package lumamock_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"reflect"
 	"slices"
 	"sort"
@@ -34,6 +36,18 @@ func TestLoadFileRejectsInvalidDocument(t *testing.T) {
 	bad := []byte("openapi: 3.0.3\ninfo: {title: x}\npaths: {}\n") // info.version missing
 	if _, err := lumamock.LoadDocument(context.Background(), bad); err == nil {
 		t.Fatal("LoadDocument of a document without info.version: want an error")
+	}
+	// An example that breaks its schema: the error names the value and the rule in one line, without
+	// kin-openapi's dump of the schema; the details stay available through errors.As.
+	broken := bytes.Replace(lumamock.Document, []byte("                  duration: 5s\n"), []byte("                  duration: 10s\n"), 1)
+	_, err := lumamock.LoadDocument(context.Background(), broken)
+	if err == nil || !strings.Contains(err.Error(), `"/duration": value is not one of the allowed values`) ||
+		strings.Contains(err.Error(), "\n") {
+		t.Errorf("LoadDocument of an invalid example: %v", err)
+	}
+	var se *openapi3.SchemaError
+	if !errors.As(err, &se) {
+		t.Errorf("the schema error is not reachable with errors.As: %v", err)
 	}
 }
 
