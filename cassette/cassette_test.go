@@ -236,3 +236,60 @@ func TestFileNameNeverCarriesRequestText(t *testing.T) {
 		})
 	}
 }
+
+// TestResetRewindsTheCassette: POST /__mock/reset that the fallback carries out replays each request's recorded
+// answers from the first again and empties the replay journal; one the fallback refuses (its admin guard)
+// changes nothing.
+func TestResetRewindsTheCassette(t *testing.T) {
+	dir := t.TempDir()
+	r, _ := NewRecorder(dir)
+	for _, state := range []string{"pending", "completed"} {
+		if _, err := r.Record(Entry{Request: Request{Method: "GET", Path: "/luma/generations/t1"},
+			Response: Response{Status: 200, Body: NewBody([]byte(`{"state":"` + state + `"}`))}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	allow := true
+	fallback := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/__mock/reset" && !allow {
+			w.WriteHeader(http.StatusForbidden)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+	rp, err := NewReplayer(dir, fallback)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rp.Close()
+	get := func() string {
+		w := httptest.NewRecorder()
+		rp.ServeHTTP(w, httptest.NewRequest("GET", "/luma/generations/t1", nil))
+		return w.Body.String()
+	}
+	reset := func() int {
+		w := httptest.NewRecorder()
+		rp.ServeHTTP(w, httptest.NewRequest("POST", "/__mock/reset", nil))
+		return w.Code
+	}
+	if a, b := get(), get(); a != `{"state":"pending"}` || b != `{"state":"completed"}` {
+		t.Fatalf("before reset: %s then %s", a, b)
+	}
+	allow = false
+	if code := reset(); code != http.StatusForbidden {
+		t.Fatalf("refused reset: %d", code)
+	}
+	if got := get(); got != `{"state":"completed"}` {
+		t.Errorf("a refused reset rewound the cassette: %s", got)
+	}
+	allow = true
+	if code := reset(); code != http.StatusNoContent {
+		t.Fatalf("reset: %d", code)
+	}
+	if n := len(rp.Journal()); n != 0 {
+		t.Errorf("the replay journal keeps %d decisions after reset", n)
+	}
+	if got := get(); got != `{"state":"pending"}` {
+		t.Errorf("after reset, the first GET replayed %s, want the first recorded answer", got)
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/lumamock/lumamock"
+	"github.com/lumamock/lumamock/internal/httpstatus"
 	"github.com/lumamock/lumamock/internal/redact"
 )
 
@@ -78,7 +79,7 @@ type Replayer struct {
 	seq       int64
 	entries   int
 	wg        sync.WaitGroup
-	ctx       context.Context
+	ctx       context.Context // the recorded callbacks' context, cancelled by Reset and Close (guarded by mu)
 	cancel    context.CancelFunc
 }
 
@@ -168,6 +169,16 @@ func (r *Replayer) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		r.serveJournal(w)
 		return
 	}
+	if req.URL.Path == "/__mock/reset" && req.Method == http.MethodPost {
+		// The fallback decides whether the reset is allowed (its admin guard); only one it carried out rewinds
+		// the cassette too.
+		rec := &httpstatus.Recorder{ResponseWriter: w}
+		r.fallback.ServeHTTP(rec, req)
+		if rec.Status >= 200 && rec.Status < 300 {
+			r.Reset()
+		}
+		return
+	}
 	if req.URL.Path == "/healthz" || strings.HasPrefix(req.URL.Path, "/__mock/") {
 		r.fallback.ServeHTTP(w, req)
 		return
@@ -230,8 +241,11 @@ func (r *Replayer) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		j.JournalReplay(req, body, e.Response.Status, h, e.file)
 	}
 	if len(cbs) > 0 {
+		r.mu.Lock()
+		ctx := r.ctx // a reset cancels this one, and makes the next
+		r.mu.Unlock()
 		r.wg.Add(1)
-		go r.sendCallbacks(hook, cbs)
+		go r.sendCallbacks(ctx, hook, cbs)
 	}
 }
 
@@ -270,14 +284,14 @@ func hookOf(body []byte) string {
 }
 
 // sendCallbacks posts recorded callbacks to hook, in recorded order, once each.
-func (r *Replayer) sendCallbacks(hook string, cbs []Entry) {
+func (r *Replayer) sendCallbacks(ctx context.Context, hook string, cbs []Entry) {
 	defer r.wg.Done()
 	client := r.HookClient
 	if client == nil {
 		client = &http.Client{Timeout: DefaultCallbackTimeout}
 	}
 	for _, cb := range cbs {
-		req, err := http.NewRequestWithContext(r.ctx, http.MethodPost, hook, bytes.NewReader(cb.Request.Body.Bytes()))
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, hook, bytes.NewReader(cb.Request.Body.Bytes()))
 		if err != nil {
 			return
 		}
@@ -289,7 +303,7 @@ func (r *Replayer) sendCallbacks(hook string, cbs []Entry) {
 		resp, err := client.Do(req)
 		if err != nil {
 			r.logger().Warn("replayed callback failed", "file", cb.file, "error", redact.Text(err.Error()))
-			if r.ctx.Err() != nil {
+			if ctx.Err() != nil {
 				return
 			}
 			continue
@@ -300,9 +314,25 @@ func (r *Replayer) sendCallbacks(hook string, cbs []Entry) {
 	}
 }
 
+// Reset rewinds the cassette (each request's recorded answers are replayed from the first again), forgets the
+// journal and stops sending the recorded callbacks not yet sent. It does not wait for a receiver: a callback in
+// flight is cut through its context. POST /__mock/reset calls it once the fallback has reset.
+func (r *Replayer) Reset() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, s := range r.sequences {
+		s.next = 0
+	}
+	r.journal = nil
+	r.cancel()
+	r.ctx, r.cancel = context.WithCancel(context.Background())
+}
+
 // Close stops callbacks being sent and waits for their goroutines to end.
 func (r *Replayer) Close() {
+	r.mu.Lock()
 	r.cancel()
+	r.mu.Unlock()
 	r.wg.Wait()
 }
 
