@@ -1,11 +1,15 @@
 package lumamock
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
+
+	"github.com/lumamock/lumamock/internal/snip"
 )
 
 // Where a Violation was found (the Violation schema's "in" enum).
@@ -129,6 +133,13 @@ func schemaViolation(in string, se *openapi3.SchemaError) Violation {
 	}
 	if msg, ok := s.Extensions["x-pattern-message"].(string); ok && v.Rule == "pattern" {
 		v.Message = msg
+	}
+	if _, isNumber := se.Value.(json.Number); isNumber && strings.Contains(se.Reason, "cannot convert json.Number") {
+		// kin-openapi's words for a number no float64 holds, such as 1e999.
+		v.Rule, v.Message = "type", "the number "+snip.Text(fmt.Sprint(se.Value))+" is out of range"
+		if t := s.Type; t != nil && len(t.Slice()) == 1 && t.Slice()[0] != "number" && t.Slice()[0] != "integer" {
+			v.Message = "value must be " + article(t.Slice()[0]) + " " + t.Slice()[0]
+		}
 	}
 	return v
 }
