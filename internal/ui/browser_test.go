@@ -110,6 +110,14 @@ func waitFor(t *testing.T, ctx context.Context, what, expr string) {
 	}
 }
 
+// click clicks the first element sel selects, once there is one, in a single step in the page. The dashboard
+// re-renders as it polls: a node that chromedp.Click had found could be replaced before its click landed
+// ("Could not find node with given id").
+func click(sel string) chromedp.Action[chromedp.Void] {
+	return chromedp.Poll[chromedp.Void](`(() => { const el = document.querySelector(`+js(sel)+`); if (!el) return false; el.click(); return true; })()`,
+		chromedp.WithPollingInterval(50*time.Millisecond))
+}
+
 // js quotes s as a JavaScript string.
 func js(s string) string {
 	b, _ := json.Marshal(s)
@@ -220,7 +228,7 @@ func TestBrowserDashboardFollowsTheMock(t *testing.T) {
 	srv.Advance(2 * time.Second)
 	srv.Advance(mock.DefaultCallbackBackoff)
 	waitFor(t, ctx, "the task processing", rowState(id)+` === "processing"`)
-	run(t, ctx, chromedp.Click(chromedp.CSS(`#tasks-table tr[data-key="`+id+`"]`)))
+	run(t, ctx, click(`#tasks-table tr[data-key="`+id+`"]`))
 	waitFor(t, ctx, "the task's callbacks: 500 then 200", `(() => {
 		const t = (document.querySelector('#task-callbacks') || {}).textContent || "";
 		return t.includes("500") && t.includes("200") && t.indexOf("200") < t.indexOf("500"); // newest first
@@ -237,20 +245,20 @@ func TestBrowserDashboardFollowsTheMock(t *testing.T) {
 	shoot(t, ctx, "tasks")
 
 	// The callbacks panel lists every attempt, with the retry and the signature.
-	run(t, ctx, chromedp.Click(chromedp.CSS(`#tab-callbacks`)))
+	run(t, ctx, click(`#tab-callbacks`))
 	waitFor(t, ctx, "the retried attempt", `[...document.querySelectorAll('#callbacks-table tbody tr')].some(tr => tr.textContent.includes("retry 1") && tr.textContent.includes("200") && tr.querySelector('.ok-mark[title^=signed]'))`)
 	waitFor(t, ctx, "the failed attempt", `[...document.querySelectorAll('#callbacks-table tbody tr')].some(tr => tr.textContent.includes("500"))`)
 	waitFor(t, ctx, "the duplicate fault", `document.querySelector('#callbacks-table').textContent.includes("duplicate")`)
-	run(t, ctx, chromedp.Click(chromedp.CSS(`#callbacks-table tbody tr`)))
+	run(t, ctx, click(`#callbacks-table tbody tr`))
 	waitFor(t, ctx, "the callback body", `((document.querySelector('#body-viewer') || {}).textContent || "").includes('"task_id"')`)
 	shoot(t, ctx, "callbacks")
 
 	// A refused request shows its violated field and rule, and bodies are shown as text, never as markup.
 	c.submit(map[string]any{"model_name": "ray-v2", "duration": "7s", "resolution": "720p"}, "")
 	evil, _ := c.submit(map[string]any{"user_prompt": `<img src=x id=pwned onerror="document.title='pwned'">`}, "")
-	run(t, ctx, chromedp.Click(chromedp.CSS(`#tab-requests`)))
+	run(t, ctx, click(`#tab-requests`))
 	waitFor(t, ctx, "the refused request's violations", `[...document.querySelectorAll('#requests-table tbody tr.refused')].some(tr => tr.textContent.includes("/user_prompt") && tr.textContent.includes("required") && tr.textContent.includes("/duration"))`)
-	run(t, ctx, chromedp.Click(chromedp.CSS(`#requests-table tbody tr.refused`)))
+	run(t, ctx, click(`#requests-table tbody tr.refused`))
 	waitFor(t, ctx, "the violation list", `(() => {
 		const v = (document.querySelector('#violations') || {}).textContent || "";
 		return v.includes("/user_prompt") && v.includes("required") && v.includes("/duration") && v.includes("enum");
@@ -258,7 +266,7 @@ func TestBrowserDashboardFollowsTheMock(t *testing.T) {
 	shoot(t, ctx, "requests")
 
 	// Complete and fail from the page: the buttons go through the admin API.
-	run(t, ctx, chromedp.Click(chromedp.CSS(`#tab-tasks`)))
+	run(t, ctx, click(`#tab-tasks`))
 	waitFor(t, ctx, "the task with markup in its prompt", rowText("tasks-table", evil)+`.includes("<img src=x")`)
 	if eval[bool](t, ctx, `!!document.getElementById("pwned") || document.title === "pwned"`) {
 		t.Fatal("the page rendered a prompt as markup")
@@ -269,9 +277,9 @@ func TestBrowserDashboardFollowsTheMock(t *testing.T) {
 		want       lumamock.TaskState
 	}{{evil, "#task-complete", lumamock.StateCompleted}, {toFail, "#task-fail", lumamock.StateFailed}} {
 		waitFor(t, ctx, "the task row", rowText("tasks-table", step.id)+` !== ""`)
-		run(t, ctx, chromedp.Click(chromedp.CSS(`#tasks-table tr[data-key="`+step.id+`"]`)))
+		run(t, ctx, click(`#tasks-table tr[data-key="`+step.id+`"]`))
 		waitFor(t, ctx, "the detail's buttons", `(document.querySelector('#detail .id') || {}).textContent === `+js(step.id)+` && !document.querySelector('`+step.button+`').disabled`)
-		run(t, ctx, chromedp.Click(chromedp.CSS(step.button)))
+		run(t, ctx, click(step.button))
 		waitFor(t, ctx, "the task "+string(step.want), rowState(step.id)+` === `+js(string(step.want)))
 		if got := srv.Task(step.id).State; got != step.want {
 			t.Errorf("after %s the mock says task %s is %s, want %s", step.button, step.id, got, step.want)
@@ -280,7 +288,7 @@ func TestBrowserDashboardFollowsTheMock(t *testing.T) {
 	waitFor(t, ctx, "the state filter counts", `document.querySelector('[data-count=failed]').textContent === "2"`)
 
 	// Filter and search keep to what the reader asked while the page updates.
-	run(t, ctx, chromedp.Click(chromedp.CSS(`#state-filter [data-state=failed]`)))
+	run(t, ctx, click(`#state-filter [data-state=failed]`))
 	waitFor(t, ctx, "only the failed tasks", `(() => { const rows = [...document.querySelectorAll('#tasks-table tbody tr')];
 		return rows.length === 2 && rows.every(r => r.textContent.includes("failed")); })()`)
 	run(t, ctx, chromedp.SendKeys(chromedp.CSS(`#task-search`), toFail[:8]))
@@ -290,7 +298,7 @@ func TestBrowserDashboardFollowsTheMock(t *testing.T) {
 	waitFor(t, ctx, "the filter kept after updates", `document.querySelectorAll('#tasks-table tbody tr').length === 1 && document.querySelector('#task-search').value === `+js(toFail[:8]))
 
 	// Reset (asked twice) empties the page.
-	run(t, ctx, chromedp.Click(chromedp.CSS(`#reset`)), chromedp.Click(chromedp.CSS(`#reset`)))
+	run(t, ctx, click(`#reset`), click(`#reset`))
 	waitFor(t, ctx, "an empty page after reset", `document.querySelectorAll('#tasks-table tbody tr').length === 0 && document.querySelectorAll('#requests-table tbody tr').length === 0`)
 	if n := len(srv.Mock.Tasks()); n != 0 {
 		t.Errorf("after Reset on the page the mock keeps %d tasks", n)
@@ -329,7 +337,7 @@ func TestBrowserDashboardAsksForTheAdminToken(t *testing.T) {
 	waitFor(t, ctx, "the token dialog", `document.querySelector('#token-dialog').open`)
 	run(t, ctx,
 		chromedp.SendKeys(chromedp.CSS(`#token-input`), "s3cret-admin"),
-		chromedp.Click(chromedp.CSS(`#token-form button[type=submit]`)))
+		click(`#token-form button[type=submit]`))
 	waitFor(t, ctx, "the task, read with the token", `document.querySelectorAll('#tasks-table tbody tr').length === 1`)
 	if eval[bool](t, ctx, `location.href.includes("s3cret")`) {
 		t.Error("the admin token ended up in the page's address")
@@ -375,10 +383,10 @@ func TestBrowserDashboardStaysResponsiveAtScale(t *testing.T) {
 	// Still live: a new task is on top within a few polls, and paging back works.
 	id, _ := client{t, srv}.submit(map[string]any{"user_prompt": "the newest"}, "")
 	waitFor(t, ctx, "the newest task on top", `document.querySelector('#tasks-table tbody tr').dataset.key === `+js(id))
-	run(t, ctx, chromedp.Click(chromedp.CSS(`#task-older`)))
+	run(t, ctx, click(`#task-older`))
 	waitFor(t, ctx, "the second page", `document.querySelector('#task-range').textContent.includes("older page") && document.querySelectorAll('#tasks-table tbody tr').length === 100`)
 	// A reader scrolled down the requests keeps reading the same rows while new ones arrive on top.
-	run(t, ctx, chromedp.Click(chromedp.CSS(`#tab-requests`)))
+	run(t, ctx, click(`#tab-requests`))
 	anchor := eval[[]any](t, ctx, `(() => {
 		const sc = document.querySelector('#requests-scroll');
 		sc.scrollTop = 3000;
