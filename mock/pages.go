@@ -112,7 +112,11 @@ func taskQuery(q url.Values) (tq TaskQuery, paged bool, err error) {
 	if err != nil {
 		return TaskQuery{}, false, err
 	}
-	tq = TaskQuery{Since: p.Since, Before: p.Before, Limit: p.Limit, ID: q.Get("id")}
+	id, err := adminpage.One(q, "id")
+	if err != nil {
+		return TaskQuery{}, false, err
+	}
+	tq = TaskQuery{Since: p.Since, Before: p.Before, Limit: p.Limit, ID: id}
 	if !paged {
 		tq.Limit = -1
 	}
@@ -202,13 +206,21 @@ func (s *Server) serveJournal(w http.ResponseWriter, r *http.Request, read func(
 // and those whose verdict is valid=true|false (when given).
 func (j *journal) requestPage(p adminpage.Page, q url.Values, h http.Header) (any, error) {
 	var keeps []func(*requestEntry) bool
-	if id := q.Get("task_id"); id != "" {
+	id, err := adminpage.One(q, "task_id")
+	if err != nil {
+		return nil, err
+	}
+	if id != "" {
 		keeps = append(keeps, func(e *requestEntry) bool { return e.rec.TaskID == id })
 	}
 	if q.Has("valid") {
-		valid, err := strconv.ParseBool(q.Get("valid"))
+		v, err := adminpage.One(q, "valid")
 		if err != nil {
-			return nil, fmt.Errorf("query parameter valid: %q is not true or false", q.Get("valid"))
+			return nil, err
+		}
+		valid, err := strconv.ParseBool(v)
+		if err != nil {
+			return nil, fmt.Errorf("query parameter valid: %q is not true or false", v)
 		}
 		keeps = append(keeps, func(e *requestEntry) bool { return e.rec.Valid == valid })
 	}
@@ -234,7 +246,11 @@ func (j *journal) requestPage(p adminpage.Page, q url.Values, h http.Header) (an
 // callbackPage reads page p of the callback journal, keeping the attempts of task task_id when given.
 func (j *journal) callbackPage(p adminpage.Page, q url.Values, h http.Header) (any, error) {
 	var keep func(*callbackEntry) bool
-	if id := q.Get("task_id"); id != "" {
+	id, err := adminpage.One(q, "task_id")
+	if err != nil {
+		return nil, err
+	}
+	if id != "" {
 		keep = func(e *callbackEntry) bool { return e.rec.TaskID == id }
 	}
 	return redactedAll(adminpage.Read(j.callbacks, p, keep, h)), nil
