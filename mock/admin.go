@@ -111,6 +111,10 @@ func (s *Server) Close() {
 
 // adminRoutes mounts the admin API on m.
 func (s *Server) adminRoutes(m *mux.Router) {
+	// gorilla/mux would clean a path ("//", ".", "..", and %2F once decoded) and answer a 301 to the cleaned
+	// one, with an empty body: POST /__mock/tasks/a%2F..%2F..%2Freset went on to /__mock/reset. A path is
+	// matched as it came; one that names no endpoint gets the JSON 404 below.
+	m.SkipClean(true)
 	a := m.PathPrefix(AdminPrefix).Subrouter()
 	a.Path("/requests").Methods(http.MethodGet).HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.serveJournal(w, r, s.journal.requestPage)
