@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/lumamock/lumamock"
+	"github.com/lumamock/lumamock/admission"
 )
 
 // maxPreferDuration bounds every duration a Prefer header may ask for, so no request can park a handler for
@@ -59,31 +60,72 @@ func (e *PreferenceError) Error() string {
 // maxDuplicate bounds Prefer duplicate=N.
 const maxDuplicate = 10
 
-// ParsePrefer reads every Prefer header of h. Unknown preferences are ignored and only the first of a repeated
-// one counts, as RFC 7240 asks; a known one with a bad value, or a header that is not a list of preferences, is
-// an error.
+// ParsePrefer reads every Prefer header of h. Unknown preferences are ignored. A known one with a bad value, a
+// known one given again with another value (as parsed: delay=300 is delay=300ms), or a header that is not a list
+// of preferences, is an error naming it; given again with the same value, it counts once. (RFC 7240 lets the
+// first of a repeated preference count; the mock refuses the ambiguity rather than leave a value unchecked.)
 func ParsePrefer(h http.Header) (Preferences, error) {
 	var p Preferences
-	var seen map[string]bool
+	var seen map[string]string // the canonical value of each preference read
 	for _, line := range h.Values("Prefer") {
 		prefs, err := splitPreferences(line)
 		if err != nil {
 			return Preferences{}, err
 		}
 		for _, kv := range prefs {
-			if seen[kv[0]] {
-				continue // only the first of a repeated preference counts (RFC 7240 §2)
+			name, value := kv[0], kv[1]
+			var one Preferences
+			if err := one.apply(name, value); err != nil {
+				return Preferences{}, err
+			}
+			canon := one.String()
+			if first, ok := seen[name]; ok {
+				if canon != first {
+					return Preferences{}, &PreferenceError{Preference: name,
+						Reason: fmt.Sprintf("given more than once with different values (%s, then %s); give it once", first, canon)}
+				}
+				continue
 			}
 			if seen == nil {
-				seen = make(map[string]bool)
+				seen = make(map[string]string)
 			}
-			seen[kv[0]] = true
-			if err := p.apply(kv[0], kv[1]); err != nil {
+			seen[name] = canon
+			if err := p.apply(name, value); err != nil {
 				return Preferences{}, err
 			}
 		}
 	}
 	return p, nil
+}
+
+// createOnly are the preferences that shape a task being created: only the operation that creates one
+// (lumamock.OpCreate) honours them.
+var createOnly = map[string]bool{
+	"pending": true, "processing": true, "outcome": true, "duplicate": true, "drop": true, "reorder": true, "late": true,
+}
+
+// appliedTo is what of p.Applied the request judged by v honours, for Preference-Applied and the journal: an
+// admitted request to the operation creating a task honours them all; an admitted one to another operation
+// only code, schema and delay; a refused one (by the document, or asking for a code its operation does not
+// document) only schema and delay (its error answer is shaped and delayed).
+func (p Preferences) appliedTo(v *admission.Verdict) []string {
+	refused := !v.Admitted() || v.Route == nil ||
+		p.Code != 0 && p.Code != http.StatusOK && v.Route.Operation.Responses.Status(p.Code) == nil
+	var out []string
+	for _, a := range p.Applied {
+		name, _, _ := strings.Cut(a, "=")
+		honoured := true
+		switch {
+		case refused:
+			honoured = name == "schema" || name == "delay"
+		case createOnly[name]:
+			honoured = v.Route.Operation.OperationID == lumamock.OpCreate
+		}
+		if honoured {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 func (p *Preferences) apply(name, value string) error {

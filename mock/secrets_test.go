@@ -3,6 +3,7 @@ package mock_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -74,12 +75,18 @@ func TestCredentialsNeverShow(t *testing.T) {
 	}
 }
 
-func TestRepeatedPreferenceFirstCounts(t *testing.T) {
-	p, err := mock.ParsePrefer(http.Header{"Prefer": {"code=429, code=500", "schema=luma", "schema=envelope"}})
+// A repeated preference counts once when its values agree, and is refused when they do not (it was "the first
+// counts", which left the others unchecked: code=429, code=foo answered 429).
+func TestRepeatedPreferenceCountsOnceAndMustAgree(t *testing.T) {
+	p, err := mock.ParsePrefer(http.Header{"Prefer": {"code=429, code=429", "schema=luma", "schema=luma"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if p.Code != 429 || p.Schema != lumamock.ShapeLuma || strings.Join(p.Applied, ", ") != "code=429, schema=luma" {
-		t.Errorf("got code %d, schema %s, applied %q; want the first of each", p.Code, p.Schema, p.Applied)
+		t.Errorf("got code %d, schema %s, applied %q; want each once", p.Code, p.Schema, p.Applied)
+	}
+	var pe *mock.PreferenceError
+	if _, err := mock.ParsePrefer(http.Header{"Prefer": {"code=429, code=500"}}); !errors.As(err, &pe) || pe.Preference != "code" {
+		t.Errorf("code=429, code=500: error %v, want a *PreferenceError naming code", err)
 	}
 }
