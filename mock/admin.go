@@ -111,14 +111,21 @@ func (s *Server) Close() {
 
 // adminRoutes mounts the admin API on m.
 func (s *Server) adminRoutes(m *mux.Router) {
+	// gorilla/mux would clean a path ("//", ".", "..", and %2F once decoded) and answer a 301 to the cleaned
+	// one, with an empty body: POST /__mock/tasks/a%2F..%2F..%2Freset went on to /__mock/reset. A path is
+	// matched as it came; one that names no endpoint gets the JSON 404 below.
+	m.SkipClean(true)
 	a := m.PathPrefix(AdminPrefix).Subrouter()
+	gate := newListGate() // the turns of this server's list reads
 	a.Path("/requests").Methods(http.MethodGet).HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.serveJournal(w, r, s.journal.requestPage)
+		serveJournal(w, r, gate, s.journal.requestPage, func(e *requestEntry) any { return e.redacted() })
 	})
 	a.Path("/callbacks").Methods(http.MethodGet).HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.serveJournal(w, r, s.journal.callbackPage)
+		serveJournal(w, r, gate, s.journal.callbackPage, func(e *callbackEntry) any { return e.redacted() })
 	})
-	a.Path("/tasks").Methods(http.MethodGet).HandlerFunc(s.serveTasks)
+	a.Path("/tasks").Methods(http.MethodGet).HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.serveTasks(w, r, gate)
+	})
 	a.Path("/tasks/{id}").Methods(http.MethodGet).HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec, err := s.Task(mux.Vars(r)["id"])
 		if err != nil {

@@ -51,6 +51,16 @@ type TaskPage struct {
 
 // TasksPage returns the tasks q selects.
 func (s *Server) TasksPage(q TaskQuery) TaskPage {
+	page, out := s.taskPage(q)
+	out.Tasks = make([]TaskRecord, len(page))
+	for i, t := range page {
+		out.Tasks[i] = t.record(out.Now, s.opts.APIKeys)
+	}
+	return out
+}
+
+// taskPage selects the tasks q asks for, oldest first, and counts them as TaskPage does (its Tasks left nil).
+func (s *Server) taskPage(q TaskQuery) ([]*task, TaskPage) {
 	now := s.clock.Now()
 	id := strings.ToLower(q.ID)
 	out := TaskPage{States: map[lumamock.TaskState]int{}, Now: now}
@@ -85,11 +95,7 @@ func (s *Server) TasksPage(q TaskQuery) TaskPage {
 			page = page[:q.Limit]
 		}
 	}
-	out.Tasks = make([]TaskRecord, len(page))
-	for i, t := range page {
-		out.Tasks[i] = t.record(now, s.opts.APIKeys)
-	}
-	return out
+	return page, out
 }
 
 func cmpSeq(a, b int64) int {
@@ -112,7 +118,11 @@ func taskQuery(q url.Values) (tq TaskQuery, paged bool, err error) {
 	if err != nil {
 		return TaskQuery{}, false, err
 	}
-	tq = TaskQuery{Since: p.Since, Before: p.Before, Limit: p.Limit, ID: q.Get("id")}
+	id, err := adminpage.One(q, "id")
+	if err != nil {
+		return TaskQuery{}, false, err
+	}
+	tq = TaskQuery{Since: p.Since, Before: p.Before, Limit: p.Limit, ID: id}
 	if !paged {
 		tq.Limit = -1
 	}
@@ -139,14 +149,18 @@ func joinStates(states []lumamock.TaskState) string {
 	return strings.Join(names, ", ")
 }
 
-// serveTasks answers GET /__mock/tasks.
-func (s *Server) serveTasks(w http.ResponseWriter, r *http.Request) {
+// serveTasks answers GET /__mock/tasks, streaming the records (see streamArray) when its turn comes (gate).
+func (s *Server) serveTasks(w http.ResponseWriter, r *http.Request, gate listGate) {
 	q, paged, err := taskQuery(r.URL.Query())
 	if err != nil {
 		writeJSON(w, http.StatusBadRequest, adminErrorBody{Error: err.Error()})
 		return
 	}
-	page := s.TasksPage(q)
+	if !gate.enter(r.Context()) {
+		return // the client gave up waiting
+	}
+	defer gate.leave()
+	tasks, page := s.taskPage(q)
 	if paged {
 		counts := make([]string, len(taskStates))
 		for i, state := range taskStates {
@@ -156,7 +170,7 @@ func (s *Server) serveTasks(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set(HeaderTaskCounts, strings.Join(counts, ", "))
 		w.Header().Set(HeaderNow, page.Now.UTC().Format(time.RFC3339Nano))
 	}
-	writeJSON(w, http.StatusOK, page.Tasks)
+	streamArray(w, tasks, func(t **task) any { return (*t).record(page.Now, s.opts.APIKeys) })
 }
 
 // TaskResult is what a task brought once it ended: the URLs of its assets when it completed, the reason when it
@@ -181,34 +195,47 @@ func (t *task) resultRecord(state lumamock.TaskState) *TaskResult {
 	return nil
 }
 
-// serveJournal answers a journal read (GET /__mock/requests or /__mock/callbacks) with the page read picks. The
-// journal's bounds go in the adminpage headers.
-func (s *Server) serveJournal(w http.ResponseWriter, r *http.Request, read func(adminpage.Page, url.Values, http.Header) (any, error)) {
+// serveJournal answers a journal read (GET /__mock/requests or /__mock/callbacks) with the entries read picks,
+// streamed as the records render makes of them (see streamArray) when its turn comes (gate). The journal's
+// bounds go in the adminpage headers.
+func serveJournal[E any](w http.ResponseWriter, r *http.Request, gate listGate, read func(adminpage.Page, url.Values, http.Header) ([]E, error), render func(*E) any) {
 	q := r.URL.Query()
 	p, err := adminpage.Parse(q, MaxJournalPage, MaxJournalPage)
 	if err != nil {
 		writeJSON(w, http.StatusBadRequest, adminErrorBody{Error: err.Error()})
 		return
 	}
-	out, err := read(p, q, w.Header())
+	if !gate.enter(r.Context()) {
+		return // the client gave up waiting
+	}
+	defer gate.leave()
+	entries, err := read(p, q, w.Header())
 	if err != nil {
 		writeJSON(w, http.StatusBadRequest, adminErrorBody{Error: err.Error()})
 		return
 	}
-	writeJSON(w, http.StatusOK, out)
+	streamArray(w, entries, render)
 }
 
-// requestPage reads page p of the request journal, redacted, keeping the requests of task task_id (when given)
-// and those whose verdict is valid=true|false (when given).
-func (j *journal) requestPage(p adminpage.Page, q url.Values, h http.Header) (any, error) {
+// requestPage reads page p of the request journal, keeping the requests of task task_id (when given) and those
+// whose verdict is valid=true|false (when given). The entries are redacted when written (requestEntry.redacted).
+func (j *journal) requestPage(p adminpage.Page, q url.Values, h http.Header) ([]requestEntry, error) {
 	var keeps []func(*requestEntry) bool
-	if id := q.Get("task_id"); id != "" {
+	id, err := adminpage.One(q, "task_id")
+	if err != nil {
+		return nil, err
+	}
+	if id != "" {
 		keeps = append(keeps, func(e *requestEntry) bool { return e.rec.TaskID == id })
 	}
 	if q.Has("valid") {
-		valid, err := strconv.ParseBool(q.Get("valid"))
+		v, err := adminpage.One(q, "valid")
 		if err != nil {
-			return nil, fmt.Errorf("query parameter valid: %q is not true or false", q.Get("valid"))
+			return nil, err
+		}
+		valid, err := strconv.ParseBool(v)
+		if err != nil {
+			return nil, fmt.Errorf("query parameter valid: %q is not true or false", v)
 		}
 		keeps = append(keeps, func(e *requestEntry) bool { return e.rec.Valid == valid })
 	}
@@ -223,19 +250,19 @@ func (j *journal) requestPage(p adminpage.Page, q url.Values, h http.Header) (an
 			return true
 		}
 	}
-	entries := adminpage.Read(j.requests, p, keep, h)
-	out := make([]RequestRecord, len(entries))
-	for i, e := range entries {
-		out[i] = e.redacted()
-	}
-	return out, nil
+	return adminpage.Read(j.requests, p, keep, h), nil
 }
 
-// callbackPage reads page p of the callback journal, keeping the attempts of task task_id when given.
-func (j *journal) callbackPage(p adminpage.Page, q url.Values, h http.Header) (any, error) {
+// callbackPage reads page p of the callback journal, keeping the attempts of task task_id when given. The
+// entries are redacted when written (callbackEntry.redacted).
+func (j *journal) callbackPage(p adminpage.Page, q url.Values, h http.Header) ([]callbackEntry, error) {
 	var keep func(*callbackEntry) bool
-	if id := q.Get("task_id"); id != "" {
+	id, err := adminpage.One(q, "task_id")
+	if err != nil {
+		return nil, err
+	}
+	if id != "" {
 		keep = func(e *callbackEntry) bool { return e.rec.TaskID == id }
 	}
-	return redactedAll(adminpage.Read(j.callbacks, p, keep, h)), nil
+	return adminpage.Read(j.callbacks, p, keep, h), nil
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/lumamock/lumamock"
+	"github.com/lumamock/lumamock/admission"
 )
 
 // maxPreferDuration bounds every duration a Prefer header may ask for, so no request can park a handler for
@@ -57,8 +58,8 @@ func (e *PreferenceError) Error() string {
 }
 
 // ParsePrefer reads every Prefer header of h. Unknown preferences are ignored and only the first of a repeated
-// one counts, as RFC 7240 asks; a known one with a bad value, or a header that is not a list of preferences, is
-// an error.
+// one counts, as RFC 7240 asks (later ones are ignored, without an error, whatever their value); a known one with
+// a bad value, or a header that is not a list of preferences, is an error.
 func ParsePrefer(h http.Header) (Preferences, error) {
 	var p Preferences
 	var seen map[string]bool
@@ -81,6 +82,36 @@ func ParsePrefer(h http.Header) (Preferences, error) {
 		}
 	}
 	return p, nil
+}
+
+// createOnly are the preferences that shape a task being created: only the operation that creates one
+// (lumamock.OpCreate) honours them.
+var createOnly = map[string]bool{
+	"pending": true, "processing": true, "outcome": true, "duplicate": true, "drop": true, "reorder": true, "late": true,
+}
+
+// appliedTo is what of p.Applied the request judged by v honours, for Preference-Applied and the journal: an
+// admitted request to the operation creating a task honours them all; an admitted one to another operation
+// only code, schema and delay; a refused one (by the document, or asking for a code its operation does not
+// document) only schema and delay (its error answer is shaped and delayed).
+func (p Preferences) appliedTo(v *admission.Verdict) []string {
+	refused := !v.Admitted() || v.Route == nil ||
+		p.Code != 0 && p.Code != http.StatusOK && v.Route.Operation.Responses.Status(p.Code) == nil
+	var out []string
+	for _, a := range p.Applied {
+		name, _, _ := strings.Cut(a, "=")
+		honoured := true
+		switch {
+		case refused:
+			honoured = name == "schema" || name == "delay"
+		case createOnly[name]:
+			honoured = v.Route.Operation.OperationID == lumamock.OpCreate
+		}
+		if honoured {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 func (p *Preferences) apply(name, value string) error {

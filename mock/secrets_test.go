@@ -74,7 +74,12 @@ func TestCredentialsNeverShow(t *testing.T) {
 	}
 }
 
+// TestRepeatedPreferenceFirstCounts: RFC 7240 §2 — only the first of a repeated preference counts, and later
+// ones are ignored without an error, even a malformed one.
 func TestRepeatedPreferenceFirstCounts(t *testing.T) {
+	if p, err := mock.ParsePrefer(http.Header{"Prefer": {"code=429, code=foo"}}); err != nil || p.Code != 429 {
+		t.Errorf("code=429, code=foo: code %d, error %v; want 429 and no error", p.Code, err)
+	}
 	p, err := mock.ParsePrefer(http.Header{"Prefer": {"code=429, code=500", "schema=luma", "schema=envelope"}})
 	if err != nil {
 		t.Fatal(err)

@@ -245,6 +245,7 @@ func (s *Server) admit(r *http.Request, ex *apiRequest) *apiError {
 	}
 	d := s.judge.Admit(r)
 	ex.route, ex.params = d.Route, d.Params
+	ex.prefs.Applied = prefs.appliedTo(&d)
 	if ex.note != nil && d.Body != nil {
 		ex.note.body = d.Body
 	}

@@ -30,7 +30,8 @@ type Page struct {
 }
 
 // Parse reads since, before and limit from q. A limit not given is def; a limit above max is max (a negative max
-// means no bound). since and before exclude each other.
+// means no bound). since and before exclude each other, and none may be given twice. before=0 asks for the
+// records numbered below 0: none, an empty page (Limit 0).
 func Parse(q url.Values, def, max int) (Page, error) {
 	since, err := Count(q, "since", 0)
 	if err != nil {
@@ -39,9 +40,6 @@ func Parse(q url.Values, def, max int) (Page, error) {
 	before, err := Count(q, "before", 0)
 	if err != nil {
 		return Page{}, err
-	}
-	if q.Has("before") && before == 0 {
-		return Page{}, fmt.Errorf("query parameter before: must be above 0")
 	}
 	if q.Has("since") && q.Has("before") {
 		return Page{}, fmt.Errorf("query parameters since and before exclude each other: since pages forward, before pages back")
@@ -57,16 +55,31 @@ func Parse(q url.Values, def, max int) (Page, error) {
 	if max >= 0 && (p.Limit < 0 || p.Limit > max) {
 		p.Limit = max
 	}
+	if q.Has("before") && before == 0 {
+		p.Limit = 0 // nothing is numbered below 0 (a Before of 0 means no before)
+	}
 	return p, nil
 }
 
-// Count reads the query parameter name as a non-negative integer, def when it is absent. A number too large for
-// an int64 reads as the largest one.
+// One returns the value of the query parameter name, "" when it is absent. A parameter given more than once is
+// an error naming it: reading only its first value would leave the others unchecked.
+func One(q url.Values, name string) (string, error) {
+	if n := len(q[name]); n > 1 {
+		return "", fmt.Errorf("query parameter %s: given %d times; give it once", name, n)
+	}
+	return q.Get(name), nil
+}
+
+// Count reads the query parameter name as a non-negative integer, def when it is absent; given twice it is an
+// error. A number too large for an int64 reads as the largest one.
 func Count(q url.Values, name string, def int64) (int64, error) {
 	if !q.Has(name) {
 		return def, nil
 	}
-	v := q.Get(name)
+	v, err := One(q, name)
+	if err != nil {
+		return 0, err
+	}
 	if v == "" || strings.TrimLeft(v, "0123456789") != "" {
 		return 0, fmt.Errorf("query parameter %s: %q is not a non-negative integer", name, v)
 	}
