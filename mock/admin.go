@@ -10,6 +10,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/lumamock/lumamock"
+	"github.com/lumamock/lumamock/internal/adminpage"
 )
 
 // AdminPrefix is where the admin API lives. It is not part of openapi.yaml and needs no API key.
@@ -116,7 +117,7 @@ func (s *Server) adminRoutes(m *mux.Router) {
 	// matched as it came; one that names no endpoint gets the JSON 404 below.
 	m.SkipClean(true)
 	a := m.PathPrefix(AdminPrefix).Subrouter()
-	gate := newListGate() // the turns of this server's list reads
+	gate := adminpage.NewGate() // the turns of this server's list reads
 	a.Path("/requests").Methods(http.MethodGet).HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		serveJournal(w, r, gate, s.journal.requestPage, func(e *requestEntry) any { return e.redacted() })
 	})

@@ -1,9 +1,13 @@
 package mock
 
-import "time"
+import (
+	"time"
+
+	"github.com/lumamock/lumamock/internal/adminpage"
+)
 
 // ListReadSlots is listReadSlots, for the tests outside the package.
-const ListReadSlots = listReadSlots
+const ListReadSlots = adminpage.ReadSlots
 
 // SetListReadStall makes d the time a list read waits for a stalled client, until the test ends.
 func SetListReadStall(t interface{ Cleanup(func()) }, d time.Duration) {

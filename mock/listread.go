@@ -1,114 +1,19 @@
 package mock
 
 import (
-	"bufio"
-	"bytes"
-	"context"
-	"encoding/json"
-	"io"
-	"net/http"
 	"sync/atomic"
 	"time"
+
+	"github.com/lumamock/lumamock/internal/adminpage"
 )
 
-// listReadSlots bounds the admin list reads (GET /__mock/tasks, /__mock/requests, /__mock/callbacks) answered at
-// once by one Server: more wait for a turn, or until their client gives up. A read streams its answer, so it
-// holds about one record in memory, but it costs CPU for as long as it writes; a flood queues instead of
-// multiplying that.
-const listReadSlots = 4
-
-// listReadStall bounds how long a list read waits for its client to take the next part of its answer: a client
-// that stops reading loses its answer (the connection is cut) and gives its turn back, so stalled clients cannot
-// keep the others waiting for ever.
-const listReadStall = 30 * time.Second
-
-// stallOverride, when positive, replaces listReadStall (tests).
+// stallOverride, when positive, replaces adminpage.ReadStall for this package's list reads (tests).
 var stallOverride atomic.Int64
 
+// readStall is how long a list read waits for its client to take the next part of its answer.
 func readStall() time.Duration {
 	if d := stallOverride.Load(); d > 0 {
 		return time.Duration(d)
 	}
-	return listReadStall
-}
-
-// streamChunk is how much of an answer is gathered before it is written to the client.
-const streamChunk = 32 << 10
-
-// listGate holds the turns of the list reads.
-type listGate chan struct{}
-
-func newListGate() listGate { return make(listGate, listReadSlots) }
-
-// enter waits for a turn, or until ctx ends (false).
-func (g listGate) enter(ctx context.Context) bool {
-	select {
-	case g <- struct{}{}:
-		return true
-	case <-ctx.Done():
-		return false
-	}
-}
-
-// leave gives the turn back.
-func (g listGate) leave() { <-g }
-
-// streamArray answers 200 with the JSON array of the values render makes of items, in order, writing each
-// record as it is rendered: the bytes are those of the whole array encoded at once (without HTML escaping,
-// with a trailing newline), without a Content-Length. What it holds beyond items is one record and a write
-// buffer; each item is let go once written. A client that stops reading for listReadStall, or goes away,
-// ends the answer.
-func streamArray[E any](w http.ResponseWriter, items []E, render func(*E) any) {
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Del("Content-Length")
-	w.WriteHeader(http.StatusOK)
-	dw := &deadlineWriter{w: w, rc: http.NewResponseController(w)}
-	defer dw.clear()
-	bw := bufio.NewWriterSize(dw, streamChunk)
-	var rec bytes.Buffer
-	enc := json.NewEncoder(&rec)
-	enc.SetEscapeHTML(false)
-	_ = bw.WriteByte('[')
-	var zero E
-	for i := range items {
-		rec.Reset()
-		if err := enc.Encode(render(&items[i])); err != nil {
-			// The records are the mock's own types, which always encode. The status is sent: cut the answer
-			// rather than end it as if it were whole.
-			panic(http.ErrAbortHandler)
-		}
-		items[i] = zero
-		if i > 0 {
-			_ = bw.WriteByte(',')
-		}
-		if _, err := bw.Write(bytes.TrimSuffix(rec.Bytes(), []byte("\n"))); err != nil {
-			return // the client went away or stalled
-		}
-	}
-	_, _ = bw.WriteString("]\n")
-	if bw.Flush() == nil {
-		_ = dw.rc.Flush() // through to the client while the deadline holds
-	}
-}
-
-// deadlineWriter writes to an answer, giving each write listReadStall to get through to the client.
-type deadlineWriter struct {
-	w   io.Writer
-	rc  *http.ResponseController
-	set bool
-}
-
-func (d *deadlineWriter) Write(p []byte) (int, error) {
-	if d.rc.SetWriteDeadline(time.Now().Add(readStall())) == nil {
-		d.set = true
-	}
-	return d.w.Write(p)
-}
-
-// clear lifts the deadline, which would otherwise outlive the answer on the connection.
-func (d *deadlineWriter) clear() {
-	if d.set {
-		_ = d.rc.SetWriteDeadline(time.Time{})
-	}
+	return adminpage.ReadStall
 }

@@ -149,17 +149,18 @@ func joinStates(states []lumamock.TaskState) string {
 	return strings.Join(names, ", ")
 }
 
-// serveTasks answers GET /__mock/tasks, streaming the records (see streamArray) when its turn comes (gate).
-func (s *Server) serveTasks(w http.ResponseWriter, r *http.Request, gate listGate) {
+// serveTasks answers GET /__mock/tasks, streaming the records (see adminpage.StreamArray) when its turn comes
+// (gate).
+func (s *Server) serveTasks(w http.ResponseWriter, r *http.Request, gate adminpage.Gate) {
 	q, paged, err := taskQuery(r.URL.Query())
 	if err != nil {
 		writeJSON(w, http.StatusBadRequest, adminErrorBody{Error: err.Error()})
 		return
 	}
-	if !gate.enter(r.Context()) {
+	if !gate.Enter(r.Context()) {
 		return // the client gave up waiting
 	}
-	defer gate.leave()
+	defer gate.Leave()
 	tasks, page := s.taskPage(q)
 	if paged {
 		counts := make([]string, len(taskStates))
@@ -170,7 +171,7 @@ func (s *Server) serveTasks(w http.ResponseWriter, r *http.Request, gate listGat
 		w.Header().Set(HeaderTaskCounts, strings.Join(counts, ", "))
 		w.Header().Set(HeaderNow, page.Now.UTC().Format(time.RFC3339Nano))
 	}
-	streamArray(w, tasks, func(t **task) any { return (*t).record(page.Now, s.opts.APIKeys) })
+	adminpage.StreamArray(w, tasks, func(t **task) any { return (*t).record(page.Now, s.opts.APIKeys) }, readStall())
 }
 
 // TaskResult is what a task brought once it ended: the URLs of its assets when it completed, the reason when it
@@ -196,25 +197,25 @@ func (t *task) resultRecord(state lumamock.TaskState) *TaskResult {
 }
 
 // serveJournal answers a journal read (GET /__mock/requests or /__mock/callbacks) with the entries read picks,
-// streamed as the records render makes of them (see streamArray) when its turn comes (gate). The journal's
+// streamed as the records render makes of them (see adminpage.StreamArray) when its turn comes (gate). The journal's
 // bounds go in the adminpage headers.
-func serveJournal[E any](w http.ResponseWriter, r *http.Request, gate listGate, read func(adminpage.Page, url.Values, http.Header) ([]E, error), render func(*E) any) {
+func serveJournal[E any](w http.ResponseWriter, r *http.Request, gate adminpage.Gate, read func(adminpage.Page, url.Values, http.Header) ([]E, error), render func(*E) any) {
 	q := r.URL.Query()
 	p, err := adminpage.Parse(q, MaxJournalPage, MaxJournalPage)
 	if err != nil {
 		writeJSON(w, http.StatusBadRequest, adminErrorBody{Error: err.Error()})
 		return
 	}
-	if !gate.enter(r.Context()) {
+	if !gate.Enter(r.Context()) {
 		return // the client gave up waiting
 	}
-	defer gate.leave()
+	defer gate.Leave()
 	entries, err := read(p, q, w.Header())
 	if err != nil {
 		writeJSON(w, http.StatusBadRequest, adminErrorBody{Error: err.Error()})
 		return
 	}
-	streamArray(w, entries, render)
+	adminpage.StreamArray(w, entries, render, readStall())
 }
 
 // requestPage reads page p of the request journal, keeping the requests of task task_id (when given) and those

@@ -107,9 +107,9 @@ func (p *Proxy) Reset() {
 func (p *Proxy) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.URL.Path == AdminPrefix+"/requests" && r.Method == http.MethodGet:
-		servePage(w, r, p.exchanges, func(e *Exchange, q url.Values) bool { return q.Get("task_id") == "" || e.TaskID == q.Get("task_id") })
+		servePage(w, r, p.reads, p.exchanges, func(e *Exchange, q url.Values) bool { return q.Get("task_id") == "" || e.TaskID == q.Get("task_id") })
 	case r.URL.Path == AdminPrefix+"/callbacks" && r.Method == http.MethodGet:
-		servePage(w, r, p.callbacks, func(c *Callback, q url.Values) bool { return q.Get("task_id") == "" || c.TaskID == q.Get("task_id") })
+		servePage(w, r, p.reads, p.callbacks, func(c *Callback, q url.Values) bool { return q.Get("task_id") == "" || c.TaskID == q.Get("task_id") })
 	case r.URL.Path == AdminPrefix+"/reset" && r.Method == http.MethodPost:
 		p.Reset()
 		writeJSON(w, http.StatusOK, map[string]string{"status": "reset"})
@@ -125,15 +125,21 @@ func (p *Proxy) serveAdmin(w http.ResponseWriter, r *http.Request) {
 const MaxJournalPage = 1000
 
 // servePage answers a journal read: the page of r that the query's since, before and limit select, of the
-// records keep accepts, with the journal's bounds in the adminpage headers.
-func servePage[T any](w http.ResponseWriter, r *http.Request, journal *ring.Ring[T], keep func(*T, url.Values) bool) {
+// records keep accepts, with the journal's bounds in the adminpage headers. It streams the records when its
+// turn comes (gate), as the mock does, so parallel readers do not multiply the memory a page takes.
+func servePage[T any](w http.ResponseWriter, r *http.Request, gate adminpage.Gate, journal *ring.Ring[T], keep func(*T, url.Values) bool) {
 	q := r.URL.Query()
 	page, err := adminpage.Parse(q, MaxJournalPage, MaxJournalPage)
 	if err != nil {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
 		return
 	}
-	writeJSON(w, http.StatusOK, adminpage.Read(journal, page, func(v *T) bool { return keep(v, q) }, w.Header()))
+	if !gate.Enter(r.Context()) {
+		return // the client gave up waiting
+	}
+	defer gate.Leave()
+	records := adminpage.Read(journal, page, func(v *T) bool { return keep(v, q) }, w.Header())
+	adminpage.StreamArray(w, records, func(v *T) any { return v }, adminpage.ReadStall)
 }
 
 // finish journals and logs an exchange once it is answered.

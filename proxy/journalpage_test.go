@@ -64,6 +64,9 @@ func TestJournalReadsPage(t *testing.T) {
 			if tt.wantStatus != 200 {
 				return
 			}
+			if resp.ContentLength != -1 || resp.Header.Get("Content-Type") != "application/json" {
+				t.Errorf("Content-Length %d, Content-Type %q: want a streamed JSON answer", resp.ContentLength, resp.Header.Get("Content-Type"))
+			}
 			var recs []proxy.Exchange
 			if err := json.NewDecoder(resp.Body).Decode(&recs); err != nil {
 				t.Fatal(err)

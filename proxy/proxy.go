@@ -23,6 +23,7 @@ import (
 	"github.com/lumamock/lumamock/cassette"
 	"github.com/lumamock/lumamock/contract"
 	"github.com/lumamock/lumamock/internal/adminguard"
+	"github.com/lumamock/lumamock/internal/adminpage"
 	"github.com/lumamock/lumamock/internal/defaults"
 	"github.com/lumamock/lumamock/internal/httpjson"
 	"github.com/lumamock/lumamock/internal/httpstatus"
@@ -127,6 +128,7 @@ type Proxy struct {
 	hooks     *hookTable
 	exchanges *ring.Ring[Exchange]
 	callbacks *ring.Ring[Callback]
+	reads     adminpage.Gate // the turns of the journal reads
 }
 
 // New returns a Proxy for opts.
@@ -181,7 +183,8 @@ func New(opts Options) (*Proxy, error) {
 		}
 	}
 	p := &Proxy{
-		opts: opts, upstream: u, checker: checker, log: opts.Logger,
+		reads: adminpage.NewGate(),
+		opts:  opts, upstream: u, checker: checker, log: opts.Logger,
 		hooks:     newHookTable(DefaultMaxHooks),
 		exchanges: ring.NewBudget(opts.JournalSize, opts.JournalMaxBytes, Exchange.size),
 		callbacks: ring.NewBudget(opts.JournalSize, opts.JournalMaxBytes, Callback.size),

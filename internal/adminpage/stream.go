@@ -1,0 +1,105 @@
+package adminpage
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"time"
+)
+
+// ReadSlots bounds the admin list reads (GET /__mock/tasks, /__mock/requests, /__mock/callbacks) one server
+// answers at once: more wait for a turn, or until their client gives up. A read streams its answer, so it holds
+// about one record in memory, but it costs CPU for as long as it writes; a flood queues instead of multiplying
+// that.
+const ReadSlots = 4
+
+// ReadStall is how long a list read waits for its client to take the next part of its answer: a client that
+// stops reading loses its answer (the connection is cut) and gives its turn back, so stalled clients cannot keep
+// the others waiting for ever.
+const ReadStall = 30 * time.Second
+
+// streamChunk is how much of an answer is gathered before it is written to the client.
+const streamChunk = 32 << 10
+
+// Gate holds the turns of a server's list reads (ReadSlots at once).
+type Gate chan struct{}
+
+// NewGate returns a gate with ReadSlots turns.
+func NewGate() Gate { return make(Gate, ReadSlots) }
+
+// Enter waits for a turn, or until ctx ends (false).
+func (g Gate) Enter(ctx context.Context) bool {
+	select {
+	case g <- struct{}{}:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// Leave gives the turn back.
+func (g Gate) Leave() { <-g }
+
+// StreamArray answers 200 with the JSON array of the values render makes of items, in order, writing each
+// record as it is rendered: the bytes are those of the whole array encoded at once (without HTML escaping,
+// with a trailing newline), without a Content-Length. What it holds beyond items is one record and a write
+// buffer; each item is let go once written. A client that stops reading for stall (ReadStall in servers), or
+// goes away, ends the answer.
+func StreamArray[E any](w http.ResponseWriter, items []E, render func(*E) any, stall time.Duration) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Del("Content-Length")
+	w.WriteHeader(http.StatusOK)
+	dw := &deadlineWriter{w: w, rc: http.NewResponseController(w), stall: stall}
+	defer dw.clear()
+	bw := bufio.NewWriterSize(dw, streamChunk)
+	var rec bytes.Buffer
+	enc := json.NewEncoder(&rec)
+	enc.SetEscapeHTML(false)
+	_ = bw.WriteByte('[')
+	var zero E
+	for i := range items {
+		rec.Reset()
+		if err := enc.Encode(render(&items[i])); err != nil {
+			// The records are the server's own types, which always encode. The status is sent: cut the answer
+			// rather than end it as if it were whole.
+			panic(http.ErrAbortHandler)
+		}
+		items[i] = zero
+		if i > 0 {
+			_ = bw.WriteByte(',')
+		}
+		if _, err := bw.Write(bytes.TrimSuffix(rec.Bytes(), []byte("\n"))); err != nil {
+			return // the client went away or stalled
+		}
+	}
+	_, _ = bw.WriteString("]\n")
+	if bw.Flush() == nil {
+		_ = dw.rc.Flush() // through to the client while the deadline holds
+	}
+}
+
+// deadlineWriter writes to an answer, giving each write stall to get through to the client.
+type deadlineWriter struct {
+	w     io.Writer
+	rc    *http.ResponseController
+	stall time.Duration
+	set   bool
+}
+
+func (d *deadlineWriter) Write(p []byte) (int, error) {
+	if d.rc.SetWriteDeadline(time.Now().Add(d.stall)) == nil {
+		d.set = true
+	}
+	return d.w.Write(p)
+}
+
+// clear lifts the deadline, which would otherwise outlive the answer on the connection.
+func (d *deadlineWriter) clear() {
+	if d.set {
+		_ = d.rc.SetWriteDeadline(time.Time{})
+	}
+}
