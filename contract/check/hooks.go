@@ -66,7 +66,9 @@ func listenHooks(addr, publicURL string, maxBody int64, cases []string) (*hookSe
 func (h *hookServer) URL(name string) string { return caseHook(h.base, name) }
 
 // caseHook is the notify_hook of case name on a listener reached at base.
-func caseHook(base, name string) string { return strings.TrimSuffix(base, "/") + "/" + url.PathEscape(name) }
+func caseHook(base, name string) string {
+	return strings.TrimSuffix(base, "/") + "/" + url.PathEscape(name)
+}
 
 func (h *hookServer) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	if req.Method != http.MethodPost {
