@@ -117,14 +117,6 @@ func compact(b []byte) []byte {
 	return b
 }
 
-// Memory estimates of journal entries, for the journals' byte budget: headers of a string, a slice, and a map
-// entry.
-const (
-	stringHeader = int64(unsafe.Sizeof(""))
-	sliceHeader  = int64(unsafe.Sizeof([]string(nil)))
-	mapEntry     = 2 * (stringHeader + sliceHeader)
-)
-
 // size estimates the memory rec holds.
 func (rec CallbackRecord) size() int64 {
 	n := int64(unsafe.Sizeof(rec)) + int64(cap(rec.Body))
@@ -132,7 +124,7 @@ func (rec CallbackRecord) size() int64 {
 		n += int64(len(s))
 	}
 	for _, f := range rec.Faults {
-		n += stringHeader + int64(len(f))
+		n += ring.StringHeader + int64(len(f))
 	}
 	return n
 }
@@ -147,13 +139,7 @@ func (e requestEntry) size() int64 {
 	for _, v := range rec.Violations {
 		n += int64(unsafe.Sizeof(v)) + int64(len(v.In)+len(v.Field)+len(v.Rule)+len(v.Message))
 	}
-	for k, vs := range e.header {
-		n += mapEntry + int64(len(k))
-		for _, v := range vs {
-			n += stringHeader + int64(len(v))
-		}
-	}
-	return n
+	return n + ring.HeaderSize(e.header)
 }
 
 // requestEntry is a journaled request as kept: its record, and what the record shows once redacted. Redacting

@@ -236,16 +236,9 @@ func cutTo(s string, n int) string {
 	return s
 }
 
-// Memory estimates of journal entries, for the journals' byte budget.
-const (
-	stringHeader = int64(unsafe.Sizeof(""))
-	sliceHeader  = int64(unsafe.Sizeof([]string(nil)))
-	mapEntry     = 2 * (stringHeader + sliceHeader)
-)
-
 // size estimates the memory e holds.
 func (e Exchange) size() int64 {
-	n := int64(unsafe.Sizeof(e)) + headerSize(e.Header) + findingsSize(e.Findings)
+	n := int64(unsafe.Sizeof(e)) + ring.HeaderSize(e.Header) + findingsSize(e.Findings)
 	for _, s := range []string{e.Method, e.Path, e.Query, e.Body, e.Operation, e.RequestID, e.TaskID, e.Source, e.Outcome, e.Error, e.Cassette} {
 		n += int64(len(s))
 	}
@@ -257,17 +250,6 @@ func (c Callback) size() int64 {
 	n := int64(unsafe.Sizeof(c)) + findingsSize(c.Findings)
 	for _, s := range []string{c.TaskID, c.Hook, c.Error, c.Body, c.Cassette} {
 		n += int64(len(s))
-	}
-	return n
-}
-
-func headerSize(h http.Header) int64 {
-	var n int64
-	for k, vs := range h {
-		n += mapEntry + int64(len(k))
-		for _, v := range vs {
-			n += stringHeader + int64(len(v))
-		}
 	}
 	return n
 }

@@ -1,6 +1,7 @@
 package ring
 
 import (
+	"net/http"
 	"sync"
 	"testing"
 
@@ -205,5 +206,16 @@ func TestRingBoundsSayWhatIsKept(t *testing.T) {
 	r.Reset()
 	if got, want := bounds(), [2]int64{6, 5}; got != want {
 		t.Errorf("after reset: bounds %v, want %v", got, want)
+	}
+}
+
+func TestHeaderSize(t *testing.T) {
+	if n := HeaderSize(nil); n != 0 {
+		t.Errorf("HeaderSize(nil) = %d", n)
+	}
+	h := http.Header{"Content-Type": {"application/json"}, "X-Two": {"a", "bc"}}
+	want := 2*MapEntry + int64(len("Content-Type")+len("X-Two")) + 3*StringHeader + int64(len("application/json")+3)
+	if n := HeaderSize(h); n != want {
+		t.Errorf("HeaderSize = %d, want %d", n, want)
 	}
 }
