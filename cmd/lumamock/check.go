@@ -1,13 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -114,34 +115,27 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if c.verbose {
 		cfg.Progress = stderr
 	}
-	out := stdout
+	var output *reportFile
 	if c.output != "" {
-		// The report is written beside --output and renamed over it when complete: a path that cannot be
-		// written fails here, before anything (billable included) is sent, and a failed run leaves the last
-		// report in place.
-		f, err := os.CreateTemp(filepath.Dir(c.output), "."+filepath.Base(c.output)+".*")
-		if err != nil {
+		// Opened before the run, so that a path that cannot be written fails before anything (billable
+		// included) is sent.
+		if output, err = openReportFile(c.output); err != nil {
 			return &ExitError{Code: 2, Err: fmt.Errorf("check: --output: %w", err)}
 		}
-		defer func() { f.Close(); os.Remove(f.Name()) }() // after the rename, Remove finds nothing
-		out = f
+		defer output.abandon() // a no-op once the report is written
 	}
 	report, err := check.Run(ctx, cfg)
 	if err != nil {
 		return &ExitError{Code: 2, Err: errors.New(redact.Text(err.Error(), secrets...))}
 	}
-	if err := report.Write(out, c.format); err != nil {
+	var rendered bytes.Buffer
+	if err := report.Write(&rendered, c.format); err != nil {
 		return &ExitError{Code: 2, Err: fmt.Errorf("check: write report: %w", err)}
 	}
-	if c.output != "" {
-		f := out.(*os.File)
-		if err := f.Chmod(0o644); err != nil { // CreateTemp's 0600: a report is no secret
-			return &ExitError{Code: 2, Err: fmt.Errorf("check: write report: %w", err)}
-		}
-		if err := f.Close(); err != nil {
-			return &ExitError{Code: 2, Err: fmt.Errorf("check: write report: %w", err)}
-		}
-		if err := os.Rename(f.Name(), c.output); err != nil {
+	if output == nil {
+		_, _ = stdout.Write(rendered.Bytes())
+	} else {
+		if err := output.replace(rendered.Bytes()); err != nil {
 			return &ExitError{Code: 2, Err: fmt.Errorf("check: write report: %w", err)}
 		}
 		var summary strings.Builder
@@ -200,4 +194,50 @@ func (c *checkConfig) config(ctx context.Context) (check.Config, error) {
 		cfg.Baseline = b
 	}
 	return cfg, nil
+}
+
+// reportFile is --output, opened before the run and written when the report is ready: a failed run leaves the
+// previous report as it was, and removes the file if it created it. The path is opened as given, so a symlink
+// or a device such as /dev/stdout is written through, and a new file gets the mode the umask allows.
+type reportFile struct {
+	f       *os.File
+	created bool // the run created the file
+	done    bool
+}
+
+func openReportFile(path string) (*reportFile, error) {
+	_, err := os.Stat(path)
+	created := errors.Is(err, fs.ErrNotExist)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, 0o666) // not truncated: not yet
+	if err != nil {
+		return nil, err
+	}
+	return &reportFile{f: f, created: created}, nil
+}
+
+// replace makes data the file's contents.
+func (r *reportFile) replace(data []byte) error {
+	r.done = true
+	if fi, err := r.f.Stat(); err == nil && fi.Mode().IsRegular() {
+		if err := r.f.Truncate(0); err != nil {
+			r.f.Close()
+			return err
+		}
+	}
+	if _, err := r.f.Write(data); err != nil {
+		r.f.Close()
+		return err
+	}
+	return r.f.Close()
+}
+
+// abandon closes a file no report was written to, removing it if the run created it.
+func (r *reportFile) abandon() {
+	if r.done {
+		return
+	}
+	r.f.Close()
+	if r.created {
+		os.Remove(r.f.Name())
+	}
 }

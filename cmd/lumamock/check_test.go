@@ -277,7 +277,25 @@ func TestCheckOutputThatCannotBeWrittenSendsNothing(t *testing.T) {
 	if data, _ := os.ReadFile(report); code != 0 || !strings.HasPrefix(string(data), "lumamock check") {
 		t.Errorf("good run: exit %d, report %.80q\n%s", code, data, out)
 	}
-	if left, _ := filepath.Glob(filepath.Join(dir, ".report.txt.*")); len(left) > 0 {
-		t.Errorf("temporary files left: %v", left)
+	// A run that fails removes the file it created; a symlink is written through, not replaced.
+	fresh := filepath.Join(dir, "fresh.txt")
+	if code, out, _ = runCLI(t, nil, append([]string{"check", "--base-url", srv.URL, "--fixtures", filepath.Join(dir, "none"),
+		"--output", fresh}, fast...)...); code != 2 {
+		t.Errorf("run with missing fixtures: exit %d:\n%s", code, out)
+	}
+	if _, err := os.Stat(fresh); !os.IsNotExist(err) {
+		t.Errorf("a failed run left the file it created: %v", err)
+	}
+	link := filepath.Join(dir, "latest.txt")
+	if err := os.Symlink(report, link); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ = runCLI(t, nil, append([]string{"check", "--base-url", startCheckMock(t, lumamock.ShapeEnvelope), "--format", "json",
+		"--output", link}, fast...)...)
+	if fi, err := os.Lstat(link); code != 0 || err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("exit %d; --output through a symlink: %v, %v\n%s", code, fi, err, out)
+	}
+	if data, _ := os.ReadFile(report); !json.Valid(data) {
+		t.Errorf("the symlink's target does not hold the JSON report: %.80q", data)
 	}
 }
