@@ -62,6 +62,8 @@ func TestPreferenceAppliedEchoesOnlyWhatTheOperationHonours(t *testing.T) {
 		{http.MethodGet, get, "code=200, duplicate=2", 200, "code=200"},
 		{http.MethodPost, lumamock.PathGenerations, "outcome=failed, late=1s, reorder, schema=luma", 200, "outcome=failed, late=1s, reorder, schema=luma"},
 		{http.MethodPost, lumamock.PathGenerations, "pending=0s, duplicate, code=200", 200, "pending=0s, duplicate, code=200"},
+		// Refused (a task_id over 128 characters): the error answer is still shaped and delayed as asked.
+		{http.MethodGet, lumamock.PathGenerations + "/" + strings.Repeat("x", 129), "schema=luma, delay=1ms, code=429, outcome=failed", 400, "schema=luma, delay=1ms"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.method+" "+tt.prefer, func(t *testing.T) {

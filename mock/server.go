@@ -212,15 +212,16 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	ex := &apiRequest{requestID: s.fake.id(), shape: s.opts.Schema, note: &requestNote{}}
 	w.Header().Set("X-Request-Id", ex.requestID)
 	defer s.journalRequest(w, r, ex, s.clock.Now())
-	if apiErr := s.admit(r, ex); apiErr != nil {
+	apiErr := s.admit(r, ex)
+	if len(ex.prefs.Applied) > 0 { // on a refusal too: its answer is shaped and delayed as asked
+		w.Header().Set("Preference-Applied", strings.Join(ex.prefs.Applied, ", "))
+	}
+	if apiErr != nil {
 		if ex.prefs.Delay > 0 && !sleep(r.Context(), ex.prefs.Delay) {
 			return
 		}
 		s.writeError(w, ex, apiErr)
 		return
-	}
-	if len(ex.prefs.Applied) > 0 {
-		w.Header().Set("Preference-Applied", strings.Join(ex.prefs.Applied, ", "))
 	}
 	if ex.prefs.Delay > 0 && !sleep(r.Context(), ex.prefs.Delay) {
 		return
