@@ -111,7 +111,8 @@ func (p *Proxy) serveHook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ex.secrets = target.secrets
-	rec := Callback{At: start.UTC(), Hook: redact.URL(target.original)}
+	// The hook's credentials, and the submitter's key wherever the hook carries it (a parameter of any name).
+	rec := Callback{At: start.UTC(), Hook: redact.Text(target.original, ex.secrets...)}
 	body, err := io.ReadAll(io.LimitReader(r.Body, MaxCallbackBody+1))
 	if err != nil || len(body) > MaxCallbackBody {
 		reason := fmt.Sprintf("the callback body is larger than %d bytes", MaxCallbackBody)

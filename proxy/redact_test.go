@@ -81,7 +81,8 @@ func TestNoOutputShowsCredentials(t *testing.T) {
 			var proxyURL string
 			p, px := startProxyWithHook(t, api.upstream, Options{HookRelay: true, Recorder: rec,
 				Logger: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}, &proxyURL)
-			hook := strings.Replace(client.URL, "http://", "http://user:"+hookPassword+"@", 1) + "/cb?token=" + hookToken + "&keep=1"
+			// The key also under a parameter name that says nothing: only knowing the key finds it.
+			hook := strings.Replace(client.URL, "http://", "http://user:"+hookPassword+"@", 1) + "/cb?token=" + hookToken + "&keep=1&k=" + key
 
 			var violations []string
 			send := func(method, path, body string) {
@@ -128,8 +129,8 @@ func TestNoOutputShowsCredentials(t *testing.T) {
 				t.Error("no X-Lumamock-Violations header: the test sends a resolution the document does not allow")
 			}
 			for _, c := range got {
-				if c.Path != "/cb" || c.Query != "token="+hookToken+"&keep=1" {
-					t.Errorf("the hook was called at %s?%s, want /cb?token=%s&keep=1", c.Path, c.Query, hookToken)
+				if c.Path != "/cb" || c.Query != "token="+hookToken+"&keep=1&k="+key {
+					t.Errorf("the hook was called at %s?%s, want /cb?token=%s&keep=1&k=<key>", c.Path, c.Query, hookToken)
 				}
 				if _, password, _ := (&http.Request{Header: c.Header}).BasicAuth(); password != hookPassword {
 					t.Errorf("the hook was called with password %q, want %q", password, hookPassword)
