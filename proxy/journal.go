@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"net/http"
-	"net/url"
 	"slices"
 	"time"
 	"unsafe"
@@ -107,9 +106,9 @@ func (p *Proxy) Reset() {
 func (p *Proxy) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.URL.Path == AdminPrefix+"/requests" && r.Method == http.MethodGet:
-		servePage(w, r, p.reads, p.exchanges, func(e *Exchange, q url.Values) bool { return q.Get("task_id") == "" || e.TaskID == q.Get("task_id") })
+		servePage(w, r, p.reads, p.exchanges, func(e *Exchange, taskID string) bool { return taskID == "" || e.TaskID == taskID })
 	case r.URL.Path == AdminPrefix+"/callbacks" && r.Method == http.MethodGet:
-		servePage(w, r, p.reads, p.callbacks, func(c *Callback, q url.Values) bool { return q.Get("task_id") == "" || c.TaskID == q.Get("task_id") })
+		servePage(w, r, p.reads, p.callbacks, func(c *Callback, taskID string) bool { return taskID == "" || c.TaskID == taskID })
 	case r.URL.Path == AdminPrefix+"/reset" && r.Method == http.MethodPost:
 		p.Reset()
 		writeJSON(w, http.StatusOK, map[string]string{"status": "reset"})
@@ -125,11 +124,17 @@ func (p *Proxy) serveAdmin(w http.ResponseWriter, r *http.Request) {
 const MaxJournalPage = 1000
 
 // servePage answers a journal read: the page of r that the query's since, before and limit select, of the
-// records keep accepts, with the journal's bounds in the adminpage headers. It streams the records when its
-// turn comes (gate), as the mock does, so parallel readers do not multiply the memory a page takes.
-func servePage[T any](w http.ResponseWriter, r *http.Request, gate adminpage.Gate, journal *ring.Ring[T], keep func(*T, url.Values) bool) {
+// records of the query's task_id (all when it has none) that keep accepts, with the journal's bounds in the
+// adminpage headers. It streams the records when its turn comes (gate), as the mock does, so parallel readers do
+// not multiply the memory a page takes.
+func servePage[T any](w http.ResponseWriter, r *http.Request, gate adminpage.Gate, journal *ring.Ring[T], keep func(v *T, taskID string) bool) {
 	q := r.URL.Query()
 	page, err := adminpage.Parse(q, MaxJournalPage, MaxJournalPage)
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+		return
+	}
+	taskID, err := adminpage.One(q, "task_id")
 	if err != nil {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
 		return
@@ -138,8 +143,8 @@ func servePage[T any](w http.ResponseWriter, r *http.Request, gate adminpage.Gat
 		return // the client gave up waiting
 	}
 	defer gate.Leave()
-	records := adminpage.Read(journal, page, func(v *T) bool { return keep(v, q) }, w.Header())
-	adminpage.StreamArray(w, records, func(v *T) any { return v }, adminpage.ReadStall)
+	records := adminpage.Read(journal, page, func(v *T) bool { return keep(v, taskID) }, w.Header())
+	adminpage.StreamArray(w, records, func(v *T) any { return v }, adminpage.ReadStall, adminpage.ReadLimit)
 }
 
 // finish journals and logs an exchange once it is answered.

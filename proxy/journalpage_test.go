@@ -50,6 +50,7 @@ func TestJournalReadsPage(t *testing.T) {
 		{query: "before=5", want: []int64{3, 4}, wantStatus: 200},
 		{query: "since=1&before=3", wantStatus: 400},
 		{query: "limit=x", wantStatus: 400},
+		{query: "task_id=a&task_id=b", wantStatus: 400},
 	}
 	for _, tt := range tests {
 		t.Run(tt.query, func(t *testing.T) {
