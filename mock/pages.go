@@ -171,7 +171,7 @@ func (s *Server) serveTasks(w http.ResponseWriter, r *http.Request, gate adminpa
 		w.Header().Set(HeaderTaskCounts, strings.Join(counts, ", "))
 		w.Header().Set(HeaderNow, page.Now.UTC().Format(time.RFC3339Nano))
 	}
-	adminpage.StreamArray(w, tasks, func(t **task) any { return (*t).record(page.Now, s.opts.APIKeys) }, readStall())
+	adminpage.StreamArray(w, tasks, func(t **task) any { return (*t).record(page.Now, s.opts.APIKeys) }, readStall(), adminpage.ReadLimit)
 }
 
 // TaskResult is what a task brought once it ended: the URLs of its assets when it completed, the reason when it
@@ -215,7 +215,7 @@ func serveJournal[E any](w http.ResponseWriter, r *http.Request, gate adminpage.
 		writeJSON(w, http.StatusBadRequest, adminErrorBody{Error: err.Error()})
 		return
 	}
-	adminpage.StreamArray(w, entries, render, readStall())
+	adminpage.StreamArray(w, entries, render, readStall(), adminpage.ReadLimit)
 }
 
 // requestPage reads page p of the request journal, keeping the requests of task task_id (when given) and those

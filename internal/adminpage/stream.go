@@ -21,6 +21,11 @@ const ReadSlots = 4
 // the others waiting for ever.
 const ReadStall = 30 * time.Second
 
+// ReadLimit bounds a whole list read: a client that takes its answer slowly, but never slowly enough to trip
+// ReadStall, loses it (cut short) once ReadLimit has passed, and gives its turn back. At loopback speed the
+// largest answer, every task of a full store, takes seconds; a reader that needs more should page.
+const ReadLimit = 2 * time.Minute
+
 // streamChunk is how much of an answer is gathered before it is written to the client.
 const streamChunk = 32 << 10
 
@@ -46,14 +51,14 @@ func (g Gate) Leave() { <-g }
 // StreamArray answers 200 with the JSON array of the values render makes of items, in order, writing each
 // record as it is rendered: the bytes are those of the whole array encoded at once (without HTML escaping,
 // with a trailing newline), without a Content-Length. What it holds beyond items is one record and a write
-// buffer; each item is let go once written. A client that stops reading for stall (ReadStall in servers), or
-// goes away, ends the answer.
-func StreamArray[E any](w http.ResponseWriter, items []E, render func(*E) any, stall time.Duration) {
+// buffer; each item is let go once written. A client that stops reading for stall (ReadStall in servers), that
+// has not taken the whole answer after limit (ReadLimit), or that goes away, ends the answer, cut short.
+func StreamArray[E any](w http.ResponseWriter, items []E, render func(*E) any, stall, limit time.Duration) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Del("Content-Length")
 	w.WriteHeader(http.StatusOK)
-	dw := &deadlineWriter{w: w, rc: http.NewResponseController(w), stall: stall}
+	dw := &deadlineWriter{w: w, rc: http.NewResponseController(w), stall: stall, end: time.Now().Add(limit)}
 	defer dw.clear()
 	bw := bufio.NewWriterSize(dw, streamChunk)
 	var rec bytes.Buffer
@@ -82,16 +87,21 @@ func StreamArray[E any](w http.ResponseWriter, items []E, render func(*E) any, s
 	}
 }
 
-// deadlineWriter writes to an answer, giving each write stall to get through to the client.
+// deadlineWriter writes to an answer, giving each write stall to get through to the client, and none past end.
 type deadlineWriter struct {
 	w     io.Writer
 	rc    *http.ResponseController
 	stall time.Duration
+	end   time.Time // no write goes on after it
 	set   bool
 }
 
 func (d *deadlineWriter) Write(p []byte) (int, error) {
-	if d.rc.SetWriteDeadline(time.Now().Add(d.stall)) == nil {
+	deadline := time.Now().Add(d.stall)
+	if d.end.Before(deadline) {
+		deadline = d.end
+	}
+	if d.rc.SetWriteDeadline(deadline) == nil {
 		d.set = true
 	}
 	return d.w.Write(p)

@@ -1,0 +1,80 @@
+package adminpage
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestStreamArrayIsTheArray: the streamed answer is the JSON of the whole array, without a Content-Length.
+func TestStreamArrayIsTheArray(t *testing.T) {
+	items := []string{"a<b", "c", ""}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		StreamArray(w, append([]string(nil), items...), func(s *string) any { return map[string]string{"v": *s} }, ReadStall, ReadLimit)
+	}))
+	defer srv.Close()
+	resp, err := http.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	got, _ := io.ReadAll(resp.Body)
+	if want := `[{"v":"a<b"},{"v":"c"},{"v":""}]` + "\n"; string(got) != want || resp.ContentLength != -1 {
+		t.Errorf("answer %q (Content-Length %d), want %q streamed", got, resp.ContentLength, want)
+	}
+	empty := httptest.NewRecorder()
+	StreamArray(empty, []int(nil), func(v *int) any { return *v }, ReadStall, ReadLimit)
+	if empty.Body.String() != "[]\n" {
+		t.Errorf("no items: %q", empty.Body.String())
+	}
+}
+
+// TestStreamArrayCutsASlowReaderAtTheLimit: a client that keeps reading, but too slowly to take the answer
+// within the limit, never trips the stall; the limit cuts its answer short, so it cannot hold a turn for hours.
+func TestStreamArrayCutsASlowReaderAtTheLimit(t *testing.T) {
+	record := strings.Repeat("x", 1000)
+	items := make([]string, 20000) // 20 MB: more than the socket buffers hold
+	for i := range items {
+		items[i] = record
+	}
+	const limit = 300 * time.Millisecond
+	done := make(chan time.Duration, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		StreamArray(w, items, func(s *string) any { return *s }, 10*time.Second, limit)
+		done <- time.Since(start)
+	}))
+	defer srv.Close()
+	resp, err := http.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var got bytes.Buffer
+	buf := make([]byte, 4<<10)
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		n, err := resp.Body.Read(buf)
+		got.Write(buf[:n])
+		if err != nil {
+			break
+		}
+		time.Sleep(time.Millisecond) // about 4 MB/s: 5 s for the whole answer
+	}
+	select {
+	case took := <-done:
+		if took > limit+2*time.Second {
+			t.Errorf("the read held its writer for %s, want about %s", took, limit)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the slow reader still held the answer after 10 s")
+	}
+	if json.Valid(got.Bytes()) {
+		t.Errorf("the slow reader got the whole answer (%d bytes): want it cut short", got.Len())
+	}
+}
