@@ -229,16 +229,12 @@ func (j *journal) requestPage(p adminpage.Page, q url.Values, h http.Header) ([]
 	if id != "" {
 		keeps = append(keeps, func(e *requestEntry) bool { return e.rec.TaskID == id })
 	}
-	if q.Has("valid") {
-		v, err := adminpage.One(q, "valid")
-		if err != nil {
-			return nil, err
-		}
-		valid, err := strconv.ParseBool(v)
-		if err != nil {
-			return nil, fmt.Errorf("query parameter valid: %q is not true or false", v)
-		}
-		keeps = append(keeps, func(e *requestEntry) bool { return e.rec.Valid == valid })
+	valid, err := adminpage.Bool(q, "valid")
+	if err != nil {
+		return nil, err
+	}
+	if valid != nil {
+		keeps = append(keeps, func(e *requestEntry) bool { return e.rec.Valid == *valid })
 	}
 	var keep func(*requestEntry) bool
 	if len(keeps) > 0 {

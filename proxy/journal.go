@@ -106,9 +106,9 @@ func (p *Proxy) Reset() {
 func (p *Proxy) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.URL.Path == AdminPrefix+"/requests" && r.Method == http.MethodGet:
-		servePage(w, r, p.reads, p.exchanges, func(e *Exchange, taskID string) bool { return taskID == "" || e.TaskID == taskID })
+		servePage(w, r, p.reads, p.exchanges, func(e *Exchange, f journalFilter) bool { return f.keeps(e.TaskID, e.Valid) })
 	case r.URL.Path == AdminPrefix+"/callbacks" && r.Method == http.MethodGet:
-		servePage(w, r, p.reads, p.callbacks, func(c *Callback, taskID string) bool { return taskID == "" || c.TaskID == taskID })
+		servePage(w, r, p.reads, p.callbacks, func(c *Callback, f journalFilter) bool { return f.keeps(c.TaskID, c.Valid) })
 	case r.URL.Path == AdminPrefix+"/reset" && r.Method == http.MethodPost:
 		p.Reset()
 		writeJSON(w, http.StatusOK, map[string]string{"status": "reset"})
@@ -124,17 +124,20 @@ func (p *Proxy) serveAdmin(w http.ResponseWriter, r *http.Request) {
 const MaxJournalPage = 1000
 
 // servePage answers a journal read: the page of r that the query's since, before and limit select, of the
-// records of the query's task_id (all when it has none) that keep accepts, with the journal's bounds in the
-// adminpage headers. It streams the records when its turn comes (gate), as the mock does, so parallel readers do
-// not multiply the memory a page takes.
-func servePage[T any](w http.ResponseWriter, r *http.Request, gate adminpage.Gate, journal *ring.Ring[T], keep func(v *T, taskID string) bool) {
+// records the query's filter (task_id, valid) keeps, with the journal's bounds in the adminpage headers. It
+// streams the records when its turn comes (gate), as the mock does, so parallel readers do not multiply the
+// memory a page takes.
+func servePage[T any](w http.ResponseWriter, r *http.Request, gate adminpage.Gate, journal *ring.Ring[T], keep func(v *T, f journalFilter) bool) {
 	q := r.URL.Query()
 	page, err := adminpage.Parse(q, MaxJournalPage, MaxJournalPage)
 	if err != nil {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
 		return
 	}
-	taskID, err := adminpage.One(q, "task_id")
+	var f journalFilter
+	if f.taskID, err = adminpage.One(q, "task_id"); err == nil {
+		f.valid, err = adminpage.Bool(q, "valid")
+	}
 	if err != nil {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
 		return
@@ -143,7 +146,7 @@ func servePage[T any](w http.ResponseWriter, r *http.Request, gate adminpage.Gat
 		return // the client gave up waiting
 	}
 	defer gate.Leave()
-	records := adminpage.Read(journal, page, func(v *T) bool { return keep(v, taskID) }, w.Header())
+	records := adminpage.Read(journal, page, func(v *T) bool { return keep(v, f) }, w.Header())
 	adminpage.StreamArray(w, records, func(v *T) any { return v }, adminpage.ReadStall, adminpage.ReadLimit)
 }
 
@@ -284,4 +287,15 @@ func scrubFindings(fs []Finding, secrets []string) []Finding {
 		out[i] = f
 	}
 	return out
+}
+
+// journalFilter is what a journal read keeps: the records of one task (taskID, "" for all) and, when valid is
+// set, those whose verdict it names (valid=false: the exchanges or callbacks that broke the document).
+type journalFilter struct {
+	taskID string
+	valid  *bool
+}
+
+func (f journalFilter) keeps(taskID string, valid bool) bool {
+	return (f.taskID == "" || taskID == f.taskID) && (f.valid == nil || valid == *f.valid)
 }

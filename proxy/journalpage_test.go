@@ -51,6 +51,10 @@ func TestJournalReadsPage(t *testing.T) {
 		{query: "since=1&before=3", wantStatus: 400},
 		{query: "limit=x", wantStatus: 400},
 		{query: "task_id=a&task_id=b", wantStatus: 400},
+		{query: "valid=true", want: []int64{3, 4, 5, 6}, wantStatus: 200}, // a documented 404 breaks nothing
+		{query: "valid=false", want: []int64{}, wantStatus: 200},
+		{query: "valid=bogus", wantStatus: 400},
+		{query: "valid=false&valid=true", wantStatus: 400},
 	}
 	for _, tt := range tests {
 		t.Run(tt.query, func(t *testing.T) {

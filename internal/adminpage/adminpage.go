@@ -70,6 +70,23 @@ func One(q url.Values, name string) (string, error) {
 	return q.Get(name), nil
 }
 
+// Bool reads the optional query parameter name as true or false: nil when it is absent; given twice, or not a
+// boolean, it is an error naming it.
+func Bool(q url.Values, name string) (*bool, error) {
+	if !q.Has(name) {
+		return nil, nil
+	}
+	v, err := One(q, name)
+	if err != nil {
+		return nil, err
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return nil, fmt.Errorf("query parameter %s: %q is not true or false", name, v)
+	}
+	return &b, nil
+}
+
 // Count reads the query parameter name as a non-negative integer, def when it is absent; given twice it is an
 // error. A number too large for an int64 reads as the largest one.
 func Count(q url.Values, name string, def int64) (int64, error) {
