@@ -2,6 +2,7 @@ package cassette
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -291,5 +292,62 @@ func TestResetRewindsTheCassette(t *testing.T) {
 	}
 	if got := get(); got != `{"state":"pending"}` {
 		t.Errorf("after reset, the first GET replayed %s, want the first recorded answer", got)
+	}
+}
+
+// TestReplayJournalIsGuardedAndShowsNoKey: GET /__mock/replay is an admin endpoint like the fallback's: it
+// asks for the admin token and, on a loopback listener, refuses a foreign Host; and it shows no key a request
+// carried, in its path or query under any name, nor the accepted keys.
+func TestReplayJournalIsGuardedAndShowsNoKey(t *testing.T) {
+	const key, accepted = "mySecretToken99", "acceptedKey4242"
+	rp, err := NewReplayer(t.TempDir(), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNotFound) }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rp.Close()
+	rp.AdminToken, rp.Secrets = "adminTok777", []string{accepted}
+	srv := httptest.NewServer(rp)
+	defer srv.Close()
+	do := func(path string, header map[string]string) (int, string) {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+path, nil)
+		for k, v := range header {
+			if k == "Host" {
+				req.Host = v
+			} else {
+				req.Header.Set(k, v)
+			}
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	do("/luma/generations/"+key+"?api_key=x&x="+key+"&y="+accepted, map[string]string{"Authorization": "Bearer " + key})
+	for _, tt := range []struct {
+		name   string
+		header map[string]string
+		want   int
+	}{
+		{"no token", nil, http.StatusUnauthorized},
+		{"foreign Host", map[string]string{"Host": "evil.example", "Authorization": "Bearer adminTok777"}, http.StatusForbidden},
+		{"with the token", map[string]string{"Authorization": "Bearer adminTok777"}, http.StatusOK},
+	} {
+		code, body := do("/__mock/replay", tt.header)
+		if code != tt.want {
+			t.Errorf("%s: status %d, want %d", tt.name, code, tt.want)
+		}
+		if code == http.StatusOK {
+			for _, secret := range []string{key, accepted} {
+				if strings.Contains(body, secret) {
+					t.Errorf("the replay journal shows %q: %s", secret, body)
+				}
+			}
+			if !strings.Contains(body, `/luma/generations/[redacted]`) {
+				t.Errorf("the replay journal lost the request: %s", body)
+			}
+		}
 	}
 }

@@ -9,12 +9,14 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/lumamock/lumamock"
+	"github.com/lumamock/lumamock/internal/adminguard"
 	"github.com/lumamock/lumamock/internal/httpstatus"
 	"github.com/lumamock/lumamock/internal/redact"
 )
@@ -70,6 +72,13 @@ type Replayer struct {
 	HookClient *http.Client
 	// Logger receives one record per replayed answer and per callback sent; nil discards them.
 	Logger *slog.Logger
+	// AdminToken, when set, is the bearer token GET /__mock/replay asks for, as the fallback's admin endpoints
+	// do (lumamock serve --admin-token); whatever it is, the replay journal is guarded like them (a loopback
+	// listener answers only a loopback Host).
+	AdminToken string
+	// Secrets are credentials the replay journal must not show besides each request's own (its bearer token,
+	// credential headers and parameters): the fallback's accepted API keys.
+	Secrets []string
 
 	fallback  http.Handler
 	mu        sync.Mutex
@@ -166,7 +175,9 @@ func matchBody(body []byte) []byte {
 // ServeHTTP answers r from the cassette when it can, else with the fallback.
 func (r *Replayer) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	if req.URL.Path == "/__mock/replay" && req.Method == http.MethodGet {
-		r.serveJournal(w)
+		adminguard.Guard{Token: r.AdminToken}.Wrap(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			r.serveJournal(w)
+		})).ServeHTTP(w, req)
 		return
 	}
 	if req.URL.Path == "/__mock/reset" && req.Method == http.MethodPost {
@@ -220,7 +231,7 @@ func (r *Replayer) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	if hook == "" {
 		cbs = nil
 	}
-	r.note(Decision{Method: req.Method, Path: req.URL.Path, Query: redact.Query(req.URL.RawQuery), Source: SourceReplay, File: e.file, Status: e.Response.Status, Callbacks: len(cbs)})
+	r.note(req, Decision{Source: SourceReplay, File: e.file, Status: e.Response.Status, Callbacks: len(cbs)})
 	h := w.Header()
 	for k, vs := range e.Response.Header {
 		if strings.HasPrefix(strings.ToLower(k), "x-lumamock-") {
@@ -258,7 +269,7 @@ type ReplayJournal interface {
 }
 
 func (r *Replayer) toFallback(w http.ResponseWriter, req *http.Request) {
-	r.note(Decision{Method: req.Method, Path: req.URL.Path, Query: redact.Query(req.URL.RawQuery), Source: SourceMock})
+	r.note(req, Decision{Source: SourceMock})
 	w.Header().Set(HeaderSource, SourceMock)
 	r.fallback.ServeHTTP(w, req)
 }
@@ -339,7 +350,13 @@ func (r *Replayer) Close() {
 // Wait waits until every recorded callback started so far has been sent.
 func (r *Replayer) Wait() { r.wg.Wait() }
 
-func (r *Replayer) note(d Decision) {
+// note journals d, the decision on req, with req's method, path and query redacted: a client can send a key
+// anywhere, even as a task id.
+func (r *Replayer) note(req *http.Request, d Decision) {
+	secrets := append(slices.Clip(r.Secrets), redact.RequestSecrets(req)...)
+	d.Method = redact.Text(req.Method, secrets...)
+	d.Path = redact.Text(req.URL.Path, secrets...)
+	d.Query = redact.Query(req.URL.RawQuery, secrets...)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.seq++

@@ -218,6 +218,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return &ExitError{Code: 2, Err: fmt.Errorf("--replay: %w", err)}
 		}
 		replayer.Logger = logger
+		replayer.AdminToken, replayer.Secrets = opts.AdminToken, opts.APIKeys
 		defer replayer.Close()
 		api = replayer
 	}
