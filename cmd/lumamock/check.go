@@ -200,24 +200,37 @@ func (c *checkConfig) config(ctx context.Context) (check.Config, error) {
 // previous report as it was, and removes the file if it created it. The path is opened as given, so a symlink
 // or a device such as /dev/stdout is written through, and a new file gets the mode the umask allows.
 type reportFile struct {
-	f       *os.File
-	created bool // the run created the file
+	path    string
+	f       *os.File // nil for a named pipe until the report is ready
+	created bool     // the run created the file
 	done    bool
 }
 
 func openReportFile(path string) (*reportFile, error) {
-	_, err := os.Stat(path)
+	fi, err := os.Stat(path)
+	if err == nil && fi.Mode()&fs.ModeNamedPipe != 0 {
+		// Opening a pipe waits for its reader, and the run would not start until one came: it is opened when
+		// the report is ready.
+		return &reportFile{path: path}, nil
+	}
 	created := errors.Is(err, fs.ErrNotExist)
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, 0o666) // not truncated: not yet
 	if err != nil {
 		return nil, err
 	}
-	return &reportFile{f: f, created: created}, nil
+	return &reportFile{path: path, f: f, created: created}, nil
 }
 
 // replace makes data the file's contents.
 func (r *reportFile) replace(data []byte) error {
 	r.done = true
+	if r.f == nil {
+		f, err := os.OpenFile(r.path, os.O_WRONLY, 0)
+		if err != nil {
+			return err
+		}
+		r.f = f
+	}
 	if fi, err := r.f.Stat(); err == nil && fi.Mode().IsRegular() {
 		if err := r.f.Truncate(0); err != nil {
 			r.f.Close()
@@ -233,7 +246,7 @@ func (r *reportFile) replace(data []byte) error {
 
 // abandon closes a file no report was written to, removing it if the run created it.
 func (r *reportFile) abandon() {
-	if r.done {
+	if r.done || r.f == nil {
 		return
 	}
 	r.f.Close()
