@@ -157,8 +157,9 @@ func (s *Server) serveTasks(w http.ResponseWriter, r *http.Request, gate adminpa
 		writeJSON(w, http.StatusBadRequest, adminErrorBody{Error: err.Error()})
 		return
 	}
-	if !gate.Enter(r.Context()) {
-		return // the client gave up waiting
+	if !gate.Enter(r.Context(), adminpage.TurnWait) {
+		adminpage.Busy(w) // unless the client gave up waiting, it gets a 503 to retry
+		return
 	}
 	defer gate.Leave()
 	tasks, page := s.taskPage(q)
@@ -206,8 +207,9 @@ func serveJournal[E any](w http.ResponseWriter, r *http.Request, gate adminpage.
 		writeJSON(w, http.StatusBadRequest, adminErrorBody{Error: err.Error()})
 		return
 	}
-	if !gate.Enter(r.Context()) {
-		return // the client gave up waiting
+	if !gate.Enter(r.Context(), adminpage.TurnWait) {
+		adminpage.Busy(w) // unless the client gave up waiting, it gets a 503 to retry
+		return
 	}
 	defer gate.Leave()
 	entries, err := read(p, q, w.Header())

@@ -142,8 +142,9 @@ func servePage[T any](w http.ResponseWriter, r *http.Request, gate adminpage.Gat
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
 		return
 	}
-	if !gate.Enter(r.Context()) {
-		return // the client gave up waiting
+	if !gate.Enter(r.Context(), adminpage.TurnWait) {
+		adminpage.Busy(w) // unless the client gave up waiting, it gets a 503 to retry
+		return
 	}
 	defer gate.Leave()
 	records := adminpage.Read(journal, page, func(v *T) bool { return keep(v, f) }, w.Header())

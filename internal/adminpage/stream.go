@@ -5,9 +5,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"time"
+
+	"github.com/lumamock/lumamock/internal/httpjson"
 )
 
 // ReadSlots bounds the admin list reads (GET /__mock/tasks, /__mock/requests, /__mock/callbacks) one server
@@ -35,14 +38,34 @@ type Gate chan struct{}
 // NewGate returns a gate with ReadSlots turns.
 func NewGate() Gate { return make(Gate, ReadSlots) }
 
-// Enter waits for a turn, or until ctx ends (false).
-func (g Gate) Enter(ctx context.Context) bool {
+// TurnWait bounds how long a list read waits for a turn: past it the read is answered 503 (see Busy), so a
+// client such as the dashboard is told the server is busy rather than kept waiting behind slow readers.
+const TurnWait = 5 * time.Second
+
+// Enter waits for a turn until ctx ends or wait passes; false means no turn was had.
+func (g Gate) Enter(ctx context.Context, wait time.Duration) bool {
+	select {
+	case g <- struct{}{}:
+		return true
+	default:
+	}
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
 	select {
 	case g <- struct{}{}:
 		return true
 	case <-ctx.Done():
 		return false
+	case <-timer.C:
+		return false
 	}
+}
+
+// Busy answers a list read that had no turn within TurnWait: 503 with Retry-After and a JSON error.
+func Busy(w http.ResponseWriter) {
+	w.Header().Set("Retry-After", "1")
+	httpjson.Write(w, http.StatusServiceUnavailable, map[string]string{"error": fmt.Sprintf(
+		"busy: %d list reads are being answered; retry, or page with a smaller limit", ReadSlots)})
 }
 
 // Leave gives the turn back.

@@ -2,6 +2,7 @@ package adminpage
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -76,5 +77,33 @@ func TestStreamArrayCutsASlowReaderAtTheLimit(t *testing.T) {
 	}
 	if json.Valid(got.Bytes()) {
 		t.Errorf("the slow reader got the whole answer (%d bytes): want it cut short", got.Len())
+	}
+}
+
+// TestGateTurnsAndBusy: ReadSlots reads have a turn at once; the next waits at most its wait, then is told the
+// server is busy (503, Retry-After) rather than kept behind slow readers; a turn given back is taken at once.
+func TestGateTurnsAndBusy(t *testing.T) {
+	g := NewGate()
+	ctx := context.Background()
+	for i := range ReadSlots {
+		if !g.Enter(ctx, time.Millisecond) {
+			t.Fatalf("read %d had no turn", i+1)
+		}
+	}
+	start := time.Now()
+	if g.Enter(ctx, 50*time.Millisecond) {
+		t.Fatal("a read had a turn past ReadSlots")
+	}
+	if waited := time.Since(start); waited < 50*time.Millisecond || waited > 5*time.Second {
+		t.Errorf("waited %s for a turn, want about 50ms", waited)
+	}
+	go func() { time.Sleep(20 * time.Millisecond); g.Leave() }()
+	if !g.Enter(ctx, 5*time.Second) {
+		t.Error("a turn given back was not taken")
+	}
+	rec := httptest.NewRecorder()
+	Busy(rec)
+	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" || !json.Valid(rec.Body.Bytes()) {
+		t.Errorf("Busy: %d %v %s", rec.Code, rec.Header(), rec.Body.String())
 	}
 }
