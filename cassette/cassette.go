@@ -71,6 +71,9 @@ type Response struct {
 	Status int         `json:"status"`
 	Header http.Header `json:"header,omitempty"`
 	Body   Body        `json:"body,omitzero"`
+	// BodyNotRecorded is true when the answer had a body the recording could not keep (larger than the
+	// recorder's limit): a Replayer does not answer with it, the fallback does.
+	BodyNotRecorded bool `json:"body_not_recorded,omitempty"`
 }
 
 // Body is a message body. A JSON body is stored as a JSON value; any other as text, or base64 when it is not
@@ -232,6 +235,8 @@ func (e Entry) Sanitize(secrets ...string) Entry {
 		Status: e.Response.Status,
 		Header: SanitizeHeader(e.Response.Header, secrets...),
 		Body:   Body{data: bytes.Clone(ScrubBytes(e.Response.Body.data, secrets...))},
+
+		BodyNotRecorded: e.Response.BodyNotRecorded,
 	}
 	out.Findings = nil
 	for _, f := range e.Findings {

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -349,5 +350,34 @@ func TestReplayJournalIsGuardedAndShowsNoKey(t *testing.T) {
 				t.Errorf("the replay journal lost the request: %s", body)
 			}
 		}
+	}
+}
+
+// TestAnswerWithoutItsBodyIsNotReplayed: an answer recorded without its body (too large for the recorder) is
+// not replayed as an empty body: the fallback answers, and the next recorded answer still comes in turn.
+func TestAnswerWithoutItsBodyIsNotReplayed(t *testing.T) {
+	dir := t.TempDir()
+	r, _ := NewRecorder(dir)
+	for _, resp := range []Response{
+		{Status: 200, Header: http.Header{"Content-Type": {"application/json"}}, BodyNotRecorded: true},
+		{Status: 200, Body: NewBody([]byte(`{"state":"completed"}`))},
+	} {
+		if _, err := r.Record(Entry{Request: Request{Method: "GET", Path: "/luma/generations/t1"}, Response: resp}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rp, err := NewReplayer(dir, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusTeapot) }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rp.Close()
+	var got []string
+	for range 2 {
+		w := httptest.NewRecorder()
+		rp.ServeHTTP(w, httptest.NewRequest("GET", "/luma/generations/t1", nil))
+		got = append(got, w.Header().Get(HeaderSource)+" "+strconv.Itoa(w.Code)+" "+w.Body.String())
+	}
+	if diff := cmp.Diff([]string{"mock 418 ", `replay 200 {"state":"completed"}`}, got); diff != "" {
+		t.Errorf("answers (-want +got):\n%s", diff)
 	}
 }

@@ -216,7 +216,9 @@ func (r *Replayer) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		}
 	}
 	r.mu.Unlock()
-	if s == nil {
+	if s == nil || e.Response.BodyNotRecorded {
+		// Nothing recorded, or an answer whose body the recording could not keep: an empty body would pass
+		// for the API's answer.
 		r.toFallback(w, req)
 		return
 	}

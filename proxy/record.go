@@ -22,6 +22,7 @@ func (p *Proxy) record(ex *exchange, resp *http.Response, plain []byte, decoded,
 	e.Response = cassette.Response{Status: resp.StatusCode, Header: header}
 	if truncated {
 		e.Note = appendNote(e.Note, fmt.Sprintf("response body larger than %d bytes: not recorded", p.opts.MaxBody))
+		e.Response.BodyNotRecorded = true
 	} else {
 		e.Response.Body = cassette.NewBody(plain)
 	}
