@@ -112,6 +112,13 @@ func (p *Proxy) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	case r.URL.Path == AdminPrefix+"/reset" && r.Method == http.MethodPost:
 		p.Reset()
 		writeJSON(w, http.StatusOK, map[string]string{"status": "reset"})
+	case r.URL.Path == AdminPrefix+"/requests" || r.URL.Path == AdminPrefix+"/callbacks" || r.URL.Path == AdminPrefix+"/reset":
+		allow := http.MethodGet
+		if r.URL.Path == AdminPrefix+"/reset" {
+			allow = http.MethodPost
+		}
+		w.Header().Set("Allow", allow)
+		writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": r.Method + " " + r.URL.Path + ": the proxy answers only " + allow + " here"})
 	default:
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no proxy endpoint at " + r.Method + " " + r.URL.Path +
 			"; the proxy has GET /__mock/requests, GET /__mock/callbacks and POST /__mock/reset"})

@@ -89,3 +89,29 @@ func TestJournalReadsPage(t *testing.T) {
 		})
 	}
 }
+
+// TestAdminWrongMethodIs405: a known admin path with another method is a 405 naming the one it takes, as on
+// the mock, not a 404.
+func TestAdminWrongMethodIs405(t *testing.T) {
+	p, err := proxy.New(proxy.Options{Upstream: "http://127.0.0.1:1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := httptest.NewServer(p)
+	t.Cleanup(ps.Close)
+	for _, tt := range []struct{ method, path, allow string }{
+		{http.MethodHead, "/__mock/requests", http.MethodGet},
+		{http.MethodPost, "/__mock/callbacks", http.MethodGet},
+		{http.MethodGet, "/__mock/reset", http.MethodPost},
+	} {
+		req, _ := http.NewRequest(tt.method, ps.URL+tt.path, nil)
+		resp, err := ps.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != tt.allow {
+			t.Errorf("%s %s: %d, Allow %q; want 405, Allow %s", tt.method, tt.path, resp.StatusCode, resp.Header.Get("Allow"), tt.allow)
+		}
+	}
+}
