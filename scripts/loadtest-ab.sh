@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# A/B load test: the lumamock binary built at BASE (a git revision, default origin/main or HEAD~1) against the
+# one built from the working tree, and a bare net/http handler, each loaded in turn with wrk on loopback for
+# ROUNDS rounds (default 10) of DURATION (default 4s), the order of the two mocks alternating. Prints each round
+# and the median ratios, so a change's speed is judged against the noise of the same run.
+#   scripts/loadtest-ab.sh 2107f98
+# Needs wrk (Debian: apt-get install wrk).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+base=${1:-$(git rev-parse --verify -q origin/main || git rev-parse HEAD~1)}
+rounds=${ROUNDS:-10}
+duration=${DURATION:-4s}
+conns=${CONNS:-32}
+tmp=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; git worktree remove --force "$tmp/base-tree" 2>/dev/null || true; rm -rf "$tmp"' EXIT
+
+git worktree add -q --detach "$tmp/base-tree" "$base"
+(cd "$tmp/base-tree" && go build -o "$tmp/lumamock-base" ./cmd/lumamock)
+go build -o "$tmp/lumamock-head" ./cmd/lumamock
+go build -o "$tmp/bare" ./internal/cmd/bare
+cat > "$tmp/post.lua" <<'LUA'
+wrk.method = "POST"
+wrk.body = '{"user_prompt": "一阵风吹过树林,使女人的面纱微微飘动。", "model_name": "ray-v2", "duration": "5s", "resolution": "720p"}'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Accept"] = "application/json"
+wrk.headers["Authorization"] = "Bearer load-test-key"
+done = function(summary, latency, requests)
+  io.write(string.format("RPS %.0f\n", summary.requests / (summary.duration / 1e6)))
+end
+LUA
+
+"$tmp/lumamock-base" --addr 127.0.0.1:18090 --api-key load-test-key --log-format json >/dev/null 2>&1 &
+"$tmp/lumamock-head" --addr 127.0.0.1:18091 --api-key load-test-key --log-format json >/dev/null 2>&1 &
+"$tmp/bare" --addr 127.0.0.1:18092 &
+sleep 1
+rps() { wrk -t2 -c"$conns" -d"$duration" -s "$tmp/post.lua" "http://127.0.0.1:$1/luma/generations" | awk '/^RPS/ {print $2}'; }
+echo "base $(git rev-parse --short "$base") vs the working tree; $rounds rounds of $duration"
+for i in $(seq "$rounds"); do
+  if [ $((i % 2)) = 0 ]; then h=$(rps 18091); b=$(rps 18090); else b=$(rps 18090); h=$(rps 18091); fi
+  bare=$(rps 18092)
+  echo "$i $b $h $bare"
+done | tee "$tmp/rounds" | awk '{printf "round %s: base %s, head %s, bare %s req/s; head/base %.3f\n", $1, $2, $3, $4, $3/$2}'
+median() { sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
+echo "median head/base: $(awk '{print $3/$2}' "$tmp/rounds" | median)"
+echo "median base/bare: $(awk '{print $2/$4}' "$tmp/rounds" | median)"
+echo "median head/bare: $(awk '{print $3/$4}' "$tmp/rounds" | median)"
