@@ -332,20 +332,22 @@ func (r *Replayer) sendCallbacks(ctx context.Context, hook string, cbs []Entry) 
 // flight is cut through its context. POST /__mock/reset calls it once the fallback has reset.
 func (r *Replayer) Reset() {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	for _, s := range r.sequences {
 		s.next = 0
 	}
 	r.journal = nil
-	r.cancel()
+	cancel := r.cancel
 	r.ctx, r.cancel = context.WithCancel(context.Background())
+	r.mu.Unlock()
+	cancel() // outside the lock: it cuts the callbacks in flight
 }
 
 // Close stops callbacks being sent and waits for their goroutines to end.
 func (r *Replayer) Close() {
 	r.mu.Lock()
-	r.cancel()
+	cancel := r.cancel
 	r.mu.Unlock()
+	cancel()
 	r.wg.Wait()
 }
 

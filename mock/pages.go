@@ -157,8 +157,7 @@ func (s *Server) serveTasks(w http.ResponseWriter, r *http.Request, gate adminpa
 		writeJSON(w, http.StatusBadRequest, adminErrorBody{Error: err.Error()})
 		return
 	}
-	if !gate.Enter(r.Context(), adminpage.TurnWait) {
-		adminpage.Busy(w) // unless the client gave up waiting, it gets a 503 to retry
+	if !gate.Turn(w, r) {
 		return
 	}
 	defer gate.Leave()
@@ -207,8 +206,7 @@ func serveJournal[E any](w http.ResponseWriter, r *http.Request, gate adminpage.
 		writeJSON(w, http.StatusBadRequest, adminErrorBody{Error: err.Error()})
 		return
 	}
-	if !gate.Enter(r.Context(), adminpage.TurnWait) {
-		adminpage.Busy(w) // unless the client gave up waiting, it gets a 503 to retry
+	if !gate.Turn(w, r) {
 		return
 	}
 	defer gate.Leave()

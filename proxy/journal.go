@@ -149,8 +149,7 @@ func servePage[T any](w http.ResponseWriter, r *http.Request, gate adminpage.Gat
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
 		return
 	}
-	if !gate.Enter(r.Context(), adminpage.TurnWait) {
-		adminpage.Busy(w) // unless the client gave up waiting, it gets a 503 to retry
+	if !gate.Turn(w, r) {
 		return
 	}
 	defer gate.Leave()

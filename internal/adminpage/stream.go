@@ -61,6 +61,18 @@ func (g Gate) Enter(ctx context.Context, wait time.Duration) bool {
 	}
 }
 
+// Turn waits, at most TurnWait, for a turn for the list read r; without one it answers w with Busy (unless the
+// client gave up) and returns false. After true, the caller gives the turn back with Leave.
+func (g Gate) Turn(w http.ResponseWriter, r *http.Request) bool {
+	if g.Enter(r.Context(), TurnWait) {
+		return true
+	}
+	if r.Context().Err() == nil {
+		Busy(w)
+	}
+	return false
+}
+
 // Busy answers a list read that had no turn within TurnWait: 503 with Retry-After and a JSON error.
 func Busy(w http.ResponseWriter) {
 	w.Header().Set("Retry-After", "1")
