@@ -18,22 +18,12 @@ git worktree add -q --detach "$tmp/base-tree" "$base"
 (cd "$tmp/base-tree" && go build -o "$tmp/lumamock-base" ./cmd/lumamock)
 go build -o "$tmp/lumamock-head" ./cmd/lumamock
 go build -o "$tmp/bare" ./internal/cmd/bare
-cat > "$tmp/post.lua" <<'LUA'
-wrk.method = "POST"
-wrk.body = '{"user_prompt": "一阵风吹过树林,使女人的面纱微微飘动。", "model_name": "ray-v2", "duration": "5s", "resolution": "720p"}'
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Accept"] = "application/json"
-wrk.headers["Authorization"] = "Bearer load-test-key"
-done = function(summary, latency, requests)
-  io.write(string.format("RPS %.0f\n", summary.requests / (summary.duration / 1e6)))
-end
-LUA
 
 "$tmp/lumamock-base" --addr 127.0.0.1:18090 --api-key load-test-key --log-format json >/dev/null 2>&1 &
 "$tmp/lumamock-head" --addr 127.0.0.1:18091 --api-key load-test-key --log-format json >/dev/null 2>&1 &
 "$tmp/bare" --addr 127.0.0.1:18092 &
 sleep 1
-rps() { wrk -t2 -c"$conns" -d"$duration" -s "$tmp/post.lua" "http://127.0.0.1:$1/luma/generations" | awk '/^RPS/ {print $2}'; }
+rps() { wrk -t2 -c"$conns" -d"$duration" -s scripts/loadtest.lua "http://127.0.0.1:$1/luma/generations" | sed -n 's/^RESULT rps=\([0-9]*\).*/\1/p'; }
 echo "base $(git rev-parse --short "$base") vs the working tree; $rounds rounds of $duration"
 for i in $(seq "$rounds"); do
   if [ $((i % 2)) = 0 ]; then h=$(rps 18091); b=$(rps 18090); else b=$(rps 18090); h=$(rps 18091); fi

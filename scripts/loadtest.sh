@@ -11,25 +11,13 @@ trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$tmp"' EXIT
 
 go build -o "$tmp/lumamock" ./cmd/lumamock
 go build -o "$tmp/bare" ./internal/cmd/bare
-cat > "$tmp/post.lua" <<'LUA'
-wrk.method = "POST"
-wrk.body = '{"user_prompt": "一阵风吹过树林,使女人的面纱微微飘动。", "model_name": "ray-v2", "duration": "5s", "resolution": "720p"}'
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Accept"] = "application/json"
-wrk.headers["Authorization"] = "Bearer load-test-key"
-done = function(summary, latency, requests)
-  io.write(string.format("RESULT rps=%.0f p50=%.0f p99=%.0f errors=%d non2xx=%d\n",
-    summary.requests / (summary.duration / 1e6), latency:percentile(50), latency:percentile(99),
-    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout, summary.errors.status))
-end
-LUA
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; } # utime + stime, in clock ticks
 
 run() { # name url pid
   local before after
   before=$(cpu_ticks "$3")
-  wrk -t2 -c"$conns" -d"$duration" --latency -s "$tmp/post.lua" "$2/luma/generations" > "$tmp/$1.txt"
+  wrk -t2 -c"$conns" -d"$duration" --latency -s scripts/loadtest.lua "$2/luma/generations" > "$tmp/$1.txt"
   after=$(cpu_ticks "$3")
   local requests
   requests=$(grep -Eo '^ *[0-9]+ requests' "$tmp/$1.txt" | grep -Eo '[0-9]+')

@@ -1,0 +1,12 @@
+-- The request both load tests send: the source example, POSTed with a key the servers accept. done prints a
+-- RESULT line the scripts read.
+wrk.method = "POST"
+wrk.body = '{"user_prompt": "一阵风吹过树林,使女人的面纱微微飘动。", "model_name": "ray-v2", "duration": "5s", "resolution": "720p"}'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Accept"] = "application/json"
+wrk.headers["Authorization"] = "Bearer load-test-key"
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT rps=%.0f p50=%.0f p99=%.0f errors=%d non2xx=%d\n",
+    summary.requests / (summary.duration / 1e6), latency:percentile(50), latency:percentile(99),
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout, summary.errors.status))
+end
