@@ -11,6 +11,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/lumamock/lumamock"
@@ -225,7 +226,8 @@ func openReportFile(path string) (*reportFile, error) {
 func (r *reportFile) replace(data []byte) error {
 	r.done = true
 	if r.f == nil {
-		f, err := os.OpenFile(r.path, os.O_WRONLY, 0)
+		// Non-blocking: a pipe nobody reads is an error now, not a wait in open(2) that no signal ends.
+		f, err := os.OpenFile(r.path, os.O_WRONLY|syscall.O_NONBLOCK, 0)
 		if err != nil {
 			return err
 		}
