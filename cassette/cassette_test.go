@@ -381,3 +381,19 @@ func TestAnswerWithoutItsBodyIsNotReplayed(t *testing.T) {
 		t.Errorf("answers (-want +got):\n%s", diff)
 	}
 }
+
+// TestReplayJournalCutsLongURLs: a decision keeps at most a few KiB of the path and query a client sent, so the
+// replay journal's memory depends on its length only.
+func TestReplayJournalCutsLongURLs(t *testing.T) {
+	rp, err := NewReplayer(t.TempDir(), http.NotFoundHandler())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rp.Close()
+	long := strings.Repeat("a", 64<<10)
+	rp.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/luma/generations/"+long+"?q="+long, nil))
+	d := rp.Journal()[0]
+	if len(d.Path) > maxDecisionText || len(d.Query) > maxDecisionText || !strings.HasPrefix(d.Path, "/luma/generations/aaa") {
+		t.Errorf("decision keeps a %d-byte path and a %d-byte query", len(d.Path), len(d.Query))
+	}
+}

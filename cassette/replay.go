@@ -19,6 +19,7 @@ import (
 	"github.com/lumamock/lumamock/internal/adminguard"
 	"github.com/lumamock/lumamock/internal/httpstatus"
 	"github.com/lumamock/lumamock/internal/redact"
+	"github.com/lumamock/lumamock/internal/snip"
 )
 
 // Response headers a Replayer sets.
@@ -354,13 +355,18 @@ func (r *Replayer) Close() {
 // Wait waits until every recorded callback started so far has been sent.
 func (r *Replayer) Wait() { r.wg.Wait() }
 
+// maxDecisionText bounds each text of a journaled decision.
+const maxDecisionText = 4 << 10
+
 // note journals d, the decision on req, with req's method, path and query redacted: a client can send a key
 // anywhere, even as a task id.
 func (r *Replayer) note(req *http.Request, d Decision) {
 	secrets := append(slices.Clip(r.Secrets), redact.RequestSecrets(req)...)
-	d.Method = redact.Text(req.Method, secrets...)
-	d.Path = redact.Text(req.URL.Path, secrets...)
-	d.Query = redact.Query(req.URL.RawQuery, secrets...)
+	// Each text is cut to maxDecisionText, so the journal's memory is bounded by its length, not by the URLs
+	// clients send (up to a megabyte each).
+	d.Method, _ = snip.Cut(redact.Text(req.Method, secrets...), maxDecisionText)
+	d.Path, _ = snip.Cut(redact.Text(req.URL.Path, secrets...), maxDecisionText)
+	d.Query, _ = snip.Cut(redact.Query(req.URL.RawQuery, secrets...), maxDecisionText)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.seq++
