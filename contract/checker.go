@@ -40,12 +40,12 @@ const (
 // each against openapi.yaml.
 var (
 	schemaShapes = map[string]lumamock.Shape{
-		"TaskEnvelope": lumamock.ShapeEnvelope, "EnvelopeError": lumamock.ShapeEnvelope,
-		"Generation": lumamock.ShapeLuma, "LumaError": lumamock.ShapeLuma,
+		lumamock.ShapeEnvelope.TaskSchema(): lumamock.ShapeEnvelope, "EnvelopeError": lumamock.ShapeEnvelope,
+		lumamock.ShapeLuma.TaskSchema(): lumamock.ShapeLuma, "LumaError": lumamock.ShapeLuma,
 	}
 	taskLayouts = map[string]taskLayout{
-		"TaskEnvelope": {container: "data", id: "task_id", state: "task_status"},
-		"Generation":   {container: "", id: "id", state: "state"},
+		lumamock.ShapeEnvelope.TaskSchema(): {container: "data", id: "task_id", state: "task_status"},
+		lumamock.ShapeLuma.TaskSchema():     {container: "", id: "id", state: "state"},
 	}
 )
 
