@@ -197,7 +197,10 @@ type RequestRecord struct {
 	Status int `json:"status"`
 	// PreferApplied lists the preferences of the Prefer header the mock honoured (its Preference-Applied).
 	PreferApplied []string `json:"prefer_applied,omitempty"`
-	RequestID     string   `json:"request_id"`
+	// DelayMS is the latency added before the answer (Prefer delay, Options.Delay), in milliseconds: the draw,
+	// for a distribution.
+	DelayMS   float64 `json:"delay_ms,omitempty"`
+	RequestID string  `json:"request_id"`
 	// TaskID is the task created or read, if any.
 	TaskID string `json:"task_id,omitempty"`
 	// Valid reports whether the request passed validation against the document; Violations say how it did not.

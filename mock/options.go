@@ -108,6 +108,9 @@ type Options struct {
 	CallbackQueue int
 	// Faults apply to every task's callbacks unless its submit request's Prefer header says otherwise.
 	Faults Faults
+	// Delay is the latency added before every API answer, unless a request's Prefer delay asks for another;
+	// the zero value adds none. Draws are seeded by Seed.
+	Delay Latency
 
 	// JournalSize bounds each journal (requests, callback attempts); the oldest entry is forgotten first. Zero
 	// means DefaultJournalSize.

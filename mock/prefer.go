@@ -16,9 +16,6 @@ import (
 // long.
 const maxPreferDuration = time.Hour
 
-// maxPreferDelay bounds the response latency a request may ask for.
-const maxPreferDelay = time.Minute
-
 // Preferences are the per-request controls read from the Prefer header (RFC 7240). Zero fields were not asked
 // for.
 type Preferences struct {
@@ -26,8 +23,9 @@ type Preferences struct {
 	Code int
 	// Schema picks the response shape.
 	Schema lumamock.Shape
-	// Delay is added latency before the response is written.
-	Delay time.Duration
+	// Delay is the latency added before the response is written (see Latency); nil means the server's
+	// (Options.Delay).
+	Delay *Latency
 	// Pending and Processing override the time a created task spends in each state; nil means the server's.
 	Pending, Processing *time.Duration
 	// Outcome overrides how a created task ends.
@@ -137,21 +135,20 @@ func (p *Preferences) apply(name, value string) error {
 			return bad("%q is not an outcome: use %s or %s", value, lumamock.StateCompleted, lumamock.StateFailed)
 		}
 		p.Outcome = s
-	case "delay", "pending", "processing":
-		limit := maxPreferDuration
-		if name == "delay" {
-			limit = maxPreferDelay
-		}
-		d, err := parsePreferDuration(value, limit)
+	case "delay":
+		l, err := ParseLatency(value)
 		if err != nil {
 			return bad("%v", err)
 		}
-		switch name {
-		case "delay":
-			p.Delay = d
-		case "pending":
+		p.Delay = &l
+	case "pending", "processing":
+		d, err := parsePreferDuration(value, maxPreferDuration)
+		if err != nil {
+			return bad("%v", err)
+		}
+		if name == "pending" {
 			p.Pending = &d
-		case "processing":
+		} else {
 			p.Processing = &d
 		}
 	case "duplicate":
@@ -192,12 +189,20 @@ func (p *Preferences) apply(name, value string) error {
 	default:
 		return nil // unknown: ignored (RFC 7240 §2)
 	}
-	if value == "" {
-		p.Applied = append(p.Applied, name)
-	} else {
-		p.Applied = append(p.Applied, name+"="+value)
-	}
+	p.Applied = append(p.Applied, preference(name, value))
 	return nil
+}
+
+// preference renders name=value as a Prefer or Preference-Applied element, quoting a value that is not a
+// token (RFC 7240 §2).
+func preference(name, value string) string {
+	switch {
+	case value == "":
+		return name
+	case isToken(value):
+		return name + "=" + value
+	}
+	return name + "=" + strconv.Quote(value)
 }
 
 // parsePreferDuration reads a Go duration ("300ms", "2s") or a bare integer of milliseconds, between 0 and
@@ -297,8 +302,8 @@ func (p Preferences) String() string {
 	if p.Outcome != "" {
 		parts = append(parts, "outcome="+string(p.Outcome))
 	}
-	if p.Delay != 0 {
-		parts = append(parts, "delay="+p.Delay.String())
+	if p.Delay != nil {
+		parts = append(parts, preference("delay", p.Delay.String()))
 	}
 	if p.Pending != nil {
 		parts = append(parts, "pending="+p.Pending.String())

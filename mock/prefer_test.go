@@ -17,6 +17,13 @@ func ptr[T any](v T) *T { return &v }
 
 func TestParsePrefer(t *testing.T) {
 	dur := func(d time.Duration) *time.Duration { return &d }
+	lat := func(text string) *mock.Latency {
+		l, err := mock.ParseLatency(text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &l
+	}
 	tests := []struct {
 		name    string
 		headers []string
@@ -26,13 +33,17 @@ func TestParsePrefer(t *testing.T) {
 		{name: "none"},
 		{name: "code", headers: []string{"code=429"}, want: mock.Preferences{Code: 429}},
 		{name: "all", headers: []string{"code=503, schema=luma, delay=300ms, pending=0s, processing=1s, outcome=failed"},
-			want: mock.Preferences{Code: 503, Schema: lumamock.ShapeLuma, Delay: 300 * time.Millisecond, Pending: dur(0), Processing: dur(time.Second), Outcome: lumamock.StateFailed}},
+			want: mock.Preferences{Code: 503, Schema: lumamock.ShapeLuma, Delay: lat("300ms"), Pending: dur(0), Processing: dur(time.Second), Outcome: lumamock.StateFailed}},
 		{name: "two headers", headers: []string{"code=429", "schema=envelope"}, want: mock.Preferences{Code: 429, Schema: lumamock.ShapeEnvelope}},
 		{name: "names are case-insensitive", headers: []string{"Code=500"}, want: mock.Preferences{Code: 500}},
 		{name: "quoted value", headers: []string{`schema="luma"`}, want: mock.Preferences{Schema: lumamock.ShapeLuma}},
 		{name: "spaces and empty elements", headers: []string{" , code = 401 ,, "}, want: mock.Preferences{Code: 401}},
 		{name: "parameters ignored", headers: []string{"code=429; foo=bar"}, want: mock.Preferences{Code: 429}},
-		{name: "bare milliseconds", headers: []string{"delay=250"}, want: mock.Preferences{Delay: 250 * time.Millisecond}},
+		{name: "bare milliseconds", headers: []string{"delay=250"}, want: mock.Preferences{Delay: lat("250ms")}},
+		{name: "delay uniform", headers: []string{"delay=100ms..900ms"}, want: mock.Preferences{Delay: lat("100ms..900ms")}},
+		{name: "delay lognormal, quoted", headers: []string{`delay="lognormal(median=200ms,sigma=0.5)", code=503`},
+			want: mock.Preferences{Delay: lat("lognormal(median=200ms,sigma=0.5)"), Code: 503}},
+		{name: "delay zero overrides the server's", headers: []string{"delay=0"}, want: mock.Preferences{Delay: lat("0s")}},
 		{name: "unknown ignored", headers: []string{"respond-async, wait=100, return=minimal"}},
 		{name: "unknown with odd value ignored", headers: []string{`handling="lenient"`}},
 		{name: "code not a number", headers: []string{"code=abc"}, wantErr: "code"},
@@ -43,6 +54,9 @@ func TestParsePrefer(t *testing.T) {
 		{name: "outcome unknown", headers: []string{"outcome=pending"}, wantErr: "outcome"},
 		{name: "delay negative", headers: []string{"delay=-5ms"}, wantErr: "delay"},
 		{name: "delay too long", headers: []string{"delay=61s"}, wantErr: "delay"},
+		{name: "delay lognormal unquoted", headers: []string{"delay=lognormal(median=200ms,sigma=0.5)"}, wantErr: "delay"},
+		{name: "delay lognormal without sigma", headers: []string{`delay="lognormal(median=200ms)"`}, wantErr: "delay"},
+		{name: "delay range reversed", headers: []string{"delay=900ms..100ms"}, wantErr: "delay"},
 		{name: "pending garbage", headers: []string{"pending=soon"}, wantErr: "pending"},
 		{name: "badly quoted", headers: []string{`schema="luma`}, wantErr: "schema"},
 		{name: "value not a token", headers: []string{"schema=lu ma"}, wantErr: "schema"},
@@ -90,7 +104,7 @@ func TestParsePrefer(t *testing.T) {
 // FuzzParsePrefer checks, for any header, that parsing never panics, that every failure is a
 // *PreferenceError, and that what parses renders (String) to a header that parses to the same preferences.
 func FuzzParsePrefer(f *testing.F) {
-	for _, s := range []string{"code=429", "schema=luma, delay=300ms", `schema="envelope"; x=1`, "pending=0, processing=1s, outcome=failed", "duplicate=2, drop", "=", `a="\"`, ",,,", "code=2OO"} {
+	for _, s := range []string{"code=429", "schema=luma, delay=300ms", "delay=100ms..2s", `delay="lognormal(median=1s,sigma=0.25,max=3s)"`, `schema="envelope"; x=1`, "pending=0, processing=1s, outcome=failed", "duplicate=2, drop", "=", `a="\"`, ",,,", "code=2OO"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, header string) {

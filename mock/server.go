@@ -23,6 +23,7 @@ import (
 	"github.com/lumamock/lumamock/internal/httpstatus"
 	"github.com/lumamock/lumamock/internal/redact"
 	"github.com/lumamock/lumamock/internal/ui"
+	"github.com/lumamock/lumamock/mock/internal/latency"
 )
 
 // Server is the mock: an http.Handler serving the API of its OpenAPI document. Create it with New.
@@ -41,6 +42,7 @@ type Server struct {
 	journal   *journal
 	callbacks *callbacks
 	document  *servedDocument
+	latency   *latency.Source // draws the response latencies, seeded by Options.Seed
 }
 
 // New builds a mock of opts.Document (the embedded openapi.yaml when nil). It fails if the document cannot be
@@ -101,6 +103,7 @@ func New(opts Options) (*Server, error) {
 		tasks:   newTaskStore(opts.MaxTasks, opts.MaxTaskMemory),
 		allow:   allow,
 		journal: newJournal(opts.JournalSize, opts.JournalBodyLimit, opts.JournalMaxBytes),
+		latency: latency.NewSource(uint64(opts.Seed)),
 	}
 	if s.clock == nil {
 		s.clock = systemClock{}
@@ -201,6 +204,7 @@ type apiRequest struct {
 	route     *routers.Route
 	params    map[string]string
 	body      map[string]any // the validated body, defaults applied
+	delay     time.Duration  // the latency drawn for its answer
 }
 
 // operationHandler answers one operation of the document for a request admitted as ex.
@@ -216,14 +220,18 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	if len(ex.prefs.Applied) > 0 { // on a refusal too: its answer is shaped and delayed as asked
 		w.Header().Set("Preference-Applied", strings.Join(ex.prefs.Applied, ", "))
 	}
-	if apiErr != nil {
-		if ex.prefs.Delay > 0 && !sleep(r.Context(), ex.prefs.Delay) {
-			return
-		}
-		s.writeError(w, ex, apiErr)
+	delay := s.opts.Delay
+	if ex.prefs.Delay != nil {
+		delay = *ex.prefs.Delay
+	}
+	if !delay.IsZero() {
+		ex.delay = s.latency.Draw(delay.d)
+	}
+	if ex.delay > 0 && !sleep(r.Context(), ex.delay) {
 		return
 	}
-	if ex.prefs.Delay > 0 && !sleep(r.Context(), ex.prefs.Delay) {
+	if apiErr != nil {
+		s.writeError(w, ex, apiErr)
 		return
 	}
 	if code := ex.prefs.Code; code != 0 && code != http.StatusOK {
@@ -310,6 +318,7 @@ func (s *Server) requestEntry(r *http.Request, ex *apiRequest, status int, at ti
 	rec := RequestRecord{
 		At: at, Method: r.Method, Path: r.URL.Path, Status: status, RequestID: ex.requestID, TaskID: note.taskID,
 		Valid: !note.rejected, Violations: note.violations, Source: SourceMock, PreferApplied: ex.prefs.Applied,
+		DelayMS: float64(ex.delay.Microseconds()) / 1000,
 	}
 	// A status forced with Prefer code=... is not a verdict on the request.
 	if note.rejected && len(note.violations) == 0 && ex.prefs.Code == status {

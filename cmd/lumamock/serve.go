@@ -47,6 +47,7 @@ type serveConfig struct {
 	faultDrop       string
 	faultReorder    bool
 	faultLate       time.Duration
+	delay           mock.Latency
 }
 
 func newServeFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig) {
@@ -79,6 +80,7 @@ func newServeFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig) {
 	fs.StringVar(&c.faultDrop, "fault-drop", "", "never send the callback of this `state` (processing, completed or failed)")
 	fs.BoolVar(&c.faultReorder, "fault-reorder", false, "send a task's intermediate callbacks after its final one")
 	fs.DurationVar(&c.faultLate, "fault-late", 0, "send every callback this long after its state change")
+	fs.Var(&c.delay, "delay", "`latency` added before every API answer: 300ms, 100ms..900ms (uniform) or lognormal(median=200ms,sigma=0.5), drawn with --seed")
 	fs.StringVar(&c.replay, "replay", "", "answer requests recorded in the cassette `dir` (lumamock proxy --record) from it; the mock answers the rest")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), `Usage: lumamock [serve] [flags]
@@ -90,8 +92,8 @@ Runs a fake of the Luma video-generation proxy API that validates every request 
 answers like the real API: POST /luma/generations returns a pending task, GET /luma/generations/{task_id}
 follows it to completion.
 
-Per request, the Prefer header (RFC 7240) overrides: code=429, schema=luma|envelope, delay=300ms,
-pending=0s, processing=1s, outcome=failed|completed, and the webhook faults duplicate=N,
+Per request, the Prefer header (RFC 7240) overrides: code=429, schema=luma|envelope, delay=300ms
+(or 100ms..900ms, or delay="lognormal(median=200ms,sigma=0.5)", quoted), pending=0s, processing=1s, outcome=failed|completed, and the webhook faults duplicate=N,
 drop=processing|completed|failed|none, reorder=1|0, late=2s.
 
 The admin API under /__mock (requests, tasks, tasks/{id}, callbacks, tasks/{id}/complete|fail, reset)
@@ -163,6 +165,7 @@ func (c *serveConfig) mockOptions(ctx context.Context, logger *slog.Logger) (moc
 		CallbackQueue:   c.callbackQueue,
 		JournalSize:     c.journalSize,
 		JournalMaxBytes: int64(c.journalMaxBytes),
+		Delay:           c.delay,
 		Faults: mock.Faults{
 			Duplicate: c.faultDuplicate,
 			Drop:      lumamock.TaskState(c.faultDrop),
