@@ -63,9 +63,10 @@ func closedPort(t *testing.T) string {
 }
 
 // TestNoOutputShowsCredentials sends a key of each length everywhere a client might put one (bearer token,
-// api_key query parameter, a body field, another header, a Prefer value) and a notify_hook with a token and a
-// password, and looks for them in every output of the mock: admin answers (requests, tasks, callbacks) and
-// logs. The hook must still get its callbacks at its full URL.
+// the first word of Authorization, api_key query parameter, a body field, next to non-ASCII punctuation,
+// another header, a Prefer value) and a notify_hook with a token and a password, and looks for them in every
+// output of the mock: admin answers (requests, tasks, callbacks) and logs. The hook must still get its
+// callbacks at its full URL.
 func TestNoOutputShowsCredentials(t *testing.T) {
 	for name, key := range leaktest.Keys {
 		t.Run(name, func(t *testing.T) {
@@ -78,13 +79,14 @@ func TestNoOutputShowsCredentials(t *testing.T) {
 			// The key also under a parameter name that says nothing: only knowing the key finds it.
 			deadHook := "http://user:" + hookPassword + "@" + closedPort(t) + "/cb?token=" + hookToken + "&k=" + key
 
+			auth := "Bearer " + key
 			send := func(method, path, prefer, body string) int {
 				t.Helper()
 				req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
 				if err != nil {
 					t.Fatal(err)
 				}
-				req.Header.Set("Authorization", "Bearer "+key)
+				req.Header.Set("Authorization", auth)
 				req.Header.Set("X-Note", "copy of "+key)
 				if body != "" {
 					req.Header.Set("Content-Type", "application/json")
@@ -102,7 +104,9 @@ func TestNoOutputShowsCredentials(t *testing.T) {
 			}
 			submit := func(hook string) {
 				t.Helper()
-				body, _ := json.Marshal(map[string]any{lumamock.FieldUserPrompt: "wind, key " + key, lumamock.FieldNotifyHook: hook})
+				// Punctuation of any script glues nothing: a short key next to it is a whole token.
+				prompt := "wind, key " + key + ", 密钥：" + key + "、“" + key + "” key—" + key
+				body, _ := json.Marshal(map[string]any{lumamock.FieldUserPrompt: prompt, lumamock.FieldNotifyHook: hook})
 				if status := send(http.MethodPost, lumamock.PathGenerations+"?api_key="+key+"&keep=1", "", string(body)); status != http.StatusOK {
 					t.Fatalf("submit: status %d", status)
 				}
@@ -119,6 +123,11 @@ func TestNoOutputShowsCredentials(t *testing.T) {
 			send(http.MethodGet, lumamock.PathGenerations+"/"+tasks[0].ID+"?token="+key, "", "")
 			send(http.MethodGet, lumamock.PathGenerations+"/"+key, "", "") // the key as a task id
 			send(key, lumamock.PathGenerations, "", "")                    // the key as a method
+			auth = key + " x"                                              // the key as the first word of Authorization
+			if status := send(http.MethodPost, lumamock.PathGenerations, "", `{"user_prompt":"x"}`); status != http.StatusUnauthorized {
+				t.Errorf("Authorization: <key> x: status %d, want 401", status)
+			}
+			auth = "Bearer " + key
 			// The key across the journal's body limit: the cut must not leave a piece of it.
 			pad := mock.DefaultJournalBodyLimit - len(`{"user_prompt":"`) - len(key)/2
 			send(http.MethodPost, lumamock.PathGenerations, "", `{"user_prompt":"`+strings.Repeat("a", pad)+key+`"}`)
@@ -172,5 +181,57 @@ func TestNoOutputShowsCredentials(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestEscapedKeyIsNotShown sends a key that every format escapes its own way (leaktest.EscapingKey) where a
+// header or a body can carry it: as the bearer token, a Prefer value (which a violation message quotes) and in
+// the prompt. No output of the mock shows it, as it is or escaped.
+func TestEscapedKeyIsNotShown(t *testing.T) {
+	key := leaktest.EscapingKey
+	var logs bytes.Buffer
+	var logMu sync.Mutex
+	logger := slog.New(slog.NewJSONHandler(lockedWriter{mu: &logMu, buf: &logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	srv := mocktest.NewServer(t, mock.Options{APIKeys: []string{key}, Logger: logger})
+	send := func(prefer, body string) int {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+lumamock.PathGenerations, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+key)
+		req.Header.Set("Content-Type", "application/json")
+		if prefer != "" {
+			req.Header.Set("Prefer", prefer)
+		}
+		resp, err := srv.Client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	body, _ := json.Marshal(map[string]any{lumamock.FieldUserPrompt: "key " + key})
+	if status := send("", string(body)); status != http.StatusOK {
+		t.Fatalf("submit: status %d", status)
+	}
+	if status := send("schema="+key, `{"user_prompt":"x"}`); status != http.StatusBadRequest {
+		t.Errorf("Prefer schema=<key>: status %d, want 400", status)
+	}
+	outputs := map[string]string{}
+	for _, path := range []string{"/__mock/requests", "/__mock/tasks"} {
+		resp, err := srv.Client.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		outputs["GET "+path] = string(data)
+	}
+	logMu.Lock()
+	outputs["log"] = logs.String()
+	logMu.Unlock()
+	for what, out := range outputs {
+		leaktest.Check(t, what, out, key)
+	}
+	if !strings.Contains(outputs["GET /__mock/requests"], `Prefer schema: \"[redacted]\"`) {
+		t.Errorf("the Prefer violation is not journaled:\n%s", outputs["GET /__mock/requests"])
 	}
 }

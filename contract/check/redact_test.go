@@ -16,10 +16,15 @@ import (
 
 // TestReportsShowNoKey runs the check, with a key of each length and a base URL with a password, against an
 // API that echoes the key in every answer (in a member the document does not have, so that findings quote
-// it), and looks for both in the progress lines, every report format and the fixtures written.
+// it), and looks for both in the progress lines, every report format and the fixtures written. A key with
+// characters that each format escapes (leaktest.EscapingKey) must not show in any escaped spelling either.
 func TestReportsShowNoKey(t *testing.T) {
 	const password = "Pw4"
+	keys := map[string]string{"escaping": leaktest.EscapingKey}
 	for name, key := range leaktest.Keys {
+		keys[name] = key
+	}
+	for name, key := range keys {
 		t.Run(name, func(t *testing.T) {
 			fake := fakeapi.New(fakeapi.Options{Key: key, Drift: func(a *fakeapi.Answer) {
 				if a.Body != nil {

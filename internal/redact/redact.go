@@ -10,18 +10,23 @@
 //   - Given secrets (the accepted API keys, the bearer token a request carried, credential values found in its
 //     headers and query) are scrubbed from free text: a secret of at least MinSecretLen bytes wherever it
 //     appears, a shorter one only as a whole token, so that a one-letter key does not blank every word that
-//     contains the letter. In a JSON body secrets are scrubbed from the decoded strings, so the body stays
-//     valid JSON.
+//     contains the letter; each also in its escaped spellings (Go and JSON quoting, HTML and XML escapes; see
+//     Spellings). In a JSON body secrets are scrubbed from the decoded strings, so the body stays valid JSON.
 package redact
 
 import (
 	"bytes"
 	"encoding/json"
+	"encoding/xml"
+	"html"
 	"net/http"
 	"net/textproto"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Placeholder replaces a credential's value, everywhere lumamock redacts one.
@@ -71,17 +76,20 @@ func IsCredentialParam(name string) bool {
 	return false
 }
 
-// Header returns a copy of h with every credential header's value replaced by Placeholder (Authorization
-// headers keep their scheme: "Bearer [redacted]") and every other value redacted as Text with secrets. Values
-// left as they are stay shared with h, so h must not change afterwards (net/http does not touch a request's
-// headers once its handler has returned).
+// Header returns a copy of h with every credential header's value replaced by Placeholder and every other
+// value redacted as Text with secrets. An Authorization header keeps its scheme ("Bearer [redacted]") when
+// its first word is an authentication scheme (see IsAuthScheme) and no secret; otherwise, a key sent without
+// a scheme, the whole value is replaced. Values left as they are stay shared with h, so h must not change
+// afterwards (net/http does not touch a request's headers once its handler has returned).
 func Header(h http.Header, secrets ...string) http.Header {
+	var buf [8]spelling
+	spellings := ordered(buf[:0], secrets)
 	out := make(http.Header, len(h))
 	for k, vs := range h {
 		if !IsCredentialHeader(k) {
 			kept := vs
 			for i, v := range vs {
-				if red := Text(v, secrets...); red != v {
+				if red := scrub(urlsIn(v), spellings); red != v {
 					if &kept[0] == &vs[0] {
 						kept = slices.Clone(vs) // the values stay shared with h until one changes
 					}
@@ -94,13 +102,40 @@ func Header(h http.Header, secrets ...string) http.Header {
 		red := make([]string, len(vs))
 		for i, v := range vs {
 			red[i] = Placeholder
-			if scheme, _, ok := strings.Cut(v, " "); ok && strings.HasSuffix(textproto.CanonicalMIMEHeaderKey(k), "Authorization") {
+			if scheme, _, ok := strings.Cut(strings.TrimSpace(v), " "); ok && IsAuthScheme(scheme) &&
+				strings.HasSuffix(textproto.CanonicalMIMEHeaderKey(k), "Authorization") && scrub(scheme, spellings) == scheme {
 				red[i] = scheme + " " + Placeholder
 			}
 		}
 		out[k] = red
 	}
 	return out
+}
+
+// authSchemes are the HTTP authentication schemes of the IANA registry, and others in wide use, lowercased.
+var authSchemes = map[string]bool{
+	"basic": true, "bearer": true, "concealed": true, "digest": true, "dpop": true, "gnap": true, "hoba": true,
+	"mutual": true, "negotiate": true, "oauth": true, "privatetoken": true, "scram-sha-1": true,
+	"scram-sha-256": true, "vapid": true, "ntlm": true, "token": true, "apikey": true, "api-key": true,
+	"aws4-hmac-sha256": true, "hawk": true, "mac": true, "sharedkey": true,
+}
+
+// IsAuthScheme reports whether word, in any case, is an HTTP authentication scheme: one of the IANA registry
+// (Basic, Bearer, Concealed, Digest, DPoP, GNAP, HOBA, Mutual, Negotiate, OAuth, PrivateToken, SCRAM-SHA-1,
+// SCRAM-SHA-256, vapid) or NTLM, Token, ApiKey, Api-Key, AWS4-HMAC-SHA256, Hawk, MAC, SharedKey.
+func IsAuthScheme(word string) bool {
+	var buf [24]byte
+	if len(word) > len(buf) {
+		return false
+	}
+	for i := 0; i < len(word); i++ {
+		c := word[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf[i] = c
+	}
+	return authSchemes[string(buf[:len(word)])] // the lookup converts without allocating
 }
 
 // containsFold reports whether s contains the lowercase ASCII word, ignoring case, without allocating.
@@ -115,85 +150,177 @@ func containsFold(s, word string) bool {
 
 // MinSecretLen is the length from which a secret is scrubbed from free text wherever it appears. A shorter
 // secret is scrubbed only as a whole token: where its ends that are letters, digits or '_' do not touch
-// another letter, digit or '_' (or any non-ASCII byte). A one-letter key "Q" is thus scrubbed from
-// "Bearer Q", "api_key=Q" and `"Q"`, but not from "Quality".
+// another letter, digit, combining mark or '_', of any script. A one-letter key "Q" is thus scrubbed from
+// "Bearer Q", "api_key=Q", `"Q"` and "密钥：Q", but not from "Quality" or "éQ". Punctuation and symbols, ASCII
+// or not ("：", "“", "—"), glue nothing.
 const MinSecretLen = 8
 
 // Text returns s with credentials hidden: in every URL it contains (see URL), and each secret (see
-// MinSecretLen) replaced by Placeholder. Empty secrets are ignored.
+// MinSecretLen), also in its escaped spellings (see Spellings), replaced by Placeholder. Empty secrets are
+// ignored.
 func Text(s string, secrets ...string) string {
-	return scrub(urlsIn(s), secrets)
+	var buf [8]spelling
+	return scrub(urlsIn(s), ordered(buf[:0], secrets))
 }
 
-// scrub replaces each secret in s (see MinSecretLen) with Placeholder.
-func scrub(s string, secrets []string) string {
-	for _, secret := range ordered(secrets) {
-		s = replaceSecret(s, secret)
+// spelling is one way a secret is written: the secret itself, or one of its escaped forms. whole reports
+// whether it is scrubbed only as a whole token, as its secret is (see MinSecretLen).
+type spelling struct {
+	text  string
+	whole bool
+}
+
+// scrub replaces each spelling in s with Placeholder.
+func scrub(s string, spellings []spelling) string {
+	for _, sp := range spellings {
+		s = replaceSecret(s, sp)
 	}
 	return s
 }
 
 // Contains reports whether s holds one of secrets where Text would replace it.
 func Contains(s string, secrets ...string) bool {
-	for _, secret := range secrets {
-		if secret != "" && findSecret(s, secret, 0) >= 0 {
+	var buf [8]spelling
+	for _, sp := range ordered(buf[:0], secrets) {
+		if findSecret(s, sp, 0) >= 0 {
 			return true
 		}
 	}
 	return false
 }
 
-// ordered returns the non-empty secrets, longest first, so that a secret that is part of a longer one does not
-// leave the rest of the longer one behind.
-func ordered(secrets []string) []string {
-	switch len(secrets) {
-	case 0:
-		return nil
-	case 1:
-		if secrets[0] == "" {
-			return nil
-		}
-		return secrets
-	}
-	out := make([]string, 0, len(secrets))
+// ordered appends to out the spellings of the non-empty secrets (each secret, then its escaped forms), longest
+// first, so that a secret that is part of a longer one does not leave the rest of the longer one behind.
+func ordered(out []spelling, secrets []string) []spelling {
 	for _, s := range secrets {
-		if s != "" && !slices.Contains(out, s) {
-			out = append(out, s)
+		if s == "" {
+			continue
+		}
+		whole := len(s) < MinSecretLen
+		out = appendNew(out, spelling{s, whole})
+		if needsEscape(s) {
+			for _, e := range escapes(s) {
+				if e != "" {
+					out = appendNew(out, spelling{e, whole})
+				}
+			}
 		}
 	}
-	slices.SortStableFunc(out, func(a, b string) int { return len(b) - len(a) })
+	if len(out) > 1 {
+		slices.SortStableFunc(out, func(a, b spelling) int { return len(b.text) - len(a.text) })
+	}
 	return out
 }
 
-// replaceSecret replaces every occurrence of secret in s that findSecret finds.
-func replaceSecret(s, secret string) string {
-	i := findSecret(s, secret, 0)
+func appendNew(out []spelling, sp spelling) []spelling {
+	for _, o := range out {
+		if o.text == sp.text {
+			return out
+		}
+	}
+	return append(out, sp)
+}
+
+// Spellings returns secret and the escaped forms of it that Text also scrubs: quoted as Go quotes (%q, also
+// ASCII-only, also quoted twice), as JSON strings (with and without HTML escaping), escaped for HTML and XML
+// (numeric or named entities), and for a Markdown table ('|' as `\|`); of a secret that is not valid UTF-8,
+// only the Go quotes. A secret with nothing to escape has only itself.
+func Spellings(secret string) []string {
+	out := []string{secret}
+	if needsEscape(secret) {
+		for _, e := range escapes(secret) {
+			if e != "" && !slices.Contains(out, e) {
+				out = append(out, e)
+			}
+		}
+	}
+	return out
+}
+
+// needsEscape reports whether some format escapes a byte of s (see escapes).
+func needsEscape(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20, c >= 0x7f, c == '"', c == '\\', c == '<', c == '>', c == '&', c == '\'', c == '|':
+			return true
+		}
+	}
+	return false
+}
+
+// escapes returns the escaped spellings of s (see Spellings), some of which may be s itself, or "" for a
+// spelling that is none. Of a secret that is not valid UTF-8 only the Go quotes, which keep every byte, are
+// spellings; and none that writes a character as U+FFFD (XML for most control characters, JSON and XML for an
+// invalid byte), which would stand for any other such character too.
+func escapes(s string) []string {
+	unquote := func(q string) string { return q[1 : len(q)-1] }
+	goQuoted := unquote(strconv.Quote(s))
+	if !utf8.ValidString(s) {
+		return []string{goQuoted, unquote(strconv.QuoteToASCII(s)), unquote(strconv.Quote(goQuoted))}
+	}
+	var xmlText strings.Builder
+	_ = xml.EscapeText(&xmlText, []byte(s))
+	out := []string{
+		goQuoted,
+		unquote(strconv.QuoteToASCII(s)),
+		unquote(strconv.Quote(goQuoted)),
+		unquote(string(jsonString(s, false))),
+		unquote(string(jsonString(s, true))),
+		html.EscapeString(s),
+		xmlText.String(),
+		namedEntities.Replace(s),
+		strings.ReplaceAll(s, "|", `\|`),
+	}
+	if !strings.ContainsRune(s, utf8.RuneError) {
+		for i, e := range out {
+			if strings.ContainsRune(e, utf8.RuneError) {
+				out[i] = ""
+			}
+		}
+	}
+	return out
+}
+
+// namedEntities escapes for HTML and XML with named entities only.
+var namedEntities = strings.NewReplacer(`&`, "&amp;", `<`, "&lt;", `>`, "&gt;", `"`, "&quot;", `'`, "&apos;")
+
+// jsonString is s as a JSON string literal, with or without HTML escaping.
+func jsonString(s string, escapeHTML bool) []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(escapeHTML)
+	_ = enc.Encode(s) // encoding a string cannot fail
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+}
+
+// replaceSecret replaces every occurrence of sp in s that findSecret finds.
+func replaceSecret(s string, sp spelling) string {
+	i := findSecret(s, sp, 0)
 	if i < 0 {
 		return s
 	}
 	var b strings.Builder
 	b.Grow(len(s))
 	last := 0
-	for ; i >= 0; i = findSecret(s, secret, last) {
+	for ; i >= 0; i = findSecret(s, sp, last) {
 		b.WriteString(s[last:i])
 		b.WriteString(Placeholder)
-		last = i + len(secret)
+		last = i + len(sp.text)
 	}
 	b.WriteString(s[last:])
 	return b.String()
 }
 
-// findSecret returns the index of the first occurrence of secret in s at or after from that Text replaces:
-// any occurrence of a secret of MinSecretLen bytes or more, a whole-token occurrence of a shorter one. It
-// returns -1 when there is none.
-func findSecret(s, secret string, from int) int {
+// findSecret returns the index of the first occurrence of sp in s at or after from that Text replaces: any
+// occurrence, or only a whole-token one when sp.whole. It returns -1 when there is none.
+func findSecret(s string, sp spelling, from int) int {
 	for from <= len(s) {
-		i := strings.Index(s[from:], secret)
+		i := strings.Index(s[from:], sp.text)
 		if i < 0 {
 			return -1
 		}
 		i += from
-		if len(secret) >= MinSecretLen || wholeToken(s, i, i+len(secret)) {
+		if !sp.whole || wholeToken(s, i, i+len(sp.text)) {
 			return i
 		}
 		from = i + 1
@@ -201,22 +328,43 @@ func findSecret(s, secret string, from int) int {
 	return -1
 }
 
-// wholeToken reports whether s[i:j] is not glued to a word: where its first (last) byte is a word byte, the
-// byte before (after) it is not.
+// wholeToken reports whether s[i:j] is not glued to a word: it cuts no character in two, and where its first
+// (last) character is a word character, the character before (after) it is not.
 func wholeToken(s string, i, j int) bool {
-	if isWord(s[i]) && i > 0 && isWord(s[i-1]) {
+	if cutsRune(s, i) || cutsRune(s, j) {
 		return false
 	}
-	if isWord(s[j-1]) && j < len(s) && isWord(s[j]) {
-		return false
+	if first, _ := utf8.DecodeRuneInString(s[i:j]); isWord(first) {
+		if before, n := utf8.DecodeLastRuneInString(s[:i]); n > 0 && isWord(before) {
+			return false
+		}
+	}
+	if last, _ := utf8.DecodeLastRuneInString(s[i:j]); isWord(last) {
+		if after, n := utf8.DecodeRuneInString(s[j:]); n > 0 && isWord(after) {
+			return false
+		}
 	}
 	return true
 }
 
-// isWord reports whether c is part of a word: an ASCII letter, digit or '_', or a byte of a non-ASCII
-// character.
-func isWord(c byte) bool {
-	return c == '_' || c >= 0x80 || ('0' <= c && c <= '9') || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z')
+// cutsRune reports whether i falls inside a multi-byte character of s.
+func cutsRune(s string, i int) bool {
+	for k := i - 1; k >= 0 && k > i-utf8.UTFMax && i < len(s); k-- {
+		if utf8.RuneStart(s[k]) {
+			_, n := utf8.DecodeRuneInString(s[k:])
+			return n > 1 && k+n > i
+		}
+	}
+	return false
+}
+
+// isWord reports whether r is part of a word: a letter, digit or combining mark of any script, or '_'. An
+// invalid byte (utf8.RuneError) is not.
+func isWord(r rune) bool {
+	if r < utf8.RuneSelf {
+		return r == '_' || ('0' <= r && r <= '9') || ('a' <= r && r <= 'z') || ('A' <= r && r <= 'Z')
+	}
+	return r != utf8.RuneError && (unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.IsMark(r))
 }
 
 // Query returns a raw URL query (or fragment) with the values of credential-named parameters
@@ -236,7 +384,8 @@ func Query(raw string, secrets ...string) string {
 			parts[i] = part[:strings.IndexByte(part, '=')+1] + Placeholder
 		}
 	}
-	return scrub(strings.Join(parts, "&"), secrets)
+	var buf [8]spelling
+	return scrub(strings.Join(parts, "&"), ordered(buf[:0], secrets))
 }
 
 // QuerySecrets returns the values, unescaped, of the credential-named parameters of a raw URL query, so that
@@ -262,8 +411,10 @@ func QuerySecrets(raw string) []string {
 	return out
 }
 
-// HeaderSecrets returns the credential values of h: each credential header's value and, for a value with a
-// scheme ("Bearer sk-..."), its token; so that they can be scrubbed from everything else as secrets.
+// HeaderSecrets returns the credential values of h: each credential header's value and, for a value of more
+// than one word ("Bearer sk-..."), what follows the first word, and the first word too when it is no
+// authentication scheme (see IsAuthScheme: a key sent without one); so that they can be scrubbed from
+// everything else as secrets.
 func HeaderSecrets(h http.Header) []string {
 	var out []string
 	for k, vs := range h {
@@ -276,8 +427,11 @@ func HeaderSecrets(h http.Header) []string {
 				continue
 			}
 			out = append(out, v)
-			if _, token, ok := strings.Cut(v, " "); ok && strings.TrimSpace(token) != "" {
+			if first, token, ok := strings.Cut(v, " "); ok && strings.TrimSpace(token) != "" {
 				out = append(out, strings.TrimSpace(token))
+				if !IsAuthScheme(first) {
+					out = append(out, first)
+				}
 			}
 		}
 	}
@@ -434,12 +588,17 @@ func endsURL(c byte) bool {
 // scrubbed from decoded text, escapes and all); the result is valid JSON, laid out as before. Any other body is
 // redacted as Text. b is not changed; when nothing is hidden, Body returns b itself.
 func Body(b []byte, secrets ...string) []byte {
-	if len(b) == 0 || !mayHide(b, secrets) {
+	if len(b) == 0 {
+		return b
+	}
+	var buf [8]spelling
+	spellings := ordered(buf[:0], secrets)
+	if !mayHide(b, spellings) {
 		return b
 	}
 	if !json.Valid(b) {
 		s := string(b)
-		if red := Text(s, secrets...); red != s {
+		if red := scrub(urlsIn(s), spellings); red != s {
 			return []byte(red)
 		}
 		return b
@@ -458,7 +617,7 @@ func Body(b []byte, secrets ...string) []byte {
 			j++
 		}
 		lit := b[i : j+1]
-		if red, changed := redactLiteral(lit, secrets); changed {
+		if red, changed := redactLiteral(lit, spellings); changed {
 			if out == nil {
 				out = make([]byte, 0, len(b)+16)
 			}
@@ -475,13 +634,13 @@ func Body(b []byte, secrets ...string) []byte {
 }
 
 // mayHide reports whether Body could hide anything in b: it holds a URL, an escape (which could spell a secret
-// or a URL) or one of secrets.
-func mayHide(b []byte, secrets []string) bool {
+// or a URL) or one of spellings.
+func mayHide(b []byte, spellings []spelling) bool {
 	if bytes.Contains(b, []byte("://")) || bytes.IndexByte(b, '\\') >= 0 {
 		return true
 	}
-	for _, s := range secrets {
-		if s != "" && bytes.Contains(b, []byte(s)) {
+	for _, sp := range spellings {
+		if bytes.Contains(b, []byte(sp.text)) {
 			return true
 		}
 	}
@@ -489,25 +648,21 @@ func mayHide(b []byte, secrets []string) bool {
 }
 
 // redactLiteral redacts the JSON string literal lit as Text and returns it re-encoded, and whether it changed.
-func redactLiteral(lit []byte, secrets []string) ([]byte, bool) {
+func redactLiteral(lit []byte, spellings []spelling) ([]byte, bool) {
 	var s string
 	if inner := lit[1 : len(lit)-1]; bytes.IndexByte(inner, '\\') < 0 {
 		// Without escapes the literal is its own text (the body is valid JSON), so most literals, which hold
 		// neither a URL nor a secret, are passed over without decoding.
-		if !mayHide(inner, secrets) {
+		if !mayHide(inner, spellings) {
 			return lit, false
 		}
 		s = string(inner)
 	} else if json.Unmarshal(lit, &s) != nil {
 		return lit, false
 	}
-	red := Text(s, secrets...)
+	red := scrub(urlsIn(s), spellings)
 	if red == s {
 		return lit, false
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(red) // encoding a string cannot fail
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), true
+	return jsonString(red, false), true
 }

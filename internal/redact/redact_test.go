@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/lumamock/lumamock/internal/redact/leaktest"
 )
 
 func TestHeader(t *testing.T) {
@@ -35,6 +37,24 @@ func TestHeader(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, Header(in, "K7short")); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
+	}
+	// A scheme is kept only when it is one: a key given as the first word of Authorization is not.
+	for _, tt := range []struct {
+		value, want string
+		secrets     []string
+	}{
+		{"sk-live-CONFIGKEY-123 x", "[redacted]", []string{"sk-live-CONFIGKEY-123"}},
+		{"Q x", "[redacted]", []string{"Q"}},
+		{"sk-live-unknown-to-us x", "[redacted]", nil},
+		{"bearer x", "bearer [redacted]", nil},
+		{"Digest username=\"u\", response=\"r\"", "Digest [redacted]", nil},
+		{"AWS4-HMAC-SHA256 Credential=a/b, Signature=s", "AWS4-HMAC-SHA256 [redacted]", nil},
+		{"Bearer", "[redacted]", nil},
+	} {
+		got := Header(http.Header{"Authorization": {tt.value}}, tt.secrets...).Get("Authorization")
+		if got != tt.want {
+			t.Errorf("Header(Authorization: %s) = %q, want %q", tt.value, got, tt.want)
+		}
 	}
 	if in.Get("Authorization") != "Bearer sk-123" || in.Values("Prefer")[2] != "note=K7short" {
 		t.Error("Header changed its input")
@@ -81,8 +101,16 @@ func TestText(t *testing.T) {
 		{"expected: missing-user_prompt", "expected: missing-user_prompt", []string{"e", "user", ""}},
 		{`Bearer Q, "Q", api_key=Q&x=1, Quality, QQ, Q_1, é Q`, `Bearer [redacted], "[redacted]", api_key=[redacted]&x=1, Quality, QQ, Q_1, é [redacted]`, []string{"Q"}},
 		{"key k7-Abcd was refused (k7-Abcd9)", "key [redacted] was refused (k7-Abcd9)", []string{"k7-Abcd"}},
-		{"Qé", "Qé", []string{"Q"}},                     // glued to a letter
-		{"-x-", "[redacted]x[redacted]", []string{"-"}}, // nothing word-like to be glued to
+		{"Qé", "Qé", []string{"Q"}},                             // glued to a letter
+		{"éQ 1Q Q\u0301 Q٣", "éQ 1Q Q\u0301 Q٣", []string{"Q"}}, // to a letter, a digit or a combining mark of any script
+		// Punctuation and symbols glue nothing, whatever their script.
+		{"密钥：k3y", "密钥：[redacted]", []string{"k3y"}},
+		{"“k3y”", "“[redacted]”", []string{"k3y"}},
+		{"key—k3y", "key—[redacted]", []string{"k3y"}},
+		{"«k3y» ¡k3y! k3y€", "«[redacted]» ¡[redacted]! [redacted]€", []string{"k3y"}},
+		{"\xffk3y\xfe", "\xff[redacted]\xfe", []string{"k3y"}}, // an invalid byte is no letter
+		{"\ufffd", "\ufffd", []string{"\xef"}},                 // a part of a character is no whole token
+		{"-x-", "[redacted]x[redacted]", []string{"-"}},        // nothing word-like to be glued to
 		// Longest first: a secret inside a longer one does not leave the rest behind.
 		{"sk-live-0123456789", "[redacted]", []string{"sk-live-", key}},
 		// URLs in text lose their credentials whatever the secrets.
@@ -90,6 +118,13 @@ func TestText(t *testing.T) {
 		{"see https://h/x?sig=1 and HTTPS://h/y#access_token=zz", "see https://h/x?sig=[redacted] and HTTPS://h/y#access_token=[redacted]", nil},
 		{"no url: a://", "no url: a://", nil},
 		{"", "", []string{"Q"}},
+		// Escaped spellings of a secret: quoted in Go (%q) and JSON, escaped for HTML and XML.
+		{`key "q\"uo\\te<&>key99" refused`, `key "[redacted]" refused`, []string{leaktest.EscapingKey}},
+		{`key q\"uo\\te\u003c\u0026\u003ekey99`, `key [redacted]`, []string{leaktest.EscapingKey}},
+		{`"q\\\"uo\\\\te<&>key99"`, `"[redacted]"`, []string{leaktest.EscapingKey}},
+		{`q&#34;uo\te&lt;&amp;&gt;key99 q&quot;uo\te&lt;&amp;&gt;key99`, `[redacted] [redacted]`, []string{leaktest.EscapingKey}},
+		{`a\"b`, `[redacted]`, []string{`a"b`}},
+		{`xa\"b`, `xa\"b`, []string{`a"b`}}, // a short secret's escaped spelling is still a whole token only
 	}
 	for _, tt := range tests {
 		if got := Text(tt.in, tt.secrets...); got != tt.want {
@@ -157,6 +192,12 @@ func TestSecrets(t *testing.T) {
 	want := []string{"Bearer k7", "k7", "a%2Bb", "a+b", "Q"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("RequestSecrets (-want +got):\n%s", diff)
+	}
+	// A first word that is no scheme is a secret too: a key sent without one.
+	got = HeaderSecrets(http.Header{"Authorization": {"sk-live-K x"}})
+	want = []string{"sk-live-K x", "x", "sk-live-K"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("HeaderSecrets (-want +got):\n%s", diff)
 	}
 }
 
