@@ -22,6 +22,12 @@ import (
 //go:embed openapi.yaml
 var Document []byte
 
+// AdminDocument is the embedded admin.yaml: the admin API of lumamock's servers (the mock's /__mock/..., the
+// proxy's and serve --replay's), judged and served as openapi.yaml is for the API.
+//
+//go:embed admin.yaml
+var AdminDocument []byte
+
 // DevVersion is the version of a build that says nothing better about itself: not stamped with -ldflags,
 // and built without module or VCS information.
 const DevVersion = "0.1.0-dev"
@@ -129,6 +135,16 @@ func LoadFile(ctx context.Context, path string) (*openapi3.T, error) {
 var embedded = sync.OnceValues(func() (*openapi3.T, error) {
 	return LoadDocument(context.Background(), Document)
 })
+
+var embeddedAdmin = sync.OnceValues(func() (*openapi3.T, error) {
+	return LoadDocument(context.Background(), AdminDocument)
+})
+
+// LoadAdmin returns the embedded admin document (admin.yaml), parsed and validated once per process. The returned
+// value is shared: callers must treat it as read-only.
+func LoadAdmin() (*openapi3.T, error) {
+	return embeddedAdmin()
+}
 
 // Load returns the embedded document, parsed and validated once per process. The returned value is shared:
 // callers must treat it as read-only.

@@ -94,7 +94,7 @@ func New(opts Options) (*Validator, error) {
 	// does not make resolution nullable.
 	v.withBody = &openapi3filter.Options{MultiError: true, KeepValidatedValue: true, SkipSettingDefaults: true}
 	v.withoutBody = &openapi3filter.Options{MultiError: true, ExcludeRequestBody: true, AuthenticationFunc: v.authenticate}
-	matchers := mux.NewRouter() // matches paths only, for Allow
+	matchers := mux.NewRouter().UseEncodedPath() // matches paths only, for Allow, as the router does
 	for path, item := range doc.Paths.Map() {
 		var methods []string
 		for method, op := range item.Operations() {

@@ -16,9 +16,10 @@ import (
 	"time"
 
 	"github.com/lumamock/lumamock"
-	"github.com/lumamock/lumamock/internal/adminguard"
+	"github.com/lumamock/lumamock/internal/adminapi"
 	"github.com/lumamock/lumamock/internal/httpstatus"
 	"github.com/lumamock/lumamock/internal/redact"
+	"github.com/lumamock/lumamock/internal/ring"
 	"github.com/lumamock/lumamock/internal/snip"
 )
 
@@ -85,9 +86,9 @@ type Replayer struct {
 	mu        sync.Mutex
 	sequences map[string]*sequence
 	callbacks map[int][]Entry // by the seq of the submitting exchange
-	journal   []Decision
-	seq       int64
+	journal   *ring.Ring[Decision]
 	entries   int
+	admin     func() (http.Handler, error) // GET /__mock/replay (adminapi), built on first use with AdminToken
 	wg        sync.WaitGroup
 	ctx       context.Context // the recorded callbacks' context, cancelled by Reset and Close (guarded by mu)
 	cancel    context.CancelFunc
@@ -110,7 +111,16 @@ func NewReplayer(dir string, fallback http.Handler) (*Replayer, error) {
 		fallback = http.NotFoundHandler()
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	r := &Replayer{fallback: fallback, sequences: map[string]*sequence{}, callbacks: map[int][]Entry{}, ctx: ctx, cancel: cancel}
+	r := &Replayer{fallback: fallback, sequences: map[string]*sequence{}, callbacks: map[int][]Entry{}, ctx: ctx, cancel: cancel,
+		journal: ring.New[Decision](DefaultJournalSize)}
+	r.admin = sync.OnceValues(func() (http.Handler, error) {
+		return adminapi.New(adminapi.Config{
+			Kind:  adminapi.Replay,
+			Token: r.AdminToken,
+			Decisions: adminapi.Journal(r.journal, func(*Decision, adminapi.Filter) bool { return true },
+				func(d *Decision) any { return d }),
+		})
+	})
 	for _, e := range entries {
 		switch {
 		case e.Kind == KindCallback:
@@ -175,10 +185,13 @@ func matchBody(body []byte) []byte {
 
 // ServeHTTP answers r from the cassette when it can, else with the fallback.
 func (r *Replayer) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	if req.URL.Path == "/__mock/replay" && req.Method == http.MethodGet {
-		adminguard.Guard{Token: r.AdminToken}.Wrap(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-			r.serveJournal(w)
-		})).ServeHTTP(w, req)
+	if req.URL.Path == "/__mock/replay" {
+		admin, err := r.admin()
+		if err != nil {
+			adminapi.WriteError(w, fmt.Errorf("cassette: %w", err))
+			return
+		}
+		admin.ServeHTTP(w, req) // judged by admin.yaml and guarded as the fallback's admin endpoints
 		return
 	}
 	if req.URL.Path == "/__mock/reset" && req.Method == http.MethodPost {
@@ -336,10 +349,10 @@ func (r *Replayer) Reset() {
 	for _, s := range r.sequences {
 		s.next = 0
 	}
-	r.journal = nil
 	cancel := r.cancel
 	r.ctx, r.cancel = context.WithCancel(context.Background())
 	r.mu.Unlock()
+	r.journal.Reset()
 	cancel() // outside the lock: it cuts the callbacks in flight
 }
 
@@ -367,32 +380,12 @@ func (r *Replayer) note(req *http.Request, d Decision) {
 	d.Method, _ = snip.Cut(redact.Text(req.Method, secrets...), maxDecisionText)
 	d.Path, _ = snip.Cut(redact.Text(req.URL.Path, secrets...), maxDecisionText)
 	d.Query, _ = snip.Cut(redact.Query(req.URL.RawQuery, secrets...), maxDecisionText)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.seq++
-	d.Seq, d.At = r.seq, time.Now().UTC()
-	r.journal = append(r.journal, d)
-	if len(r.journal) >= 2*DefaultJournalSize { // trim in batches, so each request costs O(1) on average
-		r.journal = append(r.journal[:0:0], r.journal[len(r.journal)-DefaultJournalSize:]...)
-	}
+	d.At = time.Now().UTC()
+	r.journal.Add(func(seq int64) Decision { d.Seq = seq; return d })
 }
 
 // Journal returns the decisions taken, oldest first (at most DefaultJournalSize).
-func (r *Replayer) Journal() []Decision {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]Decision{}, r.journal[max(0, len(r.journal)-DefaultJournalSize):]...)
-}
-
-func (r *Replayer) serveJournal(w http.ResponseWriter) {
-	data, err := json.Marshal(r.Journal())
-	if err != nil {
-		http.Error(w, fmt.Sprintf("encode journal: %v", err), http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write(append(data, '\n'))
-}
+func (r *Replayer) Journal() []Decision { return r.journal.List() }
 
 func (r *Replayer) logger() *slog.Logger {
 	if r.Logger == nil {

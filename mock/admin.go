@@ -4,13 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
-	"strings"
-
-	"github.com/gorilla/mux"
 
 	"github.com/lumamock/lumamock"
-	"github.com/lumamock/lumamock/internal/adminpage"
+	"github.com/lumamock/lumamock/internal/adminapi"
 )
 
 // AdminPrefix is where the admin API lives. It is not part of openapi.yaml and needs no API key.
@@ -21,7 +17,7 @@ var ErrUnknownTask = errors.New("mock: unknown task")
 
 // MaxJournalPage is the most records one read of GET /__mock/requests or GET /__mock/callbacks answers, and
 // how many it answers when not given a limit. A client reads more by paging: since=<the last seq it read>.
-const MaxJournalPage = 1000
+const MaxJournalPage = adminapi.MaxJournalPage
 
 // Requests returns the journal of API requests, oldest first.
 func (s *Server) Requests() []RequestRecord { return s.journal.listRequests() }
@@ -110,83 +106,54 @@ func (s *Server) Close() {
 	_ = s.Shutdown(ctx)
 }
 
-// adminRoutes mounts the admin API on m.
-func (s *Server) adminRoutes(m *mux.Router) {
-	// gorilla/mux would clean a path ("//", ".", "..", and %2F once decoded) and answer a 301 to the cleaned
-	// one, with an empty body: POST /__mock/tasks/a%2F..%2F..%2Freset went on to /__mock/reset. A path is
-	// matched as it came; one that names no endpoint gets the JSON 404 below.
-	m.SkipClean(true)
-	a := m.PathPrefix(AdminPrefix).Subrouter()
-	gate := adminpage.NewGate() // the turns of this server's list reads
-	a.Path("/requests").Methods(http.MethodGet).HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		serveJournal(w, r, gate, s.journal.requestPage, func(e *requestEntry) any { return e.redacted() })
-	})
-	a.Path("/callbacks").Methods(http.MethodGet).HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		serveJournal(w, r, gate, s.journal.callbackPage, func(e *callbackEntry) any { return e.redacted() })
-	})
-	a.Path("/tasks").Methods(http.MethodGet).HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.serveTasks(w, r, gate)
-	})
-	a.Path("/tasks/{id}").Methods(http.MethodGet).HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec, err := s.Task(mux.Vars(r)["id"])
-		if err != nil {
-			adminError(w, err)
-			return
-		}
-		writeJSON(w, http.StatusOK, rec)
-	})
-	for action, end := range map[string]func(string) error{"complete": s.Complete, "fail": s.Fail} {
-		a.Path("/tasks/{id}/" + action).Methods(http.MethodPost).HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			id := mux.Vars(r)["id"]
-			if err := end(id); err != nil {
-				adminError(w, err)
-				return
-			}
-			rec, err := s.Task(id)
-			if err != nil {
-				adminError(w, err)
-				return
-			}
-			writeJSON(w, http.StatusOK, rec)
-		})
+// scope is what the admin API acts on in the mock (adminapi.TaskScope).
+type scope struct{ s *Server }
+
+// Scope answers the mock's one scope for the session default.
+func (s *Server) Scope(session string, create bool) adminapi.Scope {
+	if session != adminapi.DefaultSession {
+		return nil
 	}
-	a.Path("/openapi.yaml").Methods(http.MethodGet).HandlerFunc(s.document.serveYAML)
-	a.Path("/openapi.json").Methods(http.MethodGet).HandlerFunc(s.document.serveJSON)
-	a.Path("/reset").Methods(http.MethodPost).HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.Reset()
-		w.WriteHeader(http.StatusNoContent)
-	})
-	// gorilla/mux reports some method mismatches under a subrouter as not found; one handler decides both.
-	miss := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var allow []string
-		for _, method := range []string{http.MethodGet, http.MethodHead, http.MethodPost} {
-			probe := r.Clone(r.Context())
-			probe.Method = method
-			if match := (mux.RouteMatch{}); m.Match(probe, &match) && match.MatchErr == nil {
-				allow = append(allow, method)
-			}
-		}
-		if len(allow) == 0 {
-			writeJSON(w, http.StatusNotFound, adminErrorBody{Error: fmt.Sprintf("no admin endpoint at %s %s", r.Method, r.URL.Path)})
-			return
-		}
-		w.Header().Set("Allow", strings.Join(allow, ", "))
-		writeJSON(w, http.StatusMethodNotAllowed, adminErrorBody{Error: fmt.Sprintf("%s is not allowed on %s; allowed: %s", r.Method, r.URL.Path, strings.Join(allow, ", "))})
-	})
-	m.NotFoundHandler, m.MethodNotAllowedHandler = miss, miss
+	return scope{s}
 }
 
-type adminErrorBody struct {
-	Error string `json:"error"`
+func (sc scope) Requests() adminapi.List {
+	return adminapi.Journal(sc.s.journal.requests, func(e *requestEntry, f adminapi.Filter) bool {
+		return f.Keeps(e.rec.TaskID, e.rec.Valid)
+	}, func(e *requestEntry) any { return e.redacted() })
 }
 
-func adminError(w http.ResponseWriter, err error) {
-	status := http.StatusInternalServerError
+func (sc scope) Callbacks() adminapi.List {
+	return adminapi.Journal(sc.s.journal.callbacks, func(e *callbackEntry, f adminapi.Filter) bool {
+		return f.Keeps(e.rec.TaskID, e.rec.Outcome != OutcomeInvalid)
+	}, func(e *callbackEntry) any { return e.redacted() })
+}
+
+func (sc scope) Reset() { sc.s.Reset() }
+
+func (sc scope) Tasks() adminapi.List { return sc.s.taskList }
+
+func (sc scope) Task(id string) (any, error) {
+	rec, err := sc.s.Task(id)
+	return rec, adminError(err)
+}
+
+func (sc scope) End(id string, state lumamock.TaskState) (any, error) {
+	if err := sc.s.end(id, state); err != nil {
+		return nil, adminError(err)
+	}
+	return sc.Task(id)
+}
+
+// adminError is err as the admin API answers it: 404 for an unknown task, 409 for one that has ended.
+func adminError(err error) error {
 	switch {
+	case err == nil:
+		return nil
 	case errors.Is(err, ErrUnknownTask):
-		status = http.StatusNotFound
+		return adminapi.NotFound(err.Error())
 	case errors.Is(err, ErrTaskEnded):
-		status = http.StatusConflict
+		return adminapi.Conflict(err.Error())
 	}
-	writeJSON(w, status, adminErrorBody{Error: err.Error()})
+	return err
 }

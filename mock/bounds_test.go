@@ -43,7 +43,7 @@ func TestAdminWrongMethod(t *testing.T) {
 		allow        string
 	}{
 		{http.MethodDelete, "/__mock/reset", http.StatusMethodNotAllowed, "POST"},
-		{http.MethodPost, "/__mock/requests", http.StatusMethodNotAllowed, "GET"},
+		{http.MethodPost, "/__mock/requests", http.StatusMethodNotAllowed, "GET, HEAD"},
 		{http.MethodPost, "/healthz", http.StatusMethodNotAllowed, "GET, HEAD"},
 		{http.MethodGet, "/__mock/nothing", http.StatusNotFound, ""},
 	} {

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/lumamock/lumamock"
+	"github.com/lumamock/lumamock/internal/adminapi"
 )
 
 // Media types of the document endpoints.
@@ -61,7 +62,7 @@ func (d *servedDocument) serveJSON(w http.ResponseWriter, r *http.Request) {
 func (d *servedDocument) serveAs(w http.ResponseWriter, contentType string) {
 	data, err := d.json()
 	if err != nil {
-		writeJSON(w, http.StatusInternalServerError, adminErrorBody{Error: err.Error()})
+		adminapi.WriteError(w, fmt.Errorf("mock: %w", err))
 		return
 	}
 	writeDocument(w, contentType, data)

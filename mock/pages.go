@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/lumamock/lumamock"
+	"github.com/lumamock/lumamock/internal/adminapi"
 	"github.com/lumamock/lumamock/internal/adminpage"
 )
 
@@ -149,29 +150,26 @@ func joinStates(states []lumamock.TaskState) string {
 	return strings.Join(names, ", ")
 }
 
-// serveTasks answers GET /__mock/tasks, streaming the records (see adminpage.StreamArray) when its turn comes
-// (gate).
-func (s *Server) serveTasks(w http.ResponseWriter, r *http.Request, gate adminpage.Gate) {
-	q, paged, err := taskQuery(r.URL.Query())
+// taskList is the list read of GET /__mock/tasks: the tasks the query selects, with the count headers when it
+// pages.
+func (s *Server) taskList(q url.Values) (adminapi.Read, error) {
+	tq, paged, err := taskQuery(q)
 	if err != nil {
-		writeJSON(w, http.StatusBadRequest, adminErrorBody{Error: err.Error()})
-		return
+		return nil, adminapi.BadRequest(err.Error())
 	}
-	if !gate.Turn(w, r) {
-		return
-	}
-	defer gate.Leave()
-	tasks, page := s.taskPage(q)
-	if paged {
-		counts := make([]string, len(taskStates))
-		for i, state := range taskStates {
-			counts[i] = string(state) + "=" + strconv.Itoa(page.States[state])
+	return func(h http.Header) adminpage.Items {
+		tasks, page := s.taskPage(tq)
+		if paged {
+			counts := make([]string, len(taskStates))
+			for i, state := range taskStates {
+				counts[i] = string(state) + "=" + strconv.Itoa(page.States[state])
+			}
+			h.Set(HeaderTotalCount, strconv.Itoa(page.Matching))
+			h.Set(HeaderTaskCounts, strings.Join(counts, ", "))
+			h.Set(HeaderNow, page.Now.UTC().Format(time.RFC3339Nano))
 		}
-		w.Header().Set(HeaderTotalCount, strconv.Itoa(page.Matching))
-		w.Header().Set(HeaderTaskCounts, strings.Join(counts, ", "))
-		w.Header().Set(HeaderNow, page.Now.UTC().Format(time.RFC3339Nano))
-	}
-	adminpage.StreamArray(w, tasks, func(t **task) any { return (*t).record(page.Now, s.opts.APIKeys) }, readStall(), adminpage.ReadLimit)
+		return adminpage.Slice[*task]{Items: tasks, RenderItem: func(t **task) any { return (*t).record(page.Now, s.opts.APIKeys) }}
+	}, nil
 }
 
 // TaskResult is what a task brought once it ended: the URLs of its assets when it completed, the reason when it
@@ -194,72 +192,4 @@ func (t *task) resultRecord(state lumamock.TaskState) *TaskResult {
 		return &TaskResult{FailureReason: t.result().failureReason}
 	}
 	return nil
-}
-
-// serveJournal answers a journal read (GET /__mock/requests or /__mock/callbacks) with the entries read picks,
-// streamed as the records render makes of them (see adminpage.StreamArray) when its turn comes (gate). The journal's
-// bounds go in the adminpage headers.
-func serveJournal[E any](w http.ResponseWriter, r *http.Request, gate adminpage.Gate, read func(adminpage.Page, url.Values, http.Header) ([]E, error), render func(*E) any) {
-	q := r.URL.Query()
-	p, err := adminpage.Parse(q, MaxJournalPage, MaxJournalPage)
-	if err != nil {
-		writeJSON(w, http.StatusBadRequest, adminErrorBody{Error: err.Error()})
-		return
-	}
-	if !gate.Turn(w, r) {
-		return
-	}
-	defer gate.Leave()
-	entries, err := read(p, q, w.Header())
-	if err != nil {
-		writeJSON(w, http.StatusBadRequest, adminErrorBody{Error: err.Error()})
-		return
-	}
-	adminpage.StreamArray(w, entries, render, readStall(), adminpage.ReadLimit)
-}
-
-// requestPage reads page p of the request journal, keeping the requests of task task_id (when given) and those
-// whose verdict is valid=true|false (when given). The entries are redacted when written (requestEntry.redacted).
-func (j *journal) requestPage(p adminpage.Page, q url.Values, h http.Header) ([]requestEntry, error) {
-	var keeps []func(*requestEntry) bool
-	id, err := adminpage.One(q, "task_id")
-	if err != nil {
-		return nil, err
-	}
-	if id != "" {
-		keeps = append(keeps, func(e *requestEntry) bool { return e.rec.TaskID == id })
-	}
-	valid, err := adminpage.Bool(q, "valid")
-	if err != nil {
-		return nil, err
-	}
-	if valid != nil {
-		keeps = append(keeps, func(e *requestEntry) bool { return e.rec.Valid == *valid })
-	}
-	var keep func(*requestEntry) bool
-	if len(keeps) > 0 {
-		keep = func(e *requestEntry) bool {
-			for _, k := range keeps {
-				if !k(e) {
-					return false
-				}
-			}
-			return true
-		}
-	}
-	return adminpage.Read(j.requests, p, keep, h), nil
-}
-
-// callbackPage reads page p of the callback journal, keeping the attempts of task task_id when given. The
-// entries are redacted when written (callbackEntry.redacted).
-func (j *journal) callbackPage(p adminpage.Page, q url.Values, h http.Header) ([]callbackEntry, error) {
-	var keep func(*callbackEntry) bool
-	id, err := adminpage.One(q, "task_id")
-	if err != nil {
-		return nil, err
-	}
-	if id != "" {
-		keep = func(e *callbackEntry) bool { return e.rec.TaskID == id }
-	}
-	return adminpage.Read(j.callbacks, p, keep, h), nil
 }

@@ -42,7 +42,7 @@ func TestTasksPage(t *testing.T) {
 		{name: "limit", query: "limit=2", want: []int64{1, 2}, wantTotal: "6", wantCounts: allCounts},
 		{name: "since pages forward", query: "since=2&limit=2", want: []int64{3, 4}, wantTotal: "6", wantCounts: allCounts},
 		{name: "before pages back", query: "before=5&limit=2", want: []int64{3, 4}, wantTotal: "6", wantCounts: allCounts},
-		{name: "before above the newest gives the newest", query: "before=99999999999999999999&limit=2", want: []int64{5, 6}, wantTotal: "6", wantCounts: allCounts},
+		{name: "before above the newest gives the newest", query: "before=9007199254740991&limit=2", want: []int64{5, 6}, wantTotal: "6", wantCounts: allCounts},
 		{name: "since the newest is empty", query: "since=6", want: []int64{}, wantTotal: "6", wantCounts: allCounts},
 		{name: "state", query: "state=pending", want: []int64{1, 2}, wantTotal: "2", wantCounts: allCounts},
 		{name: "states as a list", query: "state=completed,failed", want: []int64{3, 4, 6}, wantTotal: "3", wantCounts: allCounts},
@@ -87,6 +87,7 @@ func TestTasksPageRefusesMalformedQueries(t *testing.T) {
 		{"limit=x", "limit"},
 		{"since=1&before=3", "before"},
 		{"before=-1", "before"},
+		{"before=99999999999999999999", "before"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.query, func(t *testing.T) {

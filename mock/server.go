@@ -14,11 +14,10 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/routers"
-	"github.com/gorilla/mux"
 
 	"github.com/lumamock/lumamock"
 	"github.com/lumamock/lumamock/admission"
-	"github.com/lumamock/lumamock/internal/adminguard"
+	"github.com/lumamock/lumamock/internal/adminapi"
 	"github.com/lumamock/lumamock/internal/defaults"
 	"github.com/lumamock/lumamock/internal/httpstatus"
 	"github.com/lumamock/lumamock/internal/redact"
@@ -31,7 +30,7 @@ type Server struct {
 	opts      Options
 	doc       *openapi3.T
 	judge     *admission.Validator
-	admin     http.Handler // /healthz and the admin API
+	admin     http.Handler // /healthz, the dashboard and the admin API (adminapi)
 	clock     Clock
 	log       *slog.Logger
 	fake      *faker
@@ -122,7 +121,7 @@ func New(opts Options) (*Server, error) {
 	return s, nil
 }
 
-// buildRoutes binds each operation of the document to its handler, and mounts /healthz and the admin API.
+// buildRoutes binds each operation of the document to its handler, and builds the admin API.
 func (s *Server) buildRoutes() error {
 	s.operation = map[string]operationHandler{
 		lumamock.OpCreate: s.createGeneration,
@@ -135,24 +134,19 @@ func (s *Server) buildRoutes() error {
 			}
 		}
 	}
-	m := mux.NewRouter()
-	m.Path("/healthz").Methods(http.MethodGet, http.MethodHead).HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	admin, err := adminapi.New(adminapi.Config{
+		Kind:      adminapi.Mock,
+		Token:     s.opts.AdminToken,
+		Scopes:    s,
+		Dashboard: ui.Handler(ui.Config{Server: "mock", Tasks: true, Token: s.opts.AdminToken != "", Version: lumamock.Version}),
+		APIYAML:   s.document.serveYAML,
+		APIJSON:   s.document.serveJSON,
+		Stall:     readStall,
 	})
-	s.adminRoutes(m) // the API's own paths never reach m: ServeHTTP hands them to serveAPI
-	guarded := adminguard.Guard{Token: s.opts.AdminToken}.Wrap(m)
-	page := s.uiHandler() // the dashboard's page carries no data: it needs no token, only the Host and Origin checks
-	s.admin = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/healthz" { // liveness probes carry no token and may name any host
-			m.ServeHTTP(w, r)
-			return
-		}
-		if ui.Match(r.URL.Path) {
-			page.ServeHTTP(w, r)
-			return
-		}
-		guarded.ServeHTTP(w, r)
-	})
+	if err != nil {
+		return fmt.Errorf("mock: %w", err)
+	}
+	s.admin = admin
 	return nil
 }
 

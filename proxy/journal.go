@@ -6,7 +6,7 @@ import (
 	"time"
 	"unsafe"
 
-	"github.com/lumamock/lumamock/internal/adminpage"
+	"github.com/lumamock/lumamock/internal/adminapi"
 	"github.com/lumamock/lumamock/internal/httpstatus"
 	"github.com/lumamock/lumamock/internal/redact"
 	"github.com/lumamock/lumamock/internal/ring"
@@ -103,59 +103,27 @@ func (p *Proxy) Reset() {
 	p.callbacks.Reset()
 }
 
-func (p *Proxy) serveAdmin(w http.ResponseWriter, r *http.Request) {
-	switch {
-	case r.URL.Path == AdminPrefix+"/requests" && r.Method == http.MethodGet:
-		servePage(w, r, p.reads, p.exchanges, func(e *Exchange, f journalFilter) bool { return f.keeps(e.TaskID, e.Valid) })
-	case r.URL.Path == AdminPrefix+"/callbacks" && r.Method == http.MethodGet:
-		servePage(w, r, p.reads, p.callbacks, func(c *Callback, f journalFilter) bool { return f.keeps(c.TaskID, c.Valid) })
-	case r.URL.Path == AdminPrefix+"/reset" && r.Method == http.MethodPost:
-		p.Reset()
-		writeJSON(w, http.StatusOK, map[string]string{"status": "reset"})
-	case r.URL.Path == AdminPrefix+"/requests" || r.URL.Path == AdminPrefix+"/callbacks" || r.URL.Path == AdminPrefix+"/reset":
-		allow := http.MethodGet
-		if r.URL.Path == AdminPrefix+"/reset" {
-			allow = http.MethodPost
-		}
-		w.Header().Set("Allow", allow)
-		writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": r.Method + " " + r.URL.Path + ": the proxy answers only " + allow + " here"})
-	default:
-		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no proxy endpoint at " + r.Method + " " + r.URL.Path +
-			"; the proxy has GET /__mock/requests, GET /__mock/callbacks and POST /__mock/reset"})
-	}
+// Scope is what the admin API acts on in the proxy, whatever session a request names: its two journals.
+func (p *Proxy) Scope(string, bool) adminapi.Scope { return proxyScope{p} }
+
+type proxyScope struct{ p *Proxy }
+
+func (s proxyScope) Requests() adminapi.List {
+	return adminapi.Journal(s.p.exchanges, func(e *Exchange, f adminapi.Filter) bool { return f.Keeps(e.TaskID, e.Valid) },
+		func(e *Exchange) any { return e })
 }
+
+func (s proxyScope) Callbacks() adminapi.List {
+	return adminapi.Journal(s.p.callbacks, func(c *Callback, f adminapi.Filter) bool { return f.Keeps(c.TaskID, c.Valid) },
+		func(c *Callback) any { return c })
+}
+
+func (s proxyScope) Reset() { s.p.Reset() }
 
 // MaxJournalPage is the most records one read of GET /__mock/requests or GET /__mock/callbacks answers, and how
 // many it answers when not given a limit: the oldest kept, or the page that since or before select (see the
 // mock's journal reads, which page the same way).
-const MaxJournalPage = 1000
-
-// servePage answers a journal read: the page of r that the query's since, before and limit select, of the
-// records the query's filter (task_id, valid) keeps, with the journal's bounds in the adminpage headers. It
-// streams the records when its turn comes (gate), as the mock does, so parallel readers do not multiply the
-// memory a page takes.
-func servePage[T any](w http.ResponseWriter, r *http.Request, gate adminpage.Gate, journal *ring.Ring[T], keep func(v *T, f journalFilter) bool) {
-	q := r.URL.Query()
-	page, err := adminpage.Parse(q, MaxJournalPage, MaxJournalPage)
-	if err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
-		return
-	}
-	var f journalFilter
-	if f.taskID, err = adminpage.One(q, "task_id"); err == nil {
-		f.valid, err = adminpage.Bool(q, "valid")
-	}
-	if err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
-		return
-	}
-	if !gate.Turn(w, r) {
-		return
-	}
-	defer gate.Leave()
-	records := adminpage.Read(journal, page, func(v *T) bool { return keep(v, f) }, w.Header())
-	adminpage.StreamArray(w, records, func(v *T) any { return v }, adminpage.ReadStall, adminpage.ReadLimit)
-}
+const MaxJournalPage = adminapi.MaxJournalPage
 
 // finish journals and logs an exchange once it is answered.
 func (p *Proxy) finish(ex *exchange, w *httpstatus.Recorder) {
@@ -294,15 +262,4 @@ func scrubFindings(fs []Finding, secrets []string) []Finding {
 		out[i] = f
 	}
 	return out
-}
-
-// journalFilter is what a journal read keeps: the records of one task (taskID, "" for all) and, when valid is
-// set, those whose verdict it names (valid=false: the exchanges or callbacks that broke the document).
-type journalFilter struct {
-	taskID string
-	valid  *bool
-}
-
-func (f journalFilter) keeps(taskID string, valid bool) bool {
-	return (f.taskID == "" || taskID == f.taskID) && (f.valid == nil || valid == *f.valid)
 }

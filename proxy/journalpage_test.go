@@ -100,8 +100,8 @@ func TestAdminWrongMethodIs405(t *testing.T) {
 	ps := httptest.NewServer(p)
 	t.Cleanup(ps.Close)
 	for _, tt := range []struct{ method, path, allow string }{
-		{http.MethodHead, "/__mock/requests", http.MethodGet},
-		{http.MethodPost, "/__mock/callbacks", http.MethodGet},
+		{http.MethodPut, "/__mock/requests", "GET, HEAD"},
+		{http.MethodPost, "/__mock/callbacks", "GET, HEAD"},
 		{http.MethodGet, "/__mock/reset", http.MethodPost},
 	} {
 		req, _ := http.NewRequest(tt.method, ps.URL+tt.path, nil)

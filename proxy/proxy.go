@@ -22,8 +22,7 @@ import (
 	"github.com/lumamock/lumamock/admission"
 	"github.com/lumamock/lumamock/cassette"
 	"github.com/lumamock/lumamock/contract"
-	"github.com/lumamock/lumamock/internal/adminguard"
-	"github.com/lumamock/lumamock/internal/adminpage"
+	"github.com/lumamock/lumamock/internal/adminapi"
 	"github.com/lumamock/lumamock/internal/defaults"
 	"github.com/lumamock/lumamock/internal/httpjson"
 	"github.com/lumamock/lumamock/internal/httpstatus"
@@ -128,7 +127,7 @@ type Proxy struct {
 	hooks     *hookTable
 	exchanges *ring.Ring[Exchange]
 	callbacks *ring.Ring[Callback]
-	reads     adminpage.Gate // the turns of the journal reads
+	admin     http.Handler // the admin API, the dashboard and /healthz (adminapi)
 }
 
 // New returns a Proxy for opts.
@@ -183,14 +182,21 @@ func New(opts Options) (*Proxy, error) {
 		}
 	}
 	p := &Proxy{
-		reads: adminpage.NewGate(),
-		opts:  opts, upstream: u, checker: checker, log: opts.Logger,
+		opts: opts, upstream: u, checker: checker, log: opts.Logger,
 		hooks:     newHookTable(DefaultMaxHooks),
 		exchanges: ring.NewBudget(opts.JournalSize, opts.JournalMaxBytes, Exchange.size),
 		callbacks: ring.NewBudget(opts.JournalSize, opts.JournalMaxBytes, Callback.size),
 	}
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)
+	}
+	if p.admin, err = adminapi.New(adminapi.Config{
+		Kind:      adminapi.Proxy,
+		Token:     opts.AdminToken,
+		Scopes:    p,
+		Dashboard: ui.Handler(ui.Config{Server: "proxy", Token: opts.AdminToken != "", Version: lumamock.Version}),
+	}); err != nil {
+		return nil, fmt.Errorf("proxy: %w", err)
 	}
 	if p.judge, err = admission.New(admission.Options{Document: checker.Document(), MaxBody: opts.MaxBody}); err != nil {
 		return nil, fmt.Errorf("proxy: %w", err)
@@ -262,14 +268,8 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case strings.HasPrefix(r.URL.Path, HookPrefix) && p.opts.HookRelay:
 		p.serveHook(w, r)
 		return
-	case ui.Match(r.URL.Path): // the dashboard: its page needs no token, the journal reads it makes do
-		adminguard.Guard{}.Wrap(ui.Handler(ui.Config{Server: "proxy", Token: p.opts.AdminToken != "", Version: lumamock.Version})).ServeHTTP(w, r)
-		return
-	case strings.HasPrefix(r.URL.Path, AdminPrefix+"/"):
-		adminguard.Guard{Token: p.opts.AdminToken}.Wrap(http.HandlerFunc(p.serveAdmin)).ServeHTTP(w, r)
-		return
-	case r.URL.Path == "/healthz" && (r.Method == http.MethodGet || r.Method == http.MethodHead):
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	case strings.HasPrefix(r.URL.Path, AdminPrefix+"/") || r.URL.Path == "/healthz" && (r.Method == http.MethodGet || r.Method == http.MethodHead):
+		p.admin.ServeHTTP(w, r) // the admin API (adminapi), the dashboard and /healthz
 		return
 	}
 	ex := &exchange{start: time.Now(), in: r, requestID: newID(), secrets: redact.RequestSecrets(r)}

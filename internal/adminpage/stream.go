@@ -83,12 +83,45 @@ func Busy(w http.ResponseWriter) {
 // Leave gives the turn back.
 func (g Gate) Leave() { <-g }
 
-// StreamArray answers 200 with the JSON array of the values render makes of items, in order, writing each
-// record as it is rendered: the bytes are those of the whole array encoded at once (without HTML escaping,
-// with a trailing newline), without a Content-Length. What it holds beyond items is one record and a write
-// buffer; each item is let go once written. A client that stops reading for stall (ReadStall in servers), that
-// has not taken the whole answer after limit (ReadLimit), or that goes away, ends the answer, cut short.
+// Items is the answer of a list read: records rendered one at a time, as they are written.
+type Items interface {
+	// Len is how many records there are.
+	Len() int
+	// Render returns what record i is written as.
+	Render(i int) any
+	// Release lets go of what only record i held, once it is written.
+	Release(i int)
+}
+
+// Slice is the Items of a slice, each rendered by RenderItem.
+type Slice[E any] struct {
+	Items      []E
+	RenderItem func(*E) any
+}
+
+// Len is len(s.Items).
+func (s Slice[E]) Len() int { return len(s.Items) }
+
+// Render renders item i.
+func (s Slice[E]) Render(i int) any { return s.RenderItem(&s.Items[i]) }
+
+// Release clears item i in the slice, so that what it holds can be collected.
+func (s Slice[E]) Release(i int) {
+	var zero E
+	s.Items[i] = zero
+}
+
+// StreamArray answers 200 with the JSON array of the values render makes of items, in order (see Stream).
 func StreamArray[E any](w http.ResponseWriter, items []E, render func(*E) any, stall, limit time.Duration) {
+	Stream(w, Slice[E]{Items: items, RenderItem: render}, stall, limit)
+}
+
+// Stream answers 200 with the JSON array of items, in order, writing each record as it is rendered: the bytes
+// are those of the whole array encoded at once (without HTML escaping, with a trailing newline), without a
+// Content-Length. What it holds beyond items is one record and a write buffer; each item is let go once written.
+// A client that stops reading for stall (ReadStall in servers), that has not taken the whole answer after limit
+// (ReadLimit), or that goes away, ends the answer, cut short.
+func Stream(w http.ResponseWriter, items Items, stall, limit time.Duration) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Del("Content-Length")
@@ -100,15 +133,14 @@ func StreamArray[E any](w http.ResponseWriter, items []E, render func(*E) any, s
 	enc := json.NewEncoder(&rec)
 	enc.SetEscapeHTML(false)
 	_ = bw.WriteByte('[')
-	var zero E
-	for i := range items {
+	for i := range items.Len() {
 		rec.Reset()
-		if err := enc.Encode(render(&items[i])); err != nil {
+		if err := enc.Encode(items.Render(i)); err != nil {
 			// The records are the server's own types, which always encode. The status is sent: cut the answer
 			// rather than end it as if it were whole.
 			panic(http.ErrAbortHandler)
 		}
-		items[i] = zero
+		items.Release(i)
 		if i > 0 {
 			_ = bw.WriteByte(',')
 		}
