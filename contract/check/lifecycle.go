@@ -1,7 +1,6 @@
 package check
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -11,12 +10,8 @@ import (
 	"github.com/lumamock/lumamock"
 )
 
-// taskStateSchema is the component schema that lists a task's states (enum), the moves between them
-// (x-transitions) and the states a task ends in (x-terminal).
-const taskStateSchema = "TaskState"
-
-// lifecycle is the task lifecycle a document declares. The checker judges polls and callbacks by it, so that a
-// document given with --spec is held to its own lifecycle, not to the embedded one.
+// lifecycle is the task lifecycle a document declares (lumamock.ReadLifecycle). The checker judges polls and
+// callbacks by it, so that a document given with --spec is held to its own lifecycle, not to the embedded one.
 type lifecycle struct {
 	states   []lumamock.TaskState                        // in the document's order
 	next     map[lumamock.TaskState][]lumamock.TaskState // x-transitions
@@ -26,50 +21,11 @@ type lifecycle struct {
 // readLifecycle reads the lifecycle of doc's TaskState schema; ok is false when the schema or its x-transitions
 // are missing or malformed. Without x-terminal, the states no transition leaves are terminal.
 func readLifecycle(doc *openapi3.T) (lc lifecycle, ok bool, err error) {
-	if doc == nil || doc.Components == nil {
-		return lifecycle{}, false, nil
+	l, ok, err := lumamock.ReadLifecycle(doc)
+	if err != nil {
+		return lifecycle{}, false, fmt.Errorf("check: %w", err)
 	}
-	ref := doc.Components.Schemas[taskStateSchema]
-	if ref == nil || ref.Value == nil {
-		return lifecycle{}, false, nil
-	}
-	s := ref.Value
-	raw, found := s.Extensions["x-transitions"]
-	if !found {
-		return lifecycle{}, false, nil
-	}
-	var transitions map[string][]string
-	if err := reencode(raw, &transitions); err != nil {
-		return lifecycle{}, false, fmt.Errorf("check: %s x-transitions: %w", taskStateSchema, err)
-	}
-	lc = lifecycle{next: map[lumamock.TaskState][]lumamock.TaskState{}, terminal: map[lumamock.TaskState]bool{}}
-	for _, v := range s.Enum {
-		if name, isString := v.(string); isString {
-			lc.states = append(lc.states, lumamock.TaskState(name))
-		}
-	}
-	for from, tos := range transitions {
-		if !slices.Contains(lc.states, lumamock.TaskState(from)) {
-			lc.states = append(lc.states, lumamock.TaskState(from))
-		}
-		for _, to := range tos {
-			lc.next[lumamock.TaskState(from)] = append(lc.next[lumamock.TaskState(from)], lumamock.TaskState(to))
-		}
-	}
-	if raw, found := s.Extensions["x-terminal"]; found {
-		var terminal []string
-		if err := reencode(raw, &terminal); err != nil {
-			return lifecycle{}, false, fmt.Errorf("check: %s x-terminal: %w", taskStateSchema, err)
-		}
-		for _, t := range terminal {
-			lc.terminal[lumamock.TaskState(t)] = true
-		}
-	} else {
-		for _, st := range lc.states {
-			lc.terminal[st] = len(lc.next[st]) == 0
-		}
-	}
-	return lc, true, nil
+	return lifecycle{states: l.States, next: l.Next, terminal: l.Terminal}, ok, nil
 }
 
 // documentLifecycle is the lifecycle doc declares, or the embedded document's when doc declares none.
@@ -80,18 +36,6 @@ func documentLifecycle(doc *openapi3.T) (lifecycle, error) {
 	}
 	life, _, err = readLifecycle(lumamock.MustLoad())
 	return life, err
-}
-
-// reencode decodes an extension's value, whatever Go type the loader gave it, into v.
-func reencode(raw any, v any) error {
-	if b, isRaw := raw.(json.RawMessage); isRaw {
-		return json.Unmarshal(b, v)
-	}
-	b, err := json.Marshal(raw)
-	if err != nil {
-		return err
-	}
-	return json.Unmarshal(b, v)
 }
 
 // known reports whether s is a state the document lists.
