@@ -565,16 +565,23 @@ func (e *Engine) send(a *attempt) Attempt {
 		}
 		return rep
 	}
-	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, MaxResponse))
+	snippet, rerr := io.ReadAll(io.LimitReader(resp.Body, MaxResponse))
 	resp.Body.Close()
 	rep.Latency = time.Since(began)
 	rep.Status = resp.StatusCode
 	rep.Response = string(snippet[:min(len(snippet), maxSnippet)])
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+	switch {
+	case rerr != nil && errors.Is(rerr, context.DeadlineExceeded):
+		// A receiver that answers its status and then dribbles its body holds the attempt as a hanging one does:
+		// the attempt did not end in time, whatever the status said.
+		rep.Error = fmt.Sprintf("receiver answered %s but had not finished its answer within %s (%d bytes read): %v", resp.Status, e.cfg.Timeout, len(snippet), rerr)
+	case rerr != nil:
+		rep.Error = fmt.Sprintf("receiver answered %s but its answer was cut after %d bytes: %v", resp.Status, len(snippet), rerr)
+	case resp.StatusCode < 200 || resp.StatusCode > 299:
 		rep.Error = "receiver answered " + resp.Status
-		return rep
+	default:
+		rep.Outcome = Delivered
 	}
-	rep.Outcome = Delivered
 	return rep
 }
 
