@@ -100,7 +100,7 @@ const (
 // dispatchMu while holding another lock. Journaling and logging happen after it is released.
 type callbacks struct {
 	engine  *delivery.Engine
-	clock   TimerClock
+	clock   Clock
 	schema  *openapi3.Schema
 	journal *journal
 	log     *slog.Logger
@@ -112,13 +112,13 @@ type callbacks struct {
 	signed    bool // callbacks carry HeaderSignature (Options.CallbackSecret)
 }
 
-func newCallbacks(o Options, clock TimerClock, schema *openapi3.Schema, allow *allowList, j *journal, log *slog.Logger) *callbacks {
+func newCallbacks(o Options, clock Clock, schema *openapi3.Schema, allow *allowList, j *journal, log *slog.Logger) *callbacks {
 	client, owned := newCallbackClient(o.CallbackClient, allow, o.CallbackWorkers)
 	c := &callbacks{clock: clock, schema: schema, journal: j, log: log, signed: o.CallbackSecret != "",
 		client: client, ownClient: owned}
 	c.engine = delivery.New(delivery.Config{
 		Client:      client,
-		Clock:       engineClock{clock},
+		Clock:       clock,
 		Workers:     o.CallbackWorkers,
 		PerReceiver: max(1, o.CallbackWorkers*3/4),
 		Queue:       o.CallbackQueue,
@@ -130,13 +130,6 @@ func newCallbacks(o Options, clock TimerClock, schema *openapi3.Schema, allow *a
 		Report:      c.report,
 	})
 	return c
-}
-
-// engineClock gives the delivery engine the mock's clock.
-type engineClock struct{ TimerClock }
-
-func (c engineClock) AfterFunc(d time.Duration, f func()) delivery.Timer {
-	return c.TimerClock.AfterFunc(d, f)
 }
 
 // poke emits the callbacks of every state change of t that has fallen due, and schedules itself for the next.

@@ -12,18 +12,13 @@ import (
 	"github.com/lumamock/lumamock/mock"
 )
 
-// stoppedClock always tells the same time, so the example's output is stable.
-type stoppedClock struct{ t time.Time }
-
-func (c stoppedClock) Now() time.Time { return c.t }
-
 // The mock is an http.Handler: serve it with httptest (or net/http) and send it the API's requests.
 func ExampleNew() {
 	srv, err := mock.New(mock.Options{
 		Schema:  lumamock.ShapeLuma, // answer with the raw Luma generation object
 		APIKeys: []string{"my-key"},
-		Seed:    42, // same seed, same ids
-		Clock:   stoppedClock{time.Date(2024, 12, 22, 13, 38, 40, 139409000, time.UTC)},
+		Seed:    42,                                                                            // same seed, same ids
+		Clock:   mock.NewManualClock(time.Date(2024, 12, 22, 13, 38, 40, 139409000, time.UTC)), // time stands still
 	})
 	if err != nil {
 		panic(err)

@@ -24,7 +24,7 @@ var update = flag.Bool("update", false, "rewrite golden files with the mock's cu
 func TestSourceExampleGolden(t *testing.T) {
 	for _, shape := range []lumamock.Shape{lumamock.ShapeEnvelope, lumamock.ShapeLuma} {
 		for _, outcome := range []lumamock.TaskState{lumamock.StateCompleted, lumamock.StateFailed} {
-			clock := &fixedClock{now: epoch}
+			clock := mock.NewManualClock(epoch)
 			ts := newServer(t, mock.Options{Schema: shape, Seed: 20241222, Clock: clock, Outcome: outcome})
 			created := send(t, ts, call{body: sourceExample})
 			path := "/luma/generations/" + taskIDOf(t, created.body)
@@ -32,12 +32,12 @@ func TestSourceExampleGolden(t *testing.T) {
 				name string
 				resp response
 			}{{"pending", created}}
-			clock.add(mock.DefaultPending)
+			clock.Advance(mock.DefaultPending)
 			steps = append(steps, struct {
 				name string
 				resp response
 			}{"processing", send(t, ts, call{method: "GET", path: path})})
-			clock.add(mock.DefaultProcessing + time.Second)
+			clock.Advance(mock.DefaultProcessing + time.Second)
 			steps = append(steps, struct {
 				name string
 				resp response

@@ -28,24 +28,6 @@ const sourceExample = `{"user_prompt": "一阵风吹过树林,使女人的面纱
 
 const testKey = "test-key-9f2c"
 
-// fixedClock is a clock that moves only when told.
-type fixedClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fixedClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fixedClock) add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 var epoch = time.Date(2024, 12, 22, 13, 38, 40, 139409000, time.UTC)
 
 // newServer starts the mock on loopback with opts (APIKeys defaulting to testKey).

@@ -71,8 +71,8 @@ type Options struct {
 	// MaxTaskMemory bounds, in bytes, what the tasks kept hold (their prompts and hooks, which clients choose);
 	// past it the oldest are forgotten first. Zero means DefaultMaxTaskMemory.
 	MaxTaskMemory int64
-	// Clock tells the time and, if it is a TimerClock, schedules callbacks, retries and late deliveries; nil
-	// means the system clock. ManualClock is a virtual clock for tests.
+	// Clock tells the time and schedules callbacks, retries and late deliveries; nil means the system clock.
+	// ManualClock is a virtual clock for tests.
 	Clock Clock
 
 	// CallbackClient sends callbacks; nil means a client of lumamock's own, which dials only the hosts

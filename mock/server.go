@@ -22,6 +22,7 @@ import (
 	"github.com/lumamock/lumamock/internal/httpstatus"
 	"github.com/lumamock/lumamock/internal/redact"
 	"github.com/lumamock/lumamock/internal/ui"
+	"github.com/lumamock/lumamock/mock/internal/clock"
 	"github.com/lumamock/lumamock/mock/internal/latency"
 )
 
@@ -105,13 +106,13 @@ func New(opts Options) (*Server, error) {
 		latency: latency.NewSource(uint64(opts.Seed)),
 	}
 	if s.clock == nil {
-		s.clock = systemClock{}
+		s.clock = clock.System
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	s.document = newServedDocument(s, opts)
-	s.callbacks = newCallbacks(opts, timerClock(s.clock), schema, allow, s.journal, s.log)
+	s.callbacks = newCallbacks(opts, s.clock, schema, allow, s.journal, s.log)
 	if s.judge, err = admission.New(admission.Options{Document: doc, MaxBody: opts.MaxBody, Keys: opts.APIKeys}); err != nil {
 		return nil, fmt.Errorf("mock: %w", err)
 	}

@@ -41,6 +41,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/lumamock/lumamock/mock/internal/clock"
 )
 
 // Headers of every callback request. Receivers can correlate deliveries with them: (task id, event) names one
@@ -106,21 +108,11 @@ type Attempt struct {
 	Response string
 }
 
-// Clock tells the time and runs functions later; retries wait on it. The engine calls it with no lock held.
-type Clock interface {
-	Now() time.Time
-	AfterFunc(d time.Duration, f func()) Timer
-}
-
-// Timer is a call scheduled with Clock.AfterFunc.
-type Timer interface {
-	Stop() bool
-}
-
 // Config is what an Engine needs. Zero bounds mean one (Workers, PerReceiver, Queue) or none (Retries).
 type Config struct {
-	Client      *http.Client
-	Clock       Clock
+	Client *http.Client
+	// Clock tells the time of attempts and runs the retries' backoffs; the engine calls it with no lock held.
+	Clock       clock.Clock
 	Workers     int           // attempts running at once, stalled ones not counted
 	PerReceiver int           // attempts in flight to one receiver at once
 	Queue       int           // jobs held per receiver, in flight included
@@ -151,9 +143,9 @@ type line struct {
 	rcv     *receiver
 	jobs    []*Job
 	state   int
-	retry   uint64   // counts backoffs, so a stale retry timer is ignored
-	timer   Timer    // of the backoff
-	sending *attempt // in flight, when state is lineSending
+	retry   uint64      // counts backoffs, so a stale retry timer is ignored
+	timer   clock.Timer // of the backoff
+	sending *attempt    // in flight, when state is lineSending
 	// ended, when set, gives up the line: the outcome and reason its jobs are recorded with.
 	ended      bool
 	endOutcome string
@@ -592,7 +584,7 @@ func (e *Engine) Cancel(ids []string, outcome, reason string) int {
 	now := e.cfg.Clock.Now()
 	var reports []Attempt
 	var cancels []context.CancelFunc
-	var timers []Timer
+	var timers []clock.Timer
 	e.mu.Lock()
 	for _, id := range ids {
 		l := e.lines[id]
