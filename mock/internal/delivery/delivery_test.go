@@ -1,5 +1,9 @@
 package delivery
 
+// Every test here runs in a synctest bubble: time is the bubble's fake clock, which moves only when every
+// goroutine waits, and receivers are in memory (memNet), so no test depends on how fast the machine is. A
+// test that says "at once" means no time passed on that clock.
+
 import (
 	"context"
 	"flag"
@@ -7,21 +11,24 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"net/http/httptest"
-	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
+
+	"github.com/lumamock/lumamock/mock/internal/clock"
 )
 
 var seed = flag.Uint64("delivery.seed", 1, "seed of TestRandomSubmitsAndCancelsLeaveNothingBehind")
 
-// realClock is the system clock.
-type realClock struct{}
-
-func (realClock) Now() time.Time                            { return time.Now() }
-func (realClock) AfterFunc(d time.Duration, f func()) Timer { return time.AfterFunc(d, f) }
+// elapse lets d pass on the bubble's fake clock, which takes no real time, and waits until every goroutine of
+// the bubble is blocked.
+func elapse(d time.Duration) {
+	time.Sleep(d)
+	synctest.Wait()
+}
 
 // reports collects an engine's reports.
 type reports struct {
@@ -48,324 +55,453 @@ func (r *reports) outcomes(prefix string) map[string]int {
 	return out
 }
 
-// receiverServer is a loopback receiver: it hangs until its test ends when hang is set, else answers status.
-type receiverServer struct {
-	*httptest.Server
+// of lists, in the order reported, "event/attempt:outcome" for task's jobs.
+func (r *reports) of(task string) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for _, a := range r.got {
+		if a.Job.TaskID == task {
+			out = append(out, fmt.Sprintf("%d/%d:%s", a.Job.Event, a.Number, a.Outcome))
+		}
+	}
+	return out
+}
+
+// behaviour is how an in-memory receiver answers: a status after a wait, or never (hang).
+type behaviour struct {
+	status int           // 0 with hang unset: the connection is refused
+	after  time.Duration // the answer's wait, on the bubble's clock
+	hang   bool          // no answer until the attempt is cut
+}
+
+var (
+	healthy = behaviour{status: http.StatusOK}
+	hanging = behaviour{hang: true}
+	broken  = behaviour{status: http.StatusInternalServerError}
+	refused = behaviour{}
+)
+
+func slow(d time.Duration) behaviour { return behaviour{status: http.StatusOK, after: d} }
+
+// memNet is an http.RoundTripper of in-memory receivers, by host.
+type memNet struct {
 	mu   sync.Mutex
-	got  []string // task/event, in arrival order
-	seen chan string
+	rcv  map[string]*memReceiver
+	next int
 }
 
-func newReceiver(tb testing.TB, hang bool, status int) *receiverServer {
-	tb.Helper()
-	rs := &receiverServer{seen: make(chan string, 1024)}
-	release := make(chan struct{})
-	rs.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		if hang {
-			select {
-			case <-release:
-			case <-r.Context().Done():
-			}
-			return
-		}
-		key := r.Header.Get(HeaderTaskID) + "/" + r.Header.Get(HeaderEvent)
-		rs.mu.Lock()
-		rs.got = append(rs.got, key)
-		rs.mu.Unlock()
-		select {
-		case rs.seen <- key:
-		default:
-		}
-		w.WriteHeader(status)
-	}))
-	tb.Cleanup(func() { close(release); rs.Close() })
-	return rs
+// memReceiver is one receiver of a memNet: what it got, when, and what it holds.
+type memReceiver struct {
+	url string
+	b   behaviour
+
+	mu       sync.Mutex
+	got      []string    // "task/event", in arrival order
+	at       []time.Time // of each arrival
+	busy     time.Duration
+	inflight int
+	peak     int
 }
 
-func (rs *receiverServer) arrivals() []string {
-	rs.mu.Lock()
-	defer rs.mu.Unlock()
-	return append([]string(nil), rs.got...)
+func newNet() *memNet { return &memNet{rcv: map[string]*memReceiver{}} }
+
+// add returns a new receiver with behaviour b; its URL's host is its receiver key.
+func (n *memNet) add(b behaviour) *memReceiver {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.next++
+	host := fmt.Sprintf("r%d.test", n.next)
+	r := &memReceiver{url: "http://" + host + "/hook", b: b}
+	n.rcv[host] = r
+	return r
 }
 
-func newEngine(tb testing.TB, cfg Config, rep *reports) *Engine {
-	tb.Helper()
-	if cfg.Client == nil {
-		cfg.Client = &http.Client{Transport: &http.Transport{}}
+func (n *memNet) RoundTrip(req *http.Request) (*http.Response, error) {
+	n.mu.Lock()
+	r := n.rcv[req.URL.Host]
+	n.mu.Unlock()
+	_, _ = io.Copy(io.Discard, req.Body)
+	req.Body.Close()
+	if r == nil || (r.b.status == 0 && !r.b.hang) {
+		return nil, fmt.Errorf("dial %s: connection refused", req.URL.Host)
 	}
-	if cfg.Clock == nil {
-		cfg.Clock = realClock{}
+	began := time.Now()
+	r.mu.Lock()
+	r.got = append(r.got, req.Header.Get(HeaderTaskID)+"/"+req.Header.Get(HeaderEvent))
+	r.at = append(r.at, began)
+	r.inflight++
+	r.peak = max(r.peak, r.inflight)
+	r.mu.Unlock()
+	defer func() {
+		r.mu.Lock()
+		r.inflight--
+		r.busy += time.Since(began)
+		r.mu.Unlock()
+	}()
+	var wait <-chan time.Time // nil: forever
+	if !r.b.hang {
+		t := time.NewTimer(r.b.after)
+		defer t.Stop()
+		wait = t.C
 	}
+	select {
+	case <-wait:
+	case <-req.Context().Done():
+		return nil, req.Context().Err()
+	}
+	return &http.Response{StatusCode: r.b.status, Status: fmt.Sprintf("%d %s", r.b.status, http.StatusText(r.b.status)),
+		Header: http.Header{}, Body: http.NoBody, Request: req}, nil
+}
+
+func (r *memReceiver) arrivals() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.got)
+}
+
+// arrivedAt returns when the receiver got its i-th callback (from 0), or the zero time.
+func (r *memReceiver) arrivedAt(i int) time.Time {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if i >= len(r.at) {
+		return time.Time{}
+	}
+	return r.at[i]
+}
+
+func (r *memReceiver) inFlight() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.inflight
+}
+
+// newEngine returns an engine on net, shut down when the test ends. Zero Timeout and Backoff mean 10s and 10ms.
+func newEngine(tb testing.TB, net *memNet, cfg Config, rep *reports) *Engine {
+	tb.Helper()
+	cfg.Client = &http.Client{Transport: net}
+	cfg.Clock = clock.System // the bubble's
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 10 * time.Second
 	}
 	if cfg.Backoff == 0 {
 		cfg.Backoff = 10 * time.Millisecond
 	}
-	cfg.Report = rep.add
+	if cfg.Report == nil {
+		cfg.Report = rep.add
+	}
 	e := New(cfg)
 	tb.Cleanup(func() {
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
 		e.Shutdown(ctx)
-		cfg.Client.CloseIdleConnections()
 	})
 	return e
 }
 
-func job(task string, event int, url, receiver string) *Job {
-	return &Job{TaskID: task, Event: event, URL: url, Receiver: receiver, State: "processing", Body: []byte(`{}`)}
+func job(task string, event int, r *memReceiver) *Job {
+	return &Job{TaskID: task, Event: event, URL: r.url, Receiver: r.url, State: "processing", Body: []byte(`{}`)}
 }
 
-// within fails the test unless f returns within d.
-func within(tb testing.TB, d time.Duration, what string, f func()) {
-	tb.Helper()
-	done := make(chan struct{})
-	go func() { defer close(done); f() }()
-	select {
-	case <-done:
-	case <-time.After(d):
-		buf := make([]byte, 1<<16)
-		tb.Fatalf("%s did not return within %s:\n%s", what, d, buf[:runtime.Stack(buf, true)])
-	}
-}
-
-func waitArrival(tb testing.TB, rs *receiverServer, d time.Duration) time.Duration {
+// instant fails the test if f lets time pass on the bubble's clock: it waited for something, a receiver
+// perhaps.
+func instant(tb testing.TB, what string, f func()) {
 	tb.Helper()
 	start := time.Now()
-	select {
-	case <-rs.seen:
-		return time.Since(start)
-	case <-time.After(d):
-		tb.Fatalf("nothing arrived within %s", d)
-		return 0
+	f()
+	if took := time.Since(start); took > 0 {
+		tb.Errorf("%s took %s: it waited", what, took)
 	}
 }
 
 func TestAFullQueueGivesUpOnlyItsReceiversJobs(t *testing.T) {
-	var rep reports
-	dead, healthy := newReceiver(t, true, 0), newReceiver(t, false, 200)
-	e := newEngine(t, Config{Workers: 4, PerReceiver: 1, Queue: 3}, &rep)
-	for i := range 20 {
-		if given := e.Submit(job(fmt.Sprintf("dead-%d", i), 1, dead.URL, "dead")); len(given) > 0 {
-			for _, a := range given {
+	synctest.Test(t, func(t *testing.T) {
+		var rep reports
+		net := newNet()
+		dead, ok := net.add(hanging), net.add(healthy)
+		e := newEngine(t, net, Config{Workers: 4, PerReceiver: 1, Queue: 3}, &rep)
+		for i := range 20 {
+			for _, a := range e.Submit(job(fmt.Sprintf("dead-%d", i), 1, dead)) {
 				rep.add(a)
 			}
 		}
-	}
-	if got := rep.outcomes("dead-")[Abandoned]; got != 17 {
-		t.Errorf("%d of the dead receiver's jobs given up, want 17 (its queue holds 3)", got)
-	}
-	e.Submit(job("healthy", 1, healthy.URL, "healthy"))
-	if took := waitArrival(t, healthy, 2*time.Second); took > 500*time.Millisecond {
-		t.Errorf("the healthy receiver's callback took %s", took)
-	}
-	if got := rep.outcomes("healthy"); got[Abandoned] != 0 {
-		t.Errorf("healthy outcomes %v", got)
-	}
+		if got := rep.outcomes("dead-")[Abandoned]; got != 17 {
+			t.Errorf("%d of the dead receiver's jobs given up, want 17 (its queue holds 3)", got)
+		}
+		start := time.Now()
+		e.Submit(job("healthy", 1, ok))
+		synctest.Wait()
+		if at := ok.arrivedAt(0); !at.Equal(start) {
+			t.Errorf("the healthy receiver's callback arrived %s after submit, want at once", at.Sub(start))
+		}
+		if got := rep.outcomes("healthy"); got[Delivered] != 1 || got[Abandoned] != 0 {
+			t.Errorf("healthy outcomes %v", got)
+		}
+	})
 }
 
 // TestHangingReceiversCannotHoldEveryWorker: more hanging receivers than workers, each with more jobs than its
-// in-flight bound; a healthy receiver's callback still leaves at once, because stalled attempts stop counting
-// against the workers.
+// in-flight bound; a healthy receiver's callback still leaves within Stall, because stalled attempts stop
+// counting against the workers.
 func TestHangingReceiversCannotHoldEveryWorker(t *testing.T) {
-	var rep reports
-	hanging, healthy := newReceiver(t, true, 0), newReceiver(t, false, 200)
-	e := newEngine(t, Config{Workers: 2, PerReceiver: 2, Queue: 100, Stall: 20 * time.Millisecond}, &rep)
-	for r := range 8 {
-		for i := range 5 {
-			e.Submit(job(fmt.Sprintf("hang-%d-%d", r, i), 1, hanging.URL, fmt.Sprintf("hanging-%d", r)))
+	synctest.Test(t, func(t *testing.T) {
+		const stall = 20 * time.Millisecond
+		var rep reports
+		net := newNet()
+		ok := net.add(healthy)
+		e := newEngine(t, net, Config{Workers: 2, PerReceiver: 2, Queue: 100, Stall: stall}, &rep)
+		var hang []*memReceiver
+		for r := range 8 {
+			hang = append(hang, net.add(hanging))
+			for i := range 5 {
+				e.Submit(job(fmt.Sprintf("hang-%d-%d", r, i), 1, hang[r]))
+			}
 		}
-	}
-	time.Sleep(50 * time.Millisecond) // every hanging receiver has attempts in flight by now
-	for i := range 3 {
-		e.Submit(job(fmt.Sprintf("healthy-%d", i), 1, healthy.URL, "healthy"))
-		if took := waitArrival(t, healthy, 2*time.Second); took > 300*time.Millisecond {
-			t.Errorf("healthy callback %d took %s beside 8 hanging receivers", i, took)
+		for range 8 * 5 { // attempts start, stall and make room for more: every hanging receiver holds some
+			elapse(stall / 2)
 		}
-	}
+		for _, r := range hang {
+			if r.inFlight() == 0 {
+				t.Fatalf("a hanging receiver holds no attempt: the test proves nothing")
+			}
+		}
+		for i := range 3 {
+			start := time.Now()
+			e.Submit(job(fmt.Sprintf("healthy-%d", i), 1, ok))
+			for len(ok.arrivals()) <= i {
+				elapse(time.Millisecond)
+			}
+			if took := ok.arrivedAt(i).Sub(start); took > stall {
+				t.Errorf("healthy callback %d took %s beside 8 hanging receivers, more than the stall time %s", i, took, stall)
+			}
+		}
+	})
 }
 
 // TestFailingReceiversCannotEatTheWorkersTime: forty hanging receivers whose attempts time out and are retried
 // without end keep the workers busy starting attempts that stall; a healthy receiver's callbacks still leave
-// at once, because failing receivers share a quarter of the workers.
+// at once, because failing receivers may hold only three quarters of the workers.
 func TestFailingReceiversCannotEatTheWorkersTime(t *testing.T) {
-	var rep reports
-	hanging, healthy := newReceiver(t, true, 0), newReceiver(t, false, 200)
-	e := newEngine(t, Config{Workers: 4, PerReceiver: 2, Queue: 100, Retries: 1000, Backoff: time.Millisecond,
-		Timeout: 60 * time.Millisecond, Stall: 20 * time.Millisecond}, &rep)
-	for r := range 40 {
-		for i := range 10 { // more than may be in flight: each receiver always waits for its turn
-			e.Submit(job(fmt.Sprintf("hang-%d-%d", r, i), 1, hanging.URL, fmt.Sprintf("hanging-%d", r)))
+	synctest.Test(t, func(t *testing.T) {
+		var rep reports
+		net := newNet()
+		ok := net.add(healthy)
+		e := newEngine(t, net, Config{Workers: 4, PerReceiver: 2, Queue: 100, Retries: 1000, Backoff: time.Millisecond,
+			Timeout: 60 * time.Millisecond, Stall: 20 * time.Millisecond}, &rep)
+		for r := range 40 {
+			rc := net.add(hanging)
+			for i := range 10 { // more than may be in flight: each receiver always waits for its turn
+				e.Submit(job(fmt.Sprintf("hang-%d-%d", r, i), 1, rc))
+			}
 		}
-	}
-	time.Sleep(400 * time.Millisecond) // every hanging receiver has failed by now, and they keep retrying
-	var slowest time.Duration
-	for i := range 10 {
-		e.Submit(job(fmt.Sprintf("healthy-%d", i), 1, healthy.URL, "healthy"))
-		slowest = max(slowest, waitArrival(t, healthy, 2*time.Second))
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Logf("slowest %s, retries %d", slowest, rep.outcomes("hang-")[Retrying])
-	if slowest > 100*time.Millisecond {
-		t.Errorf("the slowest of 10 healthy callbacks took %s beside 40 failing receivers", slowest)
-	}
-	if n := rep.outcomes("hang-")[Retrying]; n < 40 {
-		t.Errorf("only %d retries of the hanging receivers' callbacks: the test did not load the engine", n)
-	}
+		elapse(400 * time.Millisecond) // every hanging receiver has failed by now, and they keep retrying
+		if n := rep.outcomes("hang-")[Retrying]; n < 40 {
+			t.Fatalf("only %d retries of the hanging receivers' callbacks: the test did not load the engine", n)
+		}
+		for i := range 10 {
+			start := time.Now()
+			e.Submit(job(fmt.Sprintf("healthy-%d", i), 1, ok))
+			synctest.Wait()
+			if at := ok.arrivedAt(i); at.IsZero() || at.After(start) {
+				t.Errorf("healthy callback %d beside 40 failing receivers: arrived %v after submit, want at once", i, at.Sub(start))
+			}
+			elapse(20 * time.Millisecond)
+		}
+	})
 }
 
 func TestCancelCutsAttemptsInFlightWithoutWaiting(t *testing.T) {
-	before := runtime.NumGoroutine()
-	var rep reports
-	hanging := newReceiver(t, true, 0)
-	e := newEngine(t, Config{Workers: 4, PerReceiver: 4, Queue: 100, Timeout: time.Hour}, &rep)
-	var ids []string
-	for i := range 10 {
-		id := fmt.Sprintf("t-%d", i)
-		ids = append(ids, id)
-		e.Submit(job(id, 1, hanging.URL, "r"), job(id, 2, hanging.URL, "r"))
-	}
-	time.Sleep(50 * time.Millisecond) // four attempts hang in flight
-	var n int
-	within(t, 100*time.Millisecond, "Cancel", func() { n = e.Cancel(ids, Cancelled, "reset") })
-	if n != 20 {
-		t.Errorf("Cancel gave up %d jobs, want 20", n)
-	}
-	within(t, time.Second, "WaitIdle", func() { _ = e.WaitIdle(context.Background()) })
-	if got := rep.outcomes("t-"); got[Cancelled] != 20 || len(got) != 1 {
-		t.Errorf("outcomes %v, want 20 cancelled", got)
-	}
-	if held := e.Held(); held != 0 {
-		t.Errorf("%d jobs still held", held)
-	}
-	hanging.CloseClientConnections()
-	waitGoroutines(t, before+4) // the receiver's own server goroutines may linger a little
+	synctest.Test(t, func(t *testing.T) {
+		var rep reports
+		net := newNet()
+		hang := net.add(hanging)
+		e := newEngine(t, net, Config{Workers: 4, PerReceiver: 4, Queue: 100, Timeout: time.Hour}, &rep)
+		var ids []string
+		for i := range 10 {
+			id := fmt.Sprintf("t-%d", i)
+			ids = append(ids, id)
+			e.Submit(job(id, 1, hang), job(id, 2, hang))
+		}
+		elapse(time.Second) // attempts hang in flight, stalled
+		if hang.inFlight() == 0 {
+			t.Fatal("no attempt in flight")
+		}
+		var n int
+		instant(t, "Cancel", func() { n = e.Cancel(ids, Cancelled, "reset") })
+		if n != 20 {
+			t.Errorf("Cancel gave up %d jobs, want 20", n)
+		}
+		instant(t, "WaitIdle", func() { _ = e.WaitIdle(context.Background()) })
+		if got := rep.outcomes("t-"); got[Cancelled] != 20 || len(got) != 1 {
+			t.Errorf("outcomes %v, want 20 cancelled", got)
+		}
+		synctest.Wait()
+		if held, open := e.Held(), hang.inFlight(); held != 0 || open != 0 {
+			t.Errorf("%d jobs still held, %d attempts still open at the receiver", held, open)
+		}
+	})
 }
 
 func TestTasksLeaveInOrderAndRetry(t *testing.T) {
-	var rep reports
-	flaky := newReceiver(t, false, 200)
-	fails := map[string]int{"a/1": 2} // task a's first callback fails twice
-	var mu sync.Mutex
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		key := r.Header.Get(HeaderTaskID) + "/" + r.Header.Get(HeaderEvent)
-		mu.Lock()
-		fail := fails[key] > 0
-		fails[key]--
-		mu.Unlock()
-		if fail {
-			w.WriteHeader(http.StatusInternalServerError)
-			return
-		}
-		flaky.Config.Handler.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	e := newEngine(t, Config{Workers: 4, PerReceiver: 4, Queue: 100, Retries: 2}, &rep)
-	e.Submit(job("a", 1, srv.URL, "r"), job("a", 2, srv.URL, "r"), job("a", 3, srv.URL, "r"))
-	within(t, 2*time.Second, "WaitIdle", func() {
+	synctest.Test(t, func(t *testing.T) {
+		var rep reports
+		net := newNet()
+		ok := net.add(healthy)
+		fails := 2 // task a's first callback fails twice
+		var mu sync.Mutex
+		flaky := &http.Client{Transport: roundTripper(func(req *http.Request) (*http.Response, error) {
+			mu.Lock()
+			fail := req.Header.Get(HeaderEvent) == "1" && fails > 0
+			if fail {
+				fails--
+			}
+			mu.Unlock()
+			if fail {
+				return &http.Response{StatusCode: 500, Status: "500 Internal Server Error", Body: http.NoBody, Request: req}, nil
+			}
+			return net.RoundTrip(req)
+		})}
+		e := newEngine(t, net, Config{Workers: 4, PerReceiver: 4, Queue: 100, Retries: 2}, &rep)
+		e.cfg.Client = flaky
+		e.Submit(job("a", 1, ok), job("a", 2, ok), job("a", 3, ok))
 		for e.Held() > 0 {
-			_ = e.WaitIdle(context.Background())
-			time.Sleep(time.Millisecond)
+			elapse(time.Millisecond)
+		}
+		if got, want := strings.Join(ok.arrivals(), " "), "a/1 a/2 a/3"; got != want {
+			t.Errorf("arrivals %q, want %q", got, want)
+		}
+		want := []string{"1/1:retrying", "1/2:retrying", "1/3:delivered", "2/1:delivered", "3/1:delivered"}
+		if got := rep.of("a"); !slices.Equal(got, want) {
+			t.Errorf("reports %v, want %v", got, want)
 		}
 	})
-	if got, want := strings.Join(flaky.arrivals(), " "), "a/1 a/2 a/3"; got != want {
-		t.Errorf("arrivals %q, want %q", got, want)
-	}
-	if got := rep.outcomes("a"); got[Retrying] != 2 || got[Delivered] != 3 {
-		t.Errorf("outcomes %v, want 2 retrying and 3 delivered", got)
-	}
 }
 
+type roundTripper func(*http.Request) (*http.Response, error)
+
+func (f roundTripper) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }
+
 // TestRandomSubmitsAndCancelsLeaveNothingBehind drives the engine with a seeded mix of receivers (healthy,
-// failing, hanging, closed) and cancellations, and checks its counts return to zero and its goroutines end.
+// failing, hanging, refusing) and cancellations, and checks its counts return to zero, every job is reported
+// final once, and no attempt is left open (the bubble itself fails the test if a goroutine is left).
 func TestRandomSubmitsAndCancelsLeaveNothingBehind(t *testing.T) {
-	rng := rand.New(rand.NewPCG(*seed, 1))
-	before := runtime.NumGoroutine()
-	var rep reports
-	closed := newReceiver(t, false, 200)
-	closedURL := closed.URL
-	closed.Close()
-	targets := []struct{ url, key string }{
-		{newReceiver(t, false, 200).URL, "ok"},
-		{newReceiver(t, false, 500).URL, "500"},
-		{newReceiver(t, true, 0).URL, "hang"},
-		{closedURL, "closed"},
-	}
-	client := &http.Client{Transport: &http.Transport{}}
-	e := newEngine(t, Config{Client: client, Workers: 4, PerReceiver: 2, Queue: 50, Retries: 1, Timeout: 200 * time.Millisecond}, &rep)
-	var ids []string
-	for i := range 400 {
-		tg := targets[rng.IntN(len(targets))]
-		id := fmt.Sprintf("task-%d", i)
-		ids = append(ids, id)
-		for _, a := range e.Submit(job(id, 1, tg.url, tg.key), job(id, 2, tg.url, tg.key)) {
-			rep.add(a)
+	synctest.Test(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(*seed, 1))
+		var rep reports
+		net := newNet()
+		targets := []*memReceiver{net.add(healthy), net.add(broken), net.add(hanging), net.add(refused), net.add(slow(30 * time.Millisecond))}
+		e := newEngine(t, net, Config{Workers: 4, PerReceiver: 2, Queue: 50, Retries: 1, Timeout: 200 * time.Millisecond}, &rep)
+		var ids []string
+		for i := range 400 {
+			tg := targets[rng.IntN(len(targets))]
+			id := fmt.Sprintf("task-%d", i)
+			ids = append(ids, id)
+			for _, a := range e.Submit(job(id, 1, tg), job(id, 2, tg)) {
+				rep.add(a)
+			}
+			if i%20 == 0 {
+				elapse(5 * time.Millisecond) // let deliveries, failures and timeouts happen between submissions
+			}
+			if rng.IntN(50) == 0 {
+				pick := ids[rng.IntN(len(ids)):]
+				instant(t, "Cancel", func() { e.Cancel(pick, Cancelled, "reset") })
+			}
 		}
-		if i%20 == 0 {
-			time.Sleep(5 * time.Millisecond) // let deliveries, failures and timeouts happen between submissions
+		elapse(100 * time.Millisecond)
+		instant(t, "Cancel", func() { e.Cancel(ids, Cancelled, "reset") })
+		instant(t, "WaitIdle", func() { _ = e.WaitIdle(context.Background()) })
+		if held := e.Held(); held != 0 {
+			t.Fatalf("%d jobs held after cancelling every task", held)
 		}
-		if rng.IntN(50) == 0 {
-			pick := ids[rng.IntN(len(ids)):]
-			within(t, 100*time.Millisecond, "Cancel", func() { e.Cancel(pick, Cancelled, "reset") })
+		// Every job was reported once as final: delivered, failed, abandoned or cancelled.
+		final := 0
+		for outcome, n := range rep.outcomes("task-") {
+			if outcome != Retrying {
+				final += n
+			}
 		}
-	}
-	time.Sleep(100 * time.Millisecond)
-	within(t, 100*time.Millisecond, "Cancel", func() { e.Cancel(ids, Cancelled, "reset") })
-	within(t, time.Second, "WaitIdle", func() { _ = e.WaitIdle(context.Background()) })
-	if held := e.Held(); held != 0 {
-		t.Fatalf("%d jobs held after cancelling every task", held)
-	}
-	// Every job was reported once as final: delivered, failed, abandoned or cancelled.
-	final := 0
-	for outcome, n := range rep.outcomes("task-") {
-		if outcome != Retrying {
-			final += n
+		if got := rep.outcomes("task-"); got[Delivered] == 0 || got[Failed] == 0 || got[Cancelled] == 0 {
+			t.Errorf("outcomes %v: want some delivered, failed and cancelled (-delivery.seed %d)", got, *seed)
 		}
-	}
-	if got := rep.outcomes("task-"); got[Delivered] == 0 || got[Failed] == 0 || got[Cancelled] == 0 {
-		t.Errorf("outcomes %v: want some delivered, failed and cancelled (-delivery.seed %d)", got, *seed)
-	}
-	if final != 800 {
-		t.Errorf("%d final reports for 800 jobs: %v", final, rep.outcomes("task-"))
-	}
-	client.CloseIdleConnections()
-	waitGoroutines(t, before+12)
+		if final != 800 {
+			t.Errorf("%d final reports for 800 jobs: %v", final, rep.outcomes("task-"))
+		}
+		synctest.Wait()
+		for _, tg := range targets {
+			if n := tg.inFlight(); n != 0 {
+				t.Errorf("%d attempts still open at %s", n, tg.url)
+			}
+		}
+	})
 }
 
 func TestShutdownDrainsThenGivesUpWithoutWaiting(t *testing.T) {
-	var rep reports
-	healthy, hanging := newReceiver(t, false, 200), newReceiver(t, true, 0)
-	e := newEngine(t, Config{Workers: 4, PerReceiver: 4, Queue: 100, Timeout: time.Hour}, &rep)
-	e.Submit(job("ok", 1, healthy.URL, "ok"))
-	e.Submit(job("hang", 1, hanging.URL, "hang"), job("hang", 2, hanging.URL, "hang"))
-	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-	defer cancel()
-	var n int
-	within(t, time.Second, "Shutdown", func() { n = e.Shutdown(ctx) })
-	if n != 2 {
-		t.Errorf("Shutdown gave up %d jobs, want 2", n)
-	}
-	if got := rep.outcomes("ok"); got[Delivered] != 1 {
-		t.Errorf("the due callback was not delivered: %v", got)
-	}
-	if got := rep.outcomes("hang"); got[Abandoned] != 2 {
-		t.Errorf("hanging outcomes %v, want 2 abandoned", got)
-	}
-	if given := e.Submit(job("late", 1, healthy.URL, "ok")); len(given) != 1 || given[0].Outcome != Abandoned {
-		t.Errorf("a job submitted after shutdown: %+v", given)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		var rep reports
+		net := newNet()
+		ok, hang := net.add(slow(50*time.Millisecond)), net.add(hanging)
+		e := newEngine(t, net, Config{Workers: 4, PerReceiver: 4, Queue: 100, Timeout: time.Hour}, &rep)
+		e.Submit(job("ok", 1, ok))
+		e.Submit(job("hang", 1, hang), job("hang", 2, hang))
+		const drain = 200 * time.Millisecond
+		ctx, cancel := context.WithTimeout(context.Background(), drain)
+		defer cancel()
+		start := time.Now()
+		n := e.Shutdown(ctx)
+		if took := time.Since(start); took != drain {
+			t.Errorf("Shutdown took %s with a %s drain", took, drain)
+		}
+		if n != 2 {
+			t.Errorf("Shutdown gave up %d jobs, want 2", n)
+		}
+		if got := rep.outcomes("ok"); got[Delivered] != 1 {
+			t.Errorf("the due callback was not delivered: %v", got)
+		}
+		if got := rep.outcomes("hang"); got[Abandoned] != 2 {
+			t.Errorf("hanging outcomes %v, want 2 abandoned", got)
+		}
+		if given := e.Submit(job("late", 1, ok)); len(given) != 1 || given[0].Outcome != Abandoned {
+			t.Errorf("a job submitted after shutdown: %+v", given)
+		}
+		if open := hang.inFlight(); open != 0 {
+			t.Errorf("%d attempts still open after Shutdown", open)
+		}
+	})
 }
 
-func waitGoroutines(tb testing.TB, limit int) {
-	tb.Helper()
-	deadline := time.Now().Add(3 * time.Second)
-	for runtime.NumGoroutine() > limit && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if n := runtime.NumGoroutine(); n > limit {
-		buf := make([]byte, 1<<16)
-		tb.Errorf("%d goroutines, want at most %d:\n%s", n, limit, buf[:runtime.Stack(buf, true)])
-	}
+// TestWorkersAreSharedByTime: receivers that answer in 2, 20 and 200 ms, each with more callbacks than it can
+// take, share one worker by the time they hold it (start-time fair queuing), not by their number of
+// attempts: each holds it about a third of the time, so the fast one makes about a hundred times as many
+// attempts as the slow one.
+func TestWorkersAreSharedByTime(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var rep reports
+		net := newNet()
+		latencies := []time.Duration{2 * time.Millisecond, 20 * time.Millisecond, 200 * time.Millisecond}
+		var rcvs []*memReceiver
+		e := newEngine(t, net, Config{Workers: 1, PerReceiver: 1, Queue: 10000}, &rep)
+		for i, d := range latencies {
+			r := net.add(slow(d))
+			rcvs = append(rcvs, r)
+			for n := range 5000 {
+				e.Submit(job(fmt.Sprintf("r%d-%d", i, n), 1, r))
+			}
+		}
+		const window = 6 * time.Second
+		elapse(window)
+		var total time.Duration
+		for i, r := range rcvs {
+			r.mu.Lock()
+			busy, n := r.busy, len(r.got)
+			r.mu.Unlock()
+			total += busy
+			t.Logf("receiver answering in %s: %d attempts, %s of the worker", latencies[i], n, busy)
+			if share := float64(busy) / float64(window); share < 0.28 || share > 0.39 {
+				t.Errorf("the receiver answering in %s held the worker %.0f%% of the time, want about a third", latencies[i], 100*share)
+			}
+		}
+		if total < window*95/100 {
+			t.Errorf("the worker was busy %s of %s: it idled while callbacks waited", total, window)
+		}
+	})
 }
