@@ -132,9 +132,10 @@ type Config struct {
 
 // Line states.
 const (
-	lineReady   = iota // its head may leave now; listed in its receiver's ready list
-	lineSending        // its head is in flight
-	lineBackoff        // its head waits for its retry
+	lineReady     = iota // its head may leave now; listed in its receiver's ready list
+	lineSending          // its head is in flight
+	lineReporting        // its head's attempt is being reported; the line moves on after
+	lineBackoff          // its head waits for its retry
 )
 
 // line is one task's jobs, sent one at a time in order.
@@ -146,10 +147,13 @@ type line struct {
 	retry   uint64      // counts backoffs, so a stale retry timer is ignored
 	timer   clock.Timer // of the backoff
 	sending *attempt    // in flight, when state is lineSending
-	// ended, when set, gives up the line: the outcome and reason its jobs are recorded with.
+	// headDone, while the line is reporting, says that the attempt reported was its head's last.
+	headDone bool
+	// ended, when set, gives up the line: the outcome and reason its jobs are recorded with, and when.
 	ended      bool
 	endOutcome string
 	endReason  string
+	endAt      time.Time
 }
 
 // receiver is the lines that go to one address.
@@ -395,75 +399,123 @@ func (e *Engine) releaseLocked(a *attempt) {
 }
 
 // work makes attempts until no line may send or Workers are all running.
+//
+// A line's reports are made in its order by the goroutine that owns it: a worker owns the line whose head it
+// sends until it has reported the attempt; only then does the line move on (to its next job, or to the
+// backoff of a retry). So a slow report cannot let attempt 2 overtake attempt 1, and a Cancel that comes
+// meanwhile leaves the giving up of the line's jobs to the worker, which reports it after the attempt.
 func (e *Engine) work(a *attempt) {
 	defer e.wg.Done()
 	for a != nil {
 		a.at = e.cfg.Clock.Now()
 		rep := e.send(a)
-		var reports []Attempt
-		var retry *line
-		a, reports, retry = e.finish(a, rep)
-		if retry != nil {
-			e.scheduleRetry(retry)
+		l := a.line
+		e.cfg.Report(e.finish(a, rep))
+		var given []Attempt
+		var retry bool
+		given, retry, a = e.settle(l)
+		if retry {
+			e.scheduleRetry(l)
 		}
-		for _, r := range reports {
-			e.cfg.Report(r)
+		if len(given) > 0 {
+			for _, g := range given {
+				e.cfg.Report(g)
+			}
+			a = e.reported()
 		}
-		e.mu.Lock()
-		e.due-- // finish counted the reports as due, so that WaitIdle sees them made
-		e.changedLocked()
-		e.mu.Unlock()
 	}
 }
 
-// finish records the outcome of a's attempt, moves its line on, and takes the next attempt for this worker.
-// It returns the reports to make and the line whose retry must be scheduled.
-func (e *Engine) finish(a *attempt, rep Attempt) (next *attempt, reports []Attempt, retry *line) {
+// finish records the outcome of a's attempt and returns its report; the line waits, reporting, until settle.
+func (e *Engine) finish(a *attempt, rep Attempt) Attempt {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	l, r := a.line, a.line.rcv
 	a.cancel()
 	a.stall.Stop()
 	l.sending = nil
+	l.state = lineReporting
 	took := min(time.Since(a.began), e.cfg.Stall) // a stalled attempt stopped using its worker at Stall
 	r.used += took - a.charged
 	r.cost = (3*r.cost + took) / 4
 	if !a.stalled {
 		e.releaseLocked(a)
 	}
-	r.inflight-- // e.due stays counted until the worker has made the reports
+	r.inflight-- // e.due stays counted until the line has settled
 	switch {
 	case l.ended:
-		// Cancelled or given up while in flight: the jobs still held were reported then; this one is now.
+		// Cancelled or given up while in flight: this attempt is reported so, then the jobs behind it.
 		rep.Outcome, rep.Error = l.endOutcome, joinErr(l.endReason, rep.Error)
-		reports = append(reports, rep)
-		e.dropLocked(l, 1)
+		l.headDone = true
 	case rep.Outcome == Delivered || a.job.attempts > e.cfg.Retries:
 		e.healthLocked(r, rep.Outcome == Delivered && !a.stalled)
 		if rep.Outcome != Delivered {
 			rep.Outcome = Failed
 		}
-		reports = append(reports, rep)
-		e.popLocked(l)
+		l.headDone = true
 	default:
 		e.healthLocked(r, false)
 		rep.Outcome = Retrying
-		reports = append(reports, rep)
-		l.state = lineBackoff
-		l.retry++
-		retry = l
+		l.headDone = false
 	}
 	e.offerLocked(r)
-	e.forgetReceiverLocked(r)
+	e.kickLocked()
+	return rep
+}
+
+// settle moves l on once its head's attempt is reported: to its next job, or to the backoff of a retry
+// (retry: the caller schedules it), and returns the next attempt for this worker. If a Cancel gave l up
+// meanwhile, it returns instead the reports of the jobs l still held, for the caller to make before it calls
+// reported.
+func (e *Engine) settle(l *line) (given []Attempt, retry bool, next *attempt) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	switch {
+	case l.ended:
+		jobs := l.jobs
+		if l.headDone {
+			jobs = jobs[1:]
+		}
+		for _, j := range jobs {
+			given = append(given, Attempt{Job: j, At: l.endAt, Number: j.attempts, Outcome: l.endOutcome, Error: l.endReason})
+		}
+		e.dropLocked(l, len(l.jobs))
+		l.jobs = nil
+		e.forgetReceiverLocked(l.rcv)
+		if len(given) > 0 {
+			return given, false, nil // e.due stays counted until they are reported
+		}
+	case l.headDone:
+		e.popLocked(l)
+	default:
+		l.state = lineBackoff
+		l.retry++
+		retry = true
+	}
+	e.forgetReceiverLocked(l.rcv)
+	return nil, retry, e.doneLocked()
+}
+
+// reported ends the reports of a settled line and returns the next attempt for this worker.
+func (e *Engine) reported() *attempt {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.doneLocked()
+}
+
+// doneLocked uncounts a settled line's reports from e.due, and takes the next attempt for the worker that made
+// them.
+func (e *Engine) doneLocked() (next *attempt) {
+	e.due--
 	e.changedLocked()
 	if e.running < e.cfg.Workers {
-		if nl := e.takeLocked(); nl != nil {
+		if l := e.takeLocked(); l != nil {
 			e.running++
-			next = e.beginLocked(nl)
+			next = e.beginLocked(l)
 		}
 	}
 	e.kickLocked()
-	return next, reports, retry
+	return next
 }
 
 // healthLocked notes the end of an attempt to r.
@@ -577,14 +629,16 @@ func (e *Engine) send(a *attempt) Attempt {
 	return rep
 }
 
-// Cancel gives up every job of the tasks ids with outcome (Cancelled or Abandoned) and reason: those queued are
-// reported now, those in flight are cut through their context and reported by their worker. It returns how
-// many jobs it gave up, and never waits for a receiver.
+// Cancel gives up every job of the tasks ids with outcome (Cancelled or Abandoned) and reason, and reports each
+// once, in its task's order: a task's jobs are reported now, unless an attempt of the task is in flight or
+// being reported; then that attempt is cut through its context, and its worker reports it, then the jobs
+// behind it. It returns how many jobs it gave up, and never waits for a receiver.
 func (e *Engine) Cancel(ids []string, outcome, reason string) int {
 	now := e.cfg.Clock.Now()
 	var reports []Attempt
 	var cancels []context.CancelFunc
 	var timers []clock.Timer
+	n := 0
 	e.mu.Lock()
 	for _, id := range ids {
 		l := e.lines[id]
@@ -592,13 +646,18 @@ func (e *Engine) Cancel(ids []string, outcome, reason string) int {
 			continue
 		}
 		delete(e.lines, id)
-		l.ended, l.endOutcome, l.endReason = true, outcome, reason
+		l.ended, l.endOutcome, l.endReason, l.endAt = true, outcome, reason, now
 		queued := l.jobs
 		switch l.state {
-		case lineSending:
-			cancels = append(cancels, l.sending.cancel)
-			queued = l.jobs[1:] // the head reports itself when its worker returns
-			e.dropLocked(l, len(queued))
+		case lineSending, lineReporting: // its worker reports them all, after its attempt
+			if l.state == lineSending {
+				cancels = append(cancels, l.sending.cancel)
+			}
+			n += len(l.jobs)
+			if l.state == lineReporting && l.headDone {
+				n--
+			}
+			continue
 		case lineReady:
 			e.due--
 			e.dropLocked(l, len(queued))
@@ -626,7 +685,7 @@ func (e *Engine) Cancel(ids []string, outcome, reason string) int {
 	for _, r := range reports {
 		e.cfg.Report(r)
 	}
-	return len(reports) + len(cancels)
+	return n + len(reports)
 }
 
 // WaitIdle waits until no job may leave now and none is in flight. Jobs waiting for their retry on the Clock do
