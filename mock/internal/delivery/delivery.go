@@ -22,6 +22,10 @@
 // Shutdown stops new jobs, lets the queued ones drain until its context ends, then cancels the rest. Neither
 // waits for a receiver.
 //
+// Reports. Every attempt, and every job given up, is reported once, with its final outcome, in its task's
+// order: the goroutine that owns a line (the worker sending its head, or a Cancel of an idle line) makes its
+// reports, and the line moves on (next job, retry backoff) only once its head's attempt is reported.
+//
 // Why it cannot deadlock: e.mu is a leaf lock. While holding it the engine reads and writes its own fields,
 // starts goroutines, cancels contexts it created and closes its idle channel, and does nothing else: no
 // channel send, no network I/O, no call to the Clock, the Client, or the Report function. Those happen only
