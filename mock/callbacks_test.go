@@ -8,12 +8,11 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -23,14 +22,29 @@ import (
 	"github.com/lumamock/lumamock/mock/mocktest"
 )
 
-// submit posts a generation request with prefer (may be empty) and returns the decoded response and status.
-func submit(t *testing.T, srv *mocktest.Server, body map[string]any, prefer string) (int, map[string]any) {
+// api returns the base URL of srv, a *mocktest.Server or a *memServer, and the client that reaches it.
+func api(t *testing.T, srv any) (string, *http.Client) {
+	t.Helper()
+	switch s := srv.(type) {
+	case *mocktest.Server:
+		return s.URL, s.Client
+	case *memServer:
+		return s.URL, s.Client
+	}
+	t.Fatalf("no API at %T", srv)
+	return "", nil
+}
+
+// submit posts a generation request with prefer (may be empty) to srv (see api) and returns the decoded
+// response and status.
+func submit(t *testing.T, srv any, body map[string]any, prefer string) (int, map[string]any) {
 	t.Helper()
 	data, err := json.Marshal(body)
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, err := http.NewRequest(http.MethodPost, srv.URL+lumamock.PathGenerations, bytes.NewReader(data))
+	base, client := api(t, srv)
+	req, err := http.NewRequest(http.MethodPost, base+lumamock.PathGenerations, bytes.NewReader(data))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +53,7 @@ func submit(t *testing.T, srv *mocktest.Server, body map[string]any, prefer stri
 	if prefer != "" {
 		req.Header.Set("Prefer", prefer)
 	}
-	return do(t, srv.Client, req)
+	return do(t, client, req)
 }
 
 func do(t *testing.T, c *http.Client, req *http.Request) (int, map[string]any) {
@@ -58,15 +72,16 @@ func do(t *testing.T, c *http.Client, req *http.Request) (int, map[string]any) {
 	return resp.StatusCode, out
 }
 
-// get reads task id with GET /luma/generations/{id}.
-func get(t *testing.T, srv *mocktest.Server, id string) (int, map[string]any) {
+// get reads task id with GET /luma/generations/{id} from srv (see api).
+func get(t *testing.T, srv any, id string) (int, map[string]any) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, srv.URL+"/luma/generations/"+id, nil)
+	base, client := api(t, srv)
+	req, err := http.NewRequest(http.MethodGet, base+"/luma/generations/"+id, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	req.Header.Set("Authorization", "Bearer secret-key")
-	return do(t, srv.Client, req)
+	return do(t, client, req)
 }
 
 // taskID reads the task id of a response in either shape.
@@ -114,186 +129,199 @@ func states(ds []mocktest.Delivery) []string {
 	return out
 }
 
+// The callbacks' tests run in synctest bubbles, on a memNet: time is the bubble's, and waits are for
+// conditions (WaitCallbacks), never for the wall clock.
+
 func TestCallbacksFollowTheLifecycleAndMatchGET(t *testing.T) {
 	for _, shape := range []lumamock.Shape{lumamock.ShapeEnvelope, lumamock.ShapeLuma} {
 		t.Run(string(shape), func(t *testing.T) {
-			srv := mocktest.NewServer(t, mock.Options{Schema: shape, Pending: 2 * time.Second, Processing: 5 * time.Second})
-			hook := mocktest.NewHookReceiver(t)
-			status, created := submit(t, srv, map[string]any{"user_prompt": "wind", "resolution": "1080p", "notify_hook": hook.URL}, "")
-			if status != http.StatusOK {
-				t.Fatalf("submit: status %d: %v", status, created)
-			}
-			id := taskID(t, created)
+			synctest.Test(t, func(t *testing.T) {
+				srv := newMemServer(t, mock.Options{Schema: shape, Pending: 2 * time.Second, Processing: 5 * time.Second})
+				hook := srv.hook()
+				status, created := submit(t, srv, map[string]any{"user_prompt": "wind", "resolution": "1080p", "notify_hook": hook.URL}, "")
+				if status != http.StatusOK {
+					t.Fatalf("submit: status %d: %v", status, created)
+				}
+				id := taskID(t, created)
 
-			srv.Advance(2*time.Second - time.Millisecond)
-			if got := hook.Deliveries(); len(got) != 0 {
-				t.Fatalf("before the pending time is up, the hook got %v", states(got))
-			}
-			for i, step := range []struct {
-				advance time.Duration
-				state   lumamock.TaskState
-			}{{time.Millisecond, lumamock.StateProcessing}, {5 * time.Second, lumamock.StateCompleted}} {
-				srv.Advance(step.advance)
-				got := hook.Deliveries()
-				if len(got) != i+1 {
-					t.Fatalf("after step %d the hook got %v", i, states(got))
+				srv.Advance(2*time.Second - time.Millisecond)
+				if got := hook.Deliveries(); len(got) != 0 {
+					t.Fatalf("before the pending time is up, the hook got %v", states(got))
 				}
-				d := got[i]
-				if d.State != step.state || d.Event != i+1 || d.Attempt != 1 || d.TaskID != id {
-					t.Errorf("delivery %d: state %s event %d attempt %d task %s", i, d.State, d.Event, d.Attempt, d.TaskID)
+				for i, step := range []struct {
+					advance time.Duration
+					state   lumamock.TaskState
+				}{{time.Millisecond, lumamock.StateProcessing}, {5 * time.Second, lumamock.StateCompleted}} {
+					srv.Advance(step.advance)
+					got := hook.Deliveries()
+					if len(got) != i+1 {
+						t.Fatalf("after step %d the hook got %v", i, states(got))
+					}
+					d := got[i]
+					if d.State != step.state || d.Event != i+1 || d.Attempt != 1 || d.TaskID != id {
+						t.Errorf("delivery %d: state %s event %d attempt %d task %s", i, d.State, d.Event, d.Attempt, d.TaskID)
+					}
+					if ct := d.Header.Get("Content-Type"); ct != "application/json" {
+						t.Errorf("Content-Type %q", ct)
+					}
+					if ua := d.Header.Get("User-Agent"); ua != "lumamock/"+lumamock.Version {
+						t.Errorf("User-Agent %q", ua)
+					}
+					validTaskResponse(t, d.Body)
+					_, now := get(t, srv, id)
+					if diff := cmp.Diff(withoutRequestID(now), withoutRequestID(decode(t, d.Body))); diff != "" {
+						t.Errorf("callback body differs from GET at the same moment (-GET +callback):\n%s", diff)
+					}
 				}
-				if ct := d.Header.Get("Content-Type"); ct != "application/json" {
-					t.Errorf("Content-Type %q", ct)
-				}
-				if ua := d.Header.Get("User-Agent"); ua != "lumamock/"+lumamock.Version {
-					t.Errorf("User-Agent %q", ua)
-				}
-				validTaskResponse(t, d.Body)
-				_, now := get(t, srv, id)
-				if diff := cmp.Diff(withoutRequestID(now), withoutRequestID(decode(t, d.Body))); diff != "" {
-					t.Errorf("callback body differs from GET at the same moment (-GET +callback):\n%s", diff)
-				}
-			}
-			var done struct {
-				Video *lumamock.Video `json:"video"`
-				Data  struct {
+				var done struct {
 					Video *lumamock.Video `json:"video"`
-				} `json:"data"`
-			}
-			if err := hook.Deliveries()[1].Decode(&done); err != nil {
-				t.Fatal(err)
-			}
-			video := done.Video
-			if video == nil {
-				video = done.Data.Video
-			}
-			if video == nil || video.Width != 1920 || video.Height != 1080 || !strings.HasPrefix(video.URL, "https://") {
-				t.Errorf("completed video %+v, want a 1920x1080 https URL", video)
-			}
-			if got := srv.Task(id); got.State != lumamock.StateCompleted || len(got.History) != 3 {
-				t.Errorf("task record %+v", got)
-			}
+					Data  struct {
+						Video *lumamock.Video `json:"video"`
+					} `json:"data"`
+				}
+				if err := hook.Deliveries()[1].Decode(&done); err != nil {
+					t.Fatal(err)
+				}
+				video := done.Video
+				if video == nil {
+					video = done.Data.Video
+				}
+				if video == nil || video.Width != 1920 || video.Height != 1080 || !strings.HasPrefix(video.URL, "https://") {
+					t.Errorf("completed video %+v, want a 1920x1080 https URL", video)
+				}
+				if got := srv.Task(id); got.State != lumamock.StateCompleted || len(got.History) != 3 {
+					t.Errorf("task record %+v", got)
+				}
+			})
 		})
 	}
 }
 
 func TestCallbackRetriesUntilTheReceiverAccepts(t *testing.T) {
-	srv := mocktest.NewServer(t, mock.Options{Pending: mock.Immediate, Processing: time.Hour})
-	hook := mocktest.NewHookReceiver(t)
-	hook.Respond(500, 500, 200)
-	_, created := submit(t, srv, map[string]any{"user_prompt": "p", "notify_hook": hook.URL}, "")
-	id := taskID(t, created)
-	srv.Advance(0)
-	srv.Advance(mock.DefaultCallbackBackoff - time.Millisecond) // not yet
-	if n := len(hook.Deliveries()); n != 1 {
-		t.Fatalf("%d deliveries before the backoff ran out, want 1", n)
-	}
-	srv.Advance(time.Millisecond)
-	srv.Advance(mock.DefaultCallbackBackoff)
-
-	type attempt struct {
-		Attempt int
-		Status  int
-		Outcome string
-	}
-	var got []attempt
-	for _, rec := range srv.Mock.Callbacks() {
-		if rec.TaskID != id || rec.State != lumamock.StateProcessing || rec.URL != hook.URL {
-			t.Errorf("record %+v", rec)
+	synctest.Test(t, func(t *testing.T) {
+		srv := newMemServer(t, mock.Options{Pending: mock.Immediate, Processing: time.Hour})
+		hook := srv.hook()
+		hook.Respond(500, 500, 200)
+		_, created := submit(t, srv, map[string]any{"user_prompt": "p", "notify_hook": hook.URL}, "")
+		id := taskID(t, created)
+		srv.Advance(0)
+		srv.Advance(mock.DefaultCallbackBackoff - time.Millisecond) // not yet
+		if n := len(hook.Deliveries()); n != 1 {
+			t.Fatalf("%d deliveries before the backoff ran out, want 1", n)
 		}
-		got = append(got, attempt{rec.Attempt, rec.Status, rec.Outcome})
-	}
-	want := []attempt{{1, 500, mock.OutcomeRetrying}, {2, 500, mock.OutcomeRetrying}, {3, 200, mock.OutcomeDelivered}}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("callback journal (-want +got):\n%s", diff)
-	}
-	var attempts []string
-	for _, d := range hook.Deliveries() {
-		attempts = append(attempts, d.Header.Get(mock.HeaderAttempt))
-	}
-	if diff := cmp.Diff([]string{"1", "2", "3"}, attempts); diff != "" {
-		t.Errorf("%s headers (-want +got):\n%s", mock.HeaderAttempt, diff)
-	}
+		srv.Advance(time.Millisecond)
+		srv.Advance(mock.DefaultCallbackBackoff)
+
+		type attempt struct {
+			Attempt int
+			Status  int
+			Outcome string
+		}
+		var got []attempt
+		for _, rec := range srv.Mock.Callbacks() {
+			if rec.TaskID != id || rec.State != lumamock.StateProcessing || rec.URL != hook.URL {
+				t.Errorf("record %+v", rec)
+			}
+			got = append(got, attempt{rec.Attempt, rec.Status, rec.Outcome})
+		}
+		want := []attempt{{1, 500, mock.OutcomeRetrying}, {2, 500, mock.OutcomeRetrying}, {3, 200, mock.OutcomeDelivered}}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("callback journal (-want +got):\n%s", diff)
+		}
+		var attempts []string
+		for _, d := range hook.Deliveries() {
+			attempts = append(attempts, d.Header.Get(mock.HeaderAttempt))
+		}
+		if diff := cmp.Diff([]string{"1", "2", "3"}, attempts); diff != "" {
+			t.Errorf("%s headers (-want +got):\n%s", mock.HeaderAttempt, diff)
+		}
+	})
 }
 
 func TestCallbackToADeadReceiverFailsWithoutSlowingTheAPI(t *testing.T) {
-	srv := mocktest.NewServer(t, mock.Options{Pending: mock.Immediate, Processing: time.Hour, CallbackRetries: 2})
-	hook := mocktest.NewHookReceiver(t)
-	hook.Close()
-	_, created := submit(t, srv, map[string]any{"user_prompt": "p", "notify_hook": hook.URL}, "")
-	id := taskID(t, created)
-	for range 3 {
-		srv.Advance(mock.DefaultCallbackBackoff)
-	}
-	var outcomes []string
-	for _, rec := range srv.Mock.Callbacks() {
-		outcomes = append(outcomes, rec.Outcome)
-		if rec.Outcome != mock.OutcomeDelivered && (rec.Error == "" || rec.Status != 0) {
-			t.Errorf("failed attempt without a connection error: %+v", rec)
+	synctest.Test(t, func(t *testing.T) {
+		srv := newMemServer(t, mock.Options{Pending: mock.Immediate, Processing: time.Hour, CallbackRetries: 2})
+		hook := srv.hook()
+		hook.Close()
+		_, created := submit(t, srv, map[string]any{"user_prompt": "p", "notify_hook": hook.URL}, "")
+		id := taskID(t, created)
+		for range 3 {
+			srv.Advance(mock.DefaultCallbackBackoff)
 		}
-	}
-	if diff := cmp.Diff([]string{mock.OutcomeRetrying, mock.OutcomeRetrying, mock.OutcomeFailed}, outcomes); diff != "" {
-		t.Errorf("outcomes (-want +got):\n%s", diff)
-	}
-	start := time.Now()
-	if status, _ := get(t, srv, id); status != http.StatusOK {
-		t.Errorf("GET: status %d", status)
-	}
-	if elapsed := time.Since(start); elapsed > time.Second {
-		t.Errorf("GET took %s with a dead receiver", elapsed)
-	}
+		var outcomes []string
+		for _, rec := range srv.Mock.Callbacks() {
+			outcomes = append(outcomes, rec.Outcome)
+			if rec.Outcome != mock.OutcomeDelivered && (rec.Error == "" || rec.Status != 0) {
+				t.Errorf("failed attempt without a connection error: %+v", rec)
+			}
+		}
+		if diff := cmp.Diff([]string{mock.OutcomeRetrying, mock.OutcomeRetrying, mock.OutcomeFailed}, outcomes); diff != "" {
+			t.Errorf("outcomes (-want +got):\n%s", diff)
+		}
+		start := time.Now()
+		if status, _ := get(t, srv, id); status != http.StatusOK {
+			t.Errorf("GET: status %d", status)
+		}
+		if elapsed := time.Since(start); elapsed != 0 {
+			t.Errorf("GET took %s with a dead receiver: it waited", elapsed)
+		}
+	})
 }
 
 func TestCallbacksOfConcurrentTasksKeepTheirOrder(t *testing.T) {
-	const tasks = 100
-	srv := mocktest.NewServer(t, mock.Options{Pending: mock.Immediate, Processing: mock.Immediate, CallbackWorkers: 8})
-	hook := mocktest.NewHookReceiver(t)
-	var mu sync.Mutex
-	inFlight := map[string]int{}
-	concurrent := 0
-	hook.RespondFunc(func(d mocktest.Delivery) int {
-		mu.Lock()
-		inFlight[d.TaskID]++
-		if inFlight[d.TaskID] > 1 {
-			concurrent++
+	synctest.Test(t, func(t *testing.T) {
+		const tasks = 100
+		srv := newMemServer(t, mock.Options{Pending: mock.Immediate, Processing: mock.Immediate, CallbackWorkers: 8})
+		hook := srv.hook()
+		var mu sync.Mutex
+		inFlight := map[string]int{}
+		concurrent := 0
+		hook.RespondFunc(func(r *http.Request, d mocktest.Delivery) int {
+			mu.Lock()
+			inFlight[d.TaskID]++
+			if inFlight[d.TaskID] > 1 {
+				concurrent++
+			}
+			mu.Unlock()
+			if d.State == lumamock.StateProcessing {
+				// A slow answer, on the bubble's clock: a later event gets every chance to overtake.
+				select {
+				case <-time.After(time.Millisecond):
+				case <-r.Context().Done():
+				}
+			}
+			mu.Lock()
+			inFlight[d.TaskID]--
+			mu.Unlock()
+			return http.StatusOK
+		})
+		ids := make([]string, tasks)
+		var wg sync.WaitGroup
+		for i := range tasks {
+			wg.Go(func() {
+				_, created := submit(t, srv, map[string]any{"user_prompt": "p", "notify_hook": hook.URL}, "")
+				ids[i] = taskID(t, created)
+			})
 		}
-		mu.Unlock()
-		if d.State == lumamock.StateProcessing {
-			time.Sleep(time.Millisecond) // give a later event every chance to overtake
-		}
-		mu.Lock()
-		inFlight[d.TaskID]--
-		mu.Unlock()
-		return http.StatusOK
-	})
-	ids := make([]string, tasks)
-	var wg sync.WaitGroup
-	for i := range tasks {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, created := submit(t, srv, map[string]any{"user_prompt": "p", "notify_hook": hook.URL}, "")
-			ids[i] = taskID(t, created)
-		}()
-	}
-	wg.Wait()
-	srv.Advance(0)
-	want := []lumamock.TaskState{lumamock.StateProcessing, lumamock.StateCompleted}
-	for _, id := range ids {
-		if diff := cmp.Diff(want, hook.States(id)); diff != "" {
-			t.Errorf("task %s: states (-want +got):\n%s", id, diff)
-		}
-	}
-	if concurrent != 0 {
-		t.Errorf("%d deliveries overlapped another of the same task", concurrent)
-	}
-	if t.Failed() {
-		for _, rec := range srv.Mock.Callbacks() {
-			if rec.Outcome != mock.OutcomeDelivered {
-				t.Logf("%+v", rec)
+		wg.Wait()
+		srv.Advance(0)
+		want := []lumamock.TaskState{lumamock.StateProcessing, lumamock.StateCompleted}
+		for _, id := range ids {
+			if diff := cmp.Diff(want, hook.States(id)); diff != "" {
+				t.Errorf("task %s: states (-want +got):\n%s", id, diff)
 			}
 		}
-	}
+		if concurrent != 0 {
+			t.Errorf("%d deliveries overlapped another of the same task", concurrent)
+		}
+		if t.Failed() {
+			for _, rec := range srv.Mock.Callbacks() {
+				if rec.Outcome != mock.OutcomeDelivered {
+					t.Logf("%+v", rec)
+				}
+			}
+		}
+	})
 }
 
 func TestFaultsDeliverExactlyWhatWasAskedFor(t *testing.T) {
@@ -323,97 +351,99 @@ func TestFaultsDeliverExactlyWhatWasAskedFor(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := mocktest.NewServer(t, mock.Options{Pending: mock.Immediate, Processing: mock.Immediate, Faults: tt.server})
-			hook := mocktest.NewHookReceiver(t)
-			status, created := submit(t, srv, map[string]any{"user_prompt": "p", "notify_hook": hook.URL}, tt.prefer)
-			if status != http.StatusOK {
-				t.Fatalf("submit: %d %v", status, created)
-			}
-			srv.Advance(0)
-			for _, d := range tt.advance {
-				if got := hook.Deliveries(); len(got) != 0 {
-					t.Fatalf("delivered before %s: %v", d, states(got))
+			synctest.Test(t, func(t *testing.T) {
+				srv := newMemServer(t, mock.Options{Pending: mock.Immediate, Processing: mock.Immediate, Faults: tt.server})
+				hook := srv.hook()
+				status, created := submit(t, srv, map[string]any{"user_prompt": "p", "notify_hook": hook.URL}, tt.prefer)
+				if status != http.StatusOK {
+					t.Fatalf("submit: %d %v", status, created)
 				}
-				srv.Advance(d)
-			}
-			if diff := cmp.Diff(tt.want, states(hook.Deliveries())); diff != "" {
-				t.Errorf("deliveries (-want +got):\n%s", diff)
-			}
-			gotFaults := map[string]int{}
-			dropped := 0
-			for _, rec := range srv.Mock.Callbacks() {
-				for _, f := range rec.Faults {
-					gotFaults[f]++
+				srv.Advance(0)
+				for _, d := range tt.advance {
+					if got := hook.Deliveries(); len(got) != 0 {
+						t.Fatalf("delivered before %s: %v", d, states(got))
+					}
+					srv.Advance(d)
 				}
-				if rec.Outcome == mock.OutcomeDropped {
-					dropped++
+				if diff := cmp.Diff(tt.want, states(hook.Deliveries())); diff != "" {
+					t.Errorf("deliveries (-want +got):\n%s", diff)
 				}
-			}
-			if tt.faults == nil {
-				tt.faults = map[string]int{}
-			}
-			if diff := cmp.Diff(tt.faults, gotFaults); diff != "" {
-				t.Errorf("faults journaled (-want +got):\n%s", diff)
-			}
-			if dropped != tt.dropped {
-				t.Errorf("%d dropped records, want %d", dropped, tt.dropped)
-			}
+				gotFaults := map[string]int{}
+				dropped := 0
+				for _, rec := range srv.Mock.Callbacks() {
+					for _, f := range rec.Faults {
+						gotFaults[f]++
+					}
+					if rec.Outcome == mock.OutcomeDropped {
+						dropped++
+					}
+				}
+				if tt.faults == nil {
+					tt.faults = map[string]int{}
+				}
+				if diff := cmp.Diff(tt.faults, gotFaults); diff != "" {
+					t.Errorf("faults journaled (-want +got):\n%s", diff)
+				}
+				if dropped != tt.dropped {
+					t.Errorf("%d dropped records, want %d", dropped, tt.dropped)
+				}
+			})
 		})
 	}
 }
 
 func TestForcedEndsViaTheAdminAPI(t *testing.T) {
-	srv := mocktest.NewServer(t, mock.Options{Pending: time.Second, Processing: time.Hour})
-	hook := mocktest.NewHookReceiver(t)
-	_, created := submit(t, srv, map[string]any{"user_prompt": "p", "notify_hook": hook.URL}, "")
-	id := taskID(t, created)
-	srv.Advance(time.Second)
-	post := func(path string) (int, map[string]any) {
-		req, _ := http.NewRequest(http.MethodPost, srv.URL+path, nil)
-		return do(t, srv.Client, req)
-	}
-	status, rec := post("/__mock/tasks/" + id + "/fail")
-	if status != http.StatusOK || rec["state"] != "failed" {
-		t.Fatalf("fail: %d %v", status, rec)
-	}
-	srv.Advance(0)
-	if diff := cmp.Diff([]lumamock.TaskState{lumamock.StateProcessing, lumamock.StateFailed}, hook.States(id)); diff != "" {
-		t.Errorf("callbacks (-want +got):\n%s", diff)
-	}
-	_, now := get(t, srv, id)
-	if diff := cmp.Diff(withoutRequestID(now), withoutRequestID(decode(t, hook.Deliveries()[1].Body))); diff != "" {
-		t.Errorf("failed callback differs from GET (-GET +callback):\n%s", diff)
-	}
-	if data := now["data"].(map[string]any); data["failure_reason"] == "" || data["failure_reason"] == nil {
-		t.Errorf("failed task without failure_reason: %v", data)
-	}
-	if status, _ := post("/__mock/tasks/" + id + "/complete"); status != http.StatusConflict {
-		t.Errorf("completing a failed task: status %d, want 409", status)
-	}
-	if status, _ := post("/__mock/tasks/no-such-task/complete"); status != http.StatusNotFound {
-		t.Errorf("completing an unknown task: status %d, want 404", status)
-	}
-	var history []mock.Transition
-	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/__mock/tasks/"+id, nil)
-	resp, err := srv.Client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got mock.TaskRecord
-	_ = json.NewDecoder(resp.Body).Decode(&got)
-	resp.Body.Close()
-	history = got.History
-	want := []mock.Transition{
-		{State: lumamock.StatePending, At: mocktest.Start},
-		{State: lumamock.StateProcessing, At: mocktest.Start.Add(time.Second)},
-		{State: lumamock.StateFailed, At: mocktest.Start.Add(time.Second), Forced: true},
-	}
-	if diff := cmp.Diff(want, history); diff != "" {
-		t.Errorf("history (-want +got):\n%s", diff)
-	}
-	if got.Next != nil {
-		t.Errorf("an ended task has a next state: %+v", got.Next)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		srv := newMemServer(t, mock.Options{Pending: time.Second, Processing: time.Hour})
+		hook := srv.hook()
+		_, created := submit(t, srv, map[string]any{"user_prompt": "p", "notify_hook": hook.URL}, "")
+		id := taskID(t, created)
+		srv.Advance(time.Second)
+		post := func(path string) (int, map[string]any) {
+			req, _ := http.NewRequest(http.MethodPost, srv.URL+path, nil)
+			return do(t, srv.Client, req)
+		}
+		status, rec := post("/__mock/tasks/" + id + "/fail")
+		if status != http.StatusOK || rec["state"] != "failed" {
+			t.Fatalf("fail: %d %v", status, rec)
+		}
+		srv.Advance(0)
+		if diff := cmp.Diff([]lumamock.TaskState{lumamock.StateProcessing, lumamock.StateFailed}, hook.States(id)); diff != "" {
+			t.Errorf("callbacks (-want +got):\n%s", diff)
+		}
+		_, now := get(t, srv, id)
+		if diff := cmp.Diff(withoutRequestID(now), withoutRequestID(decode(t, hook.Deliveries()[1].Body))); diff != "" {
+			t.Errorf("failed callback differs from GET (-GET +callback):\n%s", diff)
+		}
+		if data := now["data"].(map[string]any); data["failure_reason"] == "" || data["failure_reason"] == nil {
+			t.Errorf("failed task without failure_reason: %v", data)
+		}
+		if status, _ := post("/__mock/tasks/" + id + "/complete"); status != http.StatusConflict {
+			t.Errorf("completing a failed task: status %d, want 409", status)
+		}
+		if status, _ := post("/__mock/tasks/no-such-task/complete"); status != http.StatusNotFound {
+			t.Errorf("completing an unknown task: status %d, want 404", status)
+		}
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/__mock/tasks/"+id, nil)
+		resp, err := srv.Client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got mock.TaskRecord
+		_ = json.NewDecoder(resp.Body).Decode(&got)
+		resp.Body.Close()
+		want := []mock.Transition{
+			{State: lumamock.StatePending, At: mocktest.Start},
+			{State: lumamock.StateProcessing, At: mocktest.Start.Add(time.Second)},
+			{State: lumamock.StateFailed, At: mocktest.Start.Add(time.Second), Forced: true},
+		}
+		if diff := cmp.Diff(want, got.History); diff != "" {
+			t.Errorf("history (-want +got):\n%s", diff)
+		}
+		if got.Next != nil {
+			t.Errorf("an ended task has a next state: %+v", got.Next)
+		}
+	})
 }
 
 func TestInvalidNotifyHookIsRejectedAtSubmit(t *testing.T) {
@@ -464,180 +494,201 @@ func TestInvalidNotifyHookIsRejectedAtSubmit(t *testing.T) {
 // its method and body; 301, 302 and 303 would turn it into a bodiless GET (net/http's rule), so they fail the
 // attempt rather than count a GET as a delivery; a redirect to another host is refused.
 func TestCallbacksFollowOnlyRedirectsThatKeepThePOST(t *testing.T) {
-	other := mocktest.NewHookReceiver(t)
-	var landed sync.Map // path → "METHOD body-length"
-	redirector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if rest, ok := strings.CutPrefix(r.URL.Path, "/landing/"); ok {
-			body, _ := io.ReadAll(r.Body)
-			landed.Store(rest, fmt.Sprintf("%s %d", r.Method, len(body)))
-			w.WriteHeader(http.StatusNoContent)
-			return
+	synctest.Test(t, func(t *testing.T) {
+		srv := newMemServer(t, mock.Options{Pending: mock.Immediate, Processing: time.Hour, CallbackRetries: mock.NoRetries})
+		other := srv.hook()
+		var landed sync.Map // path → "METHOD body-length"
+		redirector := srv.net.serve("redirector", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if rest, ok := strings.CutPrefix(r.URL.Path, "/landing/"); ok {
+				body, _ := io.ReadAll(r.Body)
+				landed.Store(rest, fmt.Sprintf("%s %d", r.Method, len(body)))
+				w.WriteHeader(http.StatusNoContent)
+				return
+			}
+			if r.URL.Path == "/away" {
+				http.Redirect(w, r, other.URL, http.StatusTemporaryRedirect)
+				return
+			}
+			code, _ := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/"))
+			http.Redirect(w, r, "/landing/"+strconv.Itoa(code), code)
+		}))
+		tests := []struct {
+			path    string
+			outcome string
+			error   string // what the journaled error says
+		}{
+			{"/307", mock.OutcomeDelivered, ""},
+			{"/308", mock.OutcomeDelivered, ""},
+			{"/301", mock.OutcomeFailed, "301"},
+			{"/302", mock.OutcomeFailed, "302"},
+			{"/303", mock.OutcomeFailed, "303"},
+			{"/away", mock.OutcomeFailed, "refused"},
 		}
-		if r.URL.Path == "/away" {
-			http.Redirect(w, r, other.URL, http.StatusTemporaryRedirect)
-			return
+		ids := map[string]string{}
+		for _, tt := range tests {
+			_, created := submit(t, srv, map[string]any{"user_prompt": "p", "notify_hook": redirector + tt.path}, "")
+			ids[tt.path] = taskID(t, created)
 		}
-		code, _ := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/"))
-		http.Redirect(w, r, "/landing/"+strconv.Itoa(code), code)
-	}))
-	t.Cleanup(redirector.Close)
-	srv := mocktest.NewServer(t, mock.Options{Pending: mock.Immediate, Processing: time.Hour, CallbackRetries: mock.NoRetries})
-	tests := []struct {
-		path    string
-		outcome string
-		error   string // what the journaled error says
-	}{
-		{"/307", mock.OutcomeDelivered, ""},
-		{"/308", mock.OutcomeDelivered, ""},
-		{"/301", mock.OutcomeFailed, "301"},
-		{"/302", mock.OutcomeFailed, "302"},
-		{"/303", mock.OutcomeFailed, "303"},
-		{"/away", mock.OutcomeFailed, "refused"},
-	}
-	ids := map[string]string{}
-	for _, tt := range tests {
-		_, created := submit(t, srv, map[string]any{"user_prompt": "p", "notify_hook": redirector.URL + tt.path}, "")
-		ids[tt.path] = taskID(t, created)
-	}
-	srv.Advance(0)
-	byTask := map[string]mock.CallbackRecord{}
-	for _, rec := range srv.Mock.Callbacks() {
-		byTask[rec.TaskID] = rec
-	}
-	for _, tt := range tests {
-		rec := byTask[ids[tt.path]]
-		if rec.Outcome != tt.outcome || !strings.Contains(rec.Error, tt.error) {
-			t.Errorf("%s: outcome %q error %q; want %q, an error saying %q", tt.path, rec.Outcome, rec.Error, tt.outcome, tt.error)
+		srv.Advance(0)
+		byTask := map[string]mock.CallbackRecord{}
+		for _, rec := range srv.Mock.Callbacks() {
+			byTask[rec.TaskID] = rec
 		}
-		got, _ := landed.Load(strings.TrimPrefix(tt.path, "/"))
-		if tt.outcome == mock.OutcomeDelivered && (got == nil || !strings.HasPrefix(got.(string), "POST ") || got == "POST 0") {
-			t.Errorf("%s: the landing page got %v, want the POST with its body", tt.path, got)
+		for _, tt := range tests {
+			rec := byTask[ids[tt.path]]
+			if rec.Outcome != tt.outcome || !strings.Contains(rec.Error, tt.error) {
+				t.Errorf("%s: outcome %q error %q; want %q, an error saying %q", tt.path, rec.Outcome, rec.Error, tt.outcome, tt.error)
+			}
+			got, _ := landed.Load(strings.TrimPrefix(tt.path, "/"))
+			if tt.outcome == mock.OutcomeDelivered && (got == nil || !strings.HasPrefix(got.(string), "POST ") || got == "POST 0") {
+				t.Errorf("%s: the landing page got %v, want the POST with its body", tt.path, got)
+			}
+			if tt.outcome != mock.OutcomeDelivered && got != nil {
+				t.Errorf("%s: the landing page got %v, want nothing", tt.path, got)
+			}
 		}
-		if tt.outcome != mock.OutcomeDelivered && got != nil {
-			t.Errorf("%s: the landing page got %v, want nothing", tt.path, got)
+		if n := len(other.Deliveries()); n != 0 {
+			t.Errorf("the other host got %d deliveries", n)
 		}
-	}
-	if n := len(other.Deliveries()); n != 0 {
-		t.Errorf("the other host got %d deliveries", n)
-	}
+	})
 }
 
 func TestCallbacksAreSigned(t *testing.T) {
-	const secret = "whsec_test"
-	srv := mocktest.NewServer(t, mock.Options{Pending: mock.Immediate, Processing: time.Hour, CallbackSecret: secret})
-	hook := mocktest.NewHookReceiver(t)
-	submit(t, srv, map[string]any{"user_prompt": "p", "notify_hook": hook.URL}, "")
-	srv.Advance(0)
-	d := hook.Deliveries()[0]
-	sig := d.Header.Get(mock.HeaderSignature)
-	at, err := mock.VerifySignature(secret, sig, d.Body)
-	if err != nil {
-		t.Fatalf("VerifySignature(%q): %v", sig, err)
-	}
-	if !at.Equal(mocktest.Start) {
-		t.Errorf("signed at %s, want the clock's %s", at, mocktest.Start)
-	}
-	if _, err := mock.VerifySignature("wrong", sig, d.Body); err == nil {
-		t.Error("a wrong secret verified")
-	}
-	if _, err := mock.VerifySignature(secret, sig, append(d.Body, ' ')); err == nil {
-		t.Error("a changed body verified")
-	}
+	synctest.Test(t, func(t *testing.T) {
+		const secret = "whsec_test"
+		srv := newMemServer(t, mock.Options{Pending: mock.Immediate, Processing: time.Hour, CallbackSecret: secret})
+		hook := srv.hook()
+		submit(t, srv, map[string]any{"user_prompt": "p", "notify_hook": hook.URL}, "")
+		srv.Advance(0)
+		d := hook.Deliveries()[0]
+		sig := d.Header.Get(mock.HeaderSignature)
+		at, err := mock.VerifySignature(secret, sig, d.Body)
+		if err != nil {
+			t.Fatalf("VerifySignature(%q): %v", sig, err)
+		}
+		if !at.Equal(mocktest.Start) {
+			t.Errorf("signed at %s, want the clock's %s", at, mocktest.Start)
+		}
+		if _, err := mock.VerifySignature("wrong", sig, d.Body); err == nil {
+			t.Error("a wrong secret verified")
+		}
+		if _, err := mock.VerifySignature(secret, sig, append(d.Body, ' ')); err == nil {
+			t.Error("a changed body verified")
+		}
+	})
 }
 
 func TestCallbackQueueIsBounded(t *testing.T) {
-	srv := mocktest.NewServer(t, mock.Options{Pending: mock.Immediate, Processing: mock.Immediate, CallbackQueue: 3, CallbackWorkers: 1})
-	hook := mocktest.NewHookReceiver(t)
-	release := make(chan struct{})
-	hook.RespondFunc(func(mocktest.Delivery) int { <-release; return 200 })
-	for range 3 {
-		submit(t, srv, map[string]any{"user_prompt": "p", "notify_hook": hook.URL}, "")
-	}
-	close(release)
-	srv.Advance(0)
-	outcomes := map[string]int{}
-	for _, rec := range srv.Mock.Callbacks() {
-		outcomes[rec.Outcome]++
-	}
-	// The receiver holds the first delivery until every task is submitted, so the queue fills: task 1's two
-	// callbacks and task 2's first fit, the other three are given up.
-	if diff := cmp.Diff(map[string]int{mock.OutcomeDelivered: 3, mock.OutcomeAbandoned: 3}, outcomes); diff != "" {
-		t.Errorf("outcomes (-want +got):\n%s", diff)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		srv := newMemServer(t, mock.Options{Pending: mock.Immediate, Processing: mock.Immediate, CallbackQueue: 3, CallbackWorkers: 1})
+		hook := srv.hook()
+		release := make(chan struct{})
+		hook.RespondFunc(func(*http.Request, mocktest.Delivery) int { <-release; return 200 })
+		for range 3 {
+			submit(t, srv, map[string]any{"user_prompt": "p", "notify_hook": hook.URL}, "")
+		}
+		close(release)
+		srv.Advance(0)
+		outcomes := map[string]int{}
+		for _, rec := range srv.Mock.Callbacks() {
+			outcomes[rec.Outcome]++
+		}
+		// The receiver holds the first delivery until every task is submitted, so the queue fills: task 1's two
+		// callbacks and task 2's first fit, the other three are given up.
+		if diff := cmp.Diff(map[string]int{mock.OutcomeDelivered: 3, mock.OutcomeAbandoned: 3}, outcomes); diff != "" {
+			t.Errorf("outcomes (-want +got):\n%s", diff)
+		}
+	})
 }
 
+// TestShutdownDrainsDueCallbacksAndLeaksNoGoroutines: Shutdown delivers what is due for as long as its
+// context lasts, not longer, then gives up the rest and logs each; when it returns, the mock's goroutines
+// have ended (the bubble fails the test if any is left blocked).
 func TestShutdownDrainsDueCallbacksAndLeaksNoGoroutines(t *testing.T) {
-	before := runtime.NumGoroutine()
-	var logs bytes.Buffer
-	var logMu sync.Mutex
-	func() {
-		hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			io.Copy(io.Discard, r.Body)
-			if r.Header.Get(mock.HeaderState) == string(lumamock.StateCompleted) {
+	synctest.Test(t, func(t *testing.T) {
+		var logs bytes.Buffer
+		var logMu sync.Mutex
+		srv := newMemServer(t, mock.Options{Pending: mock.Immediate, Processing: mock.Immediate, Logger: newLogger(&logs, &logMu)})
+		hook := srv.hook()
+		hook.RespondFunc(func(r *http.Request, d mocktest.Delivery) int {
+			if d.State == lumamock.StateCompleted {
 				<-r.Context().Done() // hangs until the mock gives up
-				return
+				return 0
 			}
-		}))
-		defer hook.Close()
-		m, err := mock.New(mock.Options{Pending: mock.Immediate, Processing: mock.Immediate, Seed: 1,
-			Logger: newLogger(&logs, &logMu)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		api := httptest.NewServer(m)
-		defer api.Close()
+			return http.StatusOK
+		})
 		for range 5 {
-			req, _ := http.NewRequest(http.MethodPost, api.URL+lumamock.PathGenerations,
-				strings.NewReader(`{"user_prompt":"p","notify_hook":"`+hook.URL+`"}`))
-			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("Authorization", "Bearer k")
-			resp, err := api.Client().Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
+			submit(t, srv, map[string]any{"user_prompt": "p", "notify_hook": hook.URL}, "")
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		srv.Clock.Advance(0)
+		const drain = 300 * time.Millisecond
+		ctx, cancel := context.WithTimeout(context.Background(), drain)
 		defer cancel()
 		start := time.Now()
-		err = m.Shutdown(ctx)
-		if err == nil {
+		if err := srv.Mock.Shutdown(ctx); err == nil {
 			t.Error("Shutdown with hanging deliveries returned no error")
 		}
-		if elapsed := time.Since(start); elapsed > 2*time.Second {
-			t.Errorf("Shutdown took %s past a 300ms drain", elapsed)
+		if took := time.Since(start); took != drain {
+			t.Errorf("Shutdown took %s with a %s drain", took, drain)
 		}
 		outcomes := map[string]int{}
-		for _, rec := range m.Callbacks() {
+		for _, rec := range srv.Mock.Callbacks() {
 			outcomes[string(rec.State)+" "+rec.Outcome]++
 		}
 		if outcomes["processing delivered"] != 5 || outcomes["completed delivered"] != 0 ||
 			outcomes["completed failed"]+outcomes["completed abandoned"] != 5 {
 			t.Errorf("outcomes %v: want 5 processing delivered and 5 completed given up", outcomes)
 		}
-		api.CloseClientConnections()
-		hook.CloseClientConnections()
-	}()
-	logMu.Lock()
-	given := strings.Count(logs.String(), "callback given up at shutdown") + strings.Count(logs.String(), "callback failed")
-	logMu.Unlock()
-	if given != 5 {
-		t.Errorf("%d give-up log lines, want 5:\n%s", given, logs.String())
-	}
-	deadline := time.Now().Add(3 * time.Second)
-	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if after := runtime.NumGoroutine(); after > before {
-		buf := make([]byte, 1<<16)
-		t.Errorf("%d goroutines before, %d after:\n%s", before, after, buf[:runtime.Stack(buf, true)])
-	}
+		logMu.Lock()
+		given := strings.Count(logs.String(), "callback given up at shutdown") + strings.Count(logs.String(), "callback failed")
+		logMu.Unlock()
+		if given != 5 {
+			t.Errorf("%d give-up log lines, want 5:\n%s", given, logs.String())
+		}
+	})
 }
 
 // TestCallbackThatBreaksTheDocumentIsJournaledBriefly: a callback body that breaks the document's callback
 // schema (here a served document that allows only 3-character video URLs) is not sent; the journal and the log
 // say which field broke which rule, in a few lines, not kin-openapi's dump of the schema.
 func TestCallbackThatBreaksTheDocumentIsJournaledBriefly(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var logs strings.Builder
+		srv := newMemServer(t, mock.Options{DocumentSource: []byte(shortVideoURLs(t)), Pending: mock.Immediate, Processing: mock.Immediate,
+			Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+		hook := srv.hook()
+		status, created := submit(t, srv, map[string]any{"user_prompt": "wind", "notify_hook": hook.URL}, "")
+		if status != http.StatusOK {
+			t.Fatalf("submit: status %d: %v", status, created)
+		}
+		srv.Advance(time.Second)
+		if got := hook.Deliveries(); len(got) != 1 || got[0].State != lumamock.StateProcessing {
+			t.Errorf("the hook got %v, want processing only: the completed body breaks the document", states(got))
+		}
+		var invalid []mock.CallbackRecord
+		for _, rec := range srv.Mock.Callbacks() {
+			if rec.Outcome == mock.OutcomeInvalid {
+				invalid = append(invalid, rec)
+			}
+		}
+		if len(invalid) != 1 || invalid[0].State != lumamock.StateCompleted {
+			t.Fatalf("invalid callbacks journaled: %+v", invalid)
+		}
+		msg := invalid[0].Error
+		if !strings.Contains(msg, "/data/video/url") || !strings.Contains(msg, "maxLength") || len(msg) > 1024 {
+			t.Errorf("journaled error (%d bytes) does not name /data/video/url and maxLength briefly: %.300q", len(msg), msg)
+		}
+		for _, line := range strings.Split(logs.String(), "\n") {
+			if len(line) > 4096 {
+				t.Errorf("log line of %d bytes: %.200q", len(line), line)
+			}
+		}
+	})
+}
+
+// shortVideoURLs is openapi.yaml with video URLs of at most 3 characters: every completed task's body breaks it.
+func shortVideoURLs(t *testing.T) string {
+	t.Helper()
 	doc := strings.Replace(string(lumamock.Document), `        url:
           type: string
           format: uri
@@ -649,34 +700,5 @@ func TestCallbackThatBreaksTheDocumentIsJournaledBriefly(t *testing.T) {
 	if doc == string(lumamock.Document) {
 		t.Fatal("the Video url property was not found in openapi.yaml")
 	}
-	var logs strings.Builder
-	srv := mocktest.NewServer(t, mock.Options{DocumentSource: []byte(doc), Pending: mock.Immediate, Processing: mock.Immediate,
-		Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
-	hook := mocktest.NewHookReceiver(t)
-	status, created := submit(t, srv, map[string]any{"user_prompt": "wind", "notify_hook": hook.URL}, "")
-	if status != http.StatusOK {
-		t.Fatalf("submit: status %d: %v", status, created)
-	}
-	srv.Advance(time.Second)
-	if got := hook.Deliveries(); len(got) != 1 || got[0].State != lumamock.StateProcessing {
-		t.Errorf("the hook got %v, want processing only: the completed body breaks the document", states(got))
-	}
-	var invalid []mock.CallbackRecord
-	for _, rec := range srv.Mock.Callbacks() {
-		if rec.Outcome == mock.OutcomeInvalid {
-			invalid = append(invalid, rec)
-		}
-	}
-	if len(invalid) != 1 || invalid[0].State != lumamock.StateCompleted {
-		t.Fatalf("invalid callbacks journaled: %+v", invalid)
-	}
-	msg := invalid[0].Error
-	if !strings.Contains(msg, "/data/video/url") || !strings.Contains(msg, "maxLength") || len(msg) > 1024 {
-		t.Errorf("journaled error (%d bytes) does not name /data/video/url and maxLength briefly: %.300q", len(msg), msg)
-	}
-	for _, line := range strings.Split(logs.String(), "\n") {
-		if len(line) > 4096 {
-			t.Errorf("log line of %d bytes: %.200q", len(line), line)
-		}
-	}
+	return doc
 }
