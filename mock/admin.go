@@ -76,8 +76,8 @@ func (s *Server) end(id string, state lumamock.TaskState) error {
 }
 
 // Reset forgets every task and both journals, and gives up every callback not yet delivered, cutting those in
-// flight; it never waits for a receiver. The callbacks it gives up are journaled (outcome cancelled) in the
-// emptied journal.
+// flight; it never waits for a receiver. Each callback it gives up, those held back by the reorder fault or
+// delayed by late included, is journaled once (outcome cancelled) in the emptied journal.
 func (s *Server) Reset() {
 	tasks := s.tasks.reset()
 	s.journal.reset()

@@ -18,7 +18,6 @@ import (
 
 	"github.com/lumamock/lumamock"
 	"github.com/lumamock/lumamock/internal/httpjson"
-	"github.com/lumamock/lumamock/internal/redact"
 	"github.com/lumamock/lumamock/internal/snip"
 	"github.com/lumamock/lumamock/mock/internal/delivery"
 )
@@ -97,7 +96,8 @@ const (
 //
 // A task's dispatchMu is held only to decide and submit that task's callbacks; under it the code calls the
 // engine's Submit and the Clock's AfterFunc and Stop, none of which blocks or calls back, and nothing takes
-// dispatchMu while holding another lock. Journaling and logging happen after it is released.
+// dispatchMu while holding another lock. What it decides to journal (callbacks not sent, given up) waits in
+// the task's outbox and is journaled, and logged, in order, after it is released (see report).
 type callbacks struct {
 	engine  *delivery.Engine
 	clock   Clock
@@ -127,7 +127,7 @@ func newCallbacks(o Options, clock Clock, schema *openapi3.Schema, allow *allowL
 		Timeout:     o.CallbackTimeout,
 		Secret:      o.CallbackSecret,
 		UserAgent:   "lumamock/" + lumamock.Version,
-		Report:      c.report,
+		Report:      c.journalAttempt,
 	})
 	return c
 }
@@ -138,32 +138,32 @@ func (c *callbacks) poke(t *task) {
 	if t.notifyHook == "" {
 		return
 	}
-	var records []CallbackRecord
-	var given []delivery.Attempt
 	t.dispatchMu.Lock()
 	if !t.dropped && !c.closing.Load() {
-		records, given = c.emitLocked(t)
+		c.emitLocked(t, c.clock.Now(), nil)
 	}
+	out := t.takeOutboxLocked()
 	t.dispatchMu.Unlock()
-	for _, rec := range records {
-		c.journal.addCallback(rec, t.secrets)
-	}
-	for _, a := range given {
-		c.report(a)
-	}
+	c.report(t, out)
 }
 
-// emitLocked is poke's work, under t.dispatchMu: it submits the due callbacks, schedules the next poke, and
-// returns what to journal.
-func (c *callbacks) emitLocked(t *task) (records []CallbackRecord, given []delivery.Attempt) {
-	now := c.clock.Now()
+// giveUp is why emitLocked gives up a task's callbacks instead of submitting them.
+type giveUp struct{ outcome, reason string }
+
+// emitLocked is poke's work, under t.dispatchMu: it submits the callbacks of t's state changes due by now,
+// schedules the next poke, and puts what to journal in t's outbox. With g, it gives up instead every callback
+// of a state change that has happened, late ones included, and those held back, and schedules nothing.
+func (c *callbacks) emitLocked(t *task, now time.Time, g *giveUp) {
 	var due []Transition
 	var next time.Time
 	for _, tr := range t.timeline()[1:] {
 		if slices.Contains(t.emitted, tr.State) {
 			continue
 		}
-		at := tr.At.Add(t.faults.Late)
+		at := tr.At
+		if g == nil {
+			at = at.Add(t.faults.Late)
+		}
 		if at.After(now) {
 			next = at
 			break
@@ -181,13 +181,10 @@ func (c *callbacks) emitLocked(t *task) (records []CallbackRecord, given []deliv
 		job.Body = body
 		switch {
 		case err != nil:
-			c.log.Error("callback body breaks the document's callback schema; not sent", "task_id", t.id, "state", tr.State, "error", redact.Text(err.Error(), t.secrets...))
-			rec := recordOf(job, now, OutcomeInvalid)
-			rec.Error = err.Error()
-			records = append(records, rec)
+			t.outbox = append(t.outbox, delivery.Attempt{Job: job, At: now, Outcome: OutcomeInvalid, Error: err.Error()})
 		case t.faults.Drop == tr.State:
 			job.Faults = append(job.Faults, "drop")
-			records = append(records, recordOf(job, now, OutcomeDropped))
+			t.outbox = append(t.outbox, delivery.Attempt{Job: job, At: now, Outcome: OutcomeDropped})
 		default:
 			if t.faults.Reorder && !tr.State.Terminal() {
 				job.Faults = append(job.Faults, "reorder")
@@ -215,11 +212,20 @@ func (c *callbacks) emitLocked(t *task) (records []CallbackRecord, given []deliv
 		t.timer.Stop()
 		t.timer = nil
 	}
-	given = c.engine.Submit(batch...)
+	if g != nil {
+		for _, copies := range t.held {
+			batch = append(batch, copies...)
+		}
+		t.held = nil
+		for _, job := range batch {
+			t.outbox = append(t.outbox, delivery.Attempt{Job: job, At: now, Outcome: g.outcome, Error: g.reason})
+		}
+		return
+	}
+	t.outbox = append(t.outbox, c.engine.Submit(batch...)...)
 	if !next.IsZero() {
 		t.timer = c.clock.AfterFunc(next.Sub(now), func() { c.poke(t) })
 	}
-	return records, given
 }
 
 // render is the callback body of t at tr: the submit response's shape, at the new state, checked against the
@@ -274,59 +280,93 @@ func recordOf(job *delivery.Job, at time.Time, outcome string) CallbackRecord {
 		URL: job.URL, Faults: job.Faults, Outcome: outcome, Body: job.Body}
 }
 
-// report journals an attempt of the engine's, and logs the callbacks given up.
-func (c *callbacks) report(a delivery.Attempt) {
+// report journals records of t's callbacks, in order, and logs those given up or not sent; it makes them
+// after those another goroutine is making, if any, and then any that were added meanwhile.
+func (c *callbacks) report(t *task, out []delivery.Attempt) {
+	for len(out) > 0 {
+		for _, a := range out {
+			c.journalAttempt(a)
+		}
+		t.dispatchMu.Lock()
+		t.flushing = false
+		out = t.takeOutboxLocked()
+		t.dispatchMu.Unlock()
+	}
+}
+
+// journalAttempt journals an attempt, or a callback given up or not sent, and logs those given up or not sent.
+// The engine reports its attempts here, in each task's order.
+func (c *callbacks) journalAttempt(a delivery.Attempt) {
 	rec := recordOf(a.Job, a.At, a.Outcome)
 	rec.Attempt, rec.Status = a.Number, a.Status
 	rec.Error, rec.Response = a.Error, a.Response
 	rec.LatencyMS = float64(a.Latency.Microseconds()) / 1000
 	rec.Signed = c.signed && a.Number > 0
 	c.journal.addCallback(rec, a.Job.Secrets)
-	if a.Outcome != OutcomeFailed && a.Outcome != OutcomeAbandoned {
+	if a.Outcome != OutcomeFailed && a.Outcome != OutcomeAbandoned && a.Outcome != OutcomeInvalid {
 		return
 	}
 	shown := callbackEntry{rec: rec, secrets: a.Job.Secrets}.redacted()
 	args := []any{"task_id", shown.TaskID, "event", shown.Event, "state", shown.State, "url", shown.URL, "attempts", shown.Attempt, "error", shown.Error}
 	switch {
+	case a.Outcome == OutcomeInvalid:
+		c.log.Error("callback body breaks the document's callback schema; not sent", args...)
 	case a.Outcome == OutcomeFailed:
 		c.log.Warn("callback failed", args...)
-	case a.Outcome == OutcomeAbandoned && strings.HasPrefix(a.Error, reasonShutdown):
+	case strings.HasPrefix(a.Error, reasonShutdown):
 		c.log.Warn("callback given up at shutdown", args...)
-	case a.Outcome == OutcomeAbandoned:
+	default:
 		c.log.Warn("callback given up", args...)
 	}
 }
 
-// stop ends t's callbacks: no more are scheduled or submitted. It returns whether t had a hook.
-func (c *callbacks) stop(t *task) bool {
+// stop ends t's callbacks: no more are scheduled or submitted, and those of state changes that have happened
+// but were not submitted (held back by reorder, delayed by late) are given up with outcome and reason, to be
+// journaled by report. It returns whether t has a hook, and the records to journal.
+func (c *callbacks) stop(t *task, outcome, reason string) (hooked bool, out []delivery.Attempt) {
 	if t.notifyHook == "" {
-		return false
+		return false, nil
 	}
 	t.dispatchMu.Lock()
 	defer t.dispatchMu.Unlock()
-	t.dropped = true
-	if t.timer != nil {
-		t.timer.Stop()
-		t.timer = nil
+	if !t.dropped {
+		t.dropped = true
+		c.emitLocked(t, c.clock.Now(), &giveUp{outcome, reason})
 	}
-	return true
+	return true, t.takeOutboxLocked()
 }
 
 // drop ends the callbacks of tasks and gives up those not yet delivered, cutting attempts in flight, with
-// outcome and reason. It returns how many it gave up.
+// outcome and reason; each is journaled once. It returns how many it gave up.
 func (c *callbacks) drop(tasks []*task, outcome, reason string) int {
 	var ids []string
+	var stopped []*task
+	var outs [][]delivery.Attempt
 	for _, t := range tasks {
-		if c.stop(t) {
-			ids = append(ids, t.id)
+		if hooked, out := c.stop(t, outcome, reason); hooked {
+			ids, stopped, outs = append(ids, t.id), append(stopped, t), append(outs, out)
 		}
 	}
 	if len(ids) == 0 {
 		return 0
 	}
 	n := c.engine.Cancel(ids, outcome, reason)
+	for i, t := range stopped {
+		n += givenUp(outs[i])
+		c.report(t, outs[i])
+	}
 	if reason == reasonReset {
 		c.closeIdle()
+	}
+	return n
+}
+
+// givenUp counts the callbacks given up among records.
+func givenUp(out []delivery.Attempt) (n int) {
+	for _, a := range out {
+		if a.Outcome == OutcomeCancelled || a.Outcome == OutcomeAbandoned {
+			n++
+		}
 	}
 	return n
 }
@@ -340,14 +380,17 @@ func (c *callbacks) closeIdle() {
 	}
 }
 
-// shutdown stops new callbacks and delivers those held until ctx ends; then it gives up the rest, logging and
-// journaling each.
+// shutdown stops new callbacks and delivers those due until ctx ends; then it gives up the rest, logging and
+// journaling each. Callbacks not yet due (held back by reorder, delayed by late) are given up at once.
 func (c *callbacks) shutdown(ctx context.Context, tasks []*task) error {
 	c.closing.Store(true)
+	n := 0
 	for _, t := range tasks {
-		c.stop(t)
+		_, out := c.stop(t, OutcomeAbandoned, reasonShutdown)
+		n += givenUp(out)
+		c.report(t, out)
 	}
-	n := c.engine.Shutdown(ctx)
+	n += c.engine.Shutdown(ctx)
 	c.closeIdle() // after the workers stopped: a dial that ends later finds the pool closed and hangs up
 	if n > 0 && ctx.Err() != nil {
 		return fmt.Errorf("mock: %d callbacks given up at shutdown: %w", n, ctx.Err())

@@ -39,6 +39,10 @@ type task struct {
 	held       [][]*delivery.Job    // reorder fault: intermediate callbacks (with copies) held back until the final one
 	timer      Timer                // the next poke
 	dropped    bool                 // reset, evicted or shut down: no more callbacks
+	// outbox holds the records decided under dispatchMu, journaled in order once it is released; flushing
+	// says a goroutine is journaling them (see callbacks.report).
+	outbox   []delivery.Attempt
+	flushing bool
 
 	resultOnce sync.Once
 	// res is behind a pointer so that a task stays under 512 bytes, which the garbage collector scans by the
@@ -51,6 +55,17 @@ type task struct {
 func (t *task) result() *result {
 	t.resultOnce.Do(func() { r := newResult(t.seed, t.id, t.resolution); t.res = &r })
 	return t.res
+}
+
+// takeOutboxLocked takes the records to journal, unless another goroutine is journaling t's: it journals
+// these too, in order, when it is done with its own.
+func (t *task) takeOutboxLocked() []delivery.Attempt {
+	if t.flushing || len(t.outbox) == 0 {
+		return nil
+	}
+	out := t.outbox
+	t.outbox, t.flushing = nil, true
+	return out
 }
 
 // ErrTaskEnded is returned when a task that has already ended is asked to end.
