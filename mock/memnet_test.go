@@ -10,12 +10,15 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/lumamock/lumamock"
@@ -53,9 +56,37 @@ func (n *memNet) close(base string) {
 	}
 }
 
+// listen puts h at 127.0.0.1:port, which every spelling of that address reaches (see addr).
+func (n *memNet) listen(port int, h http.Handler) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.hosts["127.0.0.1:"+strconv.Itoa(port)] = h
+}
+
+// addr is where a request to hostport goes: an IP address and port whatever their spelling ("localhost" is
+// 127.0.0.1, an IPv4-mapped IPv6 address is its IPv4 address, a port may have leading zeros), or the name.
+func addr(hostport string) string {
+	host, port, err := net.SplitHostPort(hostport)
+	if err != nil {
+		return hostport
+	}
+	if strings.EqualFold(strings.TrimSuffix(host, "."), "localhost") {
+		host = "127.0.0.1"
+	}
+	p, err := strconv.Atoi(port)
+	ip, ierr := netip.ParseAddr(host)
+	if err != nil || ierr != nil {
+		return hostport
+	}
+	return net.JoinHostPort(ip.Unmap().String(), strconv.Itoa(p))
+}
+
 func (n *memNet) RoundTrip(req *http.Request) (*http.Response, error) {
 	n.mu.Lock()
 	h := n.hosts[req.URL.Host]
+	if h == nil {
+		h = n.hosts[addr(req.URL.Host)]
+	}
 	n.mu.Unlock()
 	if h == nil {
 		if req.Body != nil {
@@ -80,9 +111,13 @@ func (n *memNet) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-// resolver is the mock's Resolver on a memNet: no name is resolved; every host is its own receiver.
-func resolver(context.Context, string) ([]netip.Addr, error) {
-	return nil, fmt.Errorf("names are not resolved in tests")
+// resolver is the mock's Resolver on a memNet: localhost is 127.0.0.1; no other name is resolved, so every
+// other host name is its own receiver.
+func resolver(_ context.Context, host string) ([]netip.Addr, error) {
+	if strings.EqualFold(strings.TrimSuffix(host, "."), "localhost") {
+		return []netip.Addr{netip.MustParseAddr("127.0.0.1")}, nil
+	}
+	return nil, fmt.Errorf("%s: names are not resolved in tests", host)
 }
 
 // memServer is a mock on a memNet, with a ManualClock (mocktest.Start) unless the options bring a clock. Its
@@ -231,3 +266,13 @@ func (h *memHook) States(id string) []lumamock.TaskState {
 
 // Close takes the receiver off the network: deliveries to it fail with connection errors.
 func (h *memHook) Close() { h.net.close(h.base) }
+
+// elapse lets d pass on the bubble's clock, which takes no real time, then waits until every goroutine of the
+// bubble is blocked. Only the bubble's root goroutine may call it.
+func elapse(d time.Duration) {
+	time.Sleep(d)
+	synctest.Wait()
+}
+
+// pause lets d pass on the bubble's clock for the calling goroutine alone: a client's think time.
+func pause(d time.Duration) { time.Sleep(d) }
