@@ -1,12 +1,12 @@
 package mock_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 	"unicode/utf8"
 
@@ -18,13 +18,14 @@ import (
 )
 
 // admin GETs an admin endpoint and decodes its JSON into v, returning the status.
-func admin(t *testing.T, srv *mocktest.Server, method, path string, v any) int {
+func admin(t *testing.T, srv any, method, path string, v any) int {
 	t.Helper()
-	req, err := http.NewRequest(method, srv.URL+path, nil)
+	base, client := api(t, srv)
+	req, err := http.NewRequest(method, base+path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := srv.Client.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,70 +204,76 @@ func TestCallbackJournalCutsLargeBodies(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := mocktest.NewServer(t, mock.Options{Schema: lumamock.ShapeLuma, JournalBodyLimit: limit})
-			hook := mocktest.NewHookReceiver(t)
-			submit(t, srv, map[string]any{"user_prompt": tt.prompt, "notify_hook": hook.URL}, "pending=0s, processing=0s")
-			sent := settle(t, srv, hook, 2, 1) // processing and completed
+			synctest.Test(t, func(t *testing.T) {
+				srv := newMemServer(t, mock.Options{Schema: lumamock.ShapeLuma, JournalBodyLimit: limit})
+				hook := srv.hook()
+				submit(t, srv, map[string]any{"user_prompt": tt.prompt, "notify_hook": hook.URL}, "pending=0s, processing=0s")
+				srv.Advance(0)
+				sent := hook.Deliveries() // processing and completed
+				if len(sent) != 2 {
+					t.Fatalf("%d deliveries, want 2", len(sent))
+				}
 
-			// What the admin API answers.
-			resp, err := srv.Client.Get(srv.URL + "/__mock/callbacks")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			var raw []map[string]json.RawMessage
-			if err := json.NewDecoder(resp.Body).Decode(&raw); err != nil {
-				t.Fatalf("the callback journal is not valid JSON: %v", err)
-			}
-			if len(raw) != len(sent) {
-				t.Fatalf("%d journal records for %d deliveries", len(raw), len(sent))
-			}
-			for i, rec := range raw {
-				full := sent[i].Body
-				var truncated bool
-				var size int
-				if err := json.Unmarshal(rec["body_bytes"], &size); err != nil || size != len(full) {
-					t.Errorf("record %d: body_bytes %s, want %d", i, rec["body_bytes"], len(full))
+				// What the admin API answers.
+				resp, err := srv.Client.Get(srv.URL + "/__mock/callbacks")
+				if err != nil {
+					t.Fatal(err)
 				}
-				if b, ok := rec["body_truncated"]; ok {
-					if err := json.Unmarshal(b, &truncated); err != nil {
-						t.Fatal(err)
+				defer resp.Body.Close()
+				var raw []map[string]json.RawMessage
+				if err := json.NewDecoder(resp.Body).Decode(&raw); err != nil {
+					t.Fatalf("the callback journal is not valid JSON: %v", err)
+				}
+				if len(raw) != len(sent) {
+					t.Fatalf("%d journal records for %d deliveries", len(raw), len(sent))
+				}
+				for i, rec := range raw {
+					full := sent[i].Body
+					var truncated bool
+					var size int
+					if err := json.Unmarshal(rec["body_bytes"], &size); err != nil || size != len(full) {
+						t.Errorf("record %d: body_bytes %s, want %d", i, rec["body_bytes"], len(full))
+					}
+					if b, ok := rec["body_truncated"]; ok {
+						if err := json.Unmarshal(b, &truncated); err != nil {
+							t.Fatal(err)
+						}
+					}
+					if truncated != tt.cut {
+						t.Errorf("record %d: body_truncated %v, want %v", i, truncated, tt.cut)
+					}
+					if !tt.cut {
+						var got, want any
+						if err := json.Unmarshal(rec["body"], &got); err != nil {
+							t.Fatal(err)
+						}
+						if err := json.Unmarshal(full, &want); err != nil {
+							t.Fatal(err)
+						}
+						if diff := cmp.Diff(want, got); diff != "" {
+							t.Errorf("record %d: body (-sent +journaled):\n%s", i, diff)
+						}
+						continue
+					}
+					var start string
+					if err := json.Unmarshal(rec["body"], &start); err != nil {
+						t.Fatalf("record %d: a cut body is not a JSON string: %v: %.80s", i, err, rec["body"])
+					}
+					if len(start) > limit || len(start) < limit-3 || !strings.HasPrefix(string(full), start) {
+						t.Errorf("record %d: cut body of %d bytes is not the start of the body sent, cut near %d bytes", i, len(start), limit)
+					}
+					if !utf8.ValidString(start) {
+						t.Errorf("record %d: cut body is not valid UTF-8", i)
 					}
 				}
-				if truncated != tt.cut {
-					t.Errorf("record %d: body_truncated %v, want %v", i, truncated, tt.cut)
-				}
-				if !tt.cut {
-					var got, want any
-					if err := json.Unmarshal(rec["body"], &got); err != nil {
-						t.Fatal(err)
-					}
-					if err := json.Unmarshal(full, &want); err != nil {
-						t.Fatal(err)
-					}
-					if diff := cmp.Diff(want, got); diff != "" {
-						t.Errorf("record %d: body (-sent +journaled):\n%s", i, diff)
-					}
-					continue
-				}
-				var start string
-				if err := json.Unmarshal(rec["body"], &start); err != nil {
-					t.Fatalf("record %d: a cut body is not a JSON string: %v: %.80s", i, err, rec["body"])
-				}
-				if len(start) > limit || len(start) < limit-3 || !strings.HasPrefix(string(full), start) {
-					t.Errorf("record %d: cut body of %d bytes is not the start of the body sent, cut near %d bytes", i, len(start), limit)
-				}
-				if !utf8.ValidString(start) {
-					t.Errorf("record %d: cut body is not valid UTF-8", i)
-				}
-			}
 
-			// What the journal keeps in memory: the body sent is not.
-			for _, rec := range srv.Mock.Callbacks() {
-				if tt.cut && cap(rec.Body) > 2*limit+limit/2 {
-					t.Errorf("record %d keeps %d bytes for a %d-byte body cut at %d", rec.Seq, cap(rec.Body), rec.BodyBytes, limit)
+				// What the journal keeps in memory: the body sent is not.
+				for _, rec := range srv.Mock.Callbacks() {
+					if tt.cut && cap(rec.Body) > 2*limit+limit/2 {
+						t.Errorf("record %d keeps %d bytes for a %d-byte body cut at %d", rec.Seq, cap(rec.Body), rec.BodyBytes, limit)
+					}
 				}
-			}
+			})
 		})
 	}
 }
@@ -284,65 +291,50 @@ func TestJournalByteBudgetForgetsTheOldest(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := mocktest.NewServer(t, mock.Options{Schema: lumamock.ShapeLuma, JournalMaxBytes: tt.maxBytes})
-			hook := mocktest.NewHookReceiver(t)
-			for i := range entries {
-				// One request and two callbacks (processing, completed) per task.
-				submit(t, srv, map[string]any{"user_prompt": strings.Repeat("w", bodySize), "notify_hook": hook.URL},
-					"pending=0s, processing=0s")
-				settle(t, srv, hook, 2*(i+1), int64(i+1))
-			}
-			var reqs []mock.RequestRecord
-			admin(t, srv, http.MethodGet, "/__mock/requests", &reqs)
-			var cbs []mock.CallbackRecord
-			admin(t, srv, http.MethodGet, "/__mock/callbacks", &cbs)
-			for _, j := range []struct {
-				name  string
-				seqs  []int64
-				total int // journaled in all
-			}{
-				{"requests", seqsOf(reqs, func(r mock.RequestRecord) int64 { return r.Seq }), entries},
-				{"callbacks", seqsOf(cbs, func(r mock.CallbackRecord) int64 { return r.Seq }), 2 * entries},
-			} {
-				n, most := len(j.seqs), tt.max
-				if most == 0 {
-					most = j.total
+			synctest.Test(t, func(t *testing.T) {
+				srv := newMemServer(t, mock.Options{Schema: lumamock.ShapeLuma, JournalMaxBytes: tt.maxBytes})
+				hook := srv.hook()
+				for i := range entries {
+					// One request and two callbacks (processing, completed) per task.
+					submit(t, srv, map[string]any{"user_prompt": strings.Repeat("w", bodySize), "notify_hook": hook.URL},
+						"pending=0s, processing=0s")
+					srv.Advance(0)
+					if n := len(hook.Deliveries()); n != 2*(i+1) {
+						t.Fatalf("%d deliveries, want %d", n, 2*(i+1))
+					}
 				}
-				if n < tt.min || n > most {
-					t.Errorf("%s journal keeps %d entries, want %d to %d", j.name, n, tt.min, most)
-					continue
+				var reqs []mock.RequestRecord
+				admin(t, srv, http.MethodGet, "/__mock/requests", &reqs)
+				var cbs []mock.CallbackRecord
+				admin(t, srv, http.MethodGet, "/__mock/callbacks", &cbs)
+				for _, j := range []struct {
+					name  string
+					seqs  []int64
+					total int // journaled in all
+				}{
+					{"requests", seqsOf(reqs, func(r mock.RequestRecord) int64 { return r.Seq }), entries},
+					{"callbacks", seqsOf(cbs, func(r mock.CallbackRecord) int64 { return r.Seq }), 2 * entries},
+				} {
+					n, most := len(j.seqs), tt.max
+					if most == 0 {
+						most = j.total
+					}
+					if n < tt.min || n > most {
+						t.Errorf("%s journal keeps %d entries, want %d to %d", j.name, n, tt.min, most)
+						continue
+					}
+					// The newest are kept, the oldest forgotten.
+					var want []int64
+					for seq := int64(j.total - n + 1); seq <= int64(j.total); seq++ {
+						want = append(want, seq)
+					}
+					if diff := cmp.Diff(want, j.seqs); diff != "" {
+						t.Errorf("%s journal seqs (-want +got):\n%s", j.name, diff)
+					}
 				}
-				// The newest are kept, the oldest forgotten.
-				var want []int64
-				for seq := int64(j.total - n + 1); seq <= int64(j.total); seq++ {
-					want = append(want, seq)
-				}
-				if diff := cmp.Diff(want, j.seqs); diff != "" {
-					t.Errorf("%s journal seqs (-want +got):\n%s", j.name, diff)
-				}
-			}
+			})
 		})
 	}
-}
-
-// settle waits until hook has had deliveries callbacks and the request journal holds request seq, then until
-// no callback is being delivered, and returns the deliveries. The mock may answer a request before it has
-// journaled it and scheduled its callbacks.
-func settle(t *testing.T, srv *mocktest.Server, hook *mocktest.HookReceiver, deliveries int, seq int64) []mocktest.Delivery {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if _, err := hook.Wait(ctx, deliveries); err != nil {
-		t.Fatal(err)
-	}
-	for rs := srv.Mock.Requests(); len(rs) == 0 || rs[len(rs)-1].Seq < seq; rs = srv.Mock.Requests() {
-		if ctx.Err() != nil {
-			t.Fatalf("request %d never journaled", seq)
-		}
-		time.Sleep(time.Millisecond)
-	}
-	srv.Advance(0)
-	return hook.Deliveries()
 }
 
 // seqsOf lists the Seq of each record.
