@@ -176,10 +176,11 @@ func (r *memReceiver) inFlight() int {
 	return r.inflight
 }
 
-// newEngine returns an engine on net, shut down when the test ends. Zero Timeout and Backoff mean 10s and 10ms.
-func newEngine(tb testing.TB, net *memNet, cfg Config, rep *reports) *Engine {
+// newEngine returns an engine whose client goes through rt (a memNet, or a Transport to loopback servers), shut
+// down when the test ends. Zero Timeout and Backoff mean 10s and 10ms.
+func newEngine(tb testing.TB, rt http.RoundTripper, cfg Config, rep *reports) *Engine {
 	tb.Helper()
-	cfg.Client = &http.Client{Transport: net}
+	cfg.Client = &http.Client{Transport: rt}
 	cfg.Clock = clock.System // the bubble's
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 10 * time.Second
@@ -195,12 +196,15 @@ func newEngine(tb testing.TB, net *memNet, cfg Config, rep *reports) *Engine {
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
 		e.Shutdown(ctx)
+		cfg.Client.CloseIdleConnections()
 	})
 	return e
 }
 
-func job(task string, event int, r *memReceiver) *Job {
-	return &Job{TaskID: task, Event: event, URL: r.url, Receiver: r.url, State: "processing", Body: []byte(`{}`)}
+func job(task string, event int, r *memReceiver) *Job { return jobTo(task, event, r.url, r.url) }
+
+func jobTo(task string, event int, url, receiver string) *Job {
+	return &Job{TaskID: task, Event: event, URL: url, Receiver: receiver, State: "processing", Body: []byte(`{}`)}
 }
 
 // instant fails the test if f lets time pass on the bubble's clock: it waited for something, a receiver

@@ -46,8 +46,8 @@ func TestAnswerCutShortIsNoDelivery(t *testing.T) {
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { tt.handler(w, r, done) }))
 			t.Cleanup(func() { close(done); srv.Close() })
 			rep := &reports{}
-			e := newEngine(t, Config{Timeout: 200 * time.Millisecond, Stall: time.Hour}, rep)
-			e.Submit(job("t1", 1, srv.URL, "r1"))
+			e := newEngine(t, &http.Transport{}, Config{Timeout: 200 * time.Millisecond, Stall: time.Hour}, rep)
+			e.Submit(jobTo("t1", 1, srv.URL, "r1"))
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			if err := e.WaitIdle(ctx); err != nil {
