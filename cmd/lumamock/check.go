@@ -107,6 +107,9 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return &ExitError{Code: 2, Err: errors.New(redact.Text(err.Error(), secrets...))}
 	}
+	if c.spec != "" {
+		fmt.Fprintln(stderr, specSummary(ctx, c.spec)) // stdout may be the report
+	}
 	if c.dryRun {
 		if err := check.WriteDryRun(stdout, cfg); err != nil {
 			return &ExitError{Code: 2, Err: errors.New(redact.Text(err.Error(), secrets...))}

@@ -3,6 +3,7 @@
 //	lumamock [serve] [flags]   run the validating fake (the default)
 //	lumamock check [flags]     hold a live API to openapi.yaml and report drift
 //	lumamock proxy [flags]     forward to a live API, validating both directions
+//	lumamock diff BASE REV     report the changes between two versions of the contract
 //	lumamock hooks [flags]     receive webhook callbacks and print them
 //	lumamock healthcheck       exit 0 when a running server's /healthz answers 200
 package main
@@ -44,6 +45,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runCheck(ctx, rest, stdout, stderr)
 	case "proxy":
 		return runProxy(ctx, rest, stdout, stderr)
+	case "diff":
+		return runDiff(ctx, rest, os.Stdin, stdout, stderr)
 	case "hooks":
 		return runHooks(ctx, rest, stdout, stderr)
 	case "healthcheck":
@@ -68,6 +71,7 @@ Usage:
   lumamock [serve] [flags]   run the validating fake on 127.0.0.1:8080 (the default command)
   lumamock check [flags]     check a live API against openapi.yaml and report drift
   lumamock proxy [flags]     forward to a live API, validating requests and responses
+  lumamock diff BASE REV     report breaking changes between two versions of the contract
   lumamock hooks [flags]     receive webhook callbacks on 127.0.0.1:9000 and print them
   lumamock healthcheck       exit 0 if /healthz of a running server answers 200 (for containers)
   lumamock version           print the version

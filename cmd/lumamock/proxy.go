@@ -105,6 +105,9 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return &ExitError{Code: 2, Err: fmt.Errorf("--spec: %w", err)}
 	}
+	if c.spec != "" {
+		fmt.Fprintln(stdout, specSummary(ctx, c.spec))
+	}
 	checker, err := contract.NewChecker(doc, contract.CheckerOptions{})
 	if err != nil {
 		return &ExitError{Code: 2, Err: err}

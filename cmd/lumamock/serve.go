@@ -210,6 +210,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return &ExitError{Code: 2, Err: err}
 	}
+	if c.spec != "" {
+		fmt.Fprintln(stdout, specSummary(ctx, c.spec))
+	}
 	srv, err := mock.New(opts)
 	if err != nil {
 		return &ExitError{Code: 2, Err: err}
