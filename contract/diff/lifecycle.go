@@ -7,70 +7,37 @@ import (
 
 	"go.yaml.in/yaml/v4"
 
+	"github.com/lumamock/lumamock"
 	"github.com/lumamock/lumamock/internal/snip"
 )
 
-// machine is a task lifecycle a document describes: the x-transitions and x-terminal of a component schema.
+// machine is the task lifecycle a document declares (lumamock.ReadLifecycle), with its states as strings.
 type machine struct {
 	name, pointer string
+	states        []string
 	transitions   map[string][]string
 	terminal      []string
 }
 
-// machines returns the lifecycles of a document's component schemas, sorted by name.
+// machines returns the lifecycle of a document, if it declares one.
 func machines(d *Document) []machine {
-	var out []machine
-	if d.T.Components == nil {
-		return nil
+	lc, ok, err := lumamock.ReadLifecycle(d.T)
+	if !ok || err != nil {
+		return nil // Load refuses a malformed one
 	}
-	for _, n := range sortedKeys(d.T.Components.Schemas) {
-		ref := d.T.Components.Schemas[n]
-		if ref == nil || ref.Value == nil {
-			continue
+	m := machine{name: lumamock.TaskStateSchema, pointer: "/components/schemas/" + escape(lumamock.TaskStateSchema), transitions: map[string][]string{}}
+	for _, s := range lc.States {
+		m.states = append(m.states, string(s))
+		if lc.Terminal[s] {
+			m.terminal = append(m.terminal, string(s))
 		}
-		raw, ok := ref.Value.Extensions["x-transitions"].(map[string]any)
-		if !ok {
-			continue
-		}
-		m := machine{name: n, pointer: "/components/schemas/" + escape(n), transitions: map[string][]string{}}
-		for from, to := range raw {
-			m.transitions[from] = strings1(to)
-		}
-		m.terminal = strings1(ref.Value.Extensions["x-terminal"])
-		out = append(out, m)
 	}
-	return out
-}
-
-// strings1 reads a list of strings (or one string) from an extension's value.
-func strings1(v any) []string {
-	switch v := v.(type) {
-	case []any:
-		var out []string
-		for _, e := range v {
-			if s, ok := e.(string); ok {
-				out = append(out, s)
-			}
-		}
-		return out
-	case string:
-		return []string{v}
-	}
-	return nil
-}
-
-func (m machine) states() []string {
-	seen := map[string]bool{}
-	for from, to := range m.transitions {
-		seen[from] = true
+	for from, to := range lc.Next {
 		for _, s := range to {
-			seen[s] = true
+			m.transitions[string(from)] = append(m.transitions[string(from)], string(s))
 		}
 	}
-	for _, s := range m.terminal {
-		seen[s] = true
-	}
-	return sortedStrings(seen)
+	return []machine{m}
 }
 
 // lifecycle compares the task lifecycles of the two documents: states, transitions and terminal states.
@@ -78,9 +45,6 @@ func (c *comparer) lifecycle() {
 	bms, rms := machines(c.base), machines(c.rev)
 	for _, b := range bms {
 		i := slices.IndexFunc(rms, func(r machine) bool { return r.name == b.name })
-		if i < 0 && len(bms) == 1 && len(rms) == 1 {
-			i = 0 // one lifecycle each: the same, renamed
-		}
 		if i < 0 {
 			c.emit("lifecycle-removed", InBase, b.pointer+"/x-transitions", b.name, "", "%s no longer describes its lifecycle (x-transitions): clients lose the documented states and moves", b.name)
 			continue
@@ -90,7 +54,7 @@ func (c *comparer) lifecycle() {
 }
 
 func (c *comparer) machine(b, r machine) {
-	bstates, rstates := b.states(), r.states()
+	bstates, rstates := b.states, r.states
 	where := "lifecycle " + r.name
 	for _, s := range rstates {
 		if !slices.Contains(bstates, s) {
@@ -104,8 +68,8 @@ func (c *comparer) machine(b, r machine) {
 		c.emit("lifecycle-state-removed", InBase, b.pointer+"/x-transitions/"+escape(s), s, where, "the task state %q is gone", s)
 	}
 	for _, from := range sortedKeys(b.transitions) {
-		rto, ok := r.transitions[from]
-		if !ok {
+		rto := r.transitions[from]
+		if !slices.Contains(rstates, from) {
 			continue // the state is gone: said above
 		}
 		for _, to := range b.transitions[from] {
@@ -115,8 +79,8 @@ func (c *comparer) machine(b, r machine) {
 		}
 	}
 	for _, from := range sortedKeys(r.transitions) {
-		bto, ok := b.transitions[from]
-		if !ok {
+		bto := b.transitions[from]
+		if !slices.Contains(bstates, from) {
 			continue // a new state: said above
 		}
 		for _, to := range r.transitions[from] {

@@ -17,6 +17,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"go.yaml.in/yaml/v4"
 
+	"github.com/lumamock/lumamock"
 	"github.com/lumamock/lumamock/internal/apifox"
 )
 
@@ -204,6 +205,9 @@ func load(ctx context.Context, data []byte) (*Document, error) {
 			msg = msg[:i]
 		}
 		return nil, fmt.Errorf("invalid OpenAPI document: %s", oneLine(msg))
+	}
+	if _, _, err := lumamock.ReadLifecycle(t); err != nil {
+		return nil, fmt.Errorf("invalid task lifecycle: %s", oneLine(err.Error()))
 	}
 	return &Document{Format: FormatOpenAPI, T: t, root: top}, nil
 }
