@@ -306,7 +306,7 @@ func (c *callbacks) journalAttempt(a delivery.Attempt) {
 	if a.Outcome != OutcomeFailed && a.Outcome != OutcomeAbandoned && a.Outcome != OutcomeInvalid {
 		return
 	}
-	shown := callbackEntry{rec: rec, secrets: a.Job.Secrets}.redacted()
+	shown := callbackEntry{rec: rec, secrets: a.Job.Secrets, keys: c.journal.keys}.redacted()
 	args := []any{"task_id", shown.TaskID, "event", shown.Event, "state", shown.State, "url", shown.URL, "attempts", shown.Attempt, "error", shown.Error}
 	switch {
 	case a.Outcome == OutcomeInvalid:

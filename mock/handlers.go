@@ -3,6 +3,7 @@ package mock
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/lumamock/lumamock"
@@ -29,7 +30,7 @@ func (s *Server) createGeneration(w http.ResponseWriter, r *http.Request, ex *ap
 		prompt:     str(lumamock.FieldUserPrompt),
 		resolution: str(lumamock.FieldResolution),
 		notifyHook: hook,
-		secrets:    secretsIn(append(s.secretsOf(r), redact.URLSecrets(hook)...), str(lumamock.FieldUserPrompt), hook),
+		secrets:    s.taskSecrets(append(redact.RequestSecrets(r), redact.URLSecrets(hook)...)),
 		requestID:  ex.requestID,
 		faults:     s.opts.Faults.override(ex.prefs),
 		created:    s.clock.Now().UTC(),
@@ -81,18 +82,38 @@ func (s *Server) getGeneration(w http.ResponseWriter, r *http.Request, ex *apiRe
 	writeJSON(w, http.StatusOK, t.render(shape, t.at(now), now, ex.requestID))
 }
 
-// secretsIn keeps of secrets those that appear in one of texts: what a task must keep out of its records is
-// only what its prompt or hook carries, and a task keeps nothing when they carry none (most tasks), so the
-// tasks kept hold no extra memory for the garbage collector to scan.
-func secretsIn(secrets []string, texts ...string) []string {
-	var out []string
-	for _, s := range secrets {
-		for _, text := range texts {
-			if s != "" && strings.Contains(text, s) {
-				out = append(out, s)
-				break
-			}
+// taskSecrets is what a task's records must not show besides the accepted API keys (which the journal adds
+// itself): the credentials of its hook and those its submit request carried (its bearer token, credential
+// headers and query parameters), whoever repeats them: the prompt, the hook, or a receiver answering a
+// callback. A credential that is one of keys, or "<scheme> <token>" whose token is kept, needs no entry. With
+// --api-key every request's token is a key, so most tasks keep nothing; without, a client sends the same token
+// again and again, and its tasks share one list (s.lastSecrets) rather than each holding its own.
+func (s *Server) taskSecrets(candidates []string) []string {
+	keys := s.opts.APIKeys
+	var buf [8]string
+	out := buf[:0]
+	for _, c := range candidates {
+		if c != "" && !slices.Contains(keys, c) && !slices.Contains(out, c) {
+			out = append(out, c)
 		}
 	}
-	return out
+	n := 0
+	for _, c := range out {
+		if scheme, token, ok := strings.Cut(c, " "); ok && redact.IsAuthScheme(scheme) &&
+			(slices.Contains(keys, token) || slices.Contains(out, token)) {
+			continue
+		}
+		out[n] = c
+		n++
+	}
+	out = out[:n]
+	if n == 0 {
+		return nil
+	}
+	if last := s.lastSecrets.Load(); last != nil && slices.Equal(*last, out) {
+		return *last
+	}
+	kept := slices.Clone(out) // only a list not seen last leaves the stack
+	s.lastSecrets.Store(&kept)
+	return kept
 }

@@ -18,24 +18,27 @@ import (
 type journal struct {
 	requests  *ring.Ring[requestEntry]
 	callbacks *ring.Ring[callbackEntry]
-	bodyLimit int // bytes of a body kept
+	bodyLimit int      // bytes of a body kept
+	keys      []string // the accepted API keys, which no record shows
 }
 
 // newJournal returns journals of at most size entries and maxBytes bytes each, keeping the first bodyLimit
-// bytes of each body.
-func newJournal(size, bodyLimit int, maxBytes int64) *journal {
+// bytes of each body, that show none of keys.
+func newJournal(size, bodyLimit int, maxBytes int64, keys []string) *journal {
 	return &journal{
 		requests:  ring.NewBudget(size, maxBytes, requestEntry.size),
 		callbacks: ring.NewBudget(size, maxBytes, callbackEntry.size),
 		bodyLimit: bodyLimit,
+		keys:      slices.Clip(keys),
 	}
 }
 
 // addCallback journals rec, whose Body is the whole callback body sent: the journal keeps it cut at its body
-// limit. rec.Body must not change afterwards.
+// limit. rec.Body must not change afterwards. secrets are its task's (see task.secrets).
 func (j *journal) addCallback(rec CallbackRecord, secrets []string) {
-	rec.Body, rec.BodyTruncated, rec.BodyBytes = cutJSON(rec.Body, j.bodyLimit, secrets...)
-	j.callbacks.Add(func(seq int64) callbackEntry { rec.Seq = seq; return callbackEntry{rec: rec, secrets: secrets} })
+	e := callbackEntry{secrets: secrets, keys: j.keys}
+	rec.Body, rec.BodyTruncated, rec.BodyBytes = cutJSON(rec.Body, j.bodyLimit, e.all()...)
+	j.callbacks.Add(func(seq int64) callbackEntry { rec.Seq = seq; e.rec = rec; return e })
 }
 
 // addRequest journals e, whose body is already cut at the body limit.
@@ -328,19 +331,30 @@ type CallbackRecord struct {
 // task's). Records are redacted when read, which keeps delivery cheap; nothing reads one but through redacted.
 type callbackEntry struct {
 	rec     CallbackRecord
-	secrets []string
+	secrets []string // its task's
+	keys    []string // the accepted API keys
+}
+
+// all is every secret the record must not show: the accepted API keys and its task's secrets.
+func (e callbackEntry) all() []string {
+	if len(e.secrets) == 0 {
+		return e.keys
+	}
+	return append(slices.Clip(e.keys), e.secrets...)
 }
 
 func (e callbackEntry) size() int64 { return e.rec.size() }
 
-// redacted is the record as the journal shows it: the hook URL's credentials, and the task's secrets and any
-// URL's credentials in the body, error and response, replaced by the placeholder.
+// redacted is the record as the journal shows it: the hook URL's credentials, and the accepted API keys, the
+// task's secrets and any URL's credentials in the body, error and response (whatever the receiver repeated),
+// replaced by the placeholder.
 func (e callbackEntry) redacted() CallbackRecord {
 	rec := e.rec
-	rec.URL = redact.Text(rec.URL, e.secrets...) // the URL's credentials, and a key under any parameter name
-	rec.Body = redact.Body(rec.Body, e.secrets...)
-	rec.Error = redact.Text(rec.Error, e.secrets...)
-	rec.Response = redact.Text(rec.Response, e.secrets...)
+	secrets := e.all()
+	rec.URL = redact.Text(rec.URL, secrets...) // the URL's credentials, and a key under any parameter name
+	rec.Body = redact.Body(rec.Body, secrets...)
+	rec.Error = redact.Text(rec.Error, secrets...)
+	rec.Response = redact.Text(rec.Response, secrets...)
 	return rec
 }
 

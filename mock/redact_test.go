@@ -25,21 +25,21 @@ const (
 )
 
 // hookServer is a loopback callback receiver that notes the URL and password each callback came with, and
-// answers 500 with a body that echoes them, so that failures are journaled and logged.
+// answers 500 with a body that echoes them and echo, so that failures are journaled and logged.
 type hookServer struct {
 	*httptest.Server
 	mu   sync.Mutex
 	seen []string // "<password> <request URI>"
 }
 
-func newHookServer(t *testing.T) *hookServer {
+func newHookServer(t *testing.T, echo string) *hookServer {
 	h := &hookServer{}
 	h.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, password, _ := r.BasicAuth()
 		h.mu.Lock()
 		h.seen = append(h.seen, password+" "+r.URL.RequestURI())
 		h.mu.Unlock()
-		http.Error(w, "refused "+r.URL.RequestURI()+" as "+password, http.StatusInternalServerError)
+		http.Error(w, "refused "+r.URL.RequestURI()+" as "+password+", "+echo, http.StatusInternalServerError)
 	}))
 	t.Cleanup(h.Close)
 	return h
@@ -64,9 +64,9 @@ func closedPort(t *testing.T) string {
 
 // TestNoOutputShowsCredentials sends a key of each length everywhere a client might put one (bearer token,
 // the first word of Authorization, api_key query parameter, a body field, next to non-ASCII punctuation,
-// another header, a Prefer value) and a notify_hook with a token and a password, and looks for them in every
-// output of the mock: admin answers (requests, tasks, callbacks) and logs. The hook must still get its
-// callbacks at its full URL.
+// another header, a Prefer value) and a notify_hook with a token and a password, to a receiver that answers
+// with all of them; and looks for them in every output of the mock: admin answers (requests, tasks, callbacks)
+// and logs. The hook must still get its callbacks at its full URL.
 func TestNoOutputShowsCredentials(t *testing.T) {
 	for name, key := range leaktest.Keys {
 		t.Run(name, func(t *testing.T) {
@@ -74,7 +74,7 @@ func TestNoOutputShowsCredentials(t *testing.T) {
 			var logMu sync.Mutex
 			logger := slog.New(slog.NewJSONHandler(lockedWriter{mu: &logMu, buf: &logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 			srv := mocktest.NewServer(t, mock.Options{APIKeys: []string{key}, Logger: logger, CallbackRetries: mock.NoRetries})
-			hook := newHookServer(t)
+			hook := newHookServer(t, "key "+key) // a receiver that repeats the API key
 			hookURL := strings.Replace(hook.URL, "http://", "http://user:"+hookPassword+"@", 1) + "/cb?token=" + hookToken + "&keep=1"
 			// The key also under a parameter name that says nothing: only knowing the key finds it.
 			deadHook := "http://user:" + hookPassword + "@" + closedPort(t) + "/cb?token=" + hookToken + "&k=" + key
@@ -102,10 +102,10 @@ func TestNoOutputShowsCredentials(t *testing.T) {
 				_, _ = io.Copy(io.Discard, resp.Body)
 				return resp.StatusCode
 			}
+			// Punctuation of any script glues nothing: a short key next to it is a whole token.
+			prompt := "wind, key " + key + ", 密钥：" + key + "、“" + key + "” key—" + key
 			submit := func(hook string) {
 				t.Helper()
-				// Punctuation of any script glues nothing: a short key next to it is a whole token.
-				prompt := "wind, key " + key + ", 密钥：" + key + "、“" + key + "” key—" + key
 				body, _ := json.Marshal(map[string]any{lumamock.FieldUserPrompt: prompt, lumamock.FieldNotifyHook: hook})
 				if status := send(http.MethodPost, lumamock.PathGenerations+"?api_key="+key+"&keep=1", "", string(body)); status != http.StatusOK {
 					t.Fatalf("submit: status %d", status)
@@ -113,12 +113,14 @@ func TestNoOutputShowsCredentials(t *testing.T) {
 			}
 			submit(hookURL)
 			submit(deadHook)
+			prompt = "wind" // the receiver repeats the key even though nothing the task holds shows it
+			submit(hookURL)
 			if status := send(http.MethodPost, lumamock.PathGenerations, "schema="+key, `{"user_prompt":"x"}`); status != http.StatusBadRequest {
 				t.Errorf("Prefer schema=<key>: status %d, want 400", status)
 			}
 			tasks := srv.Mock.Tasks()
-			if len(tasks) != 2 {
-				t.Fatalf("%d tasks, want 2", len(tasks))
+			if len(tasks) != 3 {
+				t.Fatalf("%d tasks, want 3", len(tasks))
 			}
 			send(http.MethodGet, lumamock.PathGenerations+"/"+tasks[0].ID+"?token="+key, "", "")
 			send(http.MethodGet, lumamock.PathGenerations+"/"+key, "", "") // the key as a task id

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -43,6 +44,9 @@ type Server struct {
 	callbacks *callbacks
 	document  *servedDocument
 	latency   *latency.Source // draws the response latencies, seeded by Options.Seed
+	// lastSecrets is the secrets of the task created last, which the next task shares when they are equal (see
+	// taskSecrets). Never changed once stored.
+	lastSecrets atomic.Pointer[[]string]
 }
 
 // New builds a mock of opts.Document (the embedded openapi.yaml when nil). It fails if the document cannot be
@@ -102,7 +106,7 @@ func New(opts Options) (*Server, error) {
 		fake:    newFaker(opts.Seed),
 		tasks:   newTaskStore(opts.MaxTasks, opts.MaxTaskMemory),
 		allow:   allow,
-		journal: newJournal(opts.JournalSize, opts.JournalBodyLimit, opts.JournalMaxBytes),
+		journal: newJournal(opts.JournalSize, opts.JournalBodyLimit, opts.JournalMaxBytes, opts.APIKeys),
 		latency: latency.NewSource(uint64(opts.Seed)),
 	}
 	if s.clock == nil {
