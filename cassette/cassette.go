@@ -221,7 +221,7 @@ func ScrubBytes(b []byte, secrets ...string) []byte { return redact.Body(b, secr
 // Sanitize returns a copy of e with credential headers removed and credentials replaced by Redacted: the
 // values of credential-named query parameters and URL user info (in the path of a callback entry, which is the
 // hook's URL, in the query, and in URLs inside bodies, findings and note), and every secret wherever it
-// appears. Ids and timestamps stay as they are.
+// appears, the task id and the ids and pointers of findings included. Timestamps stay as they are.
 func (e Entry) Sanitize(secrets ...string) Entry {
 	out := e
 	out.Request = Request{
@@ -238,14 +238,18 @@ func (e Entry) Sanitize(secrets ...string) Entry {
 
 		BodyNotRecorded: e.Response.BodyNotRecorded,
 	}
+	// The task id, and the ids and pointers of findings, come from what the upstream sent: anything, a key
+	// included. The file name is made of the entry as sanitized.
+	out.TaskID = Scrub(e.TaskID, secrets...)
 	out.Findings = nil
 	for _, f := range e.Findings {
+		f.ID, f.Pointer = Scrub(f.ID, secrets...), Scrub(f.Pointer, secrets...)
 		f.Expected = Scrub(f.Expected, secrets...)
 		f.Actual = Scrub(f.Actual, secrets...)
 		f.Message = Scrub(f.Message, secrets...)
 		if f.Violation != nil {
 			v := *f.Violation
-			v.Message = Scrub(v.Message, secrets...)
+			v.Field, v.Message = Scrub(v.Field, secrets...), Scrub(v.Message, secrets...)
 			f.Violation = &v
 		}
 		out.Findings = append(out.Findings, f)

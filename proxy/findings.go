@@ -93,7 +93,8 @@ func violationsHeader(findings []Finding, secrets []string) string {
 	b.WriteByte('[')
 	shown := 0
 	for i, f := range findings {
-		v := Violation{Direction: f.Direction, Class: f.Class, Kind: f.Kind, Pointer: f.Pointer, Message: redact.Text(f.Message, secrets...)}
+		// The pointer names a member of what the upstream sent, which can be anything, a key included.
+		v := Violation{Direction: f.Direction, Class: f.Class, Kind: f.Kind, Pointer: redact.Text(f.Pointer, secrets...), Message: redact.Text(f.Message, secrets...)}
 		data, _ := json.Marshal(v)
 		p := asciiJSON(data)
 		tail := 0
@@ -175,6 +176,7 @@ func apiViolations(findings []Finding, secrets []string) []lumamock.Violation {
 		if f.Direction == DirRequest && f.Violation != nil {
 			v.In, v.Field, v.Rule = f.Violation.In, f.Violation.Field, f.Violation.Rule
 		}
+		v.Field = redact.Text(v.Field, secrets...)
 		out = append(out, v)
 	}
 	return out
@@ -188,7 +190,7 @@ func summary(findings []Finding, secrets []string) string {
 	f := findings[0]
 	s := redact.Text(f.Message, secrets...)
 	if f.Pointer != "" {
-		s = f.Pointer + ": " + s
+		s = redact.Text(f.Pointer, secrets...) + ": " + s
 	}
 	if len(findings) > 1 {
 		s += " (and " + strconv.Itoa(len(findings)-1) + " more)"

@@ -134,6 +134,7 @@ func (p *Proxy) serveHook(w http.ResponseWriter, r *http.Request) {
 	} else {
 		rec.TaskID = target.task()
 	}
+	rec.TaskID = redact.Text(rec.TaskID, ex.secrets...) // what the upstream sent: it can repeat a key
 	entry := cassette.Entry{Kind: cassette.KindCallback, Exchange: target.recordSeq, TaskID: rec.TaskID,
 		Request:  cassette.Request{Method: r.Method, Path: target.original, Header: r.Header, Body: cassette.NewBody(body)},
 		Findings: plainFindings(findings)}

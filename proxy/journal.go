@@ -131,7 +131,7 @@ func (p *Proxy) finish(ex *exchange, w *httpstatus.Recorder) {
 	rec := Exchange{
 		At: ex.start.UTC(), Method: cut(redact.Text(r.Method, ex.secrets...)), Path: cut(redact.Text(r.URL.Path, ex.secrets...)),
 		Query: cut(redact.Query(r.URL.RawQuery, ex.secrets...)), Operation: ex.operation, Status: w.Status, UpstreamStatus: ex.upstream,
-		RequestID: ex.requestID, TaskID: cut(ex.taskID), Outcome: ex.outcome, Error: cut(redact.Text(ex.errText, ex.secrets...)),
+		RequestID: ex.requestID, TaskID: cut(redact.Text(ex.taskID, ex.secrets...)), Outcome: ex.outcome, Error: cut(redact.Text(ex.errText, ex.secrets...)),
 		DurationMS: float64(time.Since(ex.start).Microseconds()) / 1000, Valid: len(ex.findings) == 0,
 	}
 	rec.Header, rec.HeaderTruncated = journalHeader(r.Header, ex.secrets)
@@ -250,13 +250,16 @@ func findingsSize(fs []Finding) int64 {
 	return n
 }
 
+// scrubFindings returns fs with every secret redacted from each text: ids and pointers too, which name members
+// of what the upstream sent (any name, a key included).
 func scrubFindings(fs []Finding, secrets []string) []Finding {
 	out := make([]Finding, len(fs))
 	for i, f := range fs {
+		f.ID, f.Pointer = redact.Text(f.ID, secrets...), redact.Text(f.Pointer, secrets...)
 		f.Expected, f.Actual, f.Message = redact.Text(f.Expected, secrets...), redact.Text(f.Actual, secrets...), redact.Text(f.Message, secrets...)
 		if f.Violation != nil {
 			v := *f.Violation
-			v.Message = redact.Text(v.Message, secrets...)
+			v.Field, v.Message = redact.Text(v.Field, secrets...), redact.Text(v.Message, secrets...)
 			f.Violation = &v
 		}
 		out[i] = f

@@ -53,9 +53,11 @@ func newEchoingHook(t *testing.T) *hookReceiver {
 }
 
 // TestNoOutputShowsCredentials sends a key of each length as bearer token, api_key query parameter, body field
-// and header value, through a recording, hook-relaying proxy to an upstream that echoes it, with a notify_hook
-// carrying a token and a password; then looks for them in the journals, the log, the X-Lumamock-Violations
-// headers and every cassette file. The client's hook must still get the callbacks at its full URL.
+// and header value, through a recording, hook-relaying proxy to an upstream that echoes it (in a member's value,
+// in a member's name, as the task id of its answers and callbacks), with a notify_hook carrying a token and a
+// password; then looks for them in the journals (task ids, findings' ids and pointers included), the log, the
+// X-Lumamock-Violations headers, every cassette file and the cassettes' file names. The client's hook must still
+// get the callbacks at its full URL.
 func TestNoOutputShowsCredentials(t *testing.T) {
 	const hookToken, hookPassword = "Zt9", "Pw4"
 	for name, key := range leaktest.Keys {
@@ -66,12 +68,17 @@ func TestNoOutputShowsCredentials(t *testing.T) {
 				t.Fatal(err)
 			}
 			api := newLumaAPI(t, false)
+			// The key as the task id, and in a member name the document does not have: findings point at it.
+			api.answer = func(state string) string {
+				return strings.Replace(strings.Replace(envelope(state), taskID, "task-"+key, 1),
+					`"task_status"`, `"extra_`+key+`":1,"task_status"`, 1)
+			}
 			echo := api.upstream.next
 			api.upstream.next = func(w http.ResponseWriter, r *http.Request, body []byte) {
 				if r.Method == http.MethodGet {
 					// An API that echoes the key it was given, in a member the document does not have.
 					w.Header().Set("Content-Type", "application/json")
-					_, _ = io.WriteString(w, strings.Replace(envelope("processing"), `"code":200`, `"code":200,"echo":"key `+key+`"`, 1))
+					_, _ = io.WriteString(w, strings.Replace(api.body("processing"), `"code":200`, `"code":200,"echo":"key `+key+`"`, 1))
 					return
 				}
 				echo(w, r, body)
@@ -110,6 +117,7 @@ func TestNoOutputShowsCredentials(t *testing.T) {
 				t.Fatalf("%d cassette files, want the submission, the poll and the callbacks", len(files))
 			}
 			for _, f := range files {
+				outputs["cassette file names"] += filepath.Base(f) + "\n"
 				data, err := os.ReadFile(f)
 				if err != nil {
 					t.Fatal(err)

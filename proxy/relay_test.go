@@ -21,13 +21,22 @@ import (
 
 // lumaAPI is a fake upstream with a task lifecycle: POST answers pending and then posts a processing and a
 // completed callback to notify_hook (the completed one breaking the document when badCallback is set); each GET
-// answers the next state.
+// answers the next state. Every answer and callback is answer(state), envelope unless set.
 type lumaAPI struct {
 	*upstream
 	hooks       chan string
 	mu          sync.Mutex
 	polls       int
 	badCallback bool
+	answer      func(state string) string
+}
+
+// body is the answer or callback body at state.
+func (a *lumaAPI) body(state string) string {
+	if a.answer != nil {
+		return a.answer(state)
+	}
+	return envelope(state)
 }
 
 var states = []string{"pending", "processing", "completed"}
@@ -40,7 +49,7 @@ func newLumaAPI(t *testing.T, badCallback bool) *lumaAPI {
 		if r.Method == http.MethodPost {
 			var req lumamock.GenerationRequest
 			_ = json.Unmarshal(body, &req)
-			_, _ = io.WriteString(w, envelope("pending"))
+			_, _ = io.WriteString(w, a.body("pending"))
 			if req.NotifyHook != nil {
 				a.hooks <- *req.NotifyHook
 			}
@@ -50,7 +59,7 @@ func newLumaAPI(t *testing.T, badCallback bool) *lumaAPI {
 		state := states[min(a.polls, len(states)-1)]
 		a.polls++
 		a.mu.Unlock()
-		_, _ = io.WriteString(w, envelope(state))
+		_, _ = io.WriteString(w, a.body(state))
 	})
 	return a
 }
@@ -64,9 +73,9 @@ func (a *lumaAPI) deliver(t *testing.T) []int {
 	case <-time.After(5 * time.Second):
 		t.Fatal("the upstream got no notify_hook")
 	}
-	bodies := []string{envelope("processing"), envelope("completed")}
+	bodies := []string{a.body("processing"), a.body("completed")}
 	if a.badCallback {
-		bodies[1] = strings.Replace(envelope("completed"), `"task_status":"completed"`, `"task_status":"done"`, 1)
+		bodies[1] = strings.Replace(bodies[1], `"task_status":"completed"`, `"task_status":"done"`, 1)
 	}
 	var statuses []int
 	client := &http.Client{Timeout: 5 * time.Second}
