@@ -27,7 +27,9 @@ type Finding struct {
 	Where []string `json:"where,omitempty"`
 	// Reason says what changed and what it means for a client, in one line.
 	Reason string `json:"reason"`
-	// File and Line locate the change in the revision's text (the base's for what is gone) when known.
+	// File and Line locate the change in the revision's text when known: for what is gone, where it stood
+	// (its nearest ancestor still there). When the revision is an Apifox page and the pointer is into the
+	// base, they are the base's.
 	File string `json:"file,omitempty"`
 	Line int    `json:"line,omitempty"`
 	// Settled is the pointer of the x-settled note that makes the difference known (rule known-settled).

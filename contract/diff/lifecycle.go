@@ -56,16 +56,23 @@ func (c *comparer) lifecycle() {
 func (c *comparer) machine(b, r machine) {
 	bstates, rstates := b.states, r.states
 	where := "lifecycle " + r.name
+	// statePointer is where a state is declared: its x-transitions entry, else the enum.
+	statePointer := func(d *Document, m machine, s string) string {
+		if p := m.pointer + "/x-transitions/" + escape(s); d.root == nil || d.has(p) {
+			return p
+		}
+		return m.pointer + "/enum"
+	}
 	for _, s := range rstates {
 		if !slices.Contains(bstates, s) {
-			c.emit("lifecycle-state-added", InRevision, r.pointer+"/x-transitions/"+escape(s), s, where, "a new task state %q: clients' state machines do not know it", s)
+			c.emit("lifecycle-state-added", InRevision, statePointer(c.rev, r, s), s, where, "a new task state %q: clients' state machines do not know it", s)
 		}
 	}
 	for _, s := range bstates {
 		if slices.Contains(rstates, s) {
 			continue
 		}
-		c.emit("lifecycle-state-removed", InBase, b.pointer+"/x-transitions/"+escape(s), s, where, "the task state %q is gone", s)
+		c.emit("lifecycle-state-removed", InBase, statePointer(c.base, b, s), s, where, "the task state %q is gone", s)
 	}
 	for _, from := range sortedKeys(b.transitions) {
 		rto := r.transitions[from]
