@@ -105,8 +105,8 @@ func Compare(base, revision *Document) *Report {
 		// Lines are the revision's where it can say (a removed element: where it stood, its nearest
 		// ancestor still there), so that annotations land on the file under review.
 		doc := c.rev
-		if f.In == InBase && (c.rev.Format != FormatOpenAPI || c.base.Format != FormatOpenAPI) {
-			doc = c.base
+		if f.In == InBase && c.rev.Format != c.base.Format {
+			doc = c.base // a pointer into an OpenAPI document is no place in a page, nor the reverse
 		}
 		f.File, f.Line = doc.File, doc.Line(f.Pointer)
 		sort.Strings(f.Where)
@@ -435,7 +435,7 @@ func (c *comparer) requestBody(name string, b, r *openapi3.RequestBodyRef, bp, r
 		}
 		return
 	}
-	if r.Value.Required && !b.Value.Required {
+	if r.Value.Required && !b.Value.Required && !c.partial { // a page does not say whether its body is required
 		c.emit("request-body-required-added", InRevision, rp+"/required", "", name, "the request body became required: clients that send none are refused")
 	}
 	both, onlyB, onlyR := contentPairs(b.Value.Content, r.Value.Content)

@@ -169,8 +169,11 @@ func TestCorpus(t *testing.T) {
 				if !strings.HasPrefix(f.Pointer, "/") {
 					t.Errorf("%s: pointer %q", f.ID, f.Pointer)
 				}
-				if doc := map[string]*Document{InBase: base, InRevision: revision}[f.In]; doc.root != nil && !doc.has(f.Pointer) {
+				switch doc := map[string]*Document{InBase: base, InRevision: revision}[f.In]; {
+				case doc.root != nil && !doc.has(f.Pointer):
 					t.Errorf("%s: the pointer names nothing in the %s", f.ID, f.In)
+				case doc.Format == FormatApifox && !strings.HasPrefix(f.Pointer, "/paths/"):
+					t.Errorf("%s: the pointer is not into the %s, a page's fragment", f.ID, f.In)
 				}
 			}
 			got := wantLines(r)

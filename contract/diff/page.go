@@ -207,7 +207,7 @@ func (c *comparer) exampleError(dir direction, where string, root *openapi3.Sche
 		}
 		value := enumText(e.Value)
 		if c.pageIsBase {
-			c.enumRemoved(dir, where, sp+"/enum", value, name(sp)+" (the page's example uses it)")
+			c.enumRemoved(dir, where, sp+"/enum", value, name(sp)+" (the page's example uses it)", docIn)
 		} else {
 			c.enumAdded(dir, where, sp+"/enum", value, name(sp)+" (in the page's example)", lifecycleSchema(s.Value), docIn)
 		}

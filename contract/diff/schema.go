@@ -322,7 +322,7 @@ func (c *comparer) enum(dir direction, where string, b, r *openapi3.Schema, bp, 
 	}
 	for _, v := range b.Enum {
 		if !has(r.Enum, v) {
-			c.enumRemoved(dir, where, bp+"/enum", enumText(v), name(rp))
+			c.enumRemoved(dir, where, bp+"/enum", enumText(v), name(rp), InBase)
 		}
 	}
 	for _, v := range r.Enum {
@@ -332,11 +332,11 @@ func (c *comparer) enum(dir direction, where string, b, r *openapi3.Schema, bp, 
 	}
 }
 
-func (c *comparer) enumRemoved(dir direction, where, pointer, value, field string) {
+func (c *comparer) enumRemoved(dir direction, where, pointer, value, field, in string) {
 	if dir == request {
-		c.emit("request-enum-value-removed", InBase, pointer, value, where, "%s no longer accepts %q: clients sending it are refused", field, value)
+		c.emit("request-enum-value-removed", in, pointer, value, where, "%s no longer accepts %q: clients sending it are refused", field, value)
 	} else {
-		c.emit("response-enum-value-removed", InBase, pointer, value, where, "%s is no longer %q", field, value)
+		c.emit("response-enum-value-removed", in, pointer, value, where, "%s is no longer %q", field, value)
 	}
 }
 
@@ -662,7 +662,7 @@ func (c *comparer) pageDescription(dir direction, where string, b, r *openapi3.S
 		}
 		seen[word] = true
 		if c.pageIsBase {
-			c.enumRemoved(dir, where, docPointer+"/enum", word, name(docPointer)+" (the page's description names it)")
+			c.enumRemoved(dir, where, docPointer+"/enum", word, name(docPointer)+" (the page's description names it)", docIn)
 		} else {
 			c.enumAdded(dir, where, docPointer+"/enum", word, name(docPointer)+" (named in the page's description)", lifecycleSchema(doc), InBase)
 		}
