@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/url"
 	"time"
 
@@ -121,9 +120,9 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return &ExitError{Code: 2, Err: fmt.Errorf("--record: %w", err)}
 		}
 	}
-	ln, err := net.Listen("tcp", c.addr)
+	ln, err := listen(ctx, c.addr)
 	if err != nil {
-		return &ExitError{Code: 2, Err: fmt.Errorf("listen: %w", err)}
+		return &ExitError{Code: 2, Err: err}
 	}
 	defer ln.Close()
 	if c.hookRelay && c.hookURL == "" {

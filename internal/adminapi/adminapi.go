@@ -289,7 +289,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.URL.Path == "/healthz" && (r.Method == http.MethodGet || r.Method == http.MethodHead) && h.has("/healthz"):
 		// Liveness probes carry no token and may name any host.
-		httpjson.Write(w, http.StatusOK, map[string]string{"status": "ok"})
+		httpjson.Write(w, http.StatusOK, map[string]string{"status": "ok", "version": lumamock.Version})
 	case h.page != nil && (r.URL.Path == Prefix+"/ui" || strings.HasPrefix(r.URL.Path, Prefix+"/ui/")):
 		h.page.ServeHTTP(w, r)
 	default:
