@@ -142,6 +142,15 @@ func NewReplayer(dir string, fallback http.Handler) (*Replayer, error) {
 // Len reports how many recorded answers the Replayer holds.
 func (r *Replayer) Len() int { return r.entries }
 
+// Callbacks reports how many recorded callbacks the Replayer holds, to send to replayed submissions' hooks.
+func (r *Replayer) Callbacks() int {
+	n := 0
+	for _, cbs := range r.callbacks {
+		n += len(cbs)
+	}
+	return n
+}
+
 // Key is what a Replayer matches requests on: method, path, query (parameters sorted, credential values
 // redacted as they are recorded) and, for a body, the body as normalized JSON without notify_hook (or the
 // bytes themselves when they are not JSON).

@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/lumamock/lumamock"
@@ -218,22 +220,30 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return &ExitError{Code: 2, Err: err}
 	}
 	var api http.Handler = srv
+	var replaying string
 	if c.replay != "" {
 		replayer, err := cassette.NewReplayer(c.replay, srv)
 		if err != nil {
 			return &ExitError{Code: 2, Err: fmt.Errorf("--replay: %w", err)}
 		}
+		if replayer.Len() == 0 {
+			return &ExitError{Code: 2, Err: emptyCassette(c.replay)}
+		}
+		replaying = fmt.Sprintf("replaying %s and %s recorded in %s; the mock answers the rest", plural(replayer.Len(), "answer"), plural(replayer.Callbacks(), "callback"), c.replay)
 		replayer.Logger = logger
 		replayer.AdminToken, replayer.Secrets = opts.AdminToken, opts.APIKeys
 		defer replayer.Close()
 		api = replayer
 	}
-	ln, err := net.Listen("tcp", c.addr)
+	ln, err := listen(ctx, c.addr)
 	if err != nil {
-		return &ExitError{Code: 2, Err: fmt.Errorf("listen: %w", err)}
+		return &ExitError{Code: 2, Err: err}
 	}
 	fmt.Fprintf(stdout, "lumamock %s serving the Luma API on http://%s (schema %s)\n", lumamock.Version, ln.Addr(), opts.Schema)
 	fmt.Fprintf(stdout, "dashboard: http://%s%s\n", ln.Addr(), mock.UIPath)
+	if replaying != "" {
+		fmt.Fprintln(stdout, replaying)
+	}
 	logger.Info("listening", "addr", ln.Addr().String(), "schema", opts.Schema, "version", lumamock.Version)
 
 	return serveHTTP(ctx, ln, api, logger, c.drain, func(ctx context.Context) {
@@ -241,4 +251,38 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			logger.Warn("callbacks not delivered within --drain were given up", "error", err)
 		}
 	})
+}
+
+// emptyCassette says why a --replay directory that holds no recorded answer is refused, and names the
+// subdirectories that do hold some (a cassette is one recording, not the directory of all of them).
+func emptyCassette(dir string) error {
+	var subs []string
+	if des, err := os.ReadDir(dir); err == nil {
+		for _, de := range des {
+			if !de.IsDir() {
+				continue
+			}
+			sub := filepath.Join(dir, de.Name())
+			if entries, err := cassette.Load(sub); err == nil && len(entries) > 0 {
+				subs = append(subs, sub)
+			}
+		}
+	}
+	err := fmt.Sprintf("--replay %s: no recorded answer there (a cassette is a directory of NNNNNN.METHOD.path.json files, as lumamock proxy --record writes them)", dir)
+	switch len(subs) {
+	case 0:
+	case 1:
+		err += "; did you mean --replay " + subs[0] + "?"
+	default:
+		err += "; cassettes under it: " + strings.Join(subs, ", ")
+	}
+	return errors.New(err)
+}
+
+// plural spells n thing or n things.
+func plural(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return strconv.Itoa(n) + " " + thing + "s"
 }
