@@ -30,8 +30,9 @@
 //	                             line on stdout; an output block after it is checked when the page's other
 //	                             blocks have run
 //	<!-- test: exit N -->        the exit status the block ends with (default 0)
-//	<!-- test: checkout -->      run in the repository's root instead of the scratch directory (GOBIN is a
-//	                             scratch directory, so go install writes nothing outside it)
+//	<!-- test: checkout -->      run in a clone of the repository at HEAD (made in the scratch directory, so
+//	                             what the block writes stays there), for examples reading the repository's
+//	                             files or its git history
 //	<!-- test: timeout 2m -->    the block's time limit (default 30s)
 //	<!-- test: file PATH -->     the block is the file PATH of the repository, exactly
 //

@@ -87,6 +87,7 @@ var (
 type session struct {
 	t       *testing.T
 	dir     string
+	clone   string // the clone of the repository checkout blocks run in, once made
 	env     []string
 	ports   map[string]string // the port an example names → the free port that stands for it
 	servers []*server
@@ -103,12 +104,11 @@ type server struct {
 
 func runPage(t *testing.T, bin string, blocks []*block) {
 	s := &session{t: t, dir: t.TempDir(), ports: map[string]string{}}
-	gobin := filepath.Join(s.dir, ".gobin")
 	s.env = []string{
 		"PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH"),
 		"LUMAMOCK_ADDR=127.0.0.1:" + s.port("8080"),
 		"LUMAMOCK_LISTEN=127.0.0.1:" + s.port("9000"),
-		"GOBIN=" + gobin,
+		"GOBIN=" + filepath.Join(s.dir, ".gobin"), // a go install writes nothing outside the scratch directory
 	}
 	for _, kv := range os.Environ() {
 		name, _, _ := strings.Cut(kv, "=")
@@ -182,16 +182,29 @@ func (s *session) remote(text string) string {
 	return ""
 }
 
+// checkout returns the page's clone of the repository at HEAD, cloning it the first time.
+func (s *session) checkout(b *block) string {
+	if s.clone != "" {
+		return s.clone
+	}
+	root, err := filepath.Abs(repoRoot)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	clone := filepath.Join(s.dir, "lumamock")
+	if out, err := exec.Command("git", "clone", "--quiet", "--shared", root, clone).CombinedOutput(); err != nil {
+		s.t.Fatalf("%s: a checkout block runs in a clone of the repository, and git clone failed: %v\n%s", b, err, out)
+	}
+	s.clone = clone
+	return clone
+}
+
 // command prepares b's script to run in bash, in its own process group.
 func (s *session) command(ctx context.Context, b *block) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, "bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", s.rewrite(b.text))
 	cmd.Dir = s.dir
 	if b.checkout {
-		root, err := filepath.Abs(repoRoot)
-		if err != nil {
-			s.t.Fatal(err)
-		}
-		cmd.Dir = root
+		cmd.Dir = s.checkout(b)
 	}
 	cmd.Env = s.env
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
