@@ -191,11 +191,7 @@ func load(ctx context.Context, data []byte) (*Document, error) {
 	if err := checkRefs(top); err != nil {
 		return nil, err
 	}
-	loader := openapi3.NewLoader()
-	loader.Context = ctx
-	loader.IsExternalRefsAllowed = false
-	loader.ReadFromURIFunc = refuseURI // never fetch, whatever the flag above means in a future kin-openapi
-	t, err := loader.LoadFromData(data)
+	t, err := newLoader(ctx).LoadFromData(data)
 	if err != nil {
 		return nil, fmt.Errorf("invalid OpenAPI document: %s", oneLine(err.Error()))
 	}
@@ -210,6 +206,16 @@ func load(ctx context.Context, data []byte) (*Document, error) {
 		return nil, fmt.Errorf("invalid task lifecycle: %s", oneLine(err.Error()))
 	}
 	return &Document{Format: FormatOpenAPI, T: t, root: top}, nil
+}
+
+// newLoader returns a kin-openapi loader that cannot read anything but the data it is given: checkRefs
+// refuses a $ref outside the document first, and this is the second line.
+func newLoader(ctx context.Context) *openapi3.Loader {
+	loader := openapi3.NewLoader()
+	loader.Context = ctx
+	loader.IsExternalRefsAllowed = false
+	loader.ReadFromURIFunc = refuseURI // never fetch, whatever the flag above means in a future kin-openapi
+	return loader
 }
 
 // refuseURI is the loader's only way to read another document: it refuses.

@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -224,5 +227,30 @@ func TestGitSides(t *testing.T) {
 	}
 	if _, err := Read(context.Background(), "main:openapi.yaml", nil); err == nil || !strings.Contains(err.Error(), "neither") {
 		t.Errorf("a file named main:openapi.yaml: err = %v, want the file read", err)
+	}
+}
+
+// TestLoaderNeverFetches: the loader behind Load, given a document with remote and file $refs directly (as
+// if checkRefs had missed them), reads neither: the server sees no request and the file is not opened.
+func TestLoaderNeverFetches(t *testing.T) {
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.Write([]byte("type: string\n"))
+	}))
+	defer srv.Close()
+	file := filepath.Join(t.TempDir(), "schema.yaml")
+	if err := os.WriteFile(file, []byte("type: string\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, ref := range []string{srv.URL + "/schema.yaml", file, "schema.yaml"} {
+		doc := withComponents("    A:\n      $ref: '" + ref + "'\n")
+		_, err := newLoader(context.Background()).LoadFromData([]byte(doc))
+		if err == nil || !strings.Contains(err.Error(), "never fetches") {
+			t.Errorf("$ref %s: err = %v, want the loader's refusal", ref, err)
+		}
+	}
+	if n := hits.Load(); n != 0 {
+		t.Errorf("the server got %d requests", n)
 	}
 }
