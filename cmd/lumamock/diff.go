@@ -89,7 +89,7 @@ func runDiff(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return err
 	}
 	if len(positional) != 2 {
-		return &ExitError{Code: diff.ExitUnreadable, Err: fmt.Errorf("diff: want BASE and REVISION, got %d argument%s (see lumamock diff --help)", len(positional), map[bool]string{true: "", false: "s"}[len(positional) == 1])}
+		return &ExitError{Code: diff.ExitUnreadable, Err: fmt.Errorf("diff: want BASE and REVISION, got %d argument(s) (see lumamock diff --help)", len(positional))}
 	}
 	if positional[0] == "-" && positional[1] == "-" {
 		return &ExitError{Code: diff.ExitUnreadable, Err: errors.New("diff: only one side can be - (standard input)")}

@@ -73,7 +73,7 @@ func TestDiffCommand(t *testing.T) {
 		{"the source page shows only settled differences", "", []string{"../../openapi.yaml", "../../internal/apifox/testdata/luma-generations.apifox.txt", "--fail-on", "info"}, 0, []string{"OK — 0 breaking, 0 warning, 0 info; 3 known, settled"}, ""},
 		{"github annotations", "", []string{"--format", "github", "../../openapi.yaml", changed}, 1, []string{"::error file=" + changed + ",line=", "title=breaking%3A request-property-required-added::"}, ""},
 		{"help", "", []string{"--help"}, 0, nil, "Usage: lumamock diff [flags] BASE REVISION"},
-		{"one argument", "", []string{"../../openapi.yaml"}, 2, nil, "want BASE and REVISION, got 1 argument"},
+		{"one argument", "", []string{"../../openapi.yaml"}, 2, nil, "want BASE and REVISION, got 1 argument(s)"},
 		{"two stdins", "", []string{"-", "-"}, 2, nil, "only one side can be -"},
 		{"missing file", "", []string{"../../openapi.yaml", "nope.yaml"}, 2, nil, "REVISION nope.yaml: open nope.yaml: no such file"},
 		{"not a document", "", []string{"../../go.mod", "../../openapi.yaml"}, 2, nil, "BASE ../../go.mod: neither an OpenAPI document"},

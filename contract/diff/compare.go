@@ -198,6 +198,7 @@ func (c *comparer) paths() {
 	type op struct {
 		path, method, pointer string
 		op                    *openapi3.Operation
+		item                  *openapi3.PathItem
 	}
 	collect := func(d *Document) (map[string]op, []string) {
 		m := map[string]op{}
@@ -209,7 +210,7 @@ func (c *comparer) paths() {
 			item := d.T.Paths.Value(path)
 			for method, o := range item.Operations() {
 				k := method + " " + pathKey(path)
-				m[k] = op{path, method, "/paths/" + escape(path) + "/" + strings.ToLower(method), o}
+				m[k] = op{path, method, "/paths/" + escape(path) + "/" + strings.ToLower(method), o, item}
 				keys = append(keys, k)
 			}
 		}
@@ -227,7 +228,7 @@ func (c *comparer) paths() {
 			}
 			continue
 		}
-		c.operation(b.method+" "+r.path, b.op, r.op, b.pointer, r.pointer)
+		c.operation(b.method+" "+r.path, side{b.path, b.item, b.op, b.pointer}, side{r.path, r.item, r.op, r.pointer})
 	}
 	for _, k := range rkeys {
 		if _, ok := bops[k]; !ok && !c.silent(InBase) {
@@ -237,9 +238,18 @@ func (c *comparer) paths() {
 	}
 }
 
+// side is an operation as one document has it: its path template, path item, operation and pointer.
+type side struct {
+	path    string
+	item    *openapi3.PathItem
+	op      *openapi3.Operation
+	pointer string
+}
+
 // operation compares one operation present on both sides.
-func (c *comparer) operation(name string, b, r *openapi3.Operation, bp, rp string) {
-	c.parameters(name, b, r, bp, rp)
+func (c *comparer) operation(name string, bs, rs side) {
+	b, r, bp, rp := bs.op, rs.op, bs.pointer, rs.pointer
+	c.parameters(name, bs, rs)
 	c.requestBody(name, b.RequestBody, r.RequestBody, bp+"/requestBody", rp+"/requestBody")
 	c.security(name, b, r, bp, rp)
 	c.responses(name, name, b.Responses, r.Responses, bp+"/responses", rp+"/responses", false)
@@ -271,31 +281,50 @@ func (c *comparer) pageHeaderParam(p *openapi3.Parameter) bool {
 	return false
 }
 
-func (c *comparer) parameters(name string, b, r *openapi3.Operation, bp, rp string) {
+func (c *comparer) parameters(name string, bs, rs side) {
 	type param struct {
 		p       *openapi3.Parameter
 		pointer string
 	}
-	index := func(op *openapi3.Operation, at string) (map[string]param, []string) {
+	// index keys the parameters in force for an operation: its own, and its path item's that it does not
+	// override. A path parameter is keyed by its place in the template: its name is not sent.
+	index := func(s side) (map[string]param, []string) {
 		m := map[string]param{}
 		var keys []string
-		for i, ref := range op.Parameters {
-			if ref == nil || ref.Value == nil || c.pageHeaderParam(ref.Value) {
-				continue
+		add := func(params openapi3.Parameters, at string) {
+			for i, ref := range params {
+				if ref == nil || ref.Value == nil || c.pageHeaderParam(ref.Value) {
+					continue
+				}
+				p := ref.Value
+				k := p.In + " " + p.Name
+				switch p.In {
+				case openapi3.ParameterInHeader:
+					k = p.In + " " + strings.ToLower(p.Name)
+				case openapi3.ParameterInPath:
+					k = fmt.Sprintf("path #%d", strings.Index(pathParam.ReplaceAllStringFunc(s.path, func(v string) string {
+						if v == "{"+p.Name+"}" {
+							return "\x00"
+						}
+						return "{}"
+					}), "\x00"))
+				}
+				if _, ok := m[k]; ok {
+					continue // the operation's own overrides its path item's
+				}
+				m[k] = param{p, refPointer(ref.Ref, fmt.Sprintf("%s/parameters/%d", at, i))}
+				keys = append(keys, k)
 			}
-			p := ref.Value
-			n := p.Name
-			if p.In == openapi3.ParameterInHeader {
-				n = strings.ToLower(n)
-			}
-			k := p.In + " " + n
-			m[k] = param{p, refPointer(ref.Ref, fmt.Sprintf("%s/parameters/%d", at, i))}
-			keys = append(keys, k)
 		}
+		add(s.op.Parameters, s.pointer)
+		if s.item != nil {
+			add(s.item.Parameters, s.pointer[:strings.LastIndex(s.pointer, "/")])
+		}
+		sort.Strings(keys)
 		return m, keys
 	}
-	bm, bkeys := index(b, bp)
-	rm, rkeys := index(r, rp)
+	bm, bkeys := index(bs)
+	rm, rkeys := index(rs)
 	for _, k := range bkeys {
 		bq := bm[k]
 		rq, ok := rm[k]

@@ -490,7 +490,7 @@ func (c *comparer) properties(dir direction, where string, b, r *openapi3.Schema
 	if dir == response && len(removed) == 1 && len(added) == 1 &&
 		slices.Equal(types(b.Properties[removed[0]].Value), types(r.Properties[added[0]].Value)) {
 		from, to := removed[0], added[0]
-		c.emit("response-property-renamed", InRevision, rp+"/properties/"+escape(to), from+" → "+to, where, "%s is now called %s: clients reading %s get nothing", join(name(bp), from), to, from)
+		c.emit("response-property-renamed", InRevision, rp+"/properties/"+escape(to), from+" → "+to, where, "%s is gone and %s, of the same type, is new: renamed, so clients reading %s get nothing", join(name(bp), from), to, from)
 		removed, added = nil, nil
 	}
 	for _, p := range removed {
@@ -631,11 +631,10 @@ func (c *comparer) pageDescription(dir direction, where string, b, r *openapi3.S
 		return
 	}
 	page, doc := c.pageSide(b.Value, r.Value)
-	docPointer, docIn := bp, InBase
+	docPointer, docIn := refPointer(b.Ref, bp), InBase
 	if c.pageIsBase {
-		docPointer, docIn = rp, InRevision
+		docPointer, docIn = refPointer(r.Ref, rp), InRevision
 	}
-	docPointer = refPointer(map[bool]string{true: r.Ref, false: b.Ref}[c.pageIsBase], docPointer)
 	text := strings.TrimSpace(page.Description)
 	if text != "" && !strings.HasPrefix(strings.TrimSpace(doc.Description), text) {
 		c.emit("page-description-changed", docIn, docPointer+"/description", "", where, "%s: the page says %q", name(docPointer), firstLine(text))
