@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -195,56 +194,39 @@ func rawPort(hook string) (port string, ok bool) {
 	return "", false
 }
 
-// checkHook says why hook may not receive callbacks, or nil; hookRule names the rule the refusal breaks. It
-// refuses a URL that is not http(s), an impossible port, a guarded address or metadata name (unless an entry
-// lists it) and, with a list, a destination outside it. A host name the list does not name is accepted when the
-// list has CIDR blocks: it is resolved, and checked, when a callback is sent. Nothing is resolved here.
-func (a *allowList) checkHook(hook string) error {
-	u, err := url.Parse(hook)
+// checkHook reads hook (see parseHook) and says why it may not receive callbacks, or nil; hookRule names the
+// rule the refusal breaks. It refuses a URL that is not http(s), an impossible port, a host callbacks would not
+// reach as written, a guarded address or metadata name (unless an entry lists it) and, with a list, a
+// destination outside it. A host name the list does not name is accepted when the list has CIDR blocks: it is
+// resolved, and checked, when a callback is sent. Nothing is resolved here.
+func (a *allowList) checkHook(hook string) (hookAddr, error) {
+	h, err := parseHook(hook)
 	if err != nil {
-		if port, ok := rawPort(hook); ok {
-			if err := checkPort(port); err != nil {
-				return err
-			}
+		// A metadata name is refused as one however it is spelled (METADATA.Google.Internal.).
+		if why := guardedName(h.host); why != "" && !a.listsName(h.host) && hookRule(err) == ruleHost {
+			return h, fmt.Errorf("host %q is %s; refused unless --callback-allow lists that exact name", h.host, why)
 		}
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err // the whole URL, which may carry a token, is not repeated in the answer
+		return h, err
+	}
+	if h.ip.IsValid() {
+		if a.allowsAddr(h.ip) {
+			return h, nil
 		}
-		return fmt.Errorf("is not a URL: %w", err)
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return fmt.Errorf("scheme %q is not http or https", u.Scheme)
-	}
-	host := u.Hostname()
-	if host == "" {
-		return errors.New("has no host")
-	}
-	if err := checkPort(u.Port()); err != nil {
-		return err
-	}
-	if ip, err := netip.ParseAddr(host); err == nil {
-		if a.allowsAddr(ip) {
-			return nil
-		}
-		if why := guardedAddr(ip); why != "" {
-			return fmt.Errorf("address %s is %s; refused unless --callback-allow lists it", host, why)
+		if why := guardedAddr(h.ip); why != "" {
+			return h, fmt.Errorf("address %s is %s; refused unless --callback-allow lists it", h.host, why)
 		}
 		if a.empty() {
-			return nil
+			return h, nil
 		}
-		return fmt.Errorf("address %s is not in --callback-allow", host)
+		return h, fmt.Errorf("address %s is not in --callback-allow", h.host)
 	}
-	if why := guardedName(host); why != "" && !a.listsName(host) {
-		return fmt.Errorf("host %q is %s; refused unless --callback-allow lists that exact name", host, why)
+	if why := guardedName(h.name); why != "" && !a.listsName(h.name) {
+		return h, fmt.Errorf("host %q is %s; refused unless --callback-allow lists that exact name", h.host, why)
 	}
-	if a.empty() || a.allowsName(host) {
-		return nil
+	if a.empty() || a.allowsName(h.name) || a.blocks {
+		return h, nil
 	}
-	if a.blocks {
-		return nil
-	}
-	return fmt.Errorf("host %q is not in --callback-allow", host)
+	return h, fmt.Errorf("host %q is not in --callback-allow", h.host)
 }
 
 // errDestinationRefused is wrapped by the dialer's error when no address of a hook may be dialled: retrying
@@ -258,7 +240,7 @@ func (a *allowList) dialContext(dialer *net.Dialer) func(ctx context.Context, ne
 
 // dialVia wraps dial so that it is called only at an address the list allows, checked after resolution so DNS
 // cannot point an allowed-looking name at a guarded address. A guarded metadata name is refused before it is
-// resolved, unless an entry lists it exactly. Each resolved address is checked (see refuseAddr); dial is called
+// resolved, unless an entry lists it exactly, and so is a host submit would have refused (see parseHost). Each resolved address is checked (see refuseAddr); dial is called
 // at the allowed ones, by address, in the resolver's order until one connects. The port must be 1 to 65535.
 func (a *allowList) dialVia(dial func(ctx context.Context, network, addr string) (net.Conn, error)) func(ctx context.Context, network, addr string) (net.Conn, error) {
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
@@ -271,18 +253,22 @@ func (a *allowList) dialVia(dial func(ctx context.Context, network, addr string)
 		}
 		n, _ := strconv.ParseUint(port, 10, 16)
 		port = strconv.FormatUint(n, 10)
-		var ips []netip.Addr
-		if ip, err := netip.ParseAddr(host); err == nil {
-			ips = []netip.Addr{ip}
-		} else {
-			if why := guardedName(host); why != "" && !a.listsName(host) {
-				return nil, fmt.Errorf("callback to %s refused: %w: the name is %s; refused unless --callback-allow lists that exact name", host, errDestinationRefused, why)
-			}
-			if ips, err = a.resolve(ctx, host); err != nil {
-				return nil, fmt.Errorf("callback to %s: %w", host, err)
-			}
+		if why := guardedName(host); why != "" && !a.listsName(host) {
+			return nil, fmt.Errorf("callback to %s refused: %w: the name is %s; refused unless --callback-allow lists that exact name", host, errDestinationRefused, why)
 		}
-		named := a.allowsName(host)
+		// The host is read as submit read it (parseHost): one that submit refuses is refused here too, before
+		// anything is resolved.
+		name, ip, err := parseHost(host)
+		if err != nil {
+			return nil, fmt.Errorf("callback to %s refused: %w: %w", host, errDestinationRefused, err)
+		}
+		var ips []netip.Addr
+		if ip.IsValid() {
+			ips = []netip.Addr{ip}
+		} else if ips, err = a.resolve(ctx, name); err != nil {
+			return nil, fmt.Errorf("callback to %s: %w", host, err)
+		}
+		named := a.allowsName(name)
 		var refusals []string
 		var errs []error
 		for _, ip := range ips {

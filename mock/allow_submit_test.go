@@ -53,7 +53,7 @@ func TestGuardedHooksAreRefusedAtSubmit(t *testing.T) {
 		{name: "listed IPv4 opens its mapped form", allow: []string{"169.254.169.254"}, hook: "http://[::ffff:169.254.169.254]/x", want: 200},
 		{name: "listed unspecified", allow: []string{"0.0.0.0"}, hook: "http://0.0.0.0:9/x", want: 200},
 		{name: "listed name", allow: []string{"metadata.google.internal"}, hook: "http://metadata.google.internal/x", want: 200},
-		{name: "listed name, other spelling", allow: []string{"Metadata.Google.Internal."}, hook: "http://metadata.google.internal./x", want: 200},
+		{name: "listed name, other spelling", allow: []string{"Metadata.Google.Internal."}, hook: "http://Metadata.Google.Internal/x", want: 200},
 		// Nothing else is refused by default.
 		{name: "loopback", hook: "http://127.0.0.1:9/x", want: 200},
 		{name: "IPv6 loopback", hook: "http://[::1]:9/x", want: 200},
@@ -74,6 +74,27 @@ func TestGuardedHooksAreRefusedAtSubmit(t *testing.T) {
 		{name: "leading zeros", hook: "http://127.0.0.1:0080/x", want: 200},
 		{name: "empty port is the default", hook: "http://127.0.0.1:/x", want: 200},
 		{name: "port checked before the list", allow: []string{"127.0.0.1"}, hook: "http://127.0.0.1:0/x", want: 400, rule: "port", says: `port "0"`},
+		// Hosts the dialler would not read as submit does: one reading, so what cannot be delivered is refused.
+		{name: "short numeric form", hook: "http://127.1:9/x", want: 400, rule: "host", says: "127.0.0.1"},
+		{name: "hexadecimal part", hook: "http://0x7f.1:9/x", want: 400, rule: "host", says: "127.0.0.1"},
+		{name: "one decimal number", hook: "http://2130706433:9/x", want: 400, rule: "host", says: "127.0.0.1"},
+		{name: "octal part", hook: "http://0177.0.0.1:9/x", want: 400, rule: "host", says: "127.0.0.1"},
+		{name: "leading zero", hook: "http://127.0.0.01:9/x", want: 400, rule: "host", says: "127.0.0.1"},
+		{name: "address with a trailing dot", hook: "http://127.0.0.1.:9/x", want: 400, rule: "host", says: "127.0.0.1"},
+		{name: "name with a trailing dot", hook: "http://localhost.:9/x", want: 400, rule: "host", says: "ends in a dot"},
+		{name: "listed name with a trailing dot", allow: []string{"hooks.example.com"}, hook: "http://hooks.example.com./x", want: 400, rule: "host", says: "ends in a dot"},
+		{name: "IMDS in hexadecimal", hook: "http://0xa9fea9fe/x", want: 400, rule: "host", says: "169.254.169.254, which is link-local"},
+		{name: "IMDS as one number", hook: "http://2852039166/x", want: 400, rule: "host", says: "169.254.169.254, which is link-local"},
+		{name: "IMDS in three parts", hook: "http://169.254.43518/x", want: 400, rule: "host", says: "169.254.169.254, which is link-local"},
+		{name: "Alibaba in hexadecimal", hook: "http://0x646464c8/x", want: 400, rule: "host", says: "100.100.100.200, which is the Alibaba"},
+		{name: "IMDS listed, spelled in hexadecimal", allow: []string{"169.254.169.254"}, hook: "http://0xa9fea9fe/x", want: 400, rule: "host", says: "169.254.169.254"},
+		{name: "too large a number", hook: "http://4294967296/x", want: 400, rule: "host", says: "not an IPv4 address"},
+		{name: "a name ending in a number", hook: "http://hooks.123/x", want: 400, rule: "host", says: "not an IPv4 address"},
+		{name: "empty label", hook: "http://hooks..example/x", want: 400, rule: "host", says: "not a valid host name"},
+		{name: "label too long", hook: "http://" + strings.Repeat("a", 64) + ".example/x", want: 400, rule: "host", says: "not a valid host name"},
+		{name: "not ASCII", hook: "http://b\u00fccher.example/x", want: 400, rule: "host", says: "xn--"},
+		{name: "a name is resolved when sent", hook: "http://localhost:9/x", want: 200},
+		{name: "a name with digits", hook: "http://hooks-2.example1.test:9/x", want: 200},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

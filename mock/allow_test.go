@@ -170,6 +170,13 @@ func TestDialRefusesGuardedAddressesAfterResolution(t *testing.T) {
 		{name: "metadata name", addr: "metadata.google.internal:80", refused: true, says: "Google Cloud metadata server"},
 		{name: "metadata name, FQDN", addr: "Metadata.Goog.:80", refused: true, says: "Google Cloud metadata server"},
 		{name: "literal loopback", addr: "127.0.0.1:9", dialled: []string{"127.0.0.1:9"}},
+		// Hosts submit refuses are refused here too, before anything is resolved: one reading of a host.
+		{name: "short numeric form", addr: "127.1:9", refused: true, says: "127.0.0.1"},
+		{name: "one decimal number", addr: "2852039166:80", refused: true, says: "169.254.169.254"},
+		{name: "hexadecimal", addr: "0xa9fea9fe:80", refused: true, says: "link-local"},
+		{name: "address with a trailing dot", addr: "127.0.0.1.:9", refused: true, says: "127.0.0.1"},
+		{name: "name with a trailing dot", addr: "localhost.:9", refused: true, says: "ends in a dot"},
+		{name: "upper case name", addr: "Hook.Test:80", names: map[string][]string{"hook.test": {"127.0.0.1"}}, dialled: []string{"127.0.0.1:80"}},
 		// Ports.
 		{name: "port 0", addr: "hook.test:0", refused: true, says: `port "0"`},
 		{name: "port 65536", addr: "127.0.0.1:65536", refused: true, says: `port "65536"`},

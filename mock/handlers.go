@@ -14,8 +14,10 @@ import (
 func (s *Server) createGeneration(w http.ResponseWriter, r *http.Request, ex *apiRequest) {
 	str := func(name string) string { v, _ := ex.body[name].(string); return v }
 	hook := str(lumamock.FieldNotifyHook)
+	var addr hookAddr
 	if hook != "" {
-		if err := s.allow.checkHook(hook); err != nil {
+		var err error
+		if addr, err = s.allow.checkHook(hook); err != nil {
 			msg := "notify_hook " + err.Error()
 			s.writeError(w, ex, newAPIError(http.StatusBadRequest, "/notify_hook: "+msg,
 				lumamock.Violation{In: lumamock.InBody, Field: "/notify_hook", Rule: hookRule(err), Message: msg}))
@@ -48,7 +50,7 @@ func (s *Server) createGeneration(w http.ResponseWriter, r *http.Request, ex *ap
 		t.outcome = ex.prefs.Outcome
 	}
 	if hook != "" {
-		t.receiver = s.allow.receiverOf(r.Context(), hook)
+		t.receiver = s.allow.receiverOf(r.Context(), addr)
 	}
 	evicted := s.tasks.add(t)
 	ex.note.taskID = t.id
