@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode"
 
 	"github.com/getkin/kin-openapi/openapi3"
 )
@@ -154,12 +155,29 @@ func (c *comparer) emit(rule, in, pointer, subject, where, format string, args .
 		}
 		return
 	}
-	f := &Finding{ID: id, Rule: rule, Class: class, Pointer: pointer, In: in, Subject: subject, Reason: fmt.Sprintf(format, args...)}
+	f := &Finding{ID: id, Rule: rule, Class: class, Pointer: pointer, In: in, Subject: subject, Reason: oneLineReason(fmt.Sprintf(format, args...))}
 	if where != "" {
 		f.Where = []string{where}
 	}
 	c.findings[id] = f
 	c.order = append(c.order, id)
+}
+
+// oneLineReason keeps a reason on one line: control characters a document's names or texts bring in are
+// written as escapes.
+func oneLineReason(s string) string {
+	if !strings.ContainsFunc(s, unicode.IsControl) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			fmt.Fprintf(&b, "\\x%02x", r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // knownSettled records, once per note, a difference the OpenAPI side settled on purpose.

@@ -34,3 +34,39 @@ func FuzzLoad(f *testing.F) {
 		}
 	})
 }
+
+// FuzzCompare: any document or page the fuzzer makes from the corpus base or the source page compares with
+// the corpus base and with openapi.yaml, both ways, without a panic, and every finding has a rule's class, a
+// pointer and a one-line reason.
+func FuzzCompare(f *testing.F) {
+	var sides []*Document
+	for _, path := range []string{"testdata/corpus/base.yaml", "../../openapi.yaml", "../../internal/apifox/testdata/luma-generations.apifox.txt"} {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			f.Fatal(err)
+		}
+		d, err := Load(context.Background(), path, data)
+		if err != nil {
+			f.Fatal(err)
+		}
+		if d.Format == FormatOpenAPI {
+			sides = append(sides, d)
+		}
+		f.Add(data)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, err := Load(context.Background(), "fuzz", data)
+		if err != nil {
+			return
+		}
+		for _, b := range sides {
+			for _, report := range []*Report{Compare(b, r), Compare(r, b)} {
+				for _, f := range report.Findings {
+					if f.Class != ruleClass[f.Rule] || !strings.HasPrefix(f.Pointer, "/") || f.Reason == "" || strings.Contains(f.Reason, "\n") {
+						t.Fatalf("finding %+v", f)
+					}
+				}
+			}
+		}
+	})
+}
