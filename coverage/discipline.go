@@ -69,7 +69,7 @@ type identity struct {
 // client is what a Recorder keeps of one client: the findings against it and what it needs to judge the next
 // request. Its fields are guarded by mu.
 type client struct {
-	identity
+	*identity
 	elem *list.Element // in the table's recency list, guarded by the table's lock
 
 	mu       sync.Mutex
@@ -178,21 +178,21 @@ func (r *Recorder) poll(c *client, ev Request, ref Ref) {
 	var prev Ref
 	var gap time.Duration
 	tooFast := false
+	now := ev.At.UnixNano()
 	if t.polled && t.poller == c.id {
-		gap = max(0, ev.At.Sub(t.lastAt))
+		gap = time.Duration(max(0, now-t.lastAt))
 		tooFast = gap < r.th.PollMinInterval
-		prev = Ref{Journal: JournalRequests, Seq: t.lastSeq, At: t.lastAt}
+		prev = Ref{Journal: JournalRequests, Seq: t.lastSeq, At: time.Unix(0, t.lastAt).UTC()}
 	}
-	t.polled, t.poller, t.lastSeq, t.lastAt = true, c.id, ev.Seq, ev.At
-	ended := r.terminal[ev.State]
+	t.polled, t.poller, t.lastSeq, t.lastAt = true, c.id, ev.Seq, now
 	var endPolls int
 	var firstEnd Ref
-	if ended {
+	if r.terminal[ev.State] {
 		t.endPolls++
 		if t.endPolls == 1 {
-			t.firstEnd = ref
+			t.endSeq, t.endAt = ev.Seq, now
 		}
-		endPolls, firstEnd = t.endPolls, t.firstEnd
+		endPolls, firstEnd = int(t.endPolls), Ref{Journal: JournalRequests, Seq: t.endSeq, At: time.Unix(0, t.endAt).UTC()}
 	}
 	t.mu.Unlock()
 	if !tooFast && endPolls <= r.th.PollAfterEnd {
@@ -263,7 +263,7 @@ func (r *Recorder) unacknowledged(ev Callback, ref Ref) {
 }
 
 // ident returns the task's id and the client that submitted it.
-func (t *Task) ident() (string, identity) {
+func (t *Task) ident() (string, *identity) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.id, t.owner
@@ -359,10 +359,11 @@ func (t *clientTable) get(key string) *client {
 	})
 }
 
-// of returns the client of who, remembering it as the most recently seen.
-func (t *clientTable) of(who identity) *client {
-	if who.label == "" { // an unbound task
-		who.label = anonymous
+// of returns the client of who (an unbound task's: the anonymous client), remembering it as the most recently
+// seen.
+func (t *clientTable) of(who *identity) *client {
+	if who == nil {
+		return t.get("")
 	}
 	return t.lookup(who.id, func() string { return who.label })
 }
@@ -374,7 +375,7 @@ func (t *clientTable) lookup(id uint64, label func() string) *client {
 		t.recency.MoveToFront(c.elem)
 		return c
 	}
-	c := &client{identity: identity{id: id, label: label()}}
+	c := &client{identity: &identity{id: id, label: label()}}
 	c.elem = t.recency.PushFront(c)
 	t.byID[id] = c
 	for len(t.byID) > t.max {

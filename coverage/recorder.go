@@ -121,17 +121,19 @@ type Callback struct {
 }
 
 // Task is a Recorder's bookkeeping of one task: who submitted it and how it has been polled. The server keeps it
-// with its task (so it lives and dies with it) and binds it with Recorder.Bind; the zero value is unbound.
+// with its task (so it lives and dies with it, within the server's bounds) and binds it with Recorder.Bind; the
+// zero value is unbound. It is small (88 bytes) so that a task embedding it stays small.
 type Task struct {
 	mu       sync.Mutex
-	id       string
-	owner    identity
 	polled   bool
+	endPolls int32 // polls once it had ended
+	owner    *identity
+	id       string
 	poller   uint64 // the client whose polls are followed
-	lastSeq  int64  // that client's last poll
-	lastAt   time.Time
-	endPolls int // polls once it had ended
-	firstEnd Ref
+	lastSeq  int64  // that client's last poll, and when (Unix nanoseconds)
+	lastAt   int64
+	endSeq   int64 // the first poll that saw it ended, and when
+	endAt    int64
 	nacked   uint64 // bit e-1 set: the last answer of event e was not 2xx
 }
 
@@ -297,7 +299,7 @@ func (r *Recorder) Bind(t *Task, id, key string) {
 
 // Request counts what an answered API request exposed its client to, and judges the client by it.
 func (r *Recorder) Request(ev Request) {
-	ref := Ref{Journal: JournalRequests, Seq: ev.Seq, At: ev.At}
+	ref := Ref{Journal: JournalRequests, Seq: ev.Seq, At: ev.At.UTC()}
 	op := r.ops[ev.Operation]
 	ok2xx := ev.Status/100 == 2
 	if op != nil {
@@ -328,7 +330,7 @@ func (r *Recorder) Request(ev Request) {
 
 // Callback counts what a callback record exposed its task's client to, and judges the client's hook.
 func (r *Recorder) Callback(ev Callback) {
-	ref := Ref{Journal: JournalCallbacks, Seq: ev.Seq, At: ev.At}
+	ref := Ref{Journal: JournalCallbacks, Seq: ev.Seq, At: ev.At.UTC()}
 	cb := r.cbs[ev.Callback]
 	if ev.Callback == "" {
 		cb = r.cbOnly

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -216,5 +217,13 @@ func TestRecorderReset(t *testing.T) {
 	r.Request(coverage.Request{Seq: 3, At: at(2 * time.Millisecond), Key: "k", Operation: lumamock.OpCreate, Status: 200})
 	if n := r.Report().FindingCount(); n != 0 {
 		t.Errorf("%d findings after reset", n)
+	}
+}
+
+// TestTaskIsSmall: the mock keeps a Task in each of its tasks, which must stay small (see mock's
+// TestTaskStaysSmall).
+func TestTaskIsSmall(t *testing.T) {
+	if size := unsafe.Sizeof(coverage.Task{}); size > 88 {
+		t.Errorf("a Task is %d bytes, over 88", size)
 	}
 }

@@ -179,7 +179,7 @@ func (r Report) Exclude(patterns ...string) (Report, error) {
 	var errs []error
 	for _, p := range patterns {
 		if _, err := path.Match(p, ""); err != nil {
-			errs = append(errs, fmt.Errorf("ignore %q: %w", p, err))
+			errs = append(errs, fmt.Errorf("%q: %w", p, err))
 			continue
 		}
 		matched := false
@@ -200,7 +200,7 @@ func (r Report) Exclude(patterns ...string) (Report, error) {
 			}
 		}
 		if !matched {
-			errs = append(errs, fmt.Errorf("ignore %q matches no item and no finding kind", p))
+			errs = append(errs, fmt.Errorf("%q matches no item and no finding kind", p))
 		}
 	}
 	if err := errors.Join(errs...); err != nil {

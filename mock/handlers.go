@@ -52,8 +52,11 @@ func (s *Server) createGeneration(w http.ResponseWriter, r *http.Request, ex *ap
 	if hook != "" {
 		t.receiver = s.allow.receiverOf(r.Context(), addr)
 	}
+	s.coverage.Bind(&t.cov, t.id, bearerToken(r))
 	evicted := s.tasks.add(t)
 	ex.note.taskID = t.id
+	ex.note.cov, ex.note.shape, ex.note.state = &t.cov, ex.shape, lumamock.StatePending
+	ex.note.submission = submission(r, ex.note.body)
 	// Callbacks due at once are queued before the answer leaves, so a test that moves a virtual clock right
 	// after the answer finds them; they may reach the hook before the client reads the answer, as with a
 	// fast real API.
@@ -81,7 +84,9 @@ func (s *Server) getGeneration(w http.ResponseWriter, r *http.Request, ex *apiRe
 		shape = ex.prefs.Schema
 	}
 	now := s.clock.Now()
-	writeJSON(w, http.StatusOK, t.render(shape, t.at(now), now, ex.requestID))
+	cur := t.at(now)
+	ex.note.cov, ex.note.shape, ex.note.state = &t.cov, shape, cur.State
+	writeJSON(w, http.StatusOK, t.render(shape, cur, now, ex.requestID))
 }
 
 // taskSecrets is what a task's records must not show besides the accepted API keys (which the journal adds

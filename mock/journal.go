@@ -10,6 +10,7 @@ import (
 	"unsafe"
 
 	"github.com/lumamock/lumamock"
+	"github.com/lumamock/lumamock/coverage"
 	"github.com/lumamock/lumamock/internal/redact"
 	"github.com/lumamock/lumamock/internal/ring"
 )
@@ -20,6 +21,8 @@ type journal struct {
 	callbacks *ring.Ring[callbackEntry]
 	bodyLimit int      // bytes of a body kept
 	keys      []string // the accepted API keys, which no record shows
+	// observe, when set, is told of each callback record once it is numbered, with no lock held (the coverage).
+	observe func(*CallbackRecord)
 }
 
 // newJournal returns journals of at most size entries and maxBytes bytes each, keeping the first bodyLimit
@@ -39,12 +42,16 @@ func (j *journal) addCallback(rec CallbackRecord, secrets []string) {
 	e := callbackEntry{secrets: secrets, keys: j.keys}
 	rec.Body, rec.BodyTruncated, rec.BodyBytes = cutJSON(rec.Body, j.bodyLimit, e.all()...)
 	j.callbacks.Add(func(seq int64) callbackEntry { rec.Seq = seq; e.rec = rec; return e })
+	if j.observe != nil {
+		j.observe(&rec)
+	}
 }
 
-// addRequest journals e, whose body is already cut at the body limit.
-func (j *journal) addRequest(e requestEntry) {
+// addRequest journals e, whose body is already cut at the body limit, and returns its number.
+func (j *journal) addRequest(e requestEntry) int64 {
 	e.body = compact(e.body)
 	j.requests.Add(func(seq int64) requestEntry { e.rec.Seq = seq; return e })
+	return e.rec.Seq
 }
 
 // listRequests returns the request records kept, oldest first, redacted.
@@ -227,6 +234,11 @@ type requestNote struct {
 	rejected   bool
 	violations []lumamock.Violation
 	body       []byte
+	// What the coverage needs: the task answered, in which shape and state, and the submission that made it.
+	cov        *coverage.Task
+	shape      lumamock.Shape
+	state      lumamock.TaskState
+	submission uint64
 }
 
 // TaskRecord is a task as the admin API shows it: its plan, its state now and the states it went through.

@@ -11,6 +11,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/lumamock/lumamock"
+	"github.com/lumamock/lumamock/coverage"
 	"github.com/lumamock/lumamock/internal/defaults"
 	"github.com/lumamock/lumamock/mock/internal/delivery"
 )
@@ -108,6 +109,9 @@ type Options struct {
 	CallbackQueue int
 	// Faults apply to every task's callbacks unless its submit request's Prefer header says otherwise.
 	Faults Faults
+	// Discipline are the thresholds of the client discipline findings of Coverage (GET /__mock/coverage);
+	// zero fields take coverage's defaults.
+	Discipline coverage.Thresholds
 	// Delay is the latency added before every API answer, unless a request's Prefer delay asks for another;
 	// the zero value adds none. Draws are seeded by Seed.
 	Delay Latency

@@ -18,6 +18,7 @@ import (
 
 	"github.com/lumamock/lumamock"
 	"github.com/lumamock/lumamock/admission"
+	"github.com/lumamock/lumamock/coverage"
 	"github.com/lumamock/lumamock/internal/adminapi"
 	"github.com/lumamock/lumamock/internal/defaults"
 	"github.com/lumamock/lumamock/internal/httpstatus"
@@ -42,6 +43,7 @@ type Server struct {
 	allow     *allowList
 	journal   *journal
 	callbacks *callbacks
+	coverage  *coverage.Recorder
 	document  *servedDocument
 	latency   *latency.Source // draws the response latencies, seeded by Options.Seed
 	// lastSecrets is the secrets of the task created last, which the next task shares when they are equal (see
@@ -116,6 +118,10 @@ func New(opts Options) (*Server, error) {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	s.document = newServedDocument(s, opts)
+	if s.coverage, err = s.newCoverage(); err != nil {
+		return nil, fmt.Errorf("mock: %w", err)
+	}
+	s.journal.observe = s.coverCallback
 	s.callbacks = newCallbacks(opts, s.clock, schema, allow, s.journal, s.log)
 	if s.judge, err = admission.New(admission.Options{Document: doc, MaxBody: opts.MaxBody, Keys: opts.APIKeys}); err != nil {
 		return nil, fmt.Errorf("mock: %w", err)
@@ -308,7 +314,8 @@ func (s *Server) journalRequest(w http.ResponseWriter, r *http.Request, ex *apiR
 	if sr, ok := w.(*httpstatus.Recorder); ok && sr.Status != 0 {
 		status = sr.Status
 	}
-	s.journal.addRequest(s.requestEntry(r, ex, status, at))
+	seq := s.journal.addRequest(s.requestEntry(r, ex, status, at))
+	s.coverRequest(w, r, ex, seq, status, at)
 }
 
 // requestEntry is the journal entry of r, admitted as ex and answered with status.

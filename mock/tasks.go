@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/lumamock/lumamock"
+	"github.com/lumamock/lumamock/coverage"
 	"github.com/lumamock/lumamock/mock/internal/delivery"
 )
 
@@ -43,6 +44,8 @@ type task struct {
 	// says a goroutine is journaling them (see callbacks.report).
 	outbox   []delivery.Attempt
 	flushing bool
+
+	cov coverage.Task // the coverage's bookkeeping of it
 
 	resultOnce sync.Once
 	// res is behind a pointer so that a task stays under 512 bytes, which the garbage collector scans by the

@@ -98,6 +98,16 @@ type SessionScope interface {
 	MoveClock(body []byte) (any, error)
 }
 
+// CoverageScope is a Scope that tells what its clients were exposed to and how they behaved (a mock session).
+type CoverageScope interface {
+	Scope
+	// Coverage returns the coverage report without the items and finding kinds ignore names; a name that
+	// matches nothing is an *Error (400) naming it.
+	Coverage(ignore []string) (any, error)
+	// ResetCoverage forgets what was covered and found.
+	ResetCoverage()
+}
+
 // Sessions lists and removes a server's sessions.
 type Sessions interface {
 	// List returns the sessions, DefaultSession first.
@@ -378,6 +388,14 @@ func (h *Handler) operations() map[string]operation {
 		route(http.MethodPut, Prefix+"/settings"): h.sessionOp(true, func(c *call, s SessionScope) (any, error) { return s.PutSettings(c.body) }),
 		route(http.MethodGet, Prefix+"/clock"):    h.sessionOp(false, func(c *call, s SessionScope) (any, error) { return s.Clock(), nil }),
 		route(http.MethodPost, Prefix+"/clock"):   h.sessionOp(true, func(c *call, s SessionScope) (any, error) { return s.MoveClock(c.body) }),
+		route(http.MethodGet, Prefix+"/coverage"): h.coverage(func(c *call, s CoverageScope) {
+			v, err := s.Coverage(ignored(c.r.URL.Query()))
+			answer(c.w, v, err)
+		}),
+		route(http.MethodPost, Prefix+"/coverage/reset"): h.coverage(func(c *call, s CoverageScope) {
+			s.ResetCoverage()
+			c.w.WriteHeader(http.StatusNoContent)
+		}),
 		route(http.MethodGet, Prefix+"/sessions"): func(c *call) {
 			httpjson.Write(c.w, http.StatusOK, h.cfg.Sessions.List())
 		},
@@ -433,6 +451,31 @@ func (h *Handler) tasks(op func(*call, TaskScope) (any, error)) operation {
 		v, err := op(c, ts)
 		answer(c.w, v, err)
 	})
+}
+
+// coverage runs op in the call's scope, which measures coverage.
+func (h *Handler) coverage(op func(*call, CoverageScope)) operation {
+	return h.scoped(func(c *call, s Scope) {
+		cs, ok := s.(CoverageScope)
+		if !ok {
+			WriteError(c.w, NotFound("this server measures no coverage"))
+			return
+		}
+		op(c, cs)
+	})
+}
+
+// ignored lists the names the ignore query parameters give, repeated or separated by commas.
+func ignored(q url.Values) []string {
+	var out []string
+	for _, v := range q["ignore"] {
+		for _, name := range strings.Split(v, ",") {
+			if name = strings.TrimSpace(name); name != "" {
+				out = append(out, name)
+			}
+		}
+	}
+	return out
 }
 
 // sessionOp runs op in the call's session, creating it first when create is set, and answers what it returns.

@@ -227,9 +227,12 @@ func TestEveryAdminAnswerHoldsToAdminYAML(t *testing.T) {
 	for _, p := range []string{"/__mock/admin.yaml", "/__mock/admin.json", "/__mock/openapi.yaml", "/__mock/openapi.json",
 		"/__mock/requests", "/__mock/requests?valid=false", "/__mock/requests?task_id=" + ended, "/__mock/callbacks",
 		"/__mock/callbacks?before=99&limit=1", "/__mock/tasks", "/__mock/tasks?state=pending,completed&limit=2",
-		"/__mock/tasks/" + ended, "/__mock/ui", "/__mock/ui/config.json"} {
+		"/__mock/tasks/" + ended, "/__mock/ui", "/__mock/ui/config.json",
+		"/__mock/coverage", "/__mock/coverage?ignore=*.fault.*&ignore=poll-too-fast,createGeneration.status.413"} {
 		mc.want(http.StatusOK, http.MethodGet, p, "")
 	}
+	mc.want(http.StatusBadRequest, http.MethodGet, "/__mock/coverage?ignore=createGeneration.status.418", "")
+	mc.want(http.StatusNoContent, http.MethodPost, "/__mock/coverage/reset", "")
 	mc.want(http.StatusOK, http.MethodPost, "/__mock/tasks/"+open+"/fail", "")
 	mc.want(http.StatusConflict, http.MethodPost, "/__mock/tasks/"+open+"/complete", "")
 	mc.want(http.StatusConflict, http.MethodPost, "/__mock/tasks/"+ended+"/fail", "")
@@ -280,6 +283,7 @@ func TestEveryAdminAnswerHoldsToAdminYAML(t *testing.T) {
 		pc.want(http.StatusOK, http.MethodGet, p, "")
 	}
 	pc.want(http.StatusNotFound, http.MethodGet, "/__mock/tasks", "")
+	pc.want(http.StatusNotFound, http.MethodGet, "/__mock/coverage", "")
 	pc.want(http.StatusNoContent, http.MethodPost, "/__mock/reset", "")
 	for _, c := range errorCases {
 		pc.want(c.status, c.method, c.path, "")

@@ -10,10 +10,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/lumamock/lumamock"
+	"github.com/lumamock/lumamock/coverage"
 	"github.com/lumamock/lumamock/mock"
 )
 
@@ -173,6 +175,32 @@ func (s *Server) waitForState(ctx context.Context, id string, state lumamock.Tas
 		}
 	}
 	return fmt.Errorf("task %s did not reach %s", id, state)
+}
+
+// Coverage returns what the clients of the mock were exposed to, item by item from the document, and how they
+// behaved (see package coverage): the report GET /__mock/coverage answers.
+func (s *Server) Coverage() coverage.Report { return s.Mock.Coverage() }
+
+// RequireCoverage fails the test unless the clients of srv were exposed to at least min percent of the items,
+// those that ignore names (an item's name, a pattern of names such as "*.fault.*", or a kind of finding) left
+// out. The failure lists every item never covered, with how to cover it. Call it at the end of a test, or in a
+// Cleanup of a suite's shared server.
+func RequireCoverage(tb TB, srv *Server, min float64, ignore ...string) {
+	tb.Helper()
+	rep, err := srv.Coverage().Exclude(ignore...)
+	if err != nil {
+		tb.Fatalf("mocktest: RequireCoverage: ignore: %v", err)
+	}
+	if !rep.Below(min) {
+		return
+	}
+	var missing strings.Builder
+	for _, it := range rep.Items {
+		if !it.Covered && !it.Ignored {
+			fmt.Fprintf(&missing, "\n  %s (%s)", it.Name, it.Hint)
+		}
+	}
+	tb.Fatalf("mocktest: coverage %d of %d items (%.1f%%), below %g%%; never covered:%s", rep.Covered, rep.Total, rep.Percent, min, missing.String())
 }
 
 // Delivery is one callback request a HookReceiver got.
