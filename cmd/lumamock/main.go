@@ -5,6 +5,7 @@
 //	lumamock proxy [flags]     forward to a live API, validating both directions
 //	lumamock diff BASE REV     report the changes between two versions of the contract
 //	lumamock hooks [flags]     receive webhook callbacks and print them
+//	lumamock coverage [flags]  report what a running mock's clients were exposed to, and how they behaved
 //	lumamock healthcheck       exit 0 when a running server's /healthz answers 200
 package main
 
@@ -49,6 +50,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runDiff(ctx, rest, os.Stdin, stdout, stderr)
 	case "hooks":
 		return runHooks(ctx, rest, stdout, stderr)
+	case "coverage":
+		return runCoverage(ctx, rest, stdout, stderr)
 	case "healthcheck":
 		return runHealthcheck(ctx, rest, stdout, stderr)
 	case "help":
@@ -73,6 +76,7 @@ Usage:
   lumamock proxy [flags]     forward to a live API, validating requests and responses
   lumamock diff BASE REV     report breaking changes between two versions of the contract
   lumamock hooks [flags]     receive webhook callbacks on 127.0.0.1:9000 and print them
+  lumamock coverage [flags]  what a running mock's clients were exposed to, and where they misbehaved
   lumamock healthcheck       exit 0 if /healthz of a running server answers 200 (for containers)
   lumamock version           print the version
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/lumamock/lumamock"
 	"github.com/lumamock/lumamock/cassette"
+	"github.com/lumamock/lumamock/coverage"
 	"github.com/lumamock/lumamock/mock"
 )
 
@@ -50,6 +52,13 @@ type serveConfig struct {
 	faultReorder    bool
 	faultLate       time.Duration
 	delay           mock.Latency
+
+	coverageOut     string
+	coverageFormat  string
+	coverageIgnore  stringList
+	pollMinInterval time.Duration
+	pollAfterEnd    int
+	resubmitWindow  time.Duration
 }
 
 func newServeFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig) {
@@ -82,6 +91,12 @@ func newServeFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig) {
 	fs.StringVar(&c.faultDrop, "fault-drop", "", "never send the callback of this `state` (processing, completed or failed)")
 	fs.BoolVar(&c.faultReorder, "fault-reorder", false, "send a task's intermediate callbacks after its final one")
 	fs.DurationVar(&c.faultLate, "fault-late", 0, "send every callback this long after its state change")
+	fs.StringVar(&c.coverageOut, "coverage-out", "", "at shutdown, write the coverage report (what clients were exposed to, and how they behaved) to `file`")
+	fs.StringVar(&c.coverageFormat, "coverage-format", "", "`format` of --coverage-out: text, json, junit or markdown (default: from the file's extension, .json, .xml, .md, else text)")
+	fs.Var(&c.coverageIgnore, "coverage-ignore", "leave an item (its `name`, or a pattern such as '*.fault.*') or a kind of finding out of --coverage-out (repeatable)")
+	fs.DurationVar(&c.pollMinInterval, "poll-min-interval", coverage.DefaultPollMinInterval, "a client polling one task again sooner than this is poll-too-fast")
+	fs.IntVar(&c.pollAfterEnd, "poll-after-end", coverage.DefaultPollAfterEnd, "a client polling an ended task more than this many times is poll-after-end")
+	fs.DurationVar(&c.resubmitWindow, "resubmit-window", coverage.DefaultResubmitWindow, "a client submitting the same request again within this, while its task lives, is resubmitted")
 	fs.Var(&c.delay, "delay", "`latency` added before every API answer: 300ms, 100ms..900ms (uniform) or lognormal(median=200ms,sigma=0.5), drawn with --seed")
 	fs.StringVar(&c.replay, "replay", "", "answer requests recorded in the cassette `dir` (lumamock proxy --record) from it; the mock answers the rest")
 	fs.Usage = func() {
@@ -101,6 +116,10 @@ drop=processing|completed|failed|none, reorder=1|0, late=2s.
 The admin API under /__mock (requests, tasks, tasks/{id}, callbacks, tasks/{id}/complete|fail, reset)
 shows what the mock received and sent, and moves tasks on demand; the dashboard at /__mock/ui shows it
 all live; /__mock/openapi.yaml and openapi.json answer the document in force.
+
+/__mock/coverage says what the clients were exposed to, item by item from openapi.yaml, and where they
+misbehaved (poll-too-fast, retry-after-ignored, poll-after-end, hook-not-acknowledged, resubmitted);
+"lumamock coverage" reads it, and --coverage-out writes it at shutdown.
 
 Every flag can also be set with the environment variable LUMAMOCK_<FLAG> (e.g. LUMAMOCK_ADDR,
 LUMAMOCK_API_KEY=k1,k2); a flag on the command line wins.
@@ -139,6 +158,20 @@ func (c *serveConfig) mockOptions(ctx context.Context, logger *slog.Logger) (moc
 	if c.faultDuplicate < 0 || c.faultDuplicate > mock.MaxDuplicate {
 		return mock.Options{}, fmt.Errorf("--fault-duplicate %d: want 0 to %d", c.faultDuplicate, mock.MaxDuplicate)
 	}
+	if c.pollMinInterval <= 0 || c.pollAfterEnd <= 0 || c.resubmitWindow <= 0 {
+		return mock.Options{}, errors.New("--poll-min-interval, --poll-after-end and --resubmit-window must be positive")
+	}
+	if c.coverageFormat != "" {
+		if err := coverage.CheckFormat(c.coverageFormat); err != nil {
+			return mock.Options{}, fmt.Errorf("--coverage-format: %w", err)
+		}
+		if c.coverageOut == "" {
+			return mock.Options{}, errors.New("--coverage-format needs --coverage-out")
+		}
+	}
+	if len(c.coverageIgnore) > 0 && c.coverageOut == "" {
+		return mock.Options{}, errors.New("--coverage-ignore needs --coverage-out")
+	}
 	if c.faultLate < 0 {
 		return mock.Options{}, errors.New("--fault-late must not be negative")
 	}
@@ -168,6 +201,11 @@ func (c *serveConfig) mockOptions(ctx context.Context, logger *slog.Logger) (moc
 		JournalSize:     c.journalSize,
 		JournalMaxBytes: int64(c.journalMaxBytes),
 		Delay:           c.delay,
+		Discipline: coverage.Thresholds{
+			PollMinInterval: c.pollMinInterval,
+			PollAfterEnd:    c.pollAfterEnd,
+			ResubmitWindow:  c.resubmitWindow,
+		},
 		Faults: mock.Faults{
 			Duplicate: c.faultDuplicate,
 			Drop:      lumamock.TaskState(c.faultDrop),
@@ -219,6 +257,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return &ExitError{Code: 2, Err: err}
 	}
+	report, err := c.coverageReport(srv)
+	if err != nil {
+		return &ExitError{Code: 2, Err: err}
+	}
+	if report != nil {
+		defer report.out.abandon() // a no-op once written
+	}
 	var api http.Handler = srv
 	var replaying string
 	if c.replay != "" {
@@ -246,11 +291,65 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	logger.Info("listening", "addr", ln.Addr().String(), "schema", opts.Schema, "version", lumamock.Version)
 
-	return serveHTTP(ctx, ln, api, logger, c.drain, func(ctx context.Context) {
+	var reportErr error
+	err = serveHTTP(ctx, ln, api, logger, c.drain, func(ctx context.Context) {
 		if err := srv.Shutdown(ctx); err != nil {
 			logger.Warn("callbacks not delivered within --drain were given up", "error", err)
 		}
+		if report != nil {
+			reportErr = report.write(srv, logger)
+		}
 	})
+	if err == nil && reportErr != nil {
+		err = reportErr
+	}
+	return err
+}
+
+// coverageOut is --coverage-out: the file, opened at start so that a path that cannot be written fails at once,
+// and written at shutdown.
+type coverageOut struct {
+	out    *reportFile
+	path   string
+	format string
+	ignore []string
+}
+
+// coverageReport opens --coverage-out, when given, after checking --coverage-ignore against srv's items.
+func (c *serveConfig) coverageReport(srv *mock.Server) (*coverageOut, error) {
+	if c.coverageOut == "" {
+		return nil, nil
+	}
+	if _, err := srv.Coverage().Exclude(c.coverageIgnore...); err != nil {
+		return nil, fmt.Errorf("--coverage-ignore %w", err)
+	}
+	out, err := openReportFile(c.coverageOut)
+	if err != nil {
+		return nil, fmt.Errorf("--coverage-out: %w", err)
+	}
+	format := c.coverageFormat
+	if format == "" {
+		format = coverage.FormatOf(c.coverageOut)
+	}
+	return &coverageOut{out: out, path: c.coverageOut, format: format, ignore: c.coverageIgnore}, nil
+}
+
+// write writes srv's coverage report to the file.
+func (o *coverageOut) write(srv *mock.Server, logger *slog.Logger) error {
+	rep, err := srv.Coverage().Exclude(o.ignore...)
+	if err != nil {
+		return &ExitError{Code: 1, Err: fmt.Errorf("--coverage-out: %w", err)}
+	}
+	var buf bytes.Buffer
+	if err := rep.Write(&buf, o.format); err != nil {
+		return &ExitError{Code: 1, Err: fmt.Errorf("--coverage-out: %w", err)}
+	}
+	if err := o.out.replace(buf.Bytes()); err != nil {
+		logger.Error("the coverage report could not be written", "file", o.path, "error", err)
+		return &ExitError{Code: 1, Err: fmt.Errorf("--coverage-out: %w", err)}
+	}
+	logger.Info("coverage report written", "file", o.path, "format", o.format, "summary", rep.Summary())
+	return nil
 }
 
 // emptyCassette says why a --replay directory that holds no recorded answer is refused, and names the
