@@ -291,17 +291,17 @@ func (f *finding) render(label string, th Thresholds) Finding {
 	switch f.kind {
 	case kPollTooFast:
 		out.TaskID = f.subject
-		out.Message = fmt.Sprintf("polled task %s %s within %s of the previous poll (shortest gap %s)", f.subject, times(f.count), th.PollMinInterval, f.shortest)
+		out.Message = fmt.Sprintf("polled task %s %s within %s of the previous poll (shortest gap %s)", f.subject, times(f.count), th.PollMinInterval, round(f.shortest))
 	case kRetryAfterIgnored:
 		out.Message = fmt.Sprintf("sent %s sooner than the Retry-After (%s) of the %d %s answer at requests#%s (the soonest %s after it)",
-			plural(f.count, "request"), f.after, f.status, http.StatusText(f.status), f.subject, f.shortest)
+			plural(f.count, "request"), f.after, f.status, http.StatusText(f.status), f.subject, round(f.shortest))
 		if f.status == 0 {
 			out.Message = fmt.Sprintf("sent %s sooner than the Retry-After (%s) of the answer at requests#%s (the soonest %s after it)",
-				plural(f.count, "request"), f.after, f.subject, f.shortest)
+				plural(f.count, "request"), f.after, f.subject, round(f.shortest))
 		}
 	case kPollAfterEnd:
 		out.TaskID = f.subject
-		out.Message = fmt.Sprintf("polled task %s %s after it ended %s (more than %d)", f.subject, times(int64(f.polls)), f.state, th.PollAfterEnd)
+		out.Message = fmt.Sprintf("polled task %s %s after it ended (%s), more than %d", f.subject, times(int64(f.polls)), f.state, th.PollAfterEnd)
 	case kHookNotAcknowledged:
 		out.Receiver = f.subject
 		var parts []string
@@ -322,6 +322,14 @@ func (f *finding) render(label string, th Thresholds) Finding {
 			times(f.count), th.ResubmitWindow, f.subject)
 	}
 	return out
+}
+
+// round shows a gap between requests to a tenth of a millisecond (to a microsecond below a millisecond).
+func round(d time.Duration) time.Duration {
+	if d < time.Millisecond {
+		return d.Round(time.Microsecond)
+	}
+	return d.Round(100 * time.Microsecond)
 }
 
 func plural(n int64, word string) string {

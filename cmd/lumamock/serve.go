@@ -92,7 +92,7 @@ func newServeFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig) {
 	fs.BoolVar(&c.faultReorder, "fault-reorder", false, "send a task's intermediate callbacks after its final one")
 	fs.DurationVar(&c.faultLate, "fault-late", 0, "send every callback this long after its state change")
 	fs.StringVar(&c.coverageOut, "coverage-out", "", "at shutdown, write the coverage report (what clients were exposed to, and how they behaved) to `file`")
-	fs.StringVar(&c.coverageFormat, "coverage-format", "", "`format` of --coverage-out: text, json, junit or markdown (default: from the file's extension, .json, .xml, .md, else text)")
+	fs.StringVar(&c.coverageFormat, "coverage-format", "", "`format` of --coverage-out: text, json, junit or markdown; without it, the file's extension decides (.json, .xml for junit, .md, else text)")
 	fs.Var(&c.coverageIgnore, "coverage-ignore", "leave an item (its `name`, or a pattern such as '*.fault.*') or a kind of finding out of --coverage-out (repeatable)")
 	fs.DurationVar(&c.pollMinInterval, "poll-min-interval", coverage.DefaultPollMinInterval, "a client polling one task again sooner than this is poll-too-fast")
 	fs.IntVar(&c.pollAfterEnd, "poll-after-end", coverage.DefaultPollAfterEnd, "a client polling an ended task more than this many times is poll-after-end")
