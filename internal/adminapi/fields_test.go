@@ -10,6 +10,7 @@ import (
 
 	"github.com/lumamock/lumamock"
 	"github.com/lumamock/lumamock/cassette"
+	"github.com/lumamock/lumamock/coverage"
 	"github.com/lumamock/lumamock/mock"
 	"github.com/lumamock/lumamock/proxy"
 )
@@ -60,15 +61,19 @@ func TestRecordsMatchTheirSchemas(t *testing.T) {
 		t.Fatal(err)
 	}
 	for schema, v := range map[string]any{
-		"RequestRecord":  mock.RequestRecord{},
-		"CallbackRecord": mock.CallbackRecord{},
-		"Task":           mock.TaskRecord{},
-		"Transition":     mock.Transition{},
-		"ProxyExchange":  proxy.Exchange{},
-		"ProxyCallback":  proxy.Callback{},
-		"Finding":        proxy.Finding{}, // contract.Finding and its direction
-		"Violation":      lumamock.Violation{},
-		"Decision":       cassette.Decision{},
+		"RequestRecord":   mock.RequestRecord{},
+		"CallbackRecord":  mock.CallbackRecord{},
+		"Task":            mock.TaskRecord{},
+		"Transition":      mock.Transition{},
+		"ProxyExchange":   proxy.Exchange{},
+		"ProxyCallback":   proxy.Callback{},
+		"Finding":         proxy.Finding{}, // contract.Finding and its direction
+		"Violation":       lumamock.Violation{},
+		"Decision":        cassette.Decision{},
+		"CoverageReport":  coverage.Report{},
+		"CoverageItem":    coverage.Item{},
+		"CoverageRef":     coverage.Ref{},
+		"CoverageFinding": coverage.Finding{},
 	} {
 		ref := doc.Components.Schemas[schema]
 		if ref == nil {
@@ -79,6 +84,10 @@ func TestRecordsMatchTheirSchemas(t *testing.T) {
 		if !slices.Equal(got, want) {
 			t.Errorf("%s: Go %T has fields %v, admin.yaml %v", schema, v, got, want)
 		}
+	}
+	clients := doc.Components.Schemas["CoverageReport"].Value.Properties["clients"].Value
+	if got, want := jsonFields(reflect.TypeOf(coverage.Clients{})), schemaFields(clients); !slices.Equal(got, want) {
+		t.Errorf("CoverageReport.clients: Go has fields %v, admin.yaml %v", got, want)
 	}
 	task := doc.Components.Schemas["Task"].Value
 	for prop, v := range map[string]any{"result": mock.TaskResult{}, "faults": mock.FaultsRecord{}} {
