@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates the dashboard screenshots of the README (docs/ui-*.png) from the browser tests, in headless
+# Regenerates the dashboard screenshots of docs/dashboard.md (docs/ui-*.png) from the browser tests, in headless
 # Chromium (Debian: apt-get install chromium; or set LUMAMOCK_CHROMIUM to a Chrome or Chromium binary).
 set -euo pipefail
 cd "$(dirname "$0")/.."

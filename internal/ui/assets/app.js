@@ -146,7 +146,9 @@
         if (st.sel && st.sel.kind === "task") jobs.push(pollTaskDetail(st.sel.key));
         await Promise.all(jobs);
         st.failing = 0;
-        setLive("on", "live · " + new Date().toLocaleTimeString());
+        // The time of this answer, on the server's clock when it tells it (the tables' times are), as they show it.
+        const at = st.cfg.tasks && st.tasks.now ? new Date(st.tasks.now) : new Date();
+        setLive("on", "live · " + clock(at.toISOString()).slice(0, 8) + " UTC");
         render();
       }
     } catch (e) {
@@ -309,8 +311,9 @@
     if (anchor && anchor.isConnected) scroller.scrollTop += anchor.offsetTop - anchorTop;
   }
 
-  // timeline returns the segments of a task's life from creation to its end, planned or forced, and when it
-  // ends.
+  // timeline returns the points of a task's life from its creation to its end, as it happened and as planned
+  // from there, and where the bar ends. A task ended through the admin API ends at that moment: its bar keeps
+  // the length of its plan, and the forced end fills what the plan had left.
   function timeline(task) {
     const created = Date.parse(task.created_at);
     const points = (task.history || []).map((h) => ({ state: h.state, at: Date.parse(h.at), forced: h.forced }));
@@ -322,21 +325,30 @@
       const proc = lastState.at + goDuration(task.pending);
       points.push({ state: "processing", at: proc }, { state: task.outcome, at: proc + goDuration(task.processing) });
     }
-    const end = points[points.length - 1].at;
-    return { created, points, end, span: Math.max(1, end - created) };
+    const last = points[points.length - 1];
+    const end = last.at;
+    let barEnd = end;
+    if (last.forced) barEnd = Math.max(end, created + goDuration(task.pending) + goDuration(task.processing));
+    return { created, points, end, barEnd, forced: !!last.forced, span: Math.max(1, barEnd - created) };
   }
 
   function timelineBar(task, now) {
     const tl = timeline(task);
     const bar = el("div", { class: "bar" });
+    const width = (from, to) => ((to - from) / tl.span) * 100 + "%";
     for (let i = 0; i < tl.points.length - 1; i++) {
       const p = tl.points[i];
       const next = tl.points[i + 1];
       const seg = el("div", { class: `seg ${p.state}` + (now >= p.at ? " past" : ""), title: `${p.state} ${human(next.at - p.at)}` });
-      seg.style.width = ((next.at - p.at) / tl.span) * 100 + "%";
+      seg.style.width = width(p.at, next.at);
       bar.append(seg);
     }
     const endState = tl.points[tl.points.length - 1].state;
+    if (tl.forced && tl.barEnd > tl.end) { // what the plan had left, cut short by the forced end
+      const seg = el("div", { class: `seg ${endState} forced past`, title: `${endState}: forced through the admin API, ${human(tl.barEnd - tl.end)} before the plan's end` });
+      seg.style.width = width(tl.end, tl.barEnd);
+      bar.append(seg);
+    }
     const ended = now >= tl.end;
     if (ended) {
       const seg = el("div", { class: `seg ${endState} past`, title: endState });
@@ -347,7 +359,8 @@
       marker.style.left = `calc(${Math.min(1, Math.max(0, (now - tl.created) / tl.span)) * 100}% - 1px)`;
       bar.append(marker);
     }
-    const text = ended ? `${endState} ${human(now - tl.end)} ago` : `${endState} in ${human(tl.end - now)}`;
+    const forced = tl.forced ? " (forced)" : "";
+    const text = ended ? `${endState}${forced} ${human(now - tl.end)} ago` : `${endState} in ${human(tl.end - now)}`;
     return { bar, text, ended };
   }
 
@@ -427,12 +440,23 @@
       el("td", { class: "verdict" }, verdict));
   }
 
+  // emptyText is what an empty journal's table says once the server has answered (the page says loading… until
+  // then).
+  const emptyText = {
+    callbacks: "No callbacks yet. A task created with a notify_hook sends them.",
+    requests: "No requests yet.",
+  };
+
   function renderJournal(name, rowOf, filter) {
     const j = st.journals[name];
     let items = [...j.items.values()].sort((a, b) => b.seq - a.seq);
     if (filter) items = items.filter(filter);
     reconcile($(`${name}-scroll`), $(`${name}-table`).tBodies[0], items, (x) => x.seq, (x) => String(x.seq), rowOf);
     $(`${name}-empty`).hidden = items.length > 0;
+    let empty = emptyText[name];
+    if (filter && j.items.size) empty = "No callback matches the filter.";
+    if (name === "requests" && j.filter) empty = "No refused request.";
+    $(`${name}-empty`).textContent = empty;
     $(`${name}-more`).hidden = !(j.items.size && Math.min(...j.items.keys()) > j.first) || j.items.size >= MAX_WINDOW;
     $(`count-${name}`).textContent = j.kept || 0;
     $(`${name}-note`).textContent = j.kept > j.items.size ? `showing the newest ${j.items.size} of ${j.kept} kept` : "";
