@@ -507,6 +507,15 @@ func (c *comparer) requestBody(name string, b, r *openapi3.RequestBodyRef, bp, r
 // success reports whether a status key is a 2xx.
 func success(status string) bool { return strings.HasPrefix(status, "2") }
 
+// statusRange is the range key that covers a status key ("2XX" for "204"), or the key itself when it is not a
+// status.
+func statusRange(status string) string {
+	if len(status) != 3 || status[0] < '1' || status[0] > '5' || strings.Trim(status[1:], "0123456789") != "" {
+		return status
+	}
+	return status[:1] + "XX"
+}
+
 // responses compares the responses of an operation (callback false) or the answers a callback expects of
 // the client's receiver (callback true).
 func (c *comparer) responses(name, opName string, b, r *openapi3.Responses, bp, rp string, callback bool) {
@@ -519,7 +528,12 @@ func (c *comparer) responses(name, opName string, b, r *openapi3.Responses, bp, 
 	}
 	for _, status := range sortedKeys(bm) {
 		bref := bm[status]
+		rstatus := status
 		rref, ok := rm[status]
+		if !ok && statusRange(status) != status { // 200 → 2XX: the revision still documents it, in a range
+			rstatus = statusRange(status)
+			rref, ok = rm[rstatus]
+		}
 		p := bp + "/" + escape(status)
 		if !ok {
 			switch {
@@ -534,7 +548,7 @@ func (c *comparer) responses(name, opName string, b, r *openapi3.Responses, bp, 
 			}
 			continue
 		}
-		rp := rp + "/" + escape(status)
+		rp := rp + "/" + escape(rstatus)
 		if bref.Value == nil || rref.Value == nil {
 			continue
 		}
