@@ -191,7 +191,7 @@ type Generation struct {
 
 // GenerationRequest A video generation task (请求体).
 //
-// Example: {"duration":"5s","model_name":"ray-v2","resolution":"720p","user_prompt":"一阵风吹过树林,使女人的面纱微微飘动。"}
+// Example: {"duration":"5s","model_name":"ray-v2","notify_hook":"https://client.example.com/luma/callback","resolution":"720p","user_prompt":"一阵风吹过树林,使女人的面纱微微飘动。"}
 type GenerationRequest struct {
 	// Duration 时长只支持5s
 	// The video's length; only `5s` is supported.

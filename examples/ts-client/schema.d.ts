@@ -62,7 +62,8 @@ export interface components {
          *       "user_prompt": "一阵风吹过树林,使女人的面纱微微飘动。",
          *       "model_name": "ray-v2",
          *       "duration": "5s",
-         *       "resolution": "720p"
+         *       "resolution": "720p",
+         *       "notify_hook": "https://client.example.com/luma/callback"
          *     }
          */
         GenerationRequest: {
