@@ -149,7 +149,7 @@ func (s *Server) buildRoutes() error {
 		Kind:      adminapi.Mock,
 		Token:     s.opts.AdminToken,
 		Scopes:    s,
-		Dashboard: ui.Handler(ui.Config{Server: "mock", Tasks: true, Token: s.opts.AdminToken != "", Version: lumamock.Version}),
+		Dashboard: ui.Handler(ui.Config{Server: "mock", Tasks: true, Coverage: true, Token: s.opts.AdminToken != "", Version: lumamock.Version}),
 		APIYAML:   s.document.serveYAML,
 		APIJSON:   s.document.serveJSON,
 		Stall:     readStall,

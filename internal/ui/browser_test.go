@@ -324,6 +324,9 @@ func TestBrowserDashboardOfTheProxyHasNoTasks(t *testing.T) {
 	if eval[bool](t, ctx, `!document.querySelector('#tab-tasks').hidden || !document.querySelector('#panel-tasks').hidden`) {
 		t.Error("the proxy's dashboard shows a Tasks panel; the proxy has no tasks")
 	}
+	if eval[bool](t, ctx, `!document.querySelector('#tab-coverage').hidden || !document.querySelector('#panel-coverage').hidden`) {
+		t.Error("the proxy's dashboard shows a Coverage panel; the proxy measures no coverage")
+	}
 	c.submit(map[string]any{"user_prompt": "A third one"}, "")
 	waitFor(t, ctx, "a new exchange without reload", `document.querySelectorAll('#requests-table tbody tr').length === 3`)
 	shoot(t, ctx, "proxy")

@@ -28,6 +28,9 @@ type Config struct {
 	// Tasks is true when the server keeps tasks (GET /__mock/tasks and the complete, fail actions); the proxy
 	// has none, and the page hides its Tasks panel.
 	Tasks bool `json:"tasks"`
+	// Coverage is true when the server measures coverage (GET /__mock/coverage, the mock): the page shows its
+	// Coverage panel.
+	Coverage bool `json:"coverage,omitempty"`
 	// Token is true when the admin API asks for a bearer token (--admin-token): the page asks for it once and
 	// keeps it for the browser tab's session.
 	Token bool `json:"token"`

@@ -26,6 +26,7 @@
     sel: null, // {kind: "task"|"callback"|"request", key}
     detailSig: "",
     taskDetail: null, // {id, callbacks, requests}
+    coverage: null, // GET /__mock/coverage
   };
 
   // ---- small helpers --------------------------------------------------------------------------------------
@@ -143,6 +144,7 @@
       if (!st.paused) {
         const jobs = [pollJournal("requests"), pollJournal("callbacks")];
         if (st.cfg.tasks) jobs.push(pollTasks());
+        if (st.cfg.coverage) jobs.push(pollCoverage());
         if (st.sel && st.sel.kind === "task") jobs.push(pollTaskDetail(st.sel.key));
         await Promise.all(jobs);
         st.failing = 0;
@@ -464,6 +466,7 @@
 
   function render() {
     if (st.cfg.tasks) renderTasks();
+    if (st.cfg.coverage) renderCoverage();
     const failing = $("callbacks-failing").checked;
     renderJournal("callbacks", callbackRow, failing ? (c) => c.outcome ? c.outcome !== "delivered" : c.valid === false || !c.forwarded || c.status >= 300 : null);
     renderJournal("requests", requestRow);
@@ -471,6 +474,96 @@
     $("count-refused").hidden = refused === 0;
     $("count-refused").textContent = refused + " refused";
     renderDetail();
+  }
+
+  // ---- coverage -------------------------------------------------------------------------------------------
+
+  async function pollCoverage() {
+    st.coverage = (await api("coverage")).data;
+  }
+
+  function findingKey(f) {
+    return [f.kind, f.client, f.task_id || f.receiver || (f.evidence[0] ? f.evidence[0].journal + "#" + f.evidence[0].seq : "")].join(" ");
+  }
+
+  function refText(r) { return `${r.journal}#${r.seq}`; }
+
+  // refLink opens the journal record a coverage item or finding points at.
+  function refLink(r) {
+    return el("a", { href: "#", class: "mono", title: r.at || "", onclick: (e) => { e.preventDefault(); openRecord(r); } }, refText(r));
+  }
+
+  // openRecord shows a journal record in the detail pane, reading it from the server when the page holds it no
+  // more.
+  async function openRecord(r) {
+    const name = r.journal === "callbacks" ? "callbacks" : "requests";
+    const j = st.journals[name];
+    if (!j.items.has(r.seq)) {
+      try {
+        for (const rec of (await api(`${name}?since=${r.seq - 1}&limit=1`)).data || []) j.items.set(rec.seq, rec);
+      } catch (e) {
+        toast(e.message, true);
+      }
+    }
+    select(name === "callbacks" ? "callback" : "request", String(r.seq));
+  }
+
+  function covChip(it) {
+    const cls = "cov " + (it.ignored ? "ignored" : it.covered ? "yes" : "no") + (st.sel && st.sel.kind === "item" && st.sel.key === it.name ? " selected" : "");
+    const title = it.ignored ? `${it.name}: ignored` : it.covered ? `${it.name}: ${it.count}× since ${refText(it.first)}` : `${it.name}: never covered; ${it.hint}`;
+    return el("button", { type: "button", class: cls, "data-item": it.name, title, onclick: () => select("item", it.name) }, it.value || it.kind);
+  }
+
+  function renderCoverage() {
+    const c = st.coverage;
+    if (!c) return;
+    const n = Object.entries(c.finding_totals || {}).filter(([k]) => !(c.ignored || []).includes(k)).reduce((s, [, v]) => s + v, 0);
+    $("count-coverage").textContent = c.percent + "%";
+    $("count-findings").hidden = n === 0;
+    $("count-findings").textContent = n + (n === 1 ? " finding" : " findings");
+    $("coverage-summary").textContent = `${c.covered} of ${c.total} items covered (${c.percent}%), ${c.missing.length} never`;
+    $("coverage-meter").style.width = c.percent + "%";
+    const t = c.thresholds || {};
+    $("coverage-thresholds").textContent = `poll-min-interval ${t.poll_min_interval}, poll-after-end ${t.poll_after_end}, resubmit-window ${t.resubmit_window}`;
+    const missing = $("coverage-missing").checked;
+    const groups = [];
+    for (const it of c.items) {
+      if (missing && (it.covered || it.ignored)) continue;
+      const key = `${it.operation || ""} ${it.kind}`;
+      let g = groups[groups.length - 1];
+      if (!g || g.key !== key) groups.push(g = { key, operation: it.operation || "", kind: it.kind, items: [] });
+      g.items.push(it);
+    }
+    const sel = st.sel && st.sel.kind === "item" ? st.sel.key : "";
+    reconcile($("coverage-scroll"), $("coverage-matrix").tBodies[0], groups, (g) => g.key,
+      (g) => JSON.stringify([sel, g.items.map((i) => [i.name, i.covered, i.count, i.ignored])]),
+      (g) => el("tr", { "data-kind": "group" }, el("td", { class: "mono" }, g.operation), el("td", {}, g.kind), el("td", { class: "cells" }, g.items.map(covChip))));
+    reconcile($("coverage-scroll"), $("findings-table").tBodies[0], c.findings, findingKey, (f) => JSON.stringify([f.count, f.message]),
+      (f) => el("tr", { "data-kind": "finding", onclick: () => select("finding", findingKey(f)) },
+        el("td", {}, el("span", { class: "finding", text: f.kind })),
+        el("td", { class: "mono" }, f.client),
+        el("td", { class: "message" }, f.message),
+        el("td", { class: "mono" }, String(f.count))));
+    $("findings-empty").hidden = c.findings.length > 0 || n > 0;
+  }
+
+  function coverageItemDetail(pane, it) {
+    pane.append(el("h2", {}, el("span", { class: "cov " + (it.ignored ? "ignored" : it.covered ? "yes" : "no"), text: it.ignored ? "ignored" : it.covered ? "covered" : "never covered" }),
+      el("span", { class: "mono", text: it.name })));
+    pane.append(dl([["What", it.description], ["Kind", it.kind], ["Operation", it.operation], ["Count", String(it.count)],
+      ["First", it.first ? refLink(it.first) : ""], ["How to cover it", it.hint]]));
+  }
+
+  function findingDetail(pane, f) {
+    pane.append(el("h2", {}, el("span", { class: "finding", text: f.kind }), el("span", { class: "mono", text: f.client })));
+    pane.append(el("p", { text: f.message }));
+    pane.append(dl([["Client", f.client + " (a label of its API key)"],
+      ["Task", f.task_id ? el("a", { href: "#", class: "id", onclick: (e) => { e.preventDefault(); openTask(f.task_id); } }, f.task_id) : ""],
+      ["Receiver", f.receiver], ["Count", String(f.count)]]));
+    pane.append(el("h3", { text: "What shows it" }),
+      el("ul", { class: "evidence" }, f.evidence.map((r) => el("li", {}, refLink(r), " ", el("span", { class: "muted mono" }, clock(r.at))))));
+    if (f.count > f.evidence.length) pane.append(el("p", { class: "muted", text: `(the first ${f.evidence.length} records of ${f.count} occurrences)` }));
+    pane.append(el("h3", { text: "What a well-behaved client does" }), el("p", { text: f.advice }));
   }
 
   // ---- the detail pane ------------------------------------------------------------------------------------
@@ -488,6 +581,8 @@
   function findSelected() {
     const s = st.sel;
     if (!s) return null;
+    if (s.kind === "item") return (st.coverage && st.coverage.items.find((i) => i.name === s.key)) || null;
+    if (s.kind === "finding") return (st.coverage && st.coverage.findings.find((f) => findingKey(f) === s.key)) || null;
     if (s.kind === "task") {
       const d = st.taskDetail && st.taskDetail.id === s.key ? st.taskDetail : null;
       const row = st.tasks.rows.find((x) => x.id === s.key);
@@ -521,7 +616,9 @@
       pane.append(el("p", { class: "empty", text: "That record is no longer kept (reset, or evicted)." }));
       return;
     }
-    if (st.sel.kind === "task") taskDetail(pane, item.task, item.detail, now);
+    if (st.sel.kind === "item") coverageItemDetail(pane, item);
+    else if (st.sel.kind === "finding") findingDetail(pane, item);
+    else if (st.sel.kind === "task") taskDetail(pane, item.task, item.detail, now);
     else if (st.sel.kind === "callback") callbackDetail(pane, item);
     else requestDetail(pane, item);
     pane.scrollTop = keepScroll;
@@ -737,6 +834,17 @@
         toast("reset: " + e.message, true);
       }
     });
+    $("coverage-missing").addEventListener("change", render);
+    $("coverage-reset").addEventListener("click", async () => {
+      try {
+        await api("coverage/reset", { method: "POST" });
+        toast("Coverage forgotten");
+        poll();
+      } catch (e) {
+        if (e instanceof Unauthorized) askToken();
+        toast("reset coverage: " + e.message, true);
+      }
+    });
     $("token-button").addEventListener("click", askToken);
     $("token-form").addEventListener("submit", (e) => {
       e.preventDefault();
@@ -762,6 +870,7 @@
       $("panel-tasks").hidden = true;
       showTab("requests");
     }
+    $("tab-coverage").hidden = !st.cfg.coverage;
     if (st.cfg.token && !sessionStorage.getItem(TOKEN_KEY)) askToken();
     poll();
   }
