@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/lumamock/lumamock"
@@ -43,96 +44,97 @@ func TestParallelAdminReadsHoldLittleMemory(t *testing.T) {
 		// page of task pointers. Holding their answers would take readers x 4 MB.
 		bound = 2 << 20
 	)
-	url, client := pipeServer(t, mock.Options{MaxTaskMemory: 4 << 20})
-	prompt := strings.Repeat("a gust of wind ", promptSize/15)
-	for range (4 << 20) / promptSize {
-		req, _ := http.NewRequest(http.MethodPost, url+lumamock.PathGenerations, strings.NewReader(`{"user_prompt":"`+prompt+`"}`))
-		req.Header.Set("Authorization", "Bearer k")
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("submit: status %d", resp.StatusCode)
-		}
-	}
-	prompt = ""
 	for _, path := range []string{"/__mock/tasks", "/__mock/tasks?limit=1000", "/__mock/requests?limit=1000"} {
 		t.Run(path, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), 8*time.Second)
-			defer cancel()
-			base := liveHeap()
-			var started atomic.Int32
-			release := make(chan struct{})
-			sizes := make([]int64, readers)
-			errs := make([]error, readers)
-			var wg sync.WaitGroup
-			for i := range readers {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url+path, nil)
+			synctest.Test(t, func(t *testing.T) {
+				url, client := pipeServer(t, mock.Options{MaxTaskMemory: 4 << 20})
+				prompt := strings.Repeat("a gust of wind ", promptSize/15)
+				for range (4 << 20) / promptSize {
+					req, _ := http.NewRequest(http.MethodPost, url+lumamock.PathGenerations, strings.NewReader(`{"user_prompt":"`+prompt+`"}`))
+					req.Header.Set("Authorization", "Bearer k")
+					req.Header.Set("Content-Type", "application/json")
 					resp, err := client.Do(req)
 					if err != nil {
-						errs[i] = err
-						return
+						t.Fatal(err)
 					}
-					defer resp.Body.Close()
-					started.Add(1)
-					select { // stall: the headers are in, the body waits
-					case <-release:
-					case <-ctx.Done():
+					resp.Body.Close()
+					if resp.StatusCode != http.StatusOK {
+						t.Fatalf("submit: status %d", resp.StatusCode)
 					}
-					sizes[i], errs[i] = io.Copy(io.Discard, resp.Body)
-					if errs[i] == nil && resp.StatusCode != http.StatusOK {
-						errs[i] = fmt.Errorf("status %d", resp.StatusCode)
-					}
-				}()
-			}
-			// Every read that may run at once has started answering; the others wait for a turn.
-			for want := int32(min(readers, mock.ListReadSlots)); started.Load() < want; time.Sleep(time.Millisecond) {
-				if ctx.Err() != nil {
+				}
+				prompt = ""
+				ctx, cancel := context.WithTimeout(context.Background(), 8*time.Second)
+				defer cancel()
+				base := liveHeap()
+				var started atomic.Int32
+				release := make(chan struct{})
+				sizes := make([]int64, readers)
+				errs := make([]error, readers)
+				var wg sync.WaitGroup
+				for i := range readers {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url+path, nil)
+						resp, err := client.Do(req)
+						if err != nil {
+							errs[i] = err
+							return
+						}
+						defer resp.Body.Close()
+						started.Add(1)
+						select { // stall: the headers are in, the body waits
+						case <-release:
+						case <-ctx.Done():
+						}
+						sizes[i], errs[i] = io.Copy(io.Discard, resp.Body)
+						if errs[i] == nil && resp.StatusCode != http.StatusOK {
+							errs[i] = fmt.Errorf("status %d", resp.StatusCode)
+						}
+					}()
+				}
+				// Every read that may run at once has started answering, its writer blocked (nothing buffers between
+				// it and its reader); the others wait for a turn.
+				synctest.Wait()
+				if want := int32(min(readers, mock.ListReadSlots)); started.Load() != want {
 					close(release)
 					wg.Wait()
 					t.Fatalf("%d reads started answering, want %d", started.Load(), want)
 				}
-			}
-			time.Sleep(50 * time.Millisecond) // the writers block: nothing buffers between them and the readers
-			held := int64(liveHeap()) - int64(base)
-			inFlight := started.Load()
+				held := int64(liveHeap()) - int64(base)
+				inFlight := started.Load()
 
-			// The readers read on; sample the heap in use until every answer is in.
-			var peak atomic.Uint64
-			done := make(chan struct{})
-			go func() {
-				var ms runtime.MemStats
-				for {
-					runtime.ReadMemStats(&ms)
-					if ms.HeapInuse > peak.Load() {
-						peak.Store(ms.HeapInuse)
+				// The readers read on; sample the heap in use until every answer is in.
+				var peak atomic.Uint64
+				done := make(chan struct{})
+				go func() {
+					var ms runtime.MemStats
+					for {
+						runtime.ReadMemStats(&ms)
+						if ms.HeapInuse > peak.Load() {
+							peak.Store(ms.HeapInuse)
+						}
+						select {
+						case <-done:
+							return
+						case <-time.After(2 * time.Millisecond):
+						}
 					}
-					select {
-					case <-done:
-						return
-					case <-time.After(2 * time.Millisecond):
+				}()
+				close(release)
+				wg.Wait()
+				close(done)
+				for i := range readers {
+					if errs[i] != nil || sizes[i] != sizes[0] || sizes[0] < 3<<20 {
+						t.Fatalf("reader %d: %d bytes, %v; want the whole answer as reader 0's %d bytes", i, sizes[i], errs[i], sizes[0])
 					}
 				}
-			}()
-			close(release)
-			wg.Wait()
-			close(done)
-			for i := range readers {
-				if errs[i] != nil || sizes[i] != sizes[0] || sizes[0] < 3<<20 {
-					t.Fatalf("reader %d: %d bytes, %v; want the whole answer as reader 0's %d bytes", i, sizes[i], errs[i], sizes[0])
+				t.Logf("%d parallel reads of %d bytes: %d had started answering; stalled, they held %d KiB (%d KiB each); heap in use peaked %d MiB above the live %d MiB while they were read",
+					readers, sizes[0], inFlight, held>>10, held/int64(inFlight)>>10, (int64(peak.Load())-int64(base))>>20, base>>20)
+				if held > bound {
+					t.Errorf("%d stalled reads held %d KiB of heap, want under %d KiB: each holds its answer (%d bytes), not one record", inFlight, held>>10, bound>>10, sizes[0])
 				}
-			}
-			t.Logf("%d parallel reads of %d bytes: %d had started answering; stalled, they held %d KiB (%d KiB each); heap in use peaked %d MiB above the live %d MiB while they were read",
-				readers, sizes[0], inFlight, held>>10, held/int64(inFlight)>>10, (int64(peak.Load())-int64(base))>>20, base>>20)
-			if held > bound {
-				t.Errorf("%d stalled reads held %d KiB of heap, want under %d KiB: each holds its answer (%d bytes), not one record", inFlight, held>>10, bound>>10, sizes[0])
-			}
+			})
 		})
 	}
 }

@@ -68,11 +68,7 @@ func TestJournalIsBoundedInBytes(t *testing.T) {
 		t.Errorf("%s (%d bytes) does not say how many findings there were and where to read them: …%s",
 			HeaderViolations, len(violations), violations[max(0, len(violations)-200):])
 	}
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
-		if _, last := p.exchanges.Bounds(); last == sends || time.Now().After(deadline) {
-			break
-		}
-	}
+	waitFor(t, p, "every exchange journaled", func() bool { _, last := p.exchanges.Bounds(); return last == sends })
 	kept := p.Requests()
 	if len(kept) == 0 {
 		t.Fatal("the journal kept nothing")

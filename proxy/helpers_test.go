@@ -3,6 +3,7 @@ package proxy
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -81,9 +82,7 @@ func startProxy(t testing.TB, up *upstream, opts Options) (*Proxy, *httptest.Ser
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(p)
-	t.Cleanup(srv.Close)
-	return p, srv
+	return p, serve(t, p)
 }
 
 // call sends a request through the proxy; header values "" delete the default.
@@ -217,21 +216,75 @@ func assertNoKey(t testing.TB, where string, data []byte) {
 	}
 }
 
-// waitJournal waits (at most 2 s) for n journal entries: an exchange is journaled once its answer is written,
-// which may be just after the client has read it.
+// served tells the tests when the proxy has finished a request: it journals an exchange as its ServeHTTP
+// returns, which may be after the client has read the answer. Servers made with serve notify it.
+var served sync.Map // *Proxy → *notifier
+
+// notifier wakes those waiting for the next request served.
+type notifier struct {
+	mu sync.Mutex
+	ch chan struct{}
+}
+
+func (n *notifier) next() <-chan struct{} {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.ch
+}
+
+func (n *notifier) notify() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	close(n.ch)
+	n.ch = make(chan struct{})
+}
+
+// serve serves p on a loopback httptest server, closed at cleanup, whose requests waitFor sees end.
+func serve(t testing.TB, p *Proxy) *httptest.Server {
+	t.Helper()
+	n := &notifier{ch: make(chan struct{})}
+	served.Store(p, n)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer n.notify()
+		p.ServeHTTP(w, r)
+	}))
+	t.Cleanup(func() { srv.Close(); served.Delete(p) })
+	return srv
+}
+
+// waitFor waits until cond holds, checking it as each request p serves (on a server made with serve) ends; it
+// fails the test if that takes 10 s, which only a broken proxy makes it.
+func waitFor(t testing.TB, p *Proxy, what string, cond func() bool) {
+	t.Helper()
+	v, ok := served.Load(p)
+	if !ok {
+		t.Fatal("waitFor: the proxy is not served by serve")
+	}
+	n := v.(*notifier)
+	limit := time.NewTimer(10 * time.Second)
+	defer limit.Stop()
+	for {
+		next := n.next()
+		if cond() {
+			return
+		}
+		select {
+		case <-next:
+		case <-limit.C:
+			t.Fatalf("waited 10s for %s", what)
+		}
+	}
+}
+
+// waitJournal waits for n journal entries and returns them.
 func waitJournal(t testing.TB, p *Proxy, n int) []Exchange {
 	t.Helper()
-	deadline := time.Now().Add(2 * time.Second)
-	for {
-		got := p.Requests()
-		if len(got) >= n || time.Now().After(deadline) {
-			if len(got) != n {
-				t.Fatalf("journal has %d entries, want %d", len(got), n)
-			}
-			return got
-		}
-		time.Sleep(2 * time.Millisecond)
+	waitFor(t, p, fmt.Sprintf("%d journal entries", n), func() bool { return len(p.Requests()) >= n })
+	got := p.Requests()
+	if len(got) != n {
+		t.Fatalf("journal has %d entries, want %d", len(got), n)
 	}
+	return got
 }
 
 type httptestServer = httptest.Server

@@ -4,8 +4,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strings"
+	"sync"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -20,7 +21,15 @@ func TestJournalReadsPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ps := httptest.NewServer(p)
+	// An exchange is journaled as the proxy's ServeHTTP returns, which may be after the client has its answer.
+	var journaled sync.WaitGroup
+	journaled.Add(6)
+	ps := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p.ServeHTTP(w, r)
+		if !strings.HasPrefix(r.URL.Path, "/__mock/") {
+			journaled.Done()
+		}
+	}))
 	t.Cleanup(ps.Close)
 	for range 6 { // the journal keeps 3..6
 		req, _ := http.NewRequest(http.MethodGet, ps.URL+"/luma/generations/unknown", nil)
@@ -31,12 +40,9 @@ func TestJournalReadsPage(t *testing.T) {
 		}
 		resp.Body.Close()
 	}
-	// An exchange is journaled once its answer is sent: wait for the last one.
-	for deadline := time.Now().Add(5 * time.Second); len(p.Requests()) < 4 || p.Requests()[3].Seq != 6; {
-		if time.Now().After(deadline) {
-			t.Fatalf("the journal never held the sixth exchange: %d kept", len(p.Requests()))
-		}
-		time.Sleep(5 * time.Millisecond)
+	journaled.Wait()
+	if got := p.Requests(); len(got) != 4 || got[3].Seq != 6 {
+		t.Fatalf("the journal holds %d exchanges, want the 3rd to the 6th", len(got))
 	}
 	tests := []struct {
 		query      string

@@ -375,8 +375,7 @@ func TestUpstreamFailures(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			px := httptest.NewServer(p)
-			defer px.Close()
+			px := serve(t, p)
 			start := time.Now()
 			resp, body := call(t, px.URL, "GET", "/luma/generations/"+taskID, "", nil)
 			if took := time.Since(start); took > 3*time.Second {

@@ -163,7 +163,11 @@ func TestUnknownHookTokenIs404(t *testing.T) {
 func startProxyWithHook(t *testing.T, up *upstream, opts Options, proxyURL *string) (*Proxy, *httptestServer) {
 	t.Helper()
 	var p *Proxy
-	srv := newTestServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { p.ServeHTTP(w, r) }))
+	n := &notifier{ch: make(chan struct{})}
+	srv := newTestServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer n.notify()
+		p.ServeHTTP(w, r)
+	}))
 	opts.Upstream, opts.HookURL = up.URL, srv.URL
 	if opts.Timeout == 0 {
 		opts.Timeout = 5 * time.Second
@@ -172,6 +176,8 @@ func startProxyWithHook(t *testing.T, up *upstream, opts Options, proxyURL *stri
 	if p, err = New(opts); err != nil {
 		t.Fatal(err)
 	}
+	served.Store(p, n) // for waitFor
+	t.Cleanup(func() { served.Delete(p) })
 	*proxyURL = srv.URL
 	return p, srv
 }

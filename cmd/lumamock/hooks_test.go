@@ -21,14 +21,7 @@ func TestHooksPrintsCallbacks(t *testing.T) {
 	if status != http.StatusOK {
 		t.Fatalf("POST: %d %s", status, body)
 	}
-	var out string
-	for deadline := time.Now().Add(5 * time.Second); ; {
-		out = hooksOut.String()
-		if strings.Count(out, "POST /hook?run=1") == 2 || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	out, _ := hooksOut.await(nil, func(out string) bool { return strings.Count(out, "POST /hook?run=1") == 2 })
 	for _, want := range []string{
 		"X-Lumamock-State: processing", "X-Lumamock-State: completed", "X-Lumamock-Event: 2", "X-Lumamock-Attempt: 1",
 		"User-Agent: lumamock/", "Content-Type: application/json", `"task_status":"completed"`,
@@ -49,7 +42,11 @@ func startHooks(t *testing.T, args ...string) (string, *syncBuffer) {
 	ctx, cancel := context.WithCancel(context.Background())
 	stdout, stderr := &syncBuffer{}, &syncBuffer{}
 	done := make(chan error, 1)
-	go func() { done <- Run(ctx, append([]string{"hooks"}, args...), stdout, stderr) }()
+	exited := make(chan struct{})
+	go func() {
+		done <- Run(ctx, append([]string{"hooks"}, args...), stdout, stderr)
+		close(exited)
+	}()
 	t.Cleanup(func() {
 		cancel()
 		select {
@@ -62,18 +59,16 @@ func startHooks(t *testing.T, args ...string) (string, *syncBuffer) {
 		}
 	})
 	ready := regexp.MustCompile(`receiving callbacks on (http://\S+) `)
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if m := ready.FindStringSubmatch(stdout.String()); m != nil {
-			return m[1], stdout
-		}
+	out, ok := stdout.await(exited, ready.MatchString)
+	if !ok {
 		select {
-		case err := <-done:
-			t.Fatalf("hooks exited early: %v\nstderr: %s", err, stderr)
+		case <-exited:
+			t.Fatalf("hooks exited early: %v\nstderr: %s", <-done, stderr)
 		default:
 		}
+		t.Fatalf("hooks did not report its address; stdout %q stderr %q", out, stderr)
 	}
-	t.Fatalf("hooks did not report its address; stdout %q stderr %q", stdout, stderr)
-	return "", nil
+	return ready.FindStringSubmatch(out)[1], stdout
 }
 
 func TestHooksStatusAndBodyLimit(t *testing.T) {

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/lumamock/lumamock/cassette"
 	"github.com/lumamock/lumamock/internal/redact/leaktest"
@@ -37,14 +36,11 @@ func TestProxyCommandShowsNoCredentials(t *testing.T) {
 			go func() {
 				done <- Run(ctx, []string{"proxy", "--addr", "127.0.0.1:0", "--upstream", upstream, "--record", dir, "--log-format", "json"}, stdout, stderr)
 			}()
-			var url string
-			for deadline := time.Now().Add(5 * time.Second); url == ""; time.Sleep(10 * time.Millisecond) {
-				if m := proxying.FindStringSubmatch(stdout.String()); m != nil {
-					url = m[1]
-				} else if time.Now().After(deadline) {
-					t.Fatalf("the proxy did not start: %s %s", stdout, stderr)
-				}
+			out, ok := stdout.await(nil, proxying.MatchString)
+			if !ok {
+				t.Fatalf("the proxy did not start: %s %s", out, stderr)
 			}
+			url := proxying.FindStringSubmatch(out)[1]
 			get := func(base, path, key string) (*http.Response, string) {
 				t.Helper()
 				req, _ := http.NewRequest(http.MethodGet, base+path, nil)

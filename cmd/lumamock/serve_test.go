@@ -18,15 +18,21 @@ import (
 	"github.com/lumamock/lumamock/mock"
 )
 
-// syncBuffer is a bytes.Buffer safe for a server goroutine writing and a test reading.
+// syncBuffer is a bytes.Buffer safe for a server goroutine writing and a test reading; a test can wait for
+// what it expects to be written (await).
 type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	changed chan struct{} // closed at the next write; nil until a reader waits
 }
 
 func (b *syncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.changed != nil {
+		close(b.changed)
+		b.changed = nil
+	}
 	return b.buf.Write(p)
 }
 
@@ -34,6 +40,36 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// awaitLimit bounds a wait for output, which comes at once: only a broken command makes a test wait that long.
+const awaitLimit = 10 * time.Second
+
+// await waits until what was written satisfies ok, and returns it; it gives up when exited is closed (the
+// command ended) or after awaitLimit, returning what was written and false.
+func (b *syncBuffer) await(exited <-chan struct{}, ok func(string) bool) (string, bool) {
+	limit := time.NewTimer(awaitLimit)
+	defer limit.Stop()
+	for {
+		b.mu.Lock()
+		out := b.buf.String()
+		if b.changed == nil {
+			b.changed = make(chan struct{})
+		}
+		changed := b.changed
+		b.mu.Unlock()
+		if ok(out) {
+			return out, true
+		}
+		select {
+		case <-changed:
+		case <-exited:
+			out = b.String()
+			return out, ok(out)
+		case <-limit.C:
+			return out, false
+		}
+	}
 }
 
 var listening = regexp.MustCompile(`on (http://\S+) `)
@@ -54,7 +90,11 @@ func startCommand(t *testing.T, env map[string]string, command string, ready *re
 	t.Cleanup(cancel)
 	stdout, stderr := &syncBuffer{}, &syncBuffer{}
 	done := make(chan error, 1)
-	go func() { done <- Run(ctx, append([]string{command, "--addr", "127.0.0.1:0"}, args...), stdout, stderr) }()
+	exited := make(chan struct{})
+	go func() {
+		done <- Run(ctx, append([]string{command, "--addr", "127.0.0.1:0"}, args...), stdout, stderr)
+		close(exited)
+	}()
 	stop := func() error {
 		cancel()
 		select {
@@ -65,20 +105,16 @@ func startCommand(t *testing.T, env map[string]string, command string, ready *re
 			return nil
 		}
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		if m := ready.FindStringSubmatch(stdout.String()); m != nil {
-			return m[1], stderr, stop
-		}
+	out, ok := stdout.await(exited, ready.MatchString)
+	if !ok {
 		select {
-		case err := <-done:
-			t.Fatalf("%s exited early: %v\nstderr: %s", command, err, stderr)
-		case <-time.After(10 * time.Millisecond):
+		case <-exited:
+			t.Fatalf("%s exited early: %v\nstderr: %s", command, <-done, stderr)
+		default:
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s did not report its address; stdout %q stderr %q", command, stdout, stderr)
-		}
+		t.Fatalf("%s did not report its address; stdout %q stderr %q", command, out, stderr)
 	}
+	return ready.FindStringSubmatch(out)[1], stderr, stop
 }
 
 // runCLI runs lumamock with args and env (bounded to five seconds) and returns its exit code, all it printed

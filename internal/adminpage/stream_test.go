@@ -9,7 +9,10 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
+
+	"github.com/lumamock/lumamock/internal/pipenet"
 )
 
 // TestStreamArrayIsTheArray: the streamed answer is the JSON of the whole array, without a Content-Length.
@@ -37,70 +40,76 @@ func TestStreamArrayIsTheArray(t *testing.T) {
 
 // TestStreamArrayCutsASlowReaderAtTheLimit: a client that keeps reading, but too slowly to take the answer
 // within the limit, never trips the stall; the limit cuts its answer short, so it cannot hold a turn for hours.
+// It runs in a synctest bubble over pipenet, whose connections buffer nothing: the reader sets the pace.
 func TestStreamArrayCutsASlowReaderAtTheLimit(t *testing.T) {
-	record := strings.Repeat("x", 1000)
-	items := make([]string, 20000) // 20 MB: more than the socket buffers hold
-	for i := range items {
-		items[i] = record
-	}
-	const limit = 300 * time.Millisecond
-	done := make(chan time.Duration, 1)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		StreamArray(w, items, func(s *string) any { return *s }, 10*time.Second, limit)
-		done <- time.Since(start)
-	}))
-	defer srv.Close()
-	resp, err := http.Get(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var got bytes.Buffer
-	buf := make([]byte, 4<<10)
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		n, err := resp.Body.Read(buf)
-		got.Write(buf[:n])
+	synctest.Test(t, func(t *testing.T) {
+		record := strings.Repeat("x", 1000)
+		items := make([]string, 20000) // 20 MB: 5 s for the whole answer at the reader's pace
+		for i := range items {
+			items[i] = record
+		}
+		const limit = 300 * time.Millisecond
+		var took time.Duration
+		srv := pipenet.Serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			start := time.Now()
+			StreamArray(w, items, func(s *string) any { return *s }, 10*time.Second, limit)
+			took = time.Since(start)
+		}))
+		defer srv.Close()
+		resp, err := srv.Client.Get(srv.URL)
 		if err != nil {
-			break
+			t.Fatal(err)
 		}
-		time.Sleep(time.Millisecond) // about 4 MB/s: 5 s for the whole answer
-	}
-	select {
-	case took := <-done:
-		if took > limit+2*time.Second {
-			t.Errorf("the read held its writer for %s, want about %s", took, limit)
+		defer resp.Body.Close()
+		var got bytes.Buffer
+		buf := make([]byte, 4<<10)
+		pace := time.NewTicker(time.Millisecond) // about 4 MB/s, on the bubble's clock
+		defer pace.Stop()
+		for {
+			n, err := resp.Body.Read(buf)
+			got.Write(buf[:n])
+			if err != nil {
+				break
+			}
+			<-pace.C
 		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("the slow reader still held the answer after 10 s")
-	}
-	if json.Valid(got.Bytes()) {
-		t.Errorf("the slow reader got the whole answer (%d bytes): want it cut short", got.Len())
-	}
+		synctest.Wait() // the handler has returned
+		if took < limit || took > limit+time.Duration(streamChunk/len(buf))*time.Millisecond {
+			t.Errorf("the read held its writer for %s, want %s and the last chunk's write", took, limit)
+		}
+		if json.Valid(got.Bytes()) {
+			t.Errorf("the slow reader got the whole answer (%d bytes): want it cut short", got.Len())
+		}
+	})
 }
 
 // TestGateTurnsAndBusy: ReadSlots reads have a turn at once; the next waits at most its wait, then is told the
 // server is busy (503, Retry-After) rather than kept behind slow readers; a turn given back is taken at once.
 func TestGateTurnsAndBusy(t *testing.T) {
-	g := NewGate()
-	ctx := context.Background()
-	for i := range ReadSlots {
-		if !g.Enter(ctx, time.Millisecond) {
-			t.Fatalf("read %d had no turn", i+1)
+	synctest.Test(t, func(t *testing.T) {
+		g := NewGate()
+		ctx := context.Background()
+		for i := range ReadSlots {
+			if !g.Enter(ctx, time.Millisecond) {
+				t.Fatalf("read %d had no turn", i+1)
+			}
 		}
-	}
-	start := time.Now()
-	if g.Enter(ctx, 50*time.Millisecond) {
-		t.Fatal("a read had a turn past ReadSlots")
-	}
-	if waited := time.Since(start); waited < 50*time.Millisecond || waited > 5*time.Second {
-		t.Errorf("waited %s for a turn, want about 50ms", waited)
-	}
-	go func() { time.Sleep(20 * time.Millisecond); g.Leave() }()
-	if !g.Enter(ctx, 5*time.Second) {
-		t.Error("a turn given back was not taken")
-	}
+		start := time.Now()
+		if g.Enter(ctx, 50*time.Millisecond) {
+			t.Fatal("a read had a turn past ReadSlots")
+		}
+		if waited := time.Since(start); waited != 50*time.Millisecond {
+			t.Errorf("waited %s for a turn, want 50ms", waited)
+		}
+		start = time.Now()
+		time.AfterFunc(20*time.Millisecond, g.Leave)
+		if !g.Enter(ctx, 5*time.Second) {
+			t.Error("a turn given back was not taken")
+		}
+		if waited := time.Since(start); waited != 20*time.Millisecond {
+			t.Errorf("a turn given back after 20ms was taken after %s", waited)
+		}
+	})
 	rec := httptest.NewRecorder()
 	Busy(rec)
 	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" || !json.Valid(rec.Body.Bytes()) {

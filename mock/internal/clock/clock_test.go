@@ -9,6 +9,13 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
+// elapse lets d pass on the bubble's clock, which takes no real time, and waits until every goroutine of the
+// bubble is blocked.
+func elapse(d time.Duration) {
+	time.Sleep(d)
+	synctest.Wait()
+}
+
 // log collects what the scheduled functions saw, from any goroutine.
 type log struct {
 	mu  sync.Mutex
@@ -78,8 +85,7 @@ func TestVirtualRunsWithItsBaseAndMovesAlone(t *testing.T) {
 		c.AfterFunc(10*time.Second, l.note(c, start, "b"))
 		c.AfterFunc(20*time.Second, l.note(c, start, "c"))
 
-		time.Sleep(time.Second) // the bubble's time
-		synctest.Wait()
+		elapse(time.Second) // of the base: the bubble's time
 		if diff := cmp.Diff([]string{"a@1s"}, l.take()); diff != "" {
 			t.Errorf("after 1s of the base (-want +got):\n%s", diff)
 		}
@@ -92,8 +98,7 @@ func TestVirtualRunsWithItsBaseAndMovesAlone(t *testing.T) {
 		}
 
 		c.Freeze()
-		time.Sleep(time.Hour)
-		synctest.Wait()
+		elapse(time.Hour)
 		if got, fired := c.Now().Sub(start), l.take(); got != 10*time.Second || len(fired) > 0 {
 			t.Errorf("frozen for an hour of the base: clock at %s, fired %v; want 10s and nothing", got, fired)
 		}
@@ -102,8 +107,7 @@ func TestVirtualRunsWithItsBaseAndMovesAlone(t *testing.T) {
 		if got := c.Now().Sub(start); got != 15*time.Second {
 			t.Errorf("resumed at %s, want 15s", got)
 		}
-		time.Sleep(5 * time.Second)
-		synctest.Wait()
+		elapse(5 * time.Second)
 		if diff := cmp.Diff([]string{"c@20s"}, l.take()); diff != "" {
 			t.Errorf("5s of the base after resuming at 15s (-want +got):\n%s", diff)
 		}
