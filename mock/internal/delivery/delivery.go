@@ -415,18 +415,17 @@ func (e *Engine) work(a *attempt) {
 		rep := e.send(a)
 		l := a.line
 		e.cfg.Report(e.finish(a, rep))
-		var given []Attempt
-		var retry bool
-		given, retry, a = e.settle(l)
+		given, retry, next, settled := e.settle(l)
 		if retry {
 			e.scheduleRetry(l)
 		}
-		if len(given) > 0 {
-			for _, g := range given {
-				e.cfg.Report(g)
-			}
-			a = e.reported()
+		for _, g := range given {
+			e.cfg.Report(g)
 		}
+		if !settled {
+			next = e.reported()
+		}
+		a = next
 	}
 }
 
@@ -467,11 +466,12 @@ func (e *Engine) finish(a *attempt, rep Attempt) Attempt {
 	return rep
 }
 
-// settle moves l on once its head's attempt is reported: to its next job, or to the backoff of a retry
-// (retry: the caller schedules it), and returns the next attempt for this worker. If a Cancel gave l up
-// meanwhile, it returns instead the reports of the jobs l still held, for the caller to make before it calls
-// reported.
-func (e *Engine) settle(l *line) (given []Attempt, retry bool, next *attempt) {
+// settle moves l on once its head's attempt is reported: to its next job, or to the backoff of a retry, and
+// returns the next attempt for this worker (settled). If the caller has more to do first, settle returns with
+// settled false, and the caller calls reported once done: when a retry is to be scheduled (retry), so that
+// WaitIdle does not return before its timer is set on the Clock, or when a Cancel gave l up meanwhile, with
+// the reports of the jobs l still held (given).
+func (e *Engine) settle(l *line) (given []Attempt, retry bool, next *attempt, settled bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	switch {
@@ -487,20 +487,20 @@ func (e *Engine) settle(l *line) (given []Attempt, retry bool, next *attempt) {
 		l.jobs = nil
 		e.forgetReceiverLocked(l.rcv)
 		if len(given) > 0 {
-			return given, false, nil // e.due stays counted until they are reported
+			return given, false, nil, false // e.due stays counted until they are reported
 		}
 	case l.headDone:
 		e.popLocked(l)
 	default:
 		l.state = lineBackoff
 		l.retry++
-		retry = true
+		return nil, true, nil, false // e.due stays counted until the retry's timer is set
 	}
 	e.forgetReceiverLocked(l.rcv)
-	return nil, retry, e.doneLocked()
+	return nil, false, e.doneLocked(), true
 }
 
-// reported ends the reports of a settled line and returns the next attempt for this worker.
+// reported ends the work on a settled line and returns the next attempt for this worker.
 func (e *Engine) reported() *attempt {
 	e.mu.Lock()
 	defer e.mu.Unlock()

@@ -3,9 +3,12 @@ package delivery
 import (
 	"context"
 	"slices"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/lumamock/lumamock/mock/internal/clock"
 )
 
 // TestEachAttemptIsReportedOnceInOrderWithItsFinalOutcome: however slow a report, a failed attempt is
@@ -61,4 +64,45 @@ func TestEachAttemptIsReportedOnceInOrderWithItsFinalOutcome(t *testing.T) {
 			})
 		})
 	}
+}
+
+// slowClock is the system clock whose AfterFunc waits for release: a retry's timer being set, slowly.
+type slowClock struct {
+	clock.Clock
+	release chan struct{}
+}
+
+func (c slowClock) AfterFunc(d time.Duration, f func()) clock.Timer {
+	<-c.release
+	return c.Clock.AfterFunc(d, f)
+}
+
+// TestWaitIdleReturnsOnceTheRetryIsScheduled: WaitIdle leaves out the jobs waiting for their retry on the
+// Clock, but only once their timer is set: a test that moves a manual clock right after it returns must find
+// the retry there.
+func TestWaitIdleReturnsOnceTheRetryIsScheduled(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var rep reports
+		net := newNet()
+		failing := net.add(broken)
+		c := slowClock{Clock: clock.System, release: make(chan struct{})}
+		e := newEngine(t, net, Config{Retries: 1, Report: rep.add}, &rep)
+		e.cfg.Clock = c
+		release := sync.OnceFunc(func() { close(c.release) })
+		defer release()
+		e.Submit(job("a", 1, failing))
+		idle := make(chan struct{})
+		go func() {
+			_ = e.WaitIdle(context.Background())
+			close(idle)
+		}()
+		synctest.Wait() // attempt 1 failed and was reported; its retry's timer is being set
+		select {
+		case <-idle:
+			t.Fatal("WaitIdle returned before the retry's timer was set")
+		default:
+		}
+		release()
+		<-idle
+	})
 }
