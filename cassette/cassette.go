@@ -35,6 +35,32 @@ const Redacted = redact.Placeholder
 
 // Entry is one recorded file: an exchange (a request and the API's answer) or a callback (the API's POST to
 // notify_hook and the client hook's answer).
+//
+// A cassette is a directory of JSON files, one per recorded message, named
+//
+//	<seq>.<kind>.<slug>.json     e.g. 000001.POST.luma-generations.json
+//	                                  000002.GET.luma-generations-4665a07c-....json
+//	                                  000003.CALLBACK.4665a07c-....json
+//
+// where seq (six digits) orders the files as they were recorded, kind is the request method (when it is a
+// known HTTP method: GET, HEAD, POST, PUT, PATCH, DELETE, CONNECT, OPTIONS, TRACE; else "other", since a
+// method is text the client chose and could be a secret) or CALLBACK, and slug is the path (or the callback's
+// task id), secrets redacted, made safe for file names. Each file holds one Entry, indented
+// with keys in a fixed order, bodies as JSON values (keys sorted, numbers kept exactly) so that a re-recording
+// diffs well:
+//
+//	{
+//	  "version": 1,
+//	  "seq": 1,
+//	  "kind": "exchange",
+//	  "recorded_at": "2025-01-02T03:04:05Z",
+//	  "request":  {"method": "POST", "path": "/luma/generations", "header": {...}, "body": {...}},
+//	  "response": {"status": 200, "header": {...}, "body": {...}},
+//	  "findings": [ ...what the document said about the exchange... ]
+//	}
+//
+// A callback entry ("kind": "callback") holds the POST the API sent to notify_hook as its request, the client
+// hook's answer as its response, and in "exchange" the seq of the exchange that submitted the task.
 type Entry struct {
 	Version    int       `json:"version"`
 	Seq        int       `json:"seq"`
@@ -187,21 +213,17 @@ var hopHeaders = map[string]bool{
 	"Transfer-Encoding": true, "Upgrade": true, "Content-Length": true, "Date": true,
 }
 
-// IsCredentialHeader reports whether header name carries a credential: Authorization, Proxy-Authorization,
-// Cookie, Set-Cookie, or a name containing api-key, apikey, token, secret, password or session.
-func IsCredentialHeader(name string) bool { return redact.IsCredentialHeader(name) }
-
 // SanitizeHeader returns a copy of h without credential and hop-by-hop headers, with every secret replaced by
 // Redacted in the values kept.
 func SanitizeHeader(h http.Header, secrets ...string) http.Header {
 	out := http.Header{}
 	for k, vs := range h {
-		if IsCredentialHeader(k) || hopHeaders[textproto.CanonicalMIMEHeaderKey(k)] {
+		if redact.IsCredentialHeader(k) || hopHeaders[textproto.CanonicalMIMEHeaderKey(k)] {
 			continue
 		}
 		kept := make([]string, len(vs))
 		for i, v := range vs {
-			kept[i] = Scrub(v, secrets...)
+			kept[i] = redact.Text(v, secrets...)
 		}
 		out[k] = kept
 	}
@@ -211,13 +233,6 @@ func SanitizeHeader(h http.Header, secrets ...string) http.Header {
 	return out
 }
 
-// Scrub returns s with the credentials of the URLs in it and every secret replaced by Redacted (a secret
-// shorter than redact.MinSecretLen only as a whole token).
-func Scrub(s string, secrets ...string) string { return redact.Text(s, secrets...) }
-
-// ScrubBytes is Scrub for a body: a JSON body stays valid JSON, its strings scrubbed one by one.
-func ScrubBytes(b []byte, secrets ...string) []byte { return redact.Body(b, secrets...) }
-
 // Sanitize returns a copy of e with credential headers removed and credentials replaced by Redacted: the
 // values of credential-named query parameters and URL user info (in the path of a callback entry, which is the
 // hook's URL, in the query, and in URLs inside bodies, findings and note), and every secret wherever it
@@ -225,36 +240,36 @@ func ScrubBytes(b []byte, secrets ...string) []byte { return redact.Body(b, secr
 func (e Entry) Sanitize(secrets ...string) Entry {
 	out := e
 	out.Request = Request{
-		Method: Scrub(e.Request.Method, secrets...),
-		Path:   Scrub(redact.URL(e.Request.Path), secrets...),
+		Method: redact.Text(e.Request.Method, secrets...),
+		Path:   redact.Text(redact.URL(e.Request.Path), secrets...),
 		Query:  redact.Query(e.Request.Query, secrets...),
 		Header: SanitizeHeader(e.Request.Header, secrets...),
-		Body:   Body{data: bytes.Clone(ScrubBytes(e.Request.Body.data, secrets...))},
+		Body:   Body{data: bytes.Clone(redact.Body(e.Request.Body.data, secrets...))},
 	}
 	out.Response = Response{
 		Status: e.Response.Status,
 		Header: SanitizeHeader(e.Response.Header, secrets...),
-		Body:   Body{data: bytes.Clone(ScrubBytes(e.Response.Body.data, secrets...))},
+		Body:   Body{data: bytes.Clone(redact.Body(e.Response.Body.data, secrets...))},
 
 		BodyNotRecorded: e.Response.BodyNotRecorded,
 	}
 	// The task id, and the ids and pointers of findings, come from what the upstream sent: anything, a key
 	// included. The file name is made of the entry as sanitized.
-	out.TaskID = Scrub(e.TaskID, secrets...)
+	out.TaskID = redact.Text(e.TaskID, secrets...)
 	out.Findings = nil
 	for _, f := range e.Findings {
-		f.ID, f.Pointer = Scrub(f.ID, secrets...), Scrub(f.Pointer, secrets...)
-		f.Expected = Scrub(f.Expected, secrets...)
-		f.Actual = Scrub(f.Actual, secrets...)
-		f.Message = Scrub(f.Message, secrets...)
+		f.ID, f.Pointer = redact.Text(f.ID, secrets...), redact.Text(f.Pointer, secrets...)
+		f.Expected = redact.Text(f.Expected, secrets...)
+		f.Actual = redact.Text(f.Actual, secrets...)
+		f.Message = redact.Text(f.Message, secrets...)
 		if f.Violation != nil {
 			v := *f.Violation
-			v.Field, v.Message = Scrub(v.Field, secrets...), Scrub(v.Message, secrets...)
+			v.Field, v.Message = redact.Text(v.Field, secrets...), redact.Text(v.Message, secrets...)
 			f.Violation = &v
 		}
 		out.Findings = append(out.Findings, f)
 	}
-	out.Note = Scrub(e.Note, secrets...)
+	out.Note = redact.Text(e.Note, secrets...)
 	return out
 }
 
@@ -295,6 +310,15 @@ func fileName(e Entry) string {
 }
 
 // Recorder writes entries to a cassette directory. It is safe for concurrent use.
+//
+// What it leaves out: a method that is one of the secrets is recorded as "[redacted]". Authorization, Proxy-Authorization, Cookie, Set-Cookie and any
+// header whose name looks like a credential (api-key, token, secret) are left out. The values of credential-named query parameters (api_key,
+// key, token, access_token, secret, signature, sig, password, ...) and URL user info are replaced by
+// "[redacted]" in the query, in a callback's hook URL and in every URL inside bodies, findings and notes; each
+// secret given to the Recorder is replaced by "[redacted]" wherever it appears (one shorter than eight bytes
+// only as a whole token). Ids, timestamps and URLs otherwise are kept as recorded, so replayed polling finds
+// the task it created, and a replayed request matches its recording with its credentials redacted the same
+// way. Hop-by-hop headers, Content-Length and Date are not recorded.
 type Recorder struct {
 	// Now stamps entries; nil means time.Now. Set it before the first Record.
 	Now func() time.Time

@@ -19,6 +19,7 @@ import (
 	"github.com/lumamock/lumamock/internal/adminapi"
 	"github.com/lumamock/lumamock/internal/httpstatus"
 	"github.com/lumamock/lumamock/internal/redact"
+	"github.com/lumamock/lumamock/internal/replay"
 	"github.com/lumamock/lumamock/internal/ring"
 	"github.com/lumamock/lumamock/internal/snip"
 )
@@ -65,6 +66,14 @@ type Decision struct {
 
 // Replayer is an http.Handler that answers requests from a cassette and hands the rest to a fallback. It is
 // safe for concurrent use.
+//
+// A Replayer answers a request from the cassette when method, path, query and (for requests with a body) the
+// normalized JSON body match a recorded exchange; notify_hook is left out of the comparison, since it names the
+// client's own address. Repeated requests with the same key (a task polled with GET) replay the recorded
+// answers in order and stay on the last one once they run out. Anything else goes to the fallback handler.
+// The X-Lumamock-Source response header says which one answered: replay or mock.
+// When the fallback is the mock, a recorded success answers only a request the mock admits (it answers the
+// others with the error the document implies), and each replayed request is also journaled by the mock.
 type Replayer struct {
 	// MaxBody is the largest request body read to match; larger requests go to the fallback. Zero means
 	// DefaultMaxBody.
@@ -245,7 +254,7 @@ func (r *Replayer) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		r.toFallback(w, req)
 		return
 	}
-	if j, ok := r.fallback.(ReplayJournal); ok && e.Response.Status < 400 && !j.Admits(req, body) {
+	if j, ok := replay.JudgeOf(r.fallback); ok && e.Response.Status < 400 && !j.Admits(req, body) {
 		// A recorded success must not stand in for a request the fallback refuses (no key, a bad body): the
 		// fallback answers it, with the error the document implies.
 		r.toFallback(w, req)
@@ -273,8 +282,8 @@ func (r *Replayer) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		_, _ = w.Write(data)
 	}
 	r.logger().Info("replayed", "method", req.Method, "path", req.URL.Path, "status", e.Response.Status, "file", e.file)
-	if j, ok := r.fallback.(ReplayJournal); ok {
-		j.JournalReplay(req, body, e.Response.Status, h, e.file)
+	if j, ok := replay.JudgeOf(r.fallback); ok {
+		j.Journal(req, body, e.Response.Status, h, e.file)
 	}
 	if len(cbs) > 0 {
 		r.mu.Lock()
@@ -283,14 +292,6 @@ func (r *Replayer) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		r.wg.Add(1)
 		go r.sendCallbacks(ctx, hook, cbs)
 	}
-}
-
-// ReplayJournal is implemented by a fallback that judges and journals the requests the replayer answers, as the
-// mock (*mock.Server) does: a request it does not admit is handed to it rather than answered with a recorded
-// success, and each replayed answer is recorded in its journal.
-type ReplayJournal interface {
-	Admits(r *http.Request, body []byte) bool
-	JournalReplay(r *http.Request, body []byte, status int, answered http.Header, cassette string)
 }
 
 func (r *Replayer) toFallback(w http.ResponseWriter, req *http.Request) {

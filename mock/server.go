@@ -23,6 +23,7 @@ import (
 	"github.com/lumamock/lumamock/internal/defaults"
 	"github.com/lumamock/lumamock/internal/httpstatus"
 	"github.com/lumamock/lumamock/internal/redact"
+	"github.com/lumamock/lumamock/internal/replay"
 	"github.com/lumamock/lumamock/internal/ui"
 	"github.com/lumamock/lumamock/mock/internal/clock"
 	"github.com/lumamock/lumamock/mock/internal/latency"
@@ -345,24 +346,35 @@ func (s *Server) secretsOf(r *http.Request) []string {
 	return append(slices.Clip(s.opts.APIKeys), redact.RequestSecrets(r)...)
 }
 
-// Admits reports whether the mock would accept r, with body, as valid: routed, authenticated and matching the
-// document. It creates nothing. lumamock serve --replay asks it before answering from a recording.
-func (s *Server) Admits(r *http.Request, body []byte) bool {
-	req, ex := s.replayed(r, body, nil)
-	return s.admit(req, ex) == nil
+func init() {
+	replay.Register(func(h http.Handler) (replay.Judge, bool) {
+		s, ok := h.(*Server)
+		return replayJudge{s}, ok
+	})
 }
 
-// JournalReplay records in the request journal an API request that another handler answered from a recording
-// (lumamock serve --replay wraps the mock this way): the request is checked against the document as the mock
-// would check it, but creates no task; the record names the status and headers it was answered with and the
-// cassette file, with Source SourceReplay.
-func (s *Server) JournalReplay(r *http.Request, body []byte, status int, answered http.Header, cassette string) {
+// replayJudge is the mock's replay.Judge: lumamock serve --replay asks it whether the mock admits a request
+// before answering it from a recording, and journals the requests it answered.
+type replayJudge struct{ s *Server }
+
+// Admits reports whether the mock would accept r, with body, as valid: routed, authenticated and matching the
+// document. It creates nothing.
+func (j replayJudge) Admits(r *http.Request, body []byte) bool {
+	req, ex := j.s.replayed(r, body, nil)
+	return j.s.admit(req, ex) == nil
+}
+
+// Journal records in the request journal an API request that the replayer answered from a recording: the
+// request is checked against the document as the mock would check it, but creates no task; the record names
+// the status it was answered with and the cassette file, with Source SourceReplay.
+func (j replayJudge) Journal(r *http.Request, body []byte, status int, answered http.Header, file string) {
+	s := j.s
 	req, ex := s.replayed(r, body, answered)
 	if apiErr := s.admit(req, ex); apiErr != nil {
 		ex.note.rejected, ex.note.violations = true, apiErr.violations
 	}
 	e := s.requestEntry(req, ex, status, s.clock.Now())
-	e.rec.Source, e.rec.Cassette = SourceReplay, cassette
+	e.rec.Source, e.rec.Cassette = SourceReplay, file
 	s.journal.addRequest(e)
 }
 
