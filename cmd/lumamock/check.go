@@ -158,8 +158,8 @@ func (c *checkConfig) config(ctx context.Context) (check.Config, error) {
 	if c.baseURL == "" {
 		return check.Config{}, errors.New("check: --base-url is required")
 	}
-	if !slices.Contains(check.Formats, c.format) {
-		return check.Config{}, fmt.Errorf("check: --format %q: want one of %s", c.format, strings.Join(check.Formats, ", "))
+	if !slices.Contains(check.Formats(), c.format) {
+		return check.Config{}, fmt.Errorf("check: --format %q: want one of %s", c.format, strings.Join(check.Formats(), ", "))
 	}
 	for name, negative := range map[string]bool{
 		"--billable": c.billable < 0, "--concurrency": c.concurrency < 0, "--timeout": c.timeout < 0, "--slow": c.slow < 0,

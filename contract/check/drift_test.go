@@ -243,7 +243,7 @@ func hasFinding(fs []contract.Finding, w want) bool {
 // assertNoKey renders the report in every format and fails if the API key shows anywhere.
 func assertNoKey(tb testing.TB, rep *check.Report) {
 	tb.Helper()
-	for _, format := range check.Formats {
+	for _, format := range check.Formats() {
 		var buf bytes.Buffer
 		if err := rep.Write(&buf, format); err != nil {
 			tb.Fatalf("Write %s: %v", format, err)

@@ -44,7 +44,7 @@ func TestReportsShowNoKey(t *testing.T) {
 				t.Fatal(err)
 			}
 			outputs := map[string]string{"progress": progress.String()}
-			for _, format := range check.Formats {
+			for _, format := range check.Formats() {
 				var buf bytes.Buffer
 				if err := report.Write(&buf, format); err != nil {
 					t.Fatal(err)

@@ -80,8 +80,8 @@ func (r *Report) Drift() []contract.Finding {
 	return out
 }
 
-// Formats Write accepts.
-var Formats = []string{"text", "json", "junit", "markdown"}
+// Formats lists the formats Write accepts; the slice is the caller's.
+func Formats() []string { return []string{"text", "json", "junit", "markdown"} }
 
 // Write renders the report in format (text, json, junit or markdown) to w. No secret of the run appears in it,
 // nor any URL credential (see internal/redact).
@@ -103,7 +103,7 @@ func (r *Report) Write(w io.Writer, format string) error {
 	case "markdown", "md":
 		r.writeMarkdown(&buf)
 	default:
-		return fmt.Errorf("check: unknown report format %q (want one of %s)", format, strings.Join(Formats, ", "))
+		return fmt.Errorf("check: unknown report format %q (want one of %s)", format, strings.Join(Formats(), ", "))
 	}
 	if err != nil {
 		return err

@@ -52,7 +52,7 @@ func TestReportGolden(t *testing.T) {
 	if got := rep.ExitCode(); got != ExitDrift {
 		t.Errorf("ExitCode = %d, want %d", got, ExitDrift)
 	}
-	for _, format := range Formats {
+	for _, format := range Formats() {
 		t.Run(format, func(t *testing.T) {
 			var buf bytes.Buffer
 			if err := rep.Write(&buf, format); err != nil {
