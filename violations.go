@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -186,4 +187,37 @@ func JSONPointer(tokens ...string) string {
 		b.WriteString(strings.ReplaceAll(s, "/", "~1"))
 	}
 	return b.String()
+}
+
+// Branch picks the schema that value is judged by in ref: for a oneOf (or else an anyOf), the branch value
+// matches, else the one it breaks in the fewest places (the first of those); for any other schema, ref itself.
+// It returns that schema and value's violations of it (none when it matches), or nil when ref describes
+// nothing. opts are passed to VisitJSON, with MultiErrors. It is the one place a body's branch is chosen: the
+// mock's callbacks, the checker and the proxy all judge a body by it.
+func Branch(ref *openapi3.SchemaRef, value any, opts ...openapi3.SchemaValidationOption) (*openapi3.SchemaRef, []Violation) {
+	candidates := openapi3.SchemaRefs{ref}
+	switch {
+	case ref == nil || ref.Value == nil:
+		return nil, nil
+	case len(ref.Value.OneOf) > 0:
+		candidates = ref.Value.OneOf
+	case len(ref.Value.AnyOf) > 0:
+		candidates = ref.Value.AnyOf
+	}
+	opts = append(slices.Clip(opts), openapi3.MultiErrors())
+	var best *openapi3.SchemaRef
+	var bestViolations []Violation
+	for _, c := range candidates {
+		if c == nil || c.Value == nil {
+			continue
+		}
+		vs := Violations(c.Value.VisitJSON(value, opts...))
+		if best == nil || len(vs) < len(bestViolations) {
+			best, bestViolations = c, vs
+		}
+		if len(vs) == 0 {
+			break
+		}
+	}
+	return best, bestViolations
 }

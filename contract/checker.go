@@ -277,41 +277,23 @@ func requestIDAgrees(h http.Header, value any) []Finding {
 		"the body's request id differs from the header's")}
 }
 
-// checkValue validates value against ref; for a oneOf it picks the branch value matches, or the closest one.
-// It returns the name of the schema used, the findings and whether value matched without violation.
+// checkValue validates value against ref, or against the oneOf branch lumamock.Branch picks. It returns the
+// name of the schema used, the findings and whether value matched without violation.
 func (c *Checker) checkValue(ref *openapi3.SchemaRef, value any) (string, []Finding, bool) {
-	candidates := []*openapi3.SchemaRef{ref}
-	if len(ref.Value.OneOf) > 0 {
-		candidates = ref.Value.OneOf
+	branch, violations := lumamock.Branch(ref, value, openapi3.VisitAsResponse())
+	if branch == nil {
+		return "", nil, false
 	}
-	var (
-		bestName     string
-		bestFindings []Finding
-		bestCount    = -1
-	)
-	for _, cand := range candidates {
-		if cand.Value == nil {
-			continue
-		}
-		err := cand.Value.VisitJSON(value, openapi3.MultiErrors(), openapi3.VisitAsResponse())
-		violations := lumamock.Violations(err)
-		if bestCount >= 0 && len(violations) >= bestCount {
-			continue
-		}
-		bestCount = len(violations)
-		bestName = refName(cand)
-		if bestName == "" {
-			bestName = refName(ref)
-		}
-		bestFindings = bestFindings[:0:0]
-		for _, v := range violations {
-			bestFindings = append(bestFindings, violationFinding(cand.Value, value, v))
-		}
-		var extra []Finding
-		undocumented(cand.Value, value, "", &extra)
-		bestFindings = append(bestFindings, extra...)
+	name := refName(branch)
+	if name == "" {
+		name = refName(ref)
 	}
-	return bestName, bestFindings, bestCount == 0
+	var findings []Finding
+	for _, v := range violations {
+		findings = append(findings, violationFinding(branch.Value, value, v))
+	}
+	undocumented(branch.Value, value, "", &findings)
+	return name, findings, len(violations) == 0
 }
 
 func violationFinding(schema *openapi3.Schema, value any, v lumamock.Violation) Finding {
@@ -384,31 +366,14 @@ func properties(s *openapi3.Schema, v map[string]any) map[string]*openapi3.Schem
 			}
 		}
 	}
-	for _, branches := range []openapi3.SchemaRefs{s.OneOf, s.AnyOf} {
-		if b := pickBranch(branches, v); b != nil {
-			for name, p := range properties(b, v) {
+	if len(s.OneOf) > 0 || len(s.AnyOf) > 0 {
+		if b, _ := lumamock.Branch(&openapi3.SchemaRef{Value: s}, v); b != nil {
+			for name, p := range properties(b.Value, v) {
 				out[name] = p
 			}
 		}
 	}
 	return out
-}
-
-// pickBranch returns the branch v validates against, else the first object branch.
-func pickBranch(branches openapi3.SchemaRefs, v any) *openapi3.Schema {
-	var object *openapi3.Schema
-	for _, b := range branches {
-		if b.Value == nil {
-			continue
-		}
-		if b.Value.VisitJSON(v) == nil {
-			return b.Value
-		}
-		if object == nil && b.Value.Type.Is("object") {
-			object = b.Value
-		}
-	}
-	return object
 }
 
 // CheckFinished checks that a task body in a terminal state (a Result of CheckResponse or CheckCallback) carries

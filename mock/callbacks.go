@@ -101,7 +101,7 @@ const (
 type callbacks struct {
 	engine  *delivery.Engine
 	clock   Clock
-	schema  *openapi3.Schema
+	schema  *openapi3.SchemaRef
 	journal *journal
 	log     *slog.Logger
 	closing atomic.Bool // no new callbacks: the server is shutting down
@@ -112,7 +112,7 @@ type callbacks struct {
 	signed    bool // callbacks carry HeaderSignature (Options.CallbackSecret)
 }
 
-func newCallbacks(o Options, clock Clock, schema *openapi3.Schema, allow *allowList, j *journal, log *slog.Logger) *callbacks {
+func newCallbacks(o Options, clock Clock, schema *openapi3.SchemaRef, allow *allowList, j *journal, log *slog.Logger) *callbacks {
 	client, owned := newCallbackClient(o.CallbackClient, allow, o.CallbackWorkers)
 	c := &callbacks{clock: clock, schema: schema, journal: j, log: log, signed: o.CallbackSecret != "",
 		client: client, ownClient: owned}
@@ -239,24 +239,16 @@ func (c *callbacks) render(t *task, tr Transition) ([]byte, error) {
 	if err := json.Unmarshal(body, &v); err != nil {
 		return body, err
 	}
-	if err := c.schema.VisitJSON(v, openapi3.MultiErrors()); err != nil {
-		return body, fmt.Errorf("the %s body breaks the document's callback schema: %s", t.shape, violationsText(c.explain(t.shape, v, err)))
+	if err := c.schema.Value.VisitJSON(v, openapi3.MultiErrors()); err != nil {
+		// Say which field broke which rule in the branch the body comes closest to: kin-openapi's own error for
+		// a oneOf says only that no branch matched.
+		vs := lumamock.Violations(err)
+		if _, closest := lumamock.Branch(c.schema, v); len(closest) > 0 {
+			vs = closest
+		}
+		return body, fmt.Errorf("the %s body breaks the document's callback schema: %s", t.shape, violationsText(vs))
 	}
 	return body, nil
-}
-
-// explain returns the violations of a callback body v that failed the callback schema with err. When that
-// schema is a oneOf (TaskResponse), kin-openapi says only that no branch matched; the branch of the task's
-// shape says which field broke which rule.
-func (c *callbacks) explain(shape lumamock.Shape, v any, err error) []lumamock.Violation {
-	for _, b := range c.schema.OneOf {
-		if b.Value != nil && strings.HasSuffix(b.Ref, "/"+shape.TaskSchema()) {
-			if berr := b.Value.VisitJSON(v, openapi3.MultiErrors()); berr != nil {
-				return lumamock.Violations(berr)
-			}
-		}
-	}
-	return lumamock.Violations(err)
 }
 
 // maxViolationsText bounds what a journal record or a log line says of a body's violations.
@@ -399,7 +391,7 @@ func (c *callbacks) shutdown(ctx context.Context, tasks []*task) error {
 }
 
 // callbackSchema finds the body schema of the create operation's notify callback in doc.
-func callbackSchema(doc *openapi3.T) (*openapi3.Schema, error) {
+func callbackSchema(doc *openapi3.T) (*openapi3.SchemaRef, error) {
 	content, err := lumamock.CallbackContent(doc)
 	if err != nil {
 		return nil, fmt.Errorf("mock: %w", err)
@@ -408,5 +400,5 @@ func callbackSchema(doc *openapi3.T) (*openapi3.Schema, error) {
 	if mt == nil || mt.Schema == nil || mt.Schema.Value == nil {
 		return nil, fmt.Errorf("mock: the %q callback of %s has no application/json schema", lumamock.CallbackNotify, lumamock.OpCreate)
 	}
-	return mt.Schema.Value, nil
+	return mt.Schema, nil
 }
