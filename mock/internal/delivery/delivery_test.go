@@ -139,16 +139,19 @@ func (n *memNet) RoundTrip(req *http.Request) (*http.Response, error) {
 		r.busy += time.Since(began)
 		r.mu.Unlock()
 	}()
-	var wait <-chan time.Time // nil: forever
-	if !r.b.hang {
+	switch {
+	case r.b.hang:
+		<-req.Context().Done()
+		return nil, req.Context().Err()
+	case r.b.after > 0: // (no timer for an answer at once: go1.26.8's runtime crashed once in 20 runs selecting on a
+		// bubble's timer of zero duration, in timer.maybeRunChan)
 		t := time.NewTimer(r.b.after)
 		defer t.Stop()
-		wait = t.C
-	}
-	select {
-	case <-wait:
-	case <-req.Context().Done():
-		return nil, req.Context().Err()
+		select {
+		case <-t.C:
+		case <-req.Context().Done():
+			return nil, req.Context().Err()
+		}
 	}
 	return &http.Response{StatusCode: r.b.status, Status: fmt.Sprintf("%d %s", r.b.status, http.StatusText(r.b.status)),
 		Header: http.Header{}, Body: http.NoBody, Request: req}, nil
