@@ -237,7 +237,11 @@ func (r *Replayer) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	req.Body = io.NopCloser(bytes.NewReader(body))
-	k := Key(req.Method, req.URL.Path, req.URL.RawQuery, body)
+	path := req.URL.Path
+	if _, rest, ok := adminapi.SplitPrefix(path); ok {
+		path = rest // a session's requests (/__session/NAME/...) replay the recordings of the API's paths
+	}
+	k := Key(req.Method, path, req.URL.RawQuery, body)
 	r.mu.Lock()
 	s := r.sequences[k]
 	var e Entry

@@ -3,7 +3,7 @@ package mock
 import (
 	"context"
 	"errors"
-	"fmt"
+	"time"
 
 	"github.com/lumamock/lumamock"
 	"github.com/lumamock/lumamock/internal/adminapi"
@@ -12,79 +12,54 @@ import (
 // AdminPrefix is where the admin API lives. It is not part of openapi.yaml and needs no API key.
 const AdminPrefix = "/__mock"
 
-// ErrUnknownTask is returned for a task id the mock does not know (never created, evicted or reset).
+// ErrUnknownTask is returned for a task id the mock does not know (never created, evicted or reset, or of
+// another session).
 var ErrUnknownTask = errors.New("mock: unknown task")
 
 // MaxJournalPage is the most records one read of GET /__mock/requests or GET /__mock/callbacks answers, and
 // how many it answers when not given a limit. A client reads more by paging: since=<the last seq it read>.
 const MaxJournalPage = adminapi.MaxJournalPage
 
-// Requests returns the journal of API requests, oldest first.
-func (s *Server) Requests() []RequestRecord { return s.journal.listRequests() }
+// The methods of Server below act on the session DefaultSession, which the requests that name no session are in,
+// as the admin API's paths without /sessions/NAME do; Server.Session gives the others.
 
-// RequestsSince returns the API requests journaled with a Seq above since, oldest first: at most limit of
-// them (the oldest), or all when limit is negative.
+// Requests returns the journal of API requests of DefaultSession, oldest first.
+func (s *Server) Requests() []RequestRecord { return s.Default().Requests() }
+
+// RequestsSince returns the API requests of DefaultSession journaled with a Seq above since, oldest first: at
+// most limit of them (the oldest), or all when limit is negative.
 func (s *Server) RequestsSince(since int64, limit int) []RequestRecord {
-	return s.journal.requestsSince(since, limit)
+	return s.Default().RequestsSince(since, limit)
 }
 
-// Callbacks returns the journal of callback attempts, oldest first.
-func (s *Server) Callbacks() []CallbackRecord { return redactedAll(s.journal.callbacks.List()) }
+// Callbacks returns the journal of callback attempts of DefaultSession, oldest first.
+func (s *Server) Callbacks() []CallbackRecord { return s.Default().Callbacks() }
 
-// CallbacksSince returns the callback attempts journaled with a Seq above since, for task taskID only unless
-// it is empty, oldest first: at most limit of them (the oldest), or all when limit is negative.
+// CallbacksSince returns the callback attempts of DefaultSession journaled with a Seq above since, for task
+// taskID only unless it is empty, oldest first: at most limit of them (the oldest), or all when limit is
+// negative.
 func (s *Server) CallbacksSince(since int64, limit int, taskID string) []CallbackRecord {
-	return s.journal.callbacksSince(since, limit, taskID)
+	return s.Default().CallbacksSince(since, limit, taskID)
 }
 
-// Tasks returns the tasks kept, oldest first.
-func (s *Server) Tasks() []TaskRecord {
-	now := s.clock.Now()
-	tasks := s.tasks.list()
-	out := make([]TaskRecord, len(tasks))
-	for i, t := range tasks {
-		out[i] = t.record(now, s.opts.APIKeys)
-	}
-	return out
-}
+// Tasks returns the tasks of DefaultSession, oldest first.
+func (s *Server) Tasks() []TaskRecord { return s.Default().Tasks() }
 
-// Task returns one task, or ErrUnknownTask.
-func (s *Server) Task(id string) (TaskRecord, error) {
-	t := s.tasks.get(id)
-	if t == nil {
-		return TaskRecord{}, fmt.Errorf("%w %q", ErrUnknownTask, id)
-	}
-	return t.record(s.clock.Now(), s.opts.APIKeys), nil
-}
+// Task returns one task of DefaultSession, or ErrUnknownTask.
+func (s *Server) Task(id string) (TaskRecord, error) { return s.Default().Task(id) }
 
-// Complete ends task id now as completed; its callbacks follow. It fails with ErrUnknownTask or ErrTaskEnded.
-func (s *Server) Complete(id string) error { return s.end(id, lumamock.StateCompleted) }
+// Complete ends task id of DefaultSession now as completed; its callbacks follow. It fails with ErrUnknownTask
+// or ErrTaskEnded.
+func (s *Server) Complete(id string) error { return s.Default().Complete(id) }
 
-// Fail ends task id now as failed; its callbacks follow. It fails with ErrUnknownTask or ErrTaskEnded.
-func (s *Server) Fail(id string) error { return s.end(id, lumamock.StateFailed) }
+// Fail ends task id of DefaultSession now as failed; its callbacks follow. It fails with ErrUnknownTask or
+// ErrTaskEnded.
+func (s *Server) Fail(id string) error { return s.Default().Fail(id) }
 
-func (s *Server) end(id string, state lumamock.TaskState) error {
-	t := s.tasks.get(id)
-	if t == nil {
-		return fmt.Errorf("%w %q", ErrUnknownTask, id)
-	}
-	if err := t.force(state, s.clock.Now()); err != nil {
-		return fmt.Errorf("mock: task %s: %w", id, err)
-	}
-	s.callbacks.poke(t)
-	return nil
-}
-
-// Reset forgets every task and both journals, and gives up every callback not yet delivered, cutting those in
-// flight; it never waits for a receiver. Each callback it gives up, those held back by the reorder fault or
-// delayed by late included, is journaled once (outcome cancelled) in the emptied journal.
-func (s *Server) Reset() {
-	tasks := s.tasks.reset()
-	s.journal.reset()
-	if n := s.callbacks.drop(tasks, OutcomeCancelled, reasonReset); n > 0 {
-		s.log.Info("reset cancelled callbacks not yet delivered", "count", n)
-	}
-}
+// Reset forgets the tasks and journals of DefaultSession, and gives up its callbacks not yet delivered, cutting
+// those in flight; it never waits for a receiver, and other sessions are not touched. The callbacks it gives up
+// are journaled (outcome cancelled) in the emptied journal.
+func (s *Server) Reset() { s.Default().Reset() }
 
 // WaitCallbacks waits until no callback is queued for delivery now or being delivered. Callbacks due later on
 // the clock (a state change to come, a retry backoff, a late delivery) do not count: with a ManualClock, move
@@ -95,7 +70,11 @@ func (s *Server) WaitCallbacks(ctx context.Context) error { return s.callbacks.e
 // in flight, logs each callback it gives up on, and stops its workers. It returns an error only when ctx
 // ended with callbacks given up. Serve no more requests after it.
 func (s *Server) Shutdown(ctx context.Context) error {
-	return s.callbacks.shutdown(ctx, s.tasks.list())
+	var tasks []*task
+	for _, ss := range s.sessions.list() {
+		tasks = append(tasks, ss.tasks.list()...)
+	}
+	return s.callbacks.shutdown(ctx, tasks)
 }
 
 // Close stops the server's background work at once, giving up (and logging) callbacks not yet delivered. The
@@ -106,43 +85,68 @@ func (s *Server) Close() {
 	_ = s.Shutdown(ctx)
 }
 
-// scope is what the admin API acts on in the mock (adminapi.TaskScope).
-type scope struct{ s *Server }
-
-// Scope answers the mock's one scope for the session default.
+// Scope returns what an admin request naming session acts on (adminapi.Scopes): the session, created when
+// create is set (PUT settings, POST clock); nil when there is no such session. DefaultSession always exists.
 func (s *Server) Scope(session string, create bool) adminapi.Scope {
-	if session != adminapi.DefaultSession {
+	ss := s.session(session, create)
+	if ss == nil {
 		return nil
 	}
-	return scope{s}
+	return scope{ss}
 }
 
+// scope is a session as the admin API acts on it (adminapi.SessionScope).
+type scope struct{ ss *Session }
+
 func (sc scope) Requests() adminapi.List {
-	return adminapi.Journal(sc.s.journal.requests, func(e *requestEntry, f adminapi.Filter) bool {
+	return adminapi.Journal(sc.ss.journal.requests, func(e *requestEntry, f adminapi.Filter) bool {
 		return f.Keeps(e.rec.TaskID, e.rec.Valid)
 	}, func(e *requestEntry) any { return e.redacted() })
 }
 
 func (sc scope) Callbacks() adminapi.List {
-	return adminapi.Journal(sc.s.journal.callbacks, func(e *callbackEntry, f adminapi.Filter) bool {
+	return adminapi.Journal(sc.ss.journal.callbacks, func(e *callbackEntry, f adminapi.Filter) bool {
 		return f.Keeps(e.rec.TaskID, e.rec.Outcome != OutcomeInvalid)
 	}, func(e *callbackEntry) any { return e.redacted() })
 }
 
-func (sc scope) Reset() { sc.s.Reset() }
+func (sc scope) Reset() { sc.ss.Reset() }
 
-func (sc scope) Tasks() adminapi.List { return sc.s.taskList }
+func (sc scope) Tasks() adminapi.List { return sc.ss.taskList }
 
 func (sc scope) Task(id string) (any, error) {
-	rec, err := sc.s.Task(id)
+	rec, err := sc.ss.Task(id)
 	return rec, adminError(err)
 }
 
 func (sc scope) End(id string, state lumamock.TaskState) (any, error) {
-	if err := sc.s.end(id, state); err != nil {
+	if err := sc.ss.end(id, state); err != nil {
 		return nil, adminError(err)
 	}
 	return sc.Task(id)
+}
+
+func (sc scope) Settings() any { return sc.ss.Settings() }
+
+func (sc scope) PutSettings(body []byte) (any, error) {
+	st, err := parseSettings(body, sc.ss.srv.defaults)
+	if err != nil {
+		return nil, adminSettingError(err)
+	}
+	sc.ss.settings.Store(&st)
+	return st, nil
+}
+
+func (sc scope) Clock() any { return clockState{Now: sc.ss.clock.Now().UTC()} }
+
+func (sc scope) MoveClock(body []byte) (any, error) {
+	return nil, adminapi.BadRequest("the session clock cannot be moved yet")
+}
+
+// clockState is a session's clock as the admin API shows it.
+type clockState struct {
+	Now    time.Time `json:"now"`
+	Frozen bool      `json:"frozen"`
 }
 
 // adminError is err as the admin API answers it: 404 for an unknown task, 409 for one that has ended.
@@ -157,3 +161,18 @@ func adminError(err error) error {
 	}
 	return err
 }
+
+// adminSessions is the mock's sessions as the admin API lists and removes them (adminapi.Sessions).
+type adminSessions struct{ s *Server }
+
+func (a adminSessions) List() any { return a.s.Sessions() }
+
+func (a adminSessions) Get(name string) (any, bool) {
+	ss := a.s.session(name, false)
+	if ss == nil {
+		return nil, false
+	}
+	return ss.Info(), true
+}
+
+func (a adminSessions) Delete(name string) bool { return a.s.DeleteSession(name) }

@@ -99,12 +99,15 @@ const (
 // dispatchMu while holding another lock. What it decides to journal (callbacks not sent, given up) waits in
 // the task's outbox and is journaled, and logged, in order, after it is released (see report).
 type callbacks struct {
-	engine  *delivery.Engine
-	clock   Clock
-	schema  *openapi3.SchemaRef
-	journal *journal
-	log     *slog.Logger
-	closing atomic.Bool // no new callbacks: the server is shutting down
+	engine *delivery.Engine
+	clock  Clock
+	schema *openapi3.SchemaRef
+	log    *slog.Logger
+	keys   []string // the accepted API keys, which no record shows
+	// journaled is told of the session whose journal grew, so that the server keeps the journals within
+	// their shared budget.
+	journaled func(*Session)
+	closing   atomic.Bool // no new callbacks: the server is shutting down
 	// client sends the callbacks; ownClient is true when it is lumamock's own, whose idle connections reset
 	// and shutdown close.
 	client    *http.Client
@@ -112,9 +115,9 @@ type callbacks struct {
 	signed    bool // callbacks carry HeaderSignature (Options.CallbackSecret)
 }
 
-func newCallbacks(o Options, clock Clock, schema *openapi3.SchemaRef, allow *allowList, j *journal, log *slog.Logger) *callbacks {
+func newCallbacks(o Options, clock Clock, schema *openapi3.SchemaRef, allow *allowList, log *slog.Logger) *callbacks {
 	client, owned := newCallbackClient(o.CallbackClient, allow, o.CallbackWorkers)
-	c := &callbacks{clock: clock, schema: schema, journal: j, log: log, signed: o.CallbackSecret != "",
+	c := &callbacks{clock: clock, schema: schema, log: log, keys: slices.Clip(o.APIKeys), signed: o.CallbackSecret != "", journaled: func(*Session) {},
 		client: client, ownClient: owned}
 	c.engine = delivery.New(delivery.Config{
 		Client:      client,
@@ -173,7 +176,8 @@ func (c *callbacks) emitLocked(t *task, now time.Time, g *giveUp) {
 	var batch []*delivery.Job
 	for _, tr := range due {
 		t.emitted = append(t.emitted, tr.State)
-		job := &delivery.Job{TaskID: t.id, URL: t.notifyHook, Receiver: t.receiver, Event: len(t.emitted), State: string(tr.State), Secrets: t.secrets}
+		job := &delivery.Job{TaskID: t.id, URL: t.notifyHook, Receiver: t.receiver, Event: len(t.emitted), State: string(tr.State),
+			Secrets: t.secrets, Owner: t.session}
 		if t.faults.Late > 0 {
 			job.Faults = append(job.Faults, "late")
 		}
@@ -294,12 +298,25 @@ func (c *callbacks) journalAttempt(a delivery.Attempt) {
 	rec.Error, rec.Response = a.Error, a.Response
 	rec.LatencyMS = float64(a.Latency.Microseconds()) / 1000
 	rec.Signed = c.signed && a.Number > 0
-	c.journal.addCallback(rec, a.Job.Secrets)
+	ss, _ := a.Job.Owner.(*Session)
+	shown := func() CallbackRecord { return callbackEntry{rec: rec, secrets: a.Job.Secrets, keys: c.keys}.redacted() }
+	if ss == nil || ss.gone.Load() {
+		// Its session was deleted or evicted: the log is the only record left.
+		r, name := shown(), ""
+		if ss != nil {
+			name = ss.name
+		}
+		c.log.Info("callback of a session gone", "session", name, "task_id", r.TaskID, "event", r.Event,
+			"state", r.State, "url", r.URL, "outcome", r.Outcome, "error", r.Error)
+		return
+	}
+	ss.journal.addCallback(rec, a.Job.Secrets)
+	c.journaled(ss)
 	if a.Outcome != OutcomeFailed && a.Outcome != OutcomeAbandoned && a.Outcome != OutcomeInvalid {
 		return
 	}
-	shown := callbackEntry{rec: rec, secrets: a.Job.Secrets, keys: c.journal.keys}.redacted()
-	args := []any{"task_id", shown.TaskID, "event", shown.Event, "state", shown.State, "url", shown.URL, "attempts", shown.Attempt, "error", shown.Error}
+	r := shown()
+	args := []any{"task_id", r.TaskID, "event", r.Event, "state", r.State, "url", r.URL, "attempts", r.Attempt, "error", r.Error}
 	switch {
 	case a.Outcome == OutcomeInvalid:
 		c.log.Error("callback body breaks the document's callback schema; not sent", args...)

@@ -33,14 +33,14 @@ func (s *Server) Coverage() coverage.Report {
 func (s *Server) ResetCoverage() { s.coverage.Reset() }
 
 func (sc scope) Coverage(ignore []string) (any, error) {
-	rep, err := sc.s.Coverage().Exclude(ignore...)
+	rep, err := sc.ss.srv.Coverage().Exclude(ignore...)
 	if err != nil {
 		return nil, adminapi.Invalid(lumamock.InQuery, "ignore", "ignore", err.Error())
 	}
 	return rep, nil
 }
 
-func (sc scope) ResetCoverage() { sc.s.ResetCoverage() }
+func (sc scope) ResetCoverage() { sc.ss.srv.ResetCoverage() }
 
 // newCoverage makes the Recorder of the mock's coverage.
 func (s *Server) newCoverage() (*coverage.Recorder, error) {
@@ -49,7 +49,7 @@ func (s *Server) newCoverage() (*coverage.Recorder, error) {
 		Faults:     webhookFaults,
 		Thresholds: s.opts.Discipline,
 		Alive: func(id string, at time.Time) bool {
-			t := s.tasks.get(id)
+			t := s.findTask(id)
 			return t != nil && !t.at(at).State.Terminal()
 		},
 	})
@@ -98,12 +98,23 @@ func (s *Server) coverRequest(w http.ResponseWriter, r *http.Request, ex *apiReq
 	s.coverage.Request(ev)
 }
 
-// coverCallback reports a callback record to the coverage. It runs with no lock held (the journal calls it once
-// it has numbered the record).
-func (s *Server) coverCallback(rec *CallbackRecord) {
+// findTask returns task id of any session, or nil: the coverage is the server's, for now, and asks of tasks by
+// id. It looks in the sessions most recently used first.
+func (s *Server) findTask(id string) *task {
+	for _, ss := range s.sessions.list() {
+		if t := ss.tasks.get(id); t != nil {
+			return t
+		}
+	}
+	return nil
+}
+
+// coverCallback reports a callback record of session ss to the coverage. It runs with no lock held (the journal
+// calls it once it has numbered the record).
+func (s *Server) coverCallback(ss *Session, rec *CallbackRecord) {
 	ev := coverage.Callback{Seq: rec.Seq, At: rec.At, Callback: lumamock.CallbackNotify, Event: rec.Event, State: rec.State,
 		Attempt: rec.Attempt, Status: rec.Status, Outcome: rec.Outcome, Error: rec.Error, Faults: rec.Faults}
-	if t := s.tasks.get(rec.TaskID); t != nil {
+	if t := ss.tasks.get(rec.TaskID); t != nil {
 		ev.Task, ev.Shape, ev.Receiver = &t.cov, t.shape, t.receiver
 	}
 	s.coverage.Callback(ev)

@@ -34,11 +34,12 @@ func (s *Server) createGeneration(w http.ResponseWriter, r *http.Request, ex *ap
 		notifyHook: hook,
 		secrets:    s.taskSecrets(append(redact.RequestSecrets(r), redact.URLSecrets(hook)...)),
 		requestID:  ex.requestID,
-		faults:     s.opts.Faults.override(ex.prefs),
-		created:    s.clock.Now().UTC(),
-		pending:    s.opts.Pending,
-		processing: s.opts.Processing,
-		outcome:    s.opts.Outcome,
+		faults:     ex.settings.Faults.override(ex.prefs),
+		created:    ex.session.clock.Now().UTC(),
+		pending:    ex.settings.Pending,
+		processing: ex.settings.Processing,
+		outcome:    ex.settings.Outcome,
+		session:    ex.session,
 	}
 	if p := ex.prefs.Pending; p != nil {
 		t.pending = *p
@@ -50,18 +51,24 @@ func (s *Server) createGeneration(w http.ResponseWriter, r *http.Request, ex *ap
 		t.outcome = ex.prefs.Outcome
 	}
 	if hook != "" {
-		t.receiver = s.allow.receiverOf(r.Context(), addr)
+		// Callbacks queue per receiver and session: one suite flooding a receiver cannot push out another
+		// suite's callbacks to it.
+		t.receiver = s.allow.receiverOf(r.Context(), addr) + " (session " + ex.session.name + ")"
 	}
 	s.coverage.Bind(&t.cov, t.id, bearerToken(r))
-	evicted := s.tasks.add(t)
+	for !t.session.tasks.add(t) {
+		// The session was deleted or evicted since the request came: its name stands for a new one now.
+		t.session = s.session(t.session.name, true)
+		ex.session = t.session
+	}
 	ex.note.taskID = t.id
 	ex.note.cov, ex.note.shape, ex.note.state = &t.cov, ex.shape, lumamock.StatePending
 	ex.note.submission = submission(r, ex.note.body)
+	s.trimTasks(t.session)
 	// Callbacks due at once are queued before the answer leaves, so a test that moves a virtual clock right
 	// after the answer finds them; they may reach the hook before the client reads the answer, as with a
 	// fast real API.
 	s.callbacks.poke(t)
-	s.callbacks.drop(evicted, OutcomeAbandoned, reasonEvicted)
 	writeJSON(w, http.StatusOK, t.render(ex.shape, t.timeline()[0], t.created, ex.requestID))
 }
 
@@ -73,7 +80,7 @@ func (s *Server) getGeneration(w http.ResponseWriter, r *http.Request, ex *apiRe
 		id = unescaped // the router matches the path as sent, percent-encoding included
 	}
 	ex.note.taskID = id
-	t := s.tasks.get(id)
+	t := ex.session.tasks.get(id)
 	if t == nil {
 		s.writeError(w, ex, newAPIError(http.StatusNotFound, "task "+id+" not found",
 			lumamock.Violation{In: lumamock.InPath, Field: "task_id", Rule: "exists", Message: "no task has this id"}))
@@ -83,7 +90,7 @@ func (s *Server) getGeneration(w http.ResponseWriter, r *http.Request, ex *apiRe
 	if ex.prefs.Schema != "" {
 		shape = ex.prefs.Schema
 	}
-	now := s.clock.Now()
+	now := ex.session.clock.Now()
 	cur := t.at(now)
 	ex.note.cov, ex.note.shape, ex.note.state = &t.cov, shape, cur.State
 	writeJSON(w, http.StatusOK, t.render(shape, cur, now, ex.requestID))

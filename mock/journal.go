@@ -15,7 +15,8 @@ import (
 	"github.com/lumamock/lumamock/internal/ring"
 )
 
-// journal is what the mock received and what it sent, bounded in entries and in bytes.
+// journal is what a session received and what it sent: at most size entries each, whose bytes count against
+// budgets every session's journals share (the server trims them, Server.trimJournals).
 type journal struct {
 	requests  *ring.Ring[requestEntry]
 	callbacks *ring.Ring[callbackEntry]
@@ -25,12 +26,12 @@ type journal struct {
 	observe func(*CallbackRecord)
 }
 
-// newJournal returns journals of at most size entries and maxBytes bytes each, keeping the first bodyLimit
-// bytes of each body, that show none of keys.
-func newJournal(size, bodyLimit int, maxBytes int64, keys []string) *journal {
+// newJournal returns journals of at most size entries each, whose bytes count against requestBytes and
+// callbackBytes, keeping the first bodyLimit bytes of each body, that show none of keys.
+func newJournal(size, bodyLimit int, requestBytes, callbackBytes *ring.Shared, keys []string) *journal {
 	return &journal{
-		requests:  ring.NewBudget(size, maxBytes, requestEntry.size),
-		callbacks: ring.NewBudget(size, maxBytes, callbackEntry.size),
+		requests:  ring.NewShared(size, requestBytes, requestEntry.size),
+		callbacks: ring.NewShared(size, callbackBytes, callbackEntry.size),
 		bodyLimit: bodyLimit,
 		keys:      slices.Clip(keys),
 	}
@@ -187,6 +188,12 @@ func (e requestEntry) redacted() RequestRecord {
 func (j *journal) reset() {
 	j.requests.Reset()
 	j.callbacks.Reset()
+}
+
+// close forgets every entry and keeps none added afterwards: the session is gone.
+func (j *journal) close() {
+	j.requests.Close()
+	j.callbacks.Close()
 }
 
 // RequestRecord is one API request the mock received, and its verdict.

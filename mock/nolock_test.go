@@ -37,7 +37,7 @@ func (p *lockProbe) Handle(_ context.Context, r slog.Record) error {
 		p.mu.Lock()
 		p.seen = append(p.seen, r.Message)
 		p.mu.Unlock()
-		t := p.s.tasks.get(a.Value.String())
+		t := p.s.Default().tasks.get(a.Value.String())
 		if t != nil {
 			if !t.dispatchMu.TryLock() {
 				p.t.Errorf("%q logged under the dispatch lock of task %s", r.Message, t.id)

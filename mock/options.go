@@ -67,13 +67,18 @@ type Options struct {
 	Pending, Processing time.Duration
 	// Outcome is how tasks end: lumamock.StateCompleted (the default when empty) or lumamock.StateFailed.
 	Outcome lumamock.TaskState
-	// MaxTasks bounds the tasks kept; the oldest is forgotten first. Zero means DefaultMaxTasks.
+	// MaxTasks bounds the tasks kept, in all sessions together; the least recently used session's oldest is
+	// forgotten first. Zero means DefaultMaxTasks.
 	MaxTasks int
-	// MaxTaskMemory bounds, in bytes, what the tasks kept hold (their prompts and hooks, which clients choose);
-	// past it the oldest are forgotten first. Zero means DefaultMaxTaskMemory.
+	// MaxTaskMemory bounds, in bytes, what the tasks kept hold (their prompts and hooks, which clients choose), in
+	// all sessions together; past it the least recently used session's oldest are forgotten first. Zero means
+	// DefaultMaxTaskMemory.
 	MaxTaskMemory int64
+	// MaxSessions bounds the sessions kept; a new one past it evicts the least recently used (its callbacks not
+	// yet delivered given up). Zero means DefaultMaxSessions.
+	MaxSessions int
 	// Clock tells the time and schedules callbacks, retries and late deliveries; nil means the system clock.
-	// ManualClock is a virtual clock for tests.
+	// Each session's clock runs on it (see Session.Advance). ManualClock is a virtual clock for tests.
 	Clock Clock
 
 	// CallbackClient sends callbacks; nil means a client of lumamock's own, which dials only the hosts
@@ -116,14 +121,16 @@ type Options struct {
 	// the zero value adds none. Draws are seeded by Seed.
 	Delay Latency
 
-	// JournalSize bounds each journal (requests, callback attempts); the oldest entry is forgotten first. Zero
-	// means DefaultJournalSize.
+	// JournalSize bounds each journal (requests, callback attempts) of each session; the oldest entry is
+	// forgotten first. Zero means DefaultJournalSize.
 	JournalSize int
 	// JournalBodyLimit is how many bytes of each request body and each callback body the journals keep; zero
 	// means DefaultJournalBodyLimit.
 	JournalBodyLimit int
-	// JournalMaxBytes bounds, in bytes, the memory each journal holds (records, headers, bodies as kept); past
-	// it the oldest entries are forgotten first, the newest always kept. Zero means DefaultJournalMaxBytes.
+	// JournalMaxBytes bounds, in bytes, the memory each journal (requests, callback attempts) holds in all
+	// sessions together (records, headers, bodies as kept); past it the least recently used session's oldest
+	// entries are forgotten first, the newest of the session served always kept. Zero means
+	// DefaultJournalMaxBytes.
 	JournalMaxBytes int64
 	// AdminToken, when set, is the bearer token every admin endpoint (/__mock/...) asks for; /healthz stays
 	// open. Whatever it is, on a loopback listener the admin API answers only requests whose Host is a loopback

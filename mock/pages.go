@@ -50,23 +50,26 @@ type TaskPage struct {
 	Now time.Time
 }
 
-// TasksPage returns the tasks q selects.
-func (s *Server) TasksPage(q TaskQuery) TaskPage {
-	page, out := s.taskPage(q)
+// TasksPage returns the tasks of DefaultSession q selects.
+func (s *Server) TasksPage(q TaskQuery) TaskPage { return s.Default().TasksPage(q) }
+
+// TasksPage returns the session's tasks q selects.
+func (ss *Session) TasksPage(q TaskQuery) TaskPage {
+	page, out := ss.taskPage(q)
 	out.Tasks = make([]TaskRecord, len(page))
 	for i, t := range page {
-		out.Tasks[i] = t.record(out.Now, s.opts.APIKeys)
+		out.Tasks[i] = t.record(out.Now, ss.srv.opts.APIKeys)
 	}
 	return out
 }
 
 // taskPage selects the tasks q asks for, oldest first, and counts them as TaskPage does (its Tasks left nil).
-func (s *Server) taskPage(q TaskQuery) ([]*task, TaskPage) {
-	now := s.clock.Now()
+func (ss *Session) taskPage(q TaskQuery) ([]*task, TaskPage) {
+	now := ss.clock.Now()
 	id := strings.ToLower(q.ID)
 	out := TaskPage{States: map[lumamock.TaskState]int{}, Now: now}
 	var match []*task
-	for _, t := range s.tasks.list() {
+	for _, t := range ss.tasks.list() {
 		if id != "" && !strings.Contains(strings.ToLower(t.id), id) {
 			continue
 		}
@@ -152,13 +155,13 @@ func joinStates(states []lumamock.TaskState) string {
 
 // taskList is the list read of GET /__mock/tasks: the tasks the query selects, with the count headers when it
 // pages.
-func (s *Server) taskList(q url.Values) (adminapi.Read, error) {
+func (ss *Session) taskList(q url.Values) (adminapi.Read, error) {
 	tq, paged, err := taskQuery(q)
 	if err != nil {
 		return nil, adminapi.BadRequest(err.Error())
 	}
 	return func(h http.Header) adminpage.Items {
-		tasks, page := s.taskPage(tq)
+		tasks, page := ss.taskPage(tq)
 		if paged {
 			counts := make([]string, len(taskStates))
 			for i, state := range taskStates {
@@ -168,7 +171,7 @@ func (s *Server) taskList(q url.Values) (adminapi.Read, error) {
 			h.Set(HeaderTaskCounts, strings.Join(counts, ", "))
 			h.Set(HeaderNow, page.Now.UTC().Format(time.RFC3339Nano))
 		}
-		return adminpage.Slice[*task]{Items: tasks, RenderItem: func(t **task) any { return (*t).record(page.Now, s.opts.APIKeys) }}
+		return adminpage.Slice[*task]{Items: tasks, RenderItem: func(t **task) any { return (*t).record(page.Now, ss.srv.opts.APIKeys) }}
 	}, nil
 }
 

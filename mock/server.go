@@ -2,6 +2,7 @@ package mock
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -24,6 +25,7 @@ import (
 	"github.com/lumamock/lumamock/internal/httpstatus"
 	"github.com/lumamock/lumamock/internal/redact"
 	"github.com/lumamock/lumamock/internal/replay"
+	"github.com/lumamock/lumamock/internal/ring"
 	"github.com/lumamock/lumamock/internal/ui"
 	"github.com/lumamock/lumamock/mock/internal/clock"
 	"github.com/lumamock/lumamock/mock/internal/latency"
@@ -38,15 +40,18 @@ type Server struct {
 	clock     Clock
 	log       *slog.Logger
 	fake      *faker
-	tasks     *taskStore
 	operation map[string]operationHandler // by operationId
 	logSample logSampler
 	allow     *allowList
-	journal   *journal
 	callbacks *callbacks
-	coverage  *coverage.Recorder
-	document  *servedDocument
-	latency   *latency.Source // draws the response latencies, seeded by Options.Seed
+	sessions  *sessions
+	defaults  Settings // a new session's
+	// The limits every session's tasks and journals share.
+	taskBudget                  *taskBudget
+	requestBytes, callbackBytes *ring.Shared
+	coverage                    *coverage.Recorder
+	document                    *servedDocument
+	latency                     *latency.Source // draws the response latencies, seeded by Options.Seed
 	// lastSecrets is the secrets of the task created last, which the next task shares when they are equal (see
 	// taskSecrets). Never changed once stored.
 	lastSecrets atomic.Pointer[[]string]
@@ -84,6 +89,7 @@ func New(opts Options) (*Server, error) {
 	defaults.Positive(&opts.MaxBody, DefaultMaxBody)
 	defaults.Positive(&opts.MaxTasks, DefaultMaxTasks)
 	defaults.Positive(&opts.MaxTaskMemory, DefaultMaxTaskMemory)
+	defaults.Positive(&opts.MaxSessions, DefaultMaxSessions)
 	opts.Pending = orDefault(opts.Pending, DefaultPending)
 	opts.Processing = orDefault(opts.Processing, DefaultProcessing)
 	if opts.Seed == 0 {
@@ -102,16 +108,20 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		opts:    opts,
-		doc:     doc,
-		clock:   opts.Clock,
-		log:     opts.Logger,
-		fake:    newFaker(opts.Seed),
-		tasks:   newTaskStore(opts.MaxTasks, opts.MaxTaskMemory),
-		allow:   allow,
-		journal: newJournal(opts.JournalSize, opts.JournalBodyLimit, opts.JournalMaxBytes, opts.APIKeys),
-		latency: latency.NewSource(uint64(opts.Seed)),
+		opts:          opts,
+		doc:           doc,
+		clock:         opts.Clock,
+		log:           opts.Logger,
+		fake:          newFaker(opts.Seed),
+		allow:         allow,
+		latency:       latency.NewSource(uint64(opts.Seed)),
+		taskBudget:    &taskBudget{max: int64(opts.MaxTasks), maxBytes: opts.MaxTaskMemory},
+		requestBytes:  ring.NewSharedBudget(opts.JournalMaxBytes),
+		callbackBytes: ring.NewSharedBudget(opts.JournalMaxBytes),
+		defaults: Settings{Pending: opts.Pending, Processing: opts.Processing, Outcome: opts.Outcome, Schema: opts.Schema,
+			Faults: opts.Faults, Delay: opts.Delay},
 	}
+	s.sessions = &sessions{byName: make(map[string]*Session), max: opts.MaxSessions, create: s.newSession}
 	if s.clock == nil {
 		s.clock = clock.System
 	}
@@ -122,8 +132,8 @@ func New(opts Options) (*Server, error) {
 	if s.coverage, err = s.newCoverage(); err != nil {
 		return nil, fmt.Errorf("mock: %w", err)
 	}
-	s.journal.observe = s.coverCallback
-	s.callbacks = newCallbacks(opts, s.clock, schema, allow, s.journal, s.log)
+	s.callbacks = newCallbacks(opts, s.clock, schema, allow, s.log)
+	s.callbacks.journaled = s.trimJournals
 	if s.judge, err = admission.New(admission.Options{Document: doc, MaxBody: opts.MaxBody, Keys: opts.APIKeys}); err != nil {
 		return nil, fmt.Errorf("mock: %w", err)
 	}
@@ -150,6 +160,7 @@ func (s *Server) buildRoutes() error {
 		Kind:      adminapi.Mock,
 		Token:     s.opts.AdminToken,
 		Scopes:    s,
+		Sessions:  adminSessions{s},
 		Dashboard: ui.Handler(ui.Config{Server: "mock", Tasks: true, Coverage: true, Token: s.opts.AdminToken != "", Version: lumamock.Version}),
 		APIYAML:   s.document.serveYAML,
 		APIJSON:   s.document.serveJSON,
@@ -189,11 +200,22 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				slog.Int("sampled", standsFor))
 		}
 	}()
-	if !isAdminPath(r.URL.Path) {
-		s.serveAPI(rec, r) // kin-openapi routes the API's paths; the admin router is not needed
+	path := r.URL.Path // as it came, for the journal: sessionOf takes a /__session/NAME prefix off
+	name, err := sessionOf(r)
+	if isAdminPath(r.URL.Path) {
+		if err != nil {
+			adminapi.WriteError(rec, err)
+			return
+		}
+		s.admin.ServeHTTP(rec, r)
 		return
 	}
-	s.admin.ServeHTTP(rec, r)
+	var refused *apiError
+	if err != nil {
+		e := err.(*adminapi.Error)
+		refused = newAPIError(http.StatusBadRequest, e.Message, e.Violations...)
+	}
+	s.serveAPI(rec, r, s.session(name, true), path, refused) // kin-openapi routes the API's paths
 }
 
 // isAdminPath reports whether path belongs to the mock's own endpoints rather than the document's.
@@ -211,6 +233,9 @@ type apiRequest struct {
 	params    map[string]string
 	body      map[string]any // the validated body, defaults applied
 	delay     time.Duration  // the latency drawn for its answer
+	session   *Session
+	settings  *Settings // the session's, when the request came
+	path      string    // as it came, with a /__session/NAME prefix
 }
 
 // operationHandler answers one operation of the document for a request admitted as ex.
@@ -218,15 +243,19 @@ type operationHandler func(w http.ResponseWriter, r *http.Request, ex *apiReques
 
 // serveAPI routes r with kin-openapi, enforces what the document says of headers, auth and body, then hands
 // it to the operation's handler.
-func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
-	ex := &apiRequest{requestID: s.fake.id(), shape: s.opts.Schema, note: &requestNote{}}
+func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, ss *Session, path string, refused *apiError) {
+	settings := ss.settings.Load()
+	ex := &apiRequest{requestID: s.fake.id(), shape: settings.Schema, note: &requestNote{}, session: ss, settings: settings, path: path}
 	w.Header().Set("X-Request-Id", ex.requestID)
-	defer s.journalRequest(w, r, ex, s.clock.Now())
-	apiErr := s.admit(r, ex)
+	defer s.journalRequest(w, r, ex, ss.clock.Now())
+	apiErr := refused
+	if apiErr == nil {
+		apiErr = s.admit(r, ex)
+	}
 	if len(ex.prefs.Applied) > 0 { // on a refusal too: its answer is shaped and delayed as asked
 		w.Header().Set("Preference-Applied", strings.Join(ex.prefs.Applied, ", "))
 	}
-	delay := s.opts.Delay
+	delay := settings.Delay
 	if ex.prefs.Delay != nil {
 		delay = *ex.prefs.Delay
 	}
@@ -315,7 +344,8 @@ func (s *Server) journalRequest(w http.ResponseWriter, r *http.Request, ex *apiR
 	if sr, ok := w.(*httpstatus.Recorder); ok && sr.Status != 0 {
 		status = sr.Status
 	}
-	seq := s.journal.addRequest(s.requestEntry(r, ex, status, at))
+	seq := ex.session.journal.addRequest(s.requestEntry(r, ex, status, at))
+	s.trimJournals(ex.session)
 	s.coverRequest(w, r, ex, seq, status, at)
 }
 
@@ -323,7 +353,7 @@ func (s *Server) journalRequest(w http.ResponseWriter, r *http.Request, ex *apiR
 func (s *Server) requestEntry(r *http.Request, ex *apiRequest, status int, at time.Time) requestEntry {
 	note := ex.note
 	rec := RequestRecord{
-		At: at, Method: r.Method, Path: r.URL.Path, Status: status, RequestID: ex.requestID, TaskID: note.taskID,
+		At: at, Method: r.Method, Path: cmp.Or(ex.path, r.URL.Path), Status: status, RequestID: ex.requestID, TaskID: note.taskID,
 		Valid: !note.rejected, Violations: note.violations, Source: SourceMock, PreferApplied: ex.prefs.Applied,
 		DelayMS: float64(ex.delay.Microseconds()) / 1000,
 	}
@@ -373,9 +403,10 @@ func (j replayJudge) Journal(r *http.Request, body []byte, status int, answered 
 	if apiErr := s.admit(req, ex); apiErr != nil {
 		ex.note.rejected, ex.note.violations = true, apiErr.violations
 	}
-	e := s.requestEntry(req, ex, status, s.clock.Now())
+	e := s.requestEntry(req, ex, status, ex.session.clock.Now())
 	e.rec.Source, e.rec.Cassette = SourceReplay, file
-	s.journal.addRequest(e)
+	ex.session.journal.addRequest(e)
+	s.trimJournals(ex.session)
 }
 
 // replayed prepares a copy of r, with body, for admission without handling.
@@ -383,5 +414,12 @@ func (s *Server) replayed(r *http.Request, body []byte, answered http.Header) (*
 	req := r.Clone(r.Context())
 	req.Body = io.NopCloser(bytes.NewReader(body))
 	req.ContentLength = int64(len(body))
-	return req, &apiRequest{requestID: answered.Get("X-Request-Id"), shape: s.opts.Schema, note: &requestNote{body: body}}
+	ss := s.Default()
+	name, err := sessionOf(req)
+	if err == nil {
+		ss = s.session(name, true)
+	}
+	settings := ss.settings.Load()
+	return req, &apiRequest{requestID: answered.Get("X-Request-Id"), shape: settings.Schema, note: &requestNote{body: body},
+		session: ss, settings: settings}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lumamock/lumamock"
@@ -32,7 +33,8 @@ type task struct {
 	mu     sync.Mutex
 	forced *Transition // an end forced before the planned one
 
-	receiver string // the address notifyHook resolves to, which decides its callbacks' queue
+	receiver string   // the address notifyHook resolves to, and the session: its callbacks' queue
+	session  *Session // the task's; its clock times the task, its journal records the callbacks
 
 	// Callback scheduling, guarded by dispatchMu (see callbacks.poke).
 	dispatchMu sync.Mutex
@@ -180,20 +182,38 @@ func (t *task) render(shape lumamock.Shape, cur Transition, now time.Time, reque
 	return t.envelope(cur, requestID)
 }
 
-// taskStore keeps at most max tasks, and at most maxBytes of what they hold, forgetting the oldest first.
+// taskStore keeps a session's tasks, oldest first; their number and memory count against the server's
+// taskBudget, which the server enforces across sessions (Server.trimTasks).
 type taskStore struct {
-	mu       sync.RWMutex
-	byID     map[string]*task
-	order    []*task // oldest first, from head
-	head     int
-	seq      int64 // number of the last task added; a reset does not restart it
-	bytes    int64
-	max      int
-	maxBytes int64
+	mu     sync.RWMutex
+	byID   map[string]*task
+	order  []*task // oldest first, from head
+	head   int
+	seq    int64 // number of the last task added; a reset does not restart it
+	bytes  int64
+	held   atomic.Int64 // len(order)-head, readable without the lock
+	closed bool         // its session is gone: it keeps nothing more
+	budget *taskBudget
 }
 
-func newTaskStore(max int, maxBytes int64) *taskStore {
-	return &taskStore{byID: make(map[string]*task, max), max: max, maxBytes: maxBytes}
+// taskBudget is the server's limit on the tasks all sessions keep: their number and their memory.
+type taskBudget struct {
+	max      int64
+	maxBytes int64
+	count    atomic.Int64
+	bytes    atomic.Int64
+}
+
+// over reports whether the tasks kept exceed the budget.
+func (b *taskBudget) over() bool { return b.count.Load() > b.max || b.bytes.Load() > b.maxBytes }
+
+func (b *taskBudget) add(n, bytes int64) {
+	b.count.Add(n)
+	b.bytes.Add(bytes)
+}
+
+func newTaskStore(budget *taskBudget) *taskStore {
+	return &taskStore{byID: make(map[string]*task), budget: budget}
 }
 
 // size estimates the memory a task holds: what the client sent that it keeps, and a fixed overhead.
@@ -205,29 +225,50 @@ func (t *task) size() int64 {
 	return n
 }
 
-// add keeps t, and returns the tasks forgotten to make room.
-func (s *taskStore) add(t *task) (evicted []*task) {
+// add keeps t, numbering it; it reports false, keeping nothing, when the store is closed.
+func (s *taskStore) add(t *task) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
 	s.seq++
 	t.seq = s.seq
 	s.order = append(s.order, t)
 	s.byID[t.id] = t
-	s.bytes += t.size()
-	for n := len(s.order) - s.head; n > s.max || (s.bytes > s.maxBytes && n > 1); n-- {
-		old := s.order[s.head]
-		s.order[s.head] = nil
-		s.head++
-		s.bytes -= old.size()
-		delete(s.byID, old.id)
-		evicted = append(evicted, old)
+	size := t.size()
+	s.bytes += size
+	s.held.Add(1)
+	s.budget.add(1, size)
+	return true
+}
+
+// evictOldest forgets the oldest task and returns it; nil when the store keeps none, or only one and keepNewest
+// is set.
+func (s *taskStore) evictOldest(keepNewest bool) *task {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := len(s.order) - s.head
+	if n == 0 || keepNewest && n == 1 {
+		return nil
 	}
+	old := s.order[s.head]
+	s.order[s.head] = nil
+	s.head++
+	size := old.size()
+	s.bytes -= size
+	delete(s.byID, old.id)
+	s.held.Add(-1)
+	s.budget.add(-1, -size)
 	if s.head > 1024 && s.head > len(s.order)/2 { // keep the slice from growing without end
 		s.order = append([]*task(nil), s.order[s.head:]...)
 		s.head = 0
 	}
-	return evicted
+	return old
 }
+
+// len reports how many tasks the store keeps.
+func (s *taskStore) len() int { return int(s.held.Load()) }
 
 // list returns the tasks kept, oldest first.
 func (s *taskStore) list() []*task {
@@ -240,10 +281,24 @@ func (s *taskStore) list() []*task {
 func (s *taskStore) reset() []*task {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.resetLocked()
+}
+
+func (s *taskStore) resetLocked() []*task {
 	old := s.order[s.head:]
+	s.budget.add(-int64(len(old)), -s.bytes)
 	s.byID = make(map[string]*task)
 	s.order, s.head, s.bytes = nil, 0, 0
+	s.held.Store(0)
 	return old
+}
+
+// close forgets every task, as reset does, and keeps none added afterwards.
+func (s *taskStore) close() []*task {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	return s.resetLocked()
 }
 
 func (s *taskStore) get(id string) *task {

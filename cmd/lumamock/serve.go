@@ -23,19 +23,20 @@ import (
 
 // serveConfig is what "lumamock serve" is told by its flags and LUMAMOCK_* variables.
 type serveConfig struct {
-	addr       string
-	spec       string
-	schema     string
-	apiKeys    stringList
-	pending    time.Duration
-	processing time.Duration
-	outcome    string
-	seed       int64
-	maxBody    byteSize
-	maxTasks   int
-	logFormat  string
-	drain      time.Duration
-	replay     string
+	addr        string
+	spec        string
+	schema      string
+	apiKeys     stringList
+	pending     time.Duration
+	processing  time.Duration
+	outcome     string
+	seed        int64
+	maxBody     byteSize
+	maxTasks    int
+	maxSessions int
+	logFormat   string
+	drain       time.Duration
+	replay      string
 
 	callbackRetries int
 	callbackTimeout time.Duration
@@ -74,7 +75,8 @@ func newServeFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig) {
 	fs.StringVar(&c.outcome, "outcome", string(lumamock.StateCompleted), "how tasks end: completed or failed")
 	fs.Int64Var(&c.seed, "seed", 0, "`number` seeding fake data; the same seed and requests give the same ids and URLs (0 = random)")
 	fs.Var(&c.maxBody, "max-body", "largest request body accepted, a `size` such as 20MiB (base64 images travel in the body)")
-	fs.IntVar(&c.maxTasks, "max-tasks", mock.DefaultMaxTasks, "tasks kept in memory; the oldest is forgotten first")
+	fs.IntVar(&c.maxTasks, "max-tasks", mock.DefaultMaxTasks, "tasks kept in memory, in all sessions; the least recently used session's oldest is forgotten first")
+	fs.IntVar(&c.maxSessions, "max-sessions", mock.DefaultMaxSessions, "sessions kept (X-Lumamock-Session, /__session/NAME); a new one past it evicts the least recently used")
 	fs.StringVar(&c.logFormat, "log-format", "text", "request log `format`: text or json (API keys are never logged)")
 	fs.DurationVar(&c.drain, "drain", 5*time.Second, "on SIGINT/SIGTERM, time to finish requests in flight and deliver callbacks already due")
 	fs.IntVar(&c.callbackRetries, "callback-retries", mock.DefaultCallbackRetries, "retries of a failed callback delivery (non-2xx, timeout, connection error)")
@@ -113,9 +115,14 @@ Per request, the Prefer header (RFC 7240) overrides: code=429, schema=luma|envel
 (or 100ms..900ms, or delay="lognormal(median=200ms,sigma=0.5)", quoted), pending=0s, processing=1s, outcome=failed|completed, and the webhook faults duplicate=N,
 drop=processing|completed|failed|none, reorder=1|0, late=2s.
 
-The admin API under /__mock (requests, tasks, tasks/{id}, callbacks, tasks/{id}/complete|fail, reset)
-shows what the mock received and sent, and moves tasks on demand; the dashboard at /__mock/ui shows it
-all live; /__mock/openapi.yaml and openapi.json answer the document in force.
+Sessions keep parallel test suites apart in one server: a request with the header X-Lumamock-Session: NAME
+(or the path prefix /__session/NAME) is in session NAME, with its own tasks, journals, settings and clock;
+the others are in the session default. The flags below are the settings of a new session.
+
+The admin API under /__mock (requests, tasks, tasks/{id}, callbacks, tasks/{id}/complete|fail, reset,
+settings), and again under /__mock/sessions/NAME for each session, shows what the mock received and sent,
+and moves tasks on demand; the dashboard at /__mock/ui shows it all live; /__mock/admin.yaml describes it;
+/__mock/openapi.yaml and openapi.json answer the document in force.
 
 /__mock/coverage says what the clients were exposed to, item by item from openapi.yaml, and where they
 misbehaved (poll-too-fast, retry-after-ignored, poll-after-end, hook-not-acknowledged, resubmitted);
@@ -146,8 +153,8 @@ func (c *serveConfig) mockOptions(ctx context.Context, logger *slog.Logger) (moc
 	if c.callbackRetries < 0 || c.callbackTimeout <= 0 || c.callbackBackoff <= 0 {
 		return mock.Options{}, errors.New("--callback-retries must not be negative, --callback-timeout and --callback-backoff must be positive")
 	}
-	if c.callbackWorkers <= 0 || c.callbackQueue <= 0 || c.journalSize <= 0 || c.maxTasks <= 0 {
-		return mock.Options{}, errors.New("--callback-workers, --callback-queue, --journal-size and --max-tasks must be positive")
+	if c.callbackWorkers <= 0 || c.callbackQueue <= 0 || c.journalSize <= 0 || c.maxTasks <= 0 || c.maxSessions <= 0 {
+		return mock.Options{}, errors.New("--callback-workers, --callback-queue, --journal-size, --max-tasks and --max-sessions must be positive")
 	}
 	if c.drain < 0 {
 		return mock.Options{}, errors.New("--drain must not be negative")
@@ -180,15 +187,16 @@ func (c *serveConfig) mockOptions(ctx context.Context, logger *slog.Logger) (moc
 		retries = mock.NoRetries
 	}
 	opts := mock.Options{
-		Schema:     schema,
-		APIKeys:    c.apiKeys,
-		Seed:       c.seed,
-		MaxBody:    int64(c.maxBody),
-		Pending:    immediateIfZero(c.pending),
-		Processing: immediateIfZero(c.processing),
-		Outcome:    outcome,
-		MaxTasks:   c.maxTasks,
-		Logger:     logger,
+		Schema:      schema,
+		APIKeys:     c.apiKeys,
+		Seed:        c.seed,
+		MaxBody:     int64(c.maxBody),
+		Pending:     immediateIfZero(c.pending),
+		Processing:  immediateIfZero(c.processing),
+		Outcome:     outcome,
+		MaxTasks:    c.maxTasks,
+		MaxSessions: c.maxSessions,
+		Logger:      logger,
 
 		CallbackRetries: retries,
 		CallbackTimeout: c.callbackTimeout,

@@ -181,12 +181,14 @@ func (c client) submit(hook string, header ...string) string {
 		body += `,"notify_hook":"` + hook + `"`
 	}
 	data := c.want(http.StatusOK, http.MethodPost, lumamock.PathGenerations, body+"}", header...)
-	i := strings.Index(data, `"task_id":"`)
-	if i < 0 {
-		c.t.Fatalf("no task_id in %s", data)
+	for _, key := range []string{`"task_id":"`, `"id":"`} { // envelope, or luma
+		if i := strings.Index(data, key); i >= 0 {
+			id, _, _ := strings.Cut(data[i+len(key):], `"`)
+			return id
+		}
 	}
-	id, _, _ := strings.Cut(data[i+len(`"task_id":"`):], `"`)
-	return id
+	c.t.Fatalf("no task id in %s", data)
+	return ""
 }
 
 // errorCases are requests every server refuses the same way, judged by admin.yaml.
@@ -238,6 +240,37 @@ func TestEveryAdminAnswerHoldsToAdminYAML(t *testing.T) {
 	mc.want(http.StatusConflict, http.MethodPost, "/__mock/tasks/"+ended+"/fail", "")
 	mc.want(http.StatusNotFound, http.MethodGet, "/__mock/tasks/nope", "")
 	mc.want(http.StatusBadRequest, http.MethodGet, "/__mock/tasks?state=done", "")
+	// Sessions: suite-1 through its header, suite-2 through the path prefix and its admin paths.
+	mc.want(http.StatusOK, http.MethodPut, "/__mock/sessions/suite-2/settings", `{"pending":"1h","schema":"luma","duplicate":1,"drop":"none","delay":"0s"}`)
+	mc.want(http.StatusOK, http.MethodGet, "/__mock/sessions/suite-2/settings", "")
+	mc.want(http.StatusOK, http.MethodPut, "/__mock/settings", `{}`)
+	mc.want(http.StatusOK, http.MethodGet, "/__mock/settings", "")
+	mc.want(http.StatusBadRequest, http.MethodPut, "/__mock/settings", `{"pending":"soon"}`)
+	mc.want(http.StatusBadRequest, http.MethodPut, "/__mock/settings", `{"pending":5}`)
+	mc.want(http.StatusBadRequest, http.MethodPut, "/__mock/settings", `{"speed":"fast"}`)
+	one := mc.submit(hook.URL, "X-Lumamock-Session", "suite-1", "Prefer", "pending=1h")
+	two := mc.submit("", "X-Lumamock-Session", "suite-2")
+	mc.want(http.StatusOK, http.MethodPost, "/__session/suite-2/luma/generations", `{"user_prompt":"p"}`)
+	for _, p := range []string{"/__mock/sessions", "/__mock/sessions/suite-1", "/__mock/sessions/suite-1/tasks",
+		"/__mock/sessions/suite-1/tasks?limit=1", "/__mock/sessions/suite-1/tasks/" + one, "/__mock/sessions/suite-1/requests",
+		"/__mock/sessions/suite-1/callbacks", "/__mock/tasks/" + one} {
+		want := http.StatusOK
+		if p == "/__mock/tasks/"+one {
+			want = http.StatusNotFound // a task is visible only in its own session
+		}
+		mc.want(want, http.MethodGet, p, "")
+	}
+	mc.want(http.StatusOK, http.MethodGet, "/__mock/tasks/"+one, "", "X-Lumamock-Session", "suite-1")
+	mc.want(http.StatusBadRequest, http.MethodGet, "/__mock/sessions/suite-1/tasks", "", "X-Lumamock-Session", "suite-2")
+	mc.want(http.StatusBadRequest, http.MethodGet, "/__mock/sessions/a%20b/tasks", "")
+	mc.want(http.StatusBadRequest, http.MethodGet, "/__mock/tasks", "", "X-Lumamock-Session", "a/b")
+	mc.want(http.StatusNotFound, http.MethodGet, "/__mock/sessions/nobody/tasks", "")
+	mc.want(http.StatusNotFound, http.MethodGet, "/__mock/sessions/nobody", "")
+	mc.want(http.StatusNotFound, http.MethodDelete, "/__mock/sessions/nobody", "")
+	mc.want(http.StatusOK, http.MethodPost, "/__mock/sessions/suite-1/tasks/"+one+"/complete", "")
+	mc.want(http.StatusOK, http.MethodPost, "/__mock/sessions/suite-2/tasks/"+two+"/fail", "")
+	mc.want(http.StatusNoContent, http.MethodPost, "/__mock/sessions/suite-2/reset", "")
+	mc.want(http.StatusNoContent, http.MethodDelete, "/__mock/sessions/suite-2", "")
 	last := mc.submit("", "Prefer", "pending=1h")
 	mc.want(http.StatusOK, http.MethodPost, "/__mock/tasks/"+last+"/complete", "")
 	mc.want(http.StatusNoContent, http.MethodPost, "/__mock/reset", "")

@@ -1,6 +1,8 @@
 package adminapi_test
 
 import (
+	"encoding/json"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -74,6 +76,7 @@ func TestRecordsMatchTheirSchemas(t *testing.T) {
 		"CoverageItem":    coverage.Item{},
 		"CoverageRef":     coverage.Ref{},
 		"CoverageFinding": coverage.Finding{},
+		"Session":         mock.SessionInfo{},
 	} {
 		ref := doc.Components.Schemas[schema]
 		if ref == nil {
@@ -88,6 +91,21 @@ func TestRecordsMatchTheirSchemas(t *testing.T) {
 	clients := doc.Components.Schemas["CoverageReport"].Value.Properties["clients"].Value
 	if got, want := jsonFields(reflect.TypeOf(coverage.Clients{})), schemaFields(clients); !slices.Equal(got, want) {
 		t.Errorf("CoverageReport.clients: Go has fields %v, admin.yaml %v", got, want)
+	}
+	settings, err := json.Marshal(mock.Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fields map[string]any
+	if err := json.Unmarshal(settings, &fields); err != nil {
+		t.Fatal(err)
+	}
+	got := slices.Sorted(maps.Keys(fields))
+	if want := schemaFields(doc.Components.Schemas["Settings"].Value); !slices.Equal(got, want) {
+		t.Errorf("Settings: Go answers %v, admin.yaml has %v", got, want)
+	}
+	if want := doc.Components.Schemas["SettingsState"].Value.AllOf[1].Value.Required; !slices.Equal(got, slices.Sorted(slices.Values(want))) {
+		t.Errorf("Settings: Go answers %v, admin.yaml's SettingsState requires %v", got, want)
 	}
 	task := doc.Components.Schemas["Task"].Value
 	for prop, v := range map[string]any{"result": mock.TaskResult{}, "faults": mock.FaultsRecord{}} {

@@ -39,12 +39,20 @@ var credentialHeaders = map[string]bool{
 
 var credentialWords = []string{"api-key", "apikey", "api_key", "token", "secret", "password", "session"}
 
+// sessionHeader is lumamock's own header naming the session a request joins (mock.HeaderSession): a name a test
+// chooses, shown in journals and logs, not a credential although its name says session.
+const sessionHeader = "X-Lumamock-Session"
+
 // IsCredentialHeader reports whether the header name carries a credential: Authorization,
 // Proxy-Authorization, Cookie, Set-Cookie, or any name containing api-key, apikey, api_key, token, secret,
-// password or session, in any case.
+// password or session, in any case; but X-Lumamock-Session, which names a lumamock session.
 func IsCredentialHeader(name string) bool {
-	if credentialHeaders[textproto.CanonicalMIMEHeaderKey(name)] {
+	canonical := textproto.CanonicalMIMEHeaderKey(name)
+	if credentialHeaders[canonical] {
 		return true
+	}
+	if canonical == sessionHeader {
+		return false
 	}
 	for _, word := range credentialWords {
 		if containsFold(name, word) {

@@ -65,6 +65,7 @@ func TestIsCredentialHeader(t *testing.T) {
 	for name, want := range map[string]bool{
 		"authorization": true, "SET-COOKIE": true, "x-api_key": true, "X-Session-Id": true, "X-Password": true,
 		"Content-Type": false, "Accept": false, "X-Request-Id": false, "Prefer": false,
+		"X-Lumamock-Session": false, "x-lumamock-session": false, "X-Lumamock-Session-Token": true,
 	} {
 		if got := IsCredentialHeader(name); got != want {
 			t.Errorf("IsCredentialHeader(%q) = %v, want %v", name, got, want)

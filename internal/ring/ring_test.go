@@ -219,3 +219,60 @@ func TestHeaderSize(t *testing.T) {
 		t.Errorf("HeaderSize = %d, want %d", n, want)
 	}
 }
+
+// TestRingGrowsAsItFills: a ring made for many values takes room only for those it holds, keeps them in order
+// across its growth and its wrap, and gives the room back on Reset.
+func TestRingGrowsAsItFills(t *testing.T) {
+	r := New[int64](1000)
+	if cap(r.buf) != 0 {
+		t.Fatalf("an empty ring holds room for %d values", cap(r.buf))
+	}
+	for range 20 {
+		r.Add(func(seq int64) int64 { return seq })
+	}
+	if c := cap(r.buf); c < 20 || c > 40 {
+		t.Errorf("20 values take room for %d", c)
+	}
+	for range 1500 {
+		r.Add(func(seq int64) int64 { return seq })
+	}
+	got := r.List()
+	if len(got) != 1000 || got[0] != 521 || got[999] != 1520 {
+		t.Errorf("kept %d values, %d..%d; want 1000, 521..1520", len(got), got[0], got[len(got)-1])
+	}
+	r.Reset()
+	if r.buf != nil || r.Held() != 0 {
+		t.Errorf("after Reset the ring keeps room for %d values, holds %d", cap(r.buf), r.Held())
+	}
+}
+
+// TestSharedBudgetCountsEveryRing: rings sharing a budget count their values in it as they add, drop, reset and
+// close; DropOldest keeps the newest when asked; a closed ring keeps nothing more.
+func TestSharedBudgetCountsEveryRing(t *testing.T) {
+	b := NewSharedBudget(100)
+	size := func(v int64) int64 { return 10 }
+	a, c := NewShared(50, b, size), NewShared(3, b, size)
+	for range 6 {
+		a.Add(func(seq int64) int64 { return seq })
+		c.Add(func(seq int64) int64 { return seq })
+	}
+	if got := b.Used(); got != 90 { // a keeps 6, c its last 3
+		t.Fatalf("used %d, want 90", got)
+	}
+	a.Add(func(seq int64) int64 { return seq })
+	a.Add(func(seq int64) int64 { return seq })
+	if !b.Over() {
+		t.Fatalf("used %d of 100, not over", b.Used())
+	}
+	for a.DropOldest(true) {
+	}
+	if a.Held() != 1 || b.Used() != 40 {
+		t.Errorf("after trimming: a holds %d, used %d; want 1 and 40", a.Held(), b.Used())
+	}
+	c.Reset()
+	a.Close()
+	a.Add(func(seq int64) int64 { return seq })
+	if b.Used() != 0 || a.Held() != 0 {
+		t.Errorf("after Reset and Close: used %d, a holds %d", b.Used(), a.Held())
+	}
+}

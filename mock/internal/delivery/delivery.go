@@ -90,6 +90,8 @@ type Job struct {
 	Faults []string
 	// Secrets are credentials its records must not show (the submitting request's); they are not sent.
 	Secrets []string
+	// Owner is whoever submitted the job (the mock: its task's session); the engine does not read it.
+	Owner any
 
 	attempts int // made so far, guarded by the engine's lock
 }

@@ -1,0 +1,377 @@
+package mock
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/lumamock/lumamock"
+	"github.com/lumamock/lumamock/internal/adminapi"
+)
+
+// Naming a session.
+const (
+	// HeaderSession names the session a request joins: X-Lumamock-Session: NAME.
+	HeaderSession = adminapi.HeaderSession
+	// SessionPrefix, before an API path, names the session of the request too, for apps that can only be given
+	// a base URL: POST /__session/NAME/luma/generations.
+	SessionPrefix = adminapi.SessionPrefix
+	// DefaultSession is the session of the requests that name none.
+	DefaultSession = adminapi.DefaultSession
+	// DefaultMaxSessions bounds the sessions kept when Options.MaxSessions is zero.
+	DefaultMaxSessions = 1000
+)
+
+// CheckSessionName returns an error saying why name is not a session name: 1 to 64 characters of A-Z, a-z, 0-9,
+// ".", "_" and "-", but not "." nor "..".
+func CheckSessionName(name string) error { return adminapi.CheckName(name) }
+
+// Session is an isolated mock inside a Server: its own tasks, request and callback journals, settings and
+// clock. A request joins session NAME with the header X-Lumamock-Session: NAME or the path prefix
+// /__session/NAME; one that names none is in DefaultSession. Sessions are created on first use, and the least
+// recently used gives way to a new one past Options.MaxSessions; the tasks and journals of all sessions share the
+// server's limits (MaxTasks, MaxTaskMemory, JournalMaxBytes), the least recently used session giving way first.
+// Get one with Server.Session.
+type Session struct {
+	name     string
+	srv      *Server
+	tasks    *taskStore
+	journal  *journal
+	settings atomic.Pointer[Settings]
+	clock    Clock
+	created  time.Time // real time
+	lastUsed atomic.Int64
+	gone     atomic.Bool // deleted or evicted: it keeps nothing more
+
+	prev, next *Session // in the server's list, most recently used first (guarded by sessions.mu)
+}
+
+// Name returns the session's name.
+func (ss *Session) Name() string { return ss.name }
+
+// Settings returns what the session's new tasks get.
+func (ss *Session) Settings() Settings { return *ss.settings.Load() }
+
+// SetSettings replaces what the session's new tasks get. Invalid settings are a *SettingError, and change
+// nothing.
+func (ss *Session) SetSettings(st Settings) error {
+	if err := st.validate(); err != nil {
+		return err
+	}
+	ss.settings.Store(&st)
+	return nil
+}
+
+// Now returns the session's time.
+func (ss *Session) Now() time.Time { return ss.clock.Now() }
+
+// SessionInfo describes a session, as GET /__mock/sessions lists it.
+type SessionInfo struct {
+	Name string `json:"name"`
+	// Tasks is how many tasks it keeps.
+	Tasks int `json:"tasks"`
+	// CreatedAt and LastUsed are when it was created and last used (an API or admin request), in real time.
+	CreatedAt time.Time `json:"created_at"`
+	LastUsed  time.Time `json:"last_used"`
+	// Now is its time; Frozen reports that its time is stopped.
+	Now    time.Time `json:"now"`
+	Frozen bool      `json:"frozen"`
+}
+
+// Info describes the session.
+func (ss *Session) Info() SessionInfo {
+	return SessionInfo{Name: ss.name, Tasks: ss.tasks.len(), CreatedAt: ss.created.UTC(), LastUsed: time.Unix(0, ss.lastUsed.Load()).UTC(),
+		Now: ss.clock.Now().UTC()}
+}
+
+// sessions holds a server's sessions, most recently used first.
+type sessions struct {
+	mu     sync.Mutex
+	byName map[string]*Session
+	head   *Session // most recently used
+	tail   *Session // least recently used
+	max    int
+	create func(name string) *Session
+}
+
+// get returns session name, marking it used; when there is none and create is set it makes it, and returns too
+// the session it evicted to make room (to close outside the lock).
+func (g *sessions) get(name string, create bool) (s, evicted *Session) {
+	now := time.Now().UnixNano()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if s = g.byName[name]; s != nil {
+		s.lastUsed.Store(now)
+		if g.head != s {
+			g.unlinkLocked(s)
+			g.pushLocked(s)
+		}
+		return s, nil
+	}
+	if !create {
+		return nil, nil
+	}
+	s = g.create(name)
+	s.lastUsed.Store(now)
+	g.byName[name] = s
+	g.pushLocked(s)
+	if len(g.byName) > g.max {
+		evicted = g.tail
+		g.removeLocked(evicted)
+	}
+	return s, evicted
+}
+
+func (g *sessions) pushLocked(s *Session) {
+	s.prev, s.next = nil, g.head
+	if g.head != nil {
+		g.head.prev = s
+	}
+	g.head = s
+	if g.tail == nil {
+		g.tail = s
+	}
+}
+
+func (g *sessions) unlinkLocked(s *Session) {
+	if s.prev != nil {
+		s.prev.next = s.next
+	} else {
+		g.head = s.next
+	}
+	if s.next != nil {
+		s.next.prev = s.prev
+	} else {
+		g.tail = s.prev
+	}
+	s.prev, s.next = nil, nil
+}
+
+func (g *sessions) removeLocked(s *Session) {
+	g.unlinkLocked(s)
+	delete(g.byName, s.name)
+}
+
+// remove takes session name out, returning it (nil when there is none).
+func (g *sessions) remove(name string) *Session {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	s := g.byName[name]
+	if s != nil {
+		g.removeLocked(s)
+	}
+	return s
+}
+
+// list returns the sessions, most recently used first.
+func (g *sessions) list() []*Session {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	out := make([]*Session, 0, len(g.byName))
+	for s := g.head; s != nil; s = s.next {
+		out = append(out, s)
+	}
+	return out
+}
+
+// leastUsed returns the least recently used session for which has reports true, or nil.
+func (g *sessions) leastUsed(has func(*Session) bool) *Session {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for s := g.tail; s != nil; s = s.prev {
+		if has(s) {
+			return s
+		}
+	}
+	return nil
+}
+
+// newSession makes session name, with the server's settings and clock.
+func (s *Server) newSession(name string) *Session {
+	ss := &Session{
+		name:    name,
+		srv:     s,
+		tasks:   newTaskStore(s.taskBudget),
+		journal: newJournal(s.opts.JournalSize, s.opts.JournalBodyLimit, s.requestBytes, s.callbackBytes, s.opts.APIKeys),
+		clock:   s.clock,
+		created: time.Now(),
+	}
+	ss.journal.observe = func(rec *CallbackRecord) { s.coverCallback(ss, rec) }
+	st := s.defaults
+	ss.settings.Store(&st)
+	return ss
+}
+
+// Session returns session name, creating it if need be (and evicting the least recently used one past
+// Options.MaxSessions). It fails for a name CheckSessionName refuses.
+func (s *Server) Session(name string) (*Session, error) {
+	if err := CheckSessionName(name); err != nil {
+		return nil, fmt.Errorf("mock: %w", err)
+	}
+	return s.session(name, true), nil
+}
+
+// session returns session name, creating it when create is set (default always is), or nil.
+func (s *Server) session(name string, create bool) *Session {
+	ss, evicted := s.sessions.get(name, create || name == DefaultSession)
+	if evicted != nil {
+		n := evicted.close(OutcomeCancelled, reasonSessionEvicted)
+		s.log.Warn("session evicted to make room for a new one (--max-sessions)", "session", evicted.name, "new", name,
+			"tasks", evicted.tasks.len(), "callbacks_cancelled", n)
+	}
+	return ss
+}
+
+// Default returns the session DefaultSession, which the requests that name none are in.
+func (s *Server) Default() *Session { return s.session(DefaultSession, true) }
+
+// Sessions describes the sessions, DefaultSession first, then the others most recently used first.
+func (s *Server) Sessions() []SessionInfo {
+	list := s.sessions.list()
+	sort.SliceStable(list, func(i, j int) bool { return list[i].name == DefaultSession && list[j].name != DefaultSession })
+	out := make([]SessionInfo, len(list))
+	for i, ss := range list {
+		out[i] = ss.Info()
+	}
+	return out
+}
+
+// DeleteSession removes session name: its tasks, journals, settings and clock; its callbacks not yet delivered
+// are given up (journaled, outcome cancelled, in the journal that goes with it), cutting those in flight. It never
+// waits for a receiver. It reports whether there was such a session.
+func (s *Server) DeleteSession(name string) bool {
+	ss := s.sessions.remove(name)
+	if ss == nil {
+		return false
+	}
+	if n := ss.close(OutcomeCancelled, reasonSessionDeleted); n > 0 {
+		s.log.Info("session deleted, its callbacks not yet delivered cancelled", "session", name, "count", n)
+	}
+	return true
+}
+
+// Reasons a session's callbacks are given up, as journaled.
+const (
+	reasonSessionDeleted = "cancelled: session deleted"
+	reasonSessionEvicted = "cancelled: session evicted to make room for a new one (--max-sessions)"
+)
+
+// close ends the session: its tasks are forgotten, their callbacks given up with outcome and reason, and its
+// journals let go of their room. It returns how many callbacks it gave up.
+func (ss *Session) close(outcome, reason string) int {
+	ss.gone.Store(true)
+	tasks := ss.tasks.close()
+	n := ss.srv.callbacks.drop(tasks, outcome, reason)
+	ss.journal.close()
+	return n
+}
+
+// sessionOf reads the session r names: its X-Lumamock-Session header, or a /__session/NAME prefix, which it
+// takes off r's path (and sets as the header, so that what follows reads one place). It returns DefaultSession
+// when r names none, and an *adminapi.Error (400) for a bad name, or a header and a path that disagree.
+func sessionOf(r *http.Request) (string, error) {
+	header := r.Header.Get(HeaderSession)
+	name, rest, prefixed := adminapi.SplitPrefix(r.URL.Path)
+	if prefixed {
+		if err := CheckSessionName(name); err != nil {
+			return DefaultSession, adminapi.Invalid(lumamock.InPath, "/__session/{name}", "session", err.Error())
+		}
+		if header != "" && header != name {
+			return DefaultSession, adminapi.Invalid(lumamock.InHeader, HeaderSession, "session",
+				fmt.Sprintf("%q names another session than the path (%s%s)", header, SessionPrefix, name))
+		}
+		r.URL.Path = rest
+		if r.URL.RawPath != "" {
+			r.URL.RawPath = strings.TrimPrefix(r.URL.RawPath, SessionPrefix+name)
+			if r.URL.RawPath == "" {
+				r.URL.RawPath = "/"
+			}
+		}
+		r.Header.Set(HeaderSession, name)
+		return name, nil
+	}
+	if header == "" {
+		return DefaultSession, nil
+	}
+	if err := CheckSessionName(header); err != nil {
+		return DefaultSession, adminapi.Invalid(lumamock.InHeader, HeaderSession, "session", err.Error())
+	}
+	return header, nil
+}
+
+// Tasks returns the session's tasks, oldest first.
+func (ss *Session) Tasks() []TaskRecord {
+	now := ss.clock.Now()
+	tasks := ss.tasks.list()
+	out := make([]TaskRecord, len(tasks))
+	for i, t := range tasks {
+		out[i] = t.record(now, ss.srv.opts.APIKeys)
+	}
+	return out
+}
+
+// Task returns one task of the session, or ErrUnknownTask (a task is visible only in its own session).
+func (ss *Session) Task(id string) (TaskRecord, error) {
+	t := ss.tasks.get(id)
+	if t == nil {
+		return TaskRecord{}, fmt.Errorf("%w %q", ErrUnknownTask, id)
+	}
+	return t.record(ss.clock.Now(), ss.srv.opts.APIKeys), nil
+}
+
+// Requests returns the session's journal of API requests, oldest first.
+func (ss *Session) Requests() []RequestRecord { return ss.journal.listRequests() }
+
+// RequestsSince returns the session's API requests journaled with a Seq above since, oldest first: at most limit
+// of them (the oldest), or all when limit is negative.
+func (ss *Session) RequestsSince(since int64, limit int) []RequestRecord {
+	return ss.journal.requestsSince(since, limit)
+}
+
+// Callbacks returns the journal of the session's callback attempts, oldest first.
+func (ss *Session) Callbacks() []CallbackRecord { return redactedAll(ss.journal.callbacks.List()) }
+
+// CallbacksSince returns the session's callback attempts journaled with a Seq above since, for task taskID only
+// unless it is empty, oldest first: at most limit of them (the oldest), or all when limit is negative.
+func (ss *Session) CallbacksSince(since int64, limit int, taskID string) []CallbackRecord {
+	return ss.journal.callbacksSince(since, limit, taskID)
+}
+
+// Complete ends task id now as completed; its callbacks follow. It fails with ErrUnknownTask or ErrTaskEnded.
+func (ss *Session) Complete(id string) error { return ss.end(id, lumamock.StateCompleted) }
+
+// Fail ends task id now as failed; its callbacks follow. It fails with ErrUnknownTask or ErrTaskEnded.
+func (ss *Session) Fail(id string) error { return ss.end(id, lumamock.StateFailed) }
+
+func (ss *Session) end(id string, state lumamock.TaskState) error {
+	t := ss.tasks.get(id)
+	if t == nil {
+		return fmt.Errorf("%w %q", ErrUnknownTask, id)
+	}
+	if err := t.force(state, ss.clock.Now()); err != nil {
+		return fmt.Errorf("mock: task %s: %w", id, err)
+	}
+	ss.srv.callbacks.poke(t)
+	return nil
+}
+
+// Reset forgets the session's tasks and journals, and gives up its callbacks not yet delivered, cutting those in
+// flight; other sessions are not touched, and it never waits for a receiver. Each callback it gives up, those
+// held back by the reorder fault or delayed by late included, is journaled once (outcome cancelled) in the
+// emptied journal.
+func (ss *Session) Reset() {
+	tasks := ss.tasks.reset()
+	ss.journal.reset()
+	if n := ss.srv.callbacks.drop(tasks, OutcomeCancelled, reasonReset); n > 0 {
+		ss.srv.log.Info("reset cancelled callbacks not yet delivered", "session", ss.name, "count", n)
+	}
+}
+
+// WaitCallbacks waits until no callback of any session is queued for delivery now or being delivered (see
+// Server.WaitCallbacks).
+func (ss *Session) WaitCallbacks(ctx context.Context) error { return ss.srv.WaitCallbacks(ctx) }
