@@ -137,10 +137,26 @@ func (sc scope) PutSettings(body []byte) (any, error) {
 	return st, nil
 }
 
-func (sc scope) Clock() any { return clockState{Now: sc.ss.clock.Now().UTC()} }
+func (sc scope) Clock() any {
+	return clockState{Now: sc.ss.clock.Now().UTC(), Frozen: sc.ss.clock.Frozen()}
+}
 
 func (sc scope) MoveClock(body []byte) (any, error) {
-	return nil, adminapi.BadRequest("the session clock cannot be moved yet")
+	m, err := parseClockMove(body)
+	if err != nil {
+		return nil, adminSettingError(err)
+	}
+	if m.Freeze != nil {
+		if *m.Freeze {
+			sc.ss.Freeze()
+		} else {
+			sc.ss.Resume()
+		}
+	}
+	if m.advance != nil {
+		sc.ss.clock.Advance(*m.advance)
+	}
+	return sc.Clock(), nil
 }
 
 // clockState is a session's clock as the admin API shows it.

@@ -100,7 +100,6 @@ const (
 // the task's outbox and is journaled, and logged, in order, after it is released (see report).
 type callbacks struct {
 	engine *delivery.Engine
-	clock  Clock
 	schema *openapi3.SchemaRef
 	log    *slog.Logger
 	keys   []string // the accepted API keys, which no record shows
@@ -117,7 +116,7 @@ type callbacks struct {
 
 func newCallbacks(o Options, clock Clock, schema *openapi3.SchemaRef, allow *allowList, log *slog.Logger) *callbacks {
 	client, owned := newCallbackClient(o.CallbackClient, allow, o.CallbackWorkers)
-	c := &callbacks{clock: clock, schema: schema, log: log, keys: slices.Clip(o.APIKeys), signed: o.CallbackSecret != "", journaled: func(*Session) {},
+	c := &callbacks{schema: schema, log: log, keys: slices.Clip(o.APIKeys), signed: o.CallbackSecret != "", journaled: func(*Session) {},
 		client: client, ownClient: owned}
 	c.engine = delivery.New(delivery.Config{
 		Client:      client,
@@ -143,7 +142,7 @@ func (c *callbacks) poke(t *task) {
 	}
 	t.dispatchMu.Lock()
 	if !t.dropped && !c.closing.Load() {
-		c.emitLocked(t, c.clock.Now(), nil)
+		c.emitLocked(t, t.session.clock.Now(), nil)
 	}
 	out := t.takeOutboxLocked()
 	t.dispatchMu.Unlock()
@@ -177,7 +176,7 @@ func (c *callbacks) emitLocked(t *task, now time.Time, g *giveUp) {
 	for _, tr := range due {
 		t.emitted = append(t.emitted, tr.State)
 		job := &delivery.Job{TaskID: t.id, URL: t.notifyHook, Receiver: t.receiver, Event: len(t.emitted), State: string(tr.State),
-			Secrets: t.secrets, Owner: t.session}
+			Secrets: t.secrets, Owner: t.session, Clock: t.session.clock}
 		if t.faults.Late > 0 {
 			job.Faults = append(job.Faults, "late")
 		}
@@ -228,7 +227,7 @@ func (c *callbacks) emitLocked(t *task, now time.Time, g *giveUp) {
 	}
 	t.outbox = append(t.outbox, c.engine.Submit(batch...)...)
 	if !next.IsZero() {
-		t.timer = c.clock.AfterFunc(next.Sub(now), func() { c.poke(t) })
+		t.timer = t.session.clock.AfterFunc(next.Sub(now), func() { c.poke(t) })
 	}
 }
 
@@ -340,7 +339,7 @@ func (c *callbacks) stop(t *task, outcome, reason string) (hooked bool, out []de
 	defer t.dispatchMu.Unlock()
 	if !t.dropped {
 		t.dropped = true
-		c.emitLocked(t, c.clock.Now(), &giveUp{outcome, reason})
+		c.emitLocked(t, t.session.clock.Now(), &giveUp{outcome, reason})
 	}
 	return true, t.takeOutboxLocked()
 }

@@ -14,3 +14,6 @@ func SetListReadStall(t interface{ Cleanup(func()) }, d time.Duration) {
 	stallOverride.Store(int64(d))
 	t.Cleanup(func() { stallOverride.Store(0) })
 }
+
+// SessionTimers reports how many functions are scheduled on the clock of session ss, not run yet.
+func SessionTimers(ss *Session) int { return ss.clock.Pending() }

@@ -130,7 +130,7 @@ func TestJournalsAndTasksAreBounded(t *testing.T) {
 		t.Errorf("GET of an evicted task: status %d, want 404", status)
 	}
 	// Evicted tasks schedule nothing: only the two kept have a timer.
-	if n := srv.Clock.Pending(); n != 2 {
+	if n := mock.SessionTimers(srv.Mock.Default()); n != 2 {
 		t.Errorf("%d timers pending, want 2 (one per kept task)", n)
 	}
 	srv.Advance(2 * time.Second)

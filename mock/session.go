@@ -12,6 +12,7 @@ import (
 
 	"github.com/lumamock/lumamock"
 	"github.com/lumamock/lumamock/internal/adminapi"
+	"github.com/lumamock/lumamock/mock/internal/clock"
 )
 
 // Naming a session.
@@ -43,8 +44,8 @@ type Session struct {
 	tasks    *taskStore
 	journal  *journal
 	settings atomic.Pointer[Settings]
-	clock    Clock
-	created  time.Time // real time
+	clock    *clock.Virtual // the server's clock, moved or stopped by the session's own moves
+	created  time.Time      // real time
 	lastUsed atomic.Int64
 	gone     atomic.Bool // deleted or evicted: it keeps nothing more
 
@@ -70,6 +71,41 @@ func (ss *Session) SetSettings(st Settings) error {
 // Now returns the session's time.
 func (ss *Session) Now() time.Time { return ss.clock.Now() }
 
+// MaxAdvance bounds one move of a session's clock.
+const MaxAdvance = 24 * time.Hour
+
+// Advance moves the session's time forward by d (0 to MaxAdvance): its tasks change state, and what falls due on
+// the way (state changes, callbacks, retries, late deliveries) runs in order, each with the clock reading its due
+// time, before Advance returns; the deliveries are queued, not awaited (Server.WaitCallbacks waits for them).
+// Other sessions keep their time. It is a *SettingError for a d out of range, and moves nothing then.
+func (ss *Session) Advance(d time.Duration) error {
+	if err := checkAdvance(d); err != nil {
+		return err
+	}
+	ss.clock.Advance(d)
+	return nil
+}
+
+// checkAdvance says why d cannot move a session's clock.
+func checkAdvance(d time.Duration) error {
+	switch {
+	case d < 0:
+		return &SettingError{"advance", "forward", fmt.Sprintf("%s moves the clock backwards; a session's time only moves forward", d)}
+	case d > MaxAdvance:
+		return &SettingError{"advance", "range", fmt.Sprintf("%s is more than %s in one move", d, MaxAdvance)}
+	}
+	return nil
+}
+
+// Freeze stops the session's time: its tasks stand still, and nothing falls due, until Resume or Advance.
+func (ss *Session) Freeze() { ss.clock.Freeze() }
+
+// Resume lets a frozen session's time run again, from where it stood.
+func (ss *Session) Resume() { ss.clock.Resume() }
+
+// Frozen reports whether the session's time stands still.
+func (ss *Session) Frozen() bool { return ss.clock.Frozen() }
+
 // SessionInfo describes a session, as GET /__mock/sessions lists it.
 type SessionInfo struct {
 	Name string `json:"name"`
@@ -86,7 +122,7 @@ type SessionInfo struct {
 // Info describes the session.
 func (ss *Session) Info() SessionInfo {
 	return SessionInfo{Name: ss.name, Tasks: ss.tasks.len(), CreatedAt: ss.created.UTC(), LastUsed: time.Unix(0, ss.lastUsed.Load()).UTC(),
-		Now: ss.clock.Now().UTC()}
+		Now: ss.clock.Now().UTC(), Frozen: ss.clock.Frozen()}
 }
 
 // sessions holds a server's sessions, most recently used first.
@@ -198,7 +234,7 @@ func (s *Server) newSession(name string) *Session {
 		srv:     s,
 		tasks:   newTaskStore(s.taskBudget),
 		journal: newJournal(s.opts.JournalSize, s.opts.JournalBodyLimit, s.requestBytes, s.callbackBytes, s.opts.APIKeys),
-		clock:   s.clock,
+		clock:   clock.NewVirtual(s.clock),
 		created: time.Now(),
 	}
 	ss.journal.observe = func(rec *CallbackRecord) { s.coverCallback(ss, rec) }

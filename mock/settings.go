@@ -199,3 +199,34 @@ func adminSettingError(err error) error {
 	}
 	return adminapi.Invalid(lumamock.InBody, field, se.Rule, se.Reason)
 }
+
+// clockMove is a move of a session's clock, as POST .../clock reads it: freeze (or resume), then advance.
+type clockMove struct {
+	Advance *string `json:"advance,omitempty"`
+	Freeze  *bool   `json:"freeze,omitempty"`
+	advance *time.Duration
+}
+
+// parseClockMove reads a move from a JSON body; a bad one is a *SettingError naming the field.
+func parseClockMove(body []byte) (clockMove, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	var m clockMove
+	if err := dec.Decode(&m); err != nil {
+		return clockMove{}, decodeError(err)
+	}
+	if m.Advance == nil && m.Freeze == nil {
+		return clockMove{}, &SettingError{"", "required", "give advance (a duration such as 5s) or freeze (true or false)"}
+	}
+	if m.Advance != nil {
+		d, err := time.ParseDuration(*m.Advance)
+		if err != nil {
+			return clockMove{}, &SettingError{"advance", "duration", fmt.Sprintf("%q is not a duration such as 300ms, 5s or 1m30s", *m.Advance)}
+		}
+		if err := checkAdvance(d); err != nil {
+			return clockMove{}, err
+		}
+		m.advance = &d
+	}
+	return m, nil
+}

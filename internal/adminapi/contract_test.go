@@ -269,6 +269,14 @@ func TestEveryAdminAnswerHoldsToAdminYAML(t *testing.T) {
 	mc.want(http.StatusNotFound, http.MethodDelete, "/__mock/sessions/nobody", "")
 	mc.want(http.StatusOK, http.MethodPost, "/__mock/sessions/suite-1/tasks/"+one+"/complete", "")
 	mc.want(http.StatusOK, http.MethodPost, "/__mock/sessions/suite-2/tasks/"+two+"/fail", "")
+	mc.want(http.StatusOK, http.MethodPost, "/__mock/sessions/suite-1/clock", `{"advance":"5s"}`)
+	mc.want(http.StatusOK, http.MethodPost, "/__mock/sessions/suite-3/clock", `{"freeze":true,"advance":"1m"}`)
+	mc.want(http.StatusOK, http.MethodGet, "/__mock/sessions/suite-3/clock", "")
+	mc.want(http.StatusOK, http.MethodPost, "/__mock/clock", `{"freeze":false}`)
+	mc.want(http.StatusOK, http.MethodGet, "/__mock/clock", "")
+	for _, bad := range []string{`{"advance":"-1s"}`, `{"advance":"25h"}`, `{"advance":"soon"}`, `{}`, `{"advance":5}`, `{"rewind":"1s"}`} {
+		mc.want(http.StatusBadRequest, http.MethodPost, "/__mock/clock", bad)
+	}
 	mc.want(http.StatusNoContent, http.MethodPost, "/__mock/sessions/suite-2/reset", "")
 	mc.want(http.StatusNoContent, http.MethodDelete, "/__mock/sessions/suite-2", "")
 	last := mc.submit("", "Prefer", "pending=1h")

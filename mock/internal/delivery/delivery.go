@@ -92,6 +92,9 @@ type Job struct {
 	Secrets []string
 	// Owner is whoever submitted the job (the mock: its task's session); the engine does not read it.
 	Owner any
+	// Clock, when set, is the job's time (the mock: its session's clock): its attempts and the giving up are
+	// timed on it and its retries wait on it. Nil means the engine's Clock. A task's jobs share one.
+	Clock clock.Clock
 
 	attempts int // made so far, guarded by the engine's lock
 }
@@ -99,7 +102,7 @@ type Job struct {
 // Attempt describes one try of a Job, or a Job given up without (another) try.
 type Attempt struct {
 	Job *Job
-	// At is when the attempt started (or the job was given up), on the engine's Clock.
+	// At is when the attempt started (or the job was given up), on the job's clock.
 	At time.Time
 	// Number is 1 for a job's first try; for a job given up untried, the tries made before.
 	Number  int
@@ -117,7 +120,8 @@ type Attempt struct {
 // Config is what an Engine needs. Zero bounds mean one (Workers, PerReceiver, Queue) or none (Retries).
 type Config struct {
 	Client *http.Client
-	// Clock tells the time of attempts and runs the retries' backoffs; the engine calls it with no lock held.
+	// Clock tells the time of attempts and runs the retries' backoffs, for the jobs that bring no Clock of their
+	// own; the engine calls a clock with no lock held.
 	Clock       clock.Clock
 	Workers     int           // attempts running at once, stalled ones not counted
 	PerReceiver int           // attempts in flight to one receiver at once
@@ -159,7 +163,6 @@ type line struct {
 	ended      bool
 	endOutcome string
 	endReason  string
-	endAt      time.Time
 }
 
 // receiver is the lines that go to one address.
@@ -219,7 +222,10 @@ func New(cfg Config) *Engine {
 // jobs it gave up at once (their receiver's queue is full, or the engine is shutting down); the caller
 // reports them.
 func (e *Engine) Submit(jobs ...*Job) []Attempt {
-	now := e.cfg.Clock.Now()
+	var now time.Time
+	if len(jobs) > 0 {
+		now = e.clockOf(jobs[0]).Now() // one task's jobs: one clock
+	}
 	var given []Attempt
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -413,7 +419,7 @@ func (e *Engine) releaseLocked(a *attempt) {
 func (e *Engine) work(a *attempt) {
 	defer e.wg.Done()
 	for a != nil {
-		a.at = e.cfg.Clock.Now()
+		a.at = e.clockOf(a.job).Now()
 		rep := e.send(a)
 		l := a.line
 		e.cfg.Report(e.finish(a, rep))
@@ -422,7 +428,7 @@ func (e *Engine) work(a *attempt) {
 			e.scheduleRetry(l)
 		}
 		for _, g := range given {
-			e.cfg.Report(g)
+			e.cfg.Report(e.timed(g))
 		}
 		if !settled {
 			next = e.reported()
@@ -483,7 +489,7 @@ func (e *Engine) settle(l *line) (given []Attempt, retry bool, next *attempt, se
 			jobs = jobs[1:]
 		}
 		for _, j := range jobs {
-			given = append(given, Attempt{Job: j, At: l.endAt, Number: j.attempts, Outcome: l.endOutcome, Error: l.endReason})
+			given = append(given, Attempt{Job: j, Number: j.attempts, Outcome: l.endOutcome, Error: l.endReason})
 		}
 		e.dropLocked(l, len(l.jobs))
 		l.jobs = nil
@@ -556,12 +562,32 @@ func (e *Engine) forgetReceiverLocked(r *receiver) {
 	}
 }
 
+// clockOf is the clock job j is timed on.
+func (e *Engine) clockOf(j *Job) clock.Clock {
+	if j.Clock != nil {
+		return j.Clock
+	}
+	return e.cfg.Clock
+}
+
+// timed is a, a job given up, timed now on its job's clock; the engine reads no clock under its lock, so the
+// reports it makes there are timed as they are made.
+func (e *Engine) timed(a Attempt) Attempt {
+	if a.At.IsZero() {
+		a.At = e.clockOf(a.Job).Now()
+	}
+	return a
+}
+
 // scheduleRetry sets l's backoff timer on the Clock, with no lock held.
 func (e *Engine) scheduleRetry(l *line) {
 	e.mu.Lock()
-	seq := l.retry
+	seq, c := l.retry, e.cfg.Clock
+	if len(l.jobs) > 0 {
+		c = e.clockOf(l.jobs[0])
+	}
 	e.mu.Unlock()
-	t := e.cfg.Clock.AfterFunc(e.cfg.Backoff, func() { e.retryDue(l, seq) })
+	t := c.AfterFunc(e.cfg.Backoff, func() { e.retryDue(l, seq) })
 	e.mu.Lock()
 	keep := l.state == lineBackoff && l.retry == seq && !l.ended
 	if keep {
@@ -640,7 +666,6 @@ func (e *Engine) send(a *attempt) Attempt {
 // being reported; then that attempt is cut through its context, and its worker reports it, then the jobs
 // behind it. It returns how many jobs it gave up, and never waits for a receiver.
 func (e *Engine) Cancel(ids []string, outcome, reason string) int {
-	now := e.cfg.Clock.Now()
 	var reports []Attempt
 	var cancels []context.CancelFunc
 	var timers []clock.Timer
@@ -652,7 +677,7 @@ func (e *Engine) Cancel(ids []string, outcome, reason string) int {
 			continue
 		}
 		delete(e.lines, id)
-		l.ended, l.endOutcome, l.endReason, l.endAt = true, outcome, reason, now
+		l.ended, l.endOutcome, l.endReason = true, outcome, reason
 		queued := l.jobs
 		switch l.state {
 		case lineSending, lineReporting: // its worker reports them all, after its attempt
@@ -675,7 +700,7 @@ func (e *Engine) Cancel(ids []string, outcome, reason string) int {
 			e.dropLocked(l, len(queued))
 		}
 		for _, j := range queued {
-			reports = append(reports, Attempt{Job: j, At: now, Number: j.attempts, Outcome: outcome, Error: reason})
+			reports = append(reports, Attempt{Job: j, Number: j.attempts, Outcome: outcome, Error: reason})
 		}
 		l.jobs = nil
 		e.forgetReceiverLocked(l.rcv)
@@ -689,7 +714,7 @@ func (e *Engine) Cancel(ids []string, outcome, reason string) int {
 		t.Stop()
 	}
 	for _, r := range reports {
-		e.cfg.Report(r)
+		e.cfg.Report(e.timed(r))
 	}
 	return n + len(reports)
 }
