@@ -17,6 +17,7 @@ import (
 
 	"github.com/lumamock/lumamock"
 	"github.com/lumamock/lumamock/internal/adminapi"
+	"github.com/lumamock/lumamock/internal/deadline"
 	"github.com/lumamock/lumamock/internal/httpstatus"
 	"github.com/lumamock/lumamock/internal/redact"
 	"github.com/lumamock/lumamock/internal/replay"
@@ -203,6 +204,15 @@ func matchBody(body []byte) []byte {
 
 // ServeHTTP answers r from the cassette when it can, else with the fallback.
 func (r *Replayer) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	// A replayed answer must reach its client in time, as the mock's do (see internal/deadline); the mock's own
+	// answers, under this Writer, leave the deadlines to it.
+	dw := deadline.Wrap(w, deadline.Stall, deadline.Limit)
+	r.serve(dw, req)
+	dw.Done()
+}
+
+// serve is ServeHTTP's work.
+func (r *Replayer) serve(w http.ResponseWriter, req *http.Request) {
 	if req.URL.Path == "/__mock/replay" {
 		admin, err := r.admin()
 		if err != nil {

@@ -3,6 +3,7 @@ package mock
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/lumamock/lumamock"
@@ -115,8 +116,11 @@ func (sc scope) Reset() { sc.ss.Reset() }
 func (sc scope) Tasks() adminapi.List { return sc.ss.taskList }
 
 func (sc scope) Task(id string) (any, error) {
-	rec, err := sc.ss.Task(id)
-	return rec, adminError(err)
+	t := sc.ss.tasks.get(id)
+	if t == nil {
+		return nil, adminError(fmt.Errorf("%w %q", ErrUnknownTask, id))
+	}
+	return t.shown(sc.ss.clock.Now(), sc.ss.srv.opts.APIKeys), nil
 }
 
 func (sc scope) End(id string, state lumamock.TaskState) (any, error) {

@@ -55,6 +55,7 @@ func (s *Server) createGeneration(w http.ResponseWriter, r *http.Request, ex *ap
 		// suite's callbacks to it.
 		t.receiver = s.allow.receiverOf(r.Context(), addr) + " (session " + ex.session.name + ")"
 	}
+	t.big = newLargeText(t.prompt, append(slices.Clip(s.opts.APIKeys), t.secrets...))
 	s.coverage.Bind(&t.cov, t.id, bearerToken(r))
 	for !t.session.tasks.add(t) {
 		// The session was deleted or evicted since the request came: its name stands for a new one now.
@@ -69,7 +70,7 @@ func (s *Server) createGeneration(w http.ResponseWriter, r *http.Request, ex *ap
 	// after the answer finds them; they may reach the hook before the client reads the answer, as with a
 	// fast real API.
 	s.callbacks.poke(t)
-	writeJSON(w, http.StatusOK, t.render(ex.shape, t.timeline()[0], t.created, ex.requestID))
+	writeJSON(w, http.StatusOK, t.answer(ex.shape, t.timeline()[0], t.created, ex.requestID))
 }
 
 // getGeneration answers GET /luma/generations/{task_id}: the task now, in the shape it was created with unless
@@ -93,7 +94,7 @@ func (s *Server) getGeneration(w http.ResponseWriter, r *http.Request, ex *apiRe
 	now := ex.session.clock.Now()
 	cur := t.at(now)
 	ex.note.cov, ex.note.shape, ex.note.state = &t.cov, shape, cur.State
-	writeJSON(w, http.StatusOK, t.render(shape, cur, now, ex.requestID))
+	writeJSON(w, http.StatusOK, t.answer(shape, cur, now, ex.requestID))
 }
 
 // taskSecrets is what a task's records must not show besides the accepted API keys (which the journal adds

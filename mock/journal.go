@@ -11,6 +11,7 @@ import (
 
 	"github.com/lumamock/lumamock"
 	"github.com/lumamock/lumamock/coverage"
+	"github.com/lumamock/lumamock/internal/httpjson"
 	"github.com/lumamock/lumamock/internal/redact"
 	"github.com/lumamock/lumamock/internal/ring"
 )
@@ -289,12 +290,20 @@ type Transition struct {
 	Forced bool               `json:"forced,omitempty"`
 }
 
+// record is the task as the admin API shows it at now, with secrets (the accepted API keys) and its own
+// redacted.
 func (t *task) record(now time.Time, secrets []string) TaskRecord {
 	secrets = append(secrets[:len(secrets):len(secrets)], t.secrets...)
 	tl := t.timeline()
 	hist := happened(tl, now)
+	prompt := ""
+	if t.big != nil {
+		prompt = t.big.shown // redacted once, when the task was made
+	} else {
+		prompt = redact.Text(t.prompt, secrets...)
+	}
 	rec := TaskRecord{
-		Seq: t.seq, ID: t.id, State: hist[len(hist)-1].State, Shape: t.shape, Prompt: redact.Text(t.prompt, secrets...), Resolution: t.resolution,
+		Seq: t.seq, ID: t.id, State: hist[len(hist)-1].State, Shape: t.shape, Prompt: prompt, Resolution: t.resolution,
 		NotifyHook: redact.Text(t.notifyHook, secrets...), CreatedAt: t.created, UpdatedAt: hist[len(hist)-1].At,
 		Pending: t.pending.String(), Processing: t.processing.String(), Outcome: t.outcome,
 		Faults: FaultsRecord{Duplicate: t.faults.Duplicate, Drop: t.faults.Drop, Reorder: t.faults.Reorder},
@@ -308,6 +317,17 @@ func (t *task) record(now time.Time, secrets []string) TaskRecord {
 	}
 	rec.Result = t.resultRecord(rec.State)
 	return rec
+}
+
+// shown is what an admin answer writes of the task's record: the record, or, for a large prompt, the record
+// written from the prompt kept (see largePrompt).
+func (t *task) shown(now time.Time, keys []string) any {
+	rec := t.record(now, keys)
+	if t.big == nil {
+		return rec
+	}
+	rec.Prompt = httpjson.Marker
+	return httpjson.Spliced{Value: rec, String: t.big.shown, Len: t.big.shownLen}
 }
 
 // CallbackRecord is one line of the callback journal: an attempt to deliver a callback, or a callback that was

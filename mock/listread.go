@@ -4,16 +4,17 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/lumamock/lumamock/internal/adminpage"
+	"github.com/lumamock/lumamock/internal/deadline"
 )
 
-// stallOverride, when positive, replaces adminpage.ReadStall for this package's list reads (tests).
+// stallOverride, when positive, replaces deadline.Stall (adminpage.ReadStall for list reads) for this package's
+// answers (tests).
 var stallOverride atomic.Int64
 
-// readStall is how long a list read waits for its client to take the next part of its answer.
+// readStall is how long an answer, a list read's included, waits for its client to take the next part of it.
 func readStall() time.Duration {
 	if d := stallOverride.Load(); d > 0 {
 		return time.Duration(d)
 	}
-	return adminpage.ReadStall
+	return deadline.Stall
 }

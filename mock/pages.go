@@ -171,7 +171,7 @@ func (ss *Session) taskList(q url.Values) (adminapi.Read, error) {
 			h.Set(HeaderTaskCounts, strings.Join(counts, ", "))
 			h.Set(HeaderNow, page.Now.UTC().Format(time.RFC3339Nano))
 		}
-		return adminpage.Slice[*task]{Items: tasks, RenderItem: func(t **task) any { return (*t).record(page.Now, ss.srv.opts.APIKeys) }}
+		return adminpage.Slice[*task]{Items: tasks, RenderItem: func(t **task) any { return (*t).shown(page.Now, ss.srv.opts.APIKeys) }}
 	}, nil
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/lumamock/lumamock/admission"
 	"github.com/lumamock/lumamock/coverage"
 	"github.com/lumamock/lumamock/internal/adminapi"
+	"github.com/lumamock/lumamock/internal/deadline"
 	"github.com/lumamock/lumamock/internal/defaults"
 	"github.com/lumamock/lumamock/internal/httpstatus"
 	"github.com/lumamock/lumamock/internal/redact"
@@ -176,7 +177,11 @@ func (s *Server) buildRoutes() error {
 // ServeHTTP serves the API, /healthz and, never with a 5xx unless one is asked for, every malformed request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	rec := &httpstatus.Recorder{ResponseWriter: w}
+	// Every answer, API or admin, must reach its client in time (see internal/deadline): a client that does
+	// not read cannot hold the handler, its connection and its buffers for ever. A Prefer delay comes before
+	// the answer's first write, so it is not cut.
+	dw := deadline.Wrap(w, readStall(), deadline.Limit)
+	rec := &httpstatus.Recorder{ResponseWriter: dw}
 	defer func() {
 		if v := recover(); v != nil {
 			if v == http.ErrAbortHandler {
@@ -189,6 +194,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				writeJSON(rec, http.StatusInternalServerError, newAPIError(http.StatusInternalServerError, "").body(s.opts.Schema, rec.Header().Get("X-Request-Id")))
 			}
 		}
+		dw.Done()
 		if logged, standsFor := s.logSample.sample(start, rec.Status); logged {
 			secrets := s.secretsOf(r) // a client can send a key as a task id, even as a method
 			s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",

@@ -6,9 +6,12 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/lumamock/lumamock"
 	"github.com/lumamock/lumamock/coverage"
+	"github.com/lumamock/lumamock/internal/httpjson"
+	"github.com/lumamock/lumamock/internal/redact"
 	"github.com/lumamock/lumamock/mock/internal/delivery"
 )
 
@@ -48,6 +51,9 @@ type task struct {
 	flushing bool
 
 	cov coverage.Task // the coverage's bookkeeping of it
+
+	// big is set for a prompt of largePrompt bytes or more (see largeText).
+	big *largeText
 
 	resultOnce sync.Once
 	// res is behind a pointer so that a task stays under 512 bytes, which the garbage collector scans by the
@@ -222,7 +228,50 @@ func (t *task) size() int64 {
 	for _, s := range t.secrets {
 		n += int64(len(s)) + 16
 	}
+	if t.big != nil && unsafe.StringData(t.big.shown) != unsafe.StringData(t.prompt) {
+		n += int64(len(t.big.shown))
+	}
 	return n
+}
+
+// largePrompt is the length from which a task's prompt is written into answers from the task's own string, a
+// piece at a time (httpjson.Spliced), rather than encoded whole into a buffer for each answer: a client that
+// reads slowly, or not at all, then holds no copy of it, and any number of clients share the one string.
+const largePrompt = 64 << 10
+
+// largeText is what a task keeps to write its large prompt into answers: the lengths of its JSON literals, for
+// the answers' Content-Length, and the prompt as the admin API shows it, computed once.
+type largeText struct {
+	promptLen int    // httpjson.EncodedLen(prompt)
+	shown     string // the prompt with the secrets redacted: the prompt itself when it holds none
+	shownLen  int    // httpjson.EncodedLen(shown)
+}
+
+// newLargeText prepares a prompt of largePrompt bytes or more, whose records must not show secrets; nil for a
+// shorter one.
+func newLargeText(prompt string, secrets []string) *largeText {
+	if len(prompt) < largePrompt {
+		return nil
+	}
+	l := &largeText{promptLen: httpjson.EncodedLen(prompt), shown: redact.Text(prompt, secrets...)}
+	l.shownLen = l.promptLen
+	if l.shown != prompt {
+		l.shownLen = httpjson.EncodedLen(l.shown)
+	} else {
+		l.shown = prompt // one string, not two equal ones
+	}
+	return l
+}
+
+// answer is what an API answer shows of the task in shape, in state cur, seen at now: a value to write with
+// writeJSON, which writes a large prompt from the task's own string (see largePrompt).
+func (t *task) answer(shape lumamock.Shape, cur Transition, now time.Time, requestID string) any {
+	v := t.render(shape, cur, now, requestID)
+	if g, ok := v.(lumamock.Generation); ok && t.big != nil {
+		g.Prompt = httpjson.Marker
+		return httpjson.Spliced{Value: g, String: t.prompt, Len: t.big.promptLen}
+	}
+	return v
 }
 
 // add keeps t, numbering it; it reports false, keeping nothing, when the store is closed.

@@ -5,11 +5,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"time"
 
+	"github.com/lumamock/lumamock/internal/deadline"
 	"github.com/lumamock/lumamock/internal/httpjson"
 )
 
@@ -22,12 +24,12 @@ const ReadSlots = 4
 // ReadStall is how long a list read waits for its client to take the next part of its answer: a client that
 // stops reading loses its answer (the connection is cut) and gives its turn back, so stalled clients cannot keep
 // the others waiting for ever.
-const ReadStall = 30 * time.Second
+const ReadStall = deadline.Stall
 
 // ReadLimit bounds a whole list read: a client that takes its answer slowly, but never slowly enough to trip
 // ReadStall, loses it (cut short) once ReadLimit has passed, and gives its turn back. At loopback speed the
 // largest answer, every task of a full store, takes seconds; a reader that needs more should page.
-const ReadLimit = 2 * time.Minute
+const ReadLimit = deadline.Limit
 
 // streamChunk is how much of an answer is gathered before it is written to the client.
 const streamChunk = 32 << 10
@@ -134,8 +136,23 @@ func Stream(w http.ResponseWriter, items Items, stall, limit time.Duration) {
 	enc.SetEscapeHTML(false)
 	_ = bw.WriteByte('[')
 	for i := range items.Len() {
+		v := items.Render(i)
+		if s, ok := v.(httpjson.Spliced); ok {
+			// A record holding a large string is written from the string, a piece at a time (see Spliced).
+			if i > 0 {
+				_ = bw.WriteByte(',')
+			}
+			if _, err := s.WriteTo(bw); err != nil {
+				if errors.Is(err, httpjson.ErrNoMarker) {
+					panic(http.ErrAbortHandler)
+				}
+				return // the client went away or stalled
+			}
+			items.Release(i)
+			continue
+		}
 		rec.Reset()
-		if err := enc.Encode(items.Render(i)); err != nil {
+		if err := enc.Encode(v); err != nil {
 			// The records are the server's own types, which always encode. The status is sent: cut the answer
 			// rather than end it as if it were whole.
 			panic(http.ErrAbortHandler)

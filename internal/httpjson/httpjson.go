@@ -26,12 +26,17 @@ func Marshal(v any) ([]byte, error) {
 }
 
 // Write answers status with v as JSON. A value that cannot be encoded, a programming error since every value
-// written is one of the document's types, is answered 500 with an envelope-shaped error.
+// written is one of the document's types, is answered 500 with an envelope-shaped error. A Spliced value is
+// written from its string, a piece at a time.
 func Write(w http.ResponseWriter, status int, v any) {
+	if s, ok := v.(Spliced); ok {
+		writeSpliced(w, status, s)
+		return
+	}
 	var buf bytes.Buffer
 	if err := Encode(&buf, v); err != nil {
 		buf.Reset()
-		buf.WriteString(`{"code":500,"message":"encoding the response failed","request_id":""}` + "\n")
+		buf.WriteString(encodingFailed)
 		status = http.StatusInternalServerError
 	}
 	h := w.Header()
@@ -40,3 +45,6 @@ func Write(w http.ResponseWriter, status int, v any) {
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
 }
+
+// encodingFailed is the answer to a value that cannot be encoded.
+const encodingFailed = `{"code":500,"message":"encoding the response failed","request_id":""}` + "\n"
