@@ -28,6 +28,9 @@ const slowReaderBudget = 16 << 20
 // prompt; it returns the server and the task's id.
 func newBigTask(t *testing.T) (*mocktest.Server, string) {
 	t.Helper()
+	if raceDetector {
+		t.Skip("a task of 20 MiB, run without -race: the race detector makes its JSON work take a minute and adds nothing to what is measured")
+	}
 	srv := mocktest.NewServer(t, mock.Options{Schema: lumamock.ShapeLuma, MaxBody: 2 * bigPrompt})
 	prompt := strings.Repeat("wind \"in\" the trees\n", bigPrompt/20)
 	body, _ := json.Marshal(map[string]any{lumamock.FieldUserPrompt: prompt})
