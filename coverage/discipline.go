@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lumamock/lumamock/internal/redact"
@@ -75,15 +76,17 @@ type client struct {
 	mu       sync.Mutex
 	list     []*finding // listed, at most Options.MaxFindings
 	byKey    map[findingKey]*finding
-	unlisted int64 // occurrences of findings not listed (the list was full)
+	last     *finding // the finding noted last
+	unlisted int64    // occurrences of findings not listed (the list was full)
 	wait     struct {
 		ref    Ref // the answer with Retry-After, none when until is zero
 		status int
 		after  time.Duration
 		until  time.Time
 	}
-	recent [8]submission // the last submissions, a ring
-	next   int
+	waiting atomic.Bool   // wait is set: a Retry-After was answered (it stays set; wait.until says until when)
+	recent  [8]submission // the last submissions, a ring
+	next    int
 }
 
 type findingKey struct {
@@ -95,6 +98,7 @@ type findingKey struct {
 type submission struct {
 	hash   uint64
 	task   string
+	at     int64 // Unix nanoseconds
 	ref    Ref
 	origin submission0 // the first of the chain of resubmissions this one belongs to
 }
@@ -124,7 +128,10 @@ type finding struct {
 func (c *client) note(r *Recorder, k kind, subject string, evidence ...Ref) *finding {
 	r.totals[k].Add(1)
 	key := findingKey{k, subject}
-	f := c.byKey[key]
+	f := c.last // a finding that goes on is found without hashing its subject
+	if f == nil || f.findingKey != key {
+		f = c.byKey[key]
+	}
 	if f == nil {
 		if len(c.list) >= r.opts.MaxFindings {
 			c.unlisted++
@@ -137,10 +144,13 @@ func (c *client) note(r *Recorder, k kind, subject string, evidence ...Ref) *fin
 		c.byKey[key] = f
 		c.list = append(c.list, f)
 	}
+	c.last = f
 	f.count++
 	for _, e := range evidence {
-		known := slices.ContainsFunc(f.evidence, func(o Ref) bool { return o.Journal == e.Journal && o.Seq == e.Seq })
-		if len(f.evidence) < r.opts.MaxEvidence && !known {
+		if len(f.evidence) >= r.opts.MaxEvidence {
+			break // the common case of a finding that goes on: nothing more to look at
+		}
+		if !slices.ContainsFunc(f.evidence, func(o Ref) bool { return o.Journal == e.Journal && o.Seq == e.Seq }) {
 			f.evidence = append(f.evidence, e)
 		}
 	}
@@ -149,6 +159,9 @@ func (c *client) note(r *Recorder, k kind, subject string, evidence ...Ref) *fin
 
 // retryAfter judges ev against the last Retry-After c was answered, and remembers the one ev's answer carries.
 func (r *Recorder) retryAfter(c *client, ev Request, ref Ref) {
+	if ev.RetryAfter == 0 && !c.waiting.Load() {
+		return // nothing to judge nor to remember, without taking the lock
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	w := &c.wait
@@ -167,11 +180,14 @@ func (r *Recorder) retryAfter(c *client, ev Request, ref Ref) {
 			answered = ev.At
 		}
 		w.ref, w.status, w.after, w.until = ref, ev.Status, ev.RetryAfter, answered.Add(ev.RetryAfter)
+		c.waiting.Store(true)
+	} else if !ev.At.Before(w.until) {
+		c.waiting.Store(false) // the wait is over: the next requests need not take the lock
 	}
 }
 
 // poll judges a poll of ev.Task by c: too soon after c's last poll of it, or once too often after its end.
-func (r *Recorder) poll(c *client, ev Request, ref Ref) {
+func (r *Recorder) poll(c *client, ev Request, ref Ref, ended bool) {
 	t := ev.Task
 	t.mu.Lock()
 	id := t.id
@@ -187,7 +203,7 @@ func (r *Recorder) poll(c *client, ev Request, ref Ref) {
 	t.polled, t.poller, t.lastSeq, t.lastAt = true, c.id, ev.Seq, now
 	var endPolls int
 	var firstEnd Ref
-	if r.terminal[ev.State] {
+	if ended {
 		t.endPolls++
 		if t.endPolls == 1 {
 			t.endSeq, t.endAt = ev.Seq, now
@@ -216,25 +232,25 @@ func (r *Recorder) poll(c *client, ev Request, ref Ref) {
 // task of the last one is still alive is resubmitted.
 func (r *Recorder) submission(c *client, ev Request, ref Ref) {
 	task, _ := ev.Task.ident()
+	at := ev.At.UnixNano()
 	c.mu.Lock()
-	var match *submission
-	for i := range c.recent {
-		s := &c.recent[i]
-		if s.hash == ev.Submission && s.task != task && ev.At.Sub(s.ref.At) <= r.th.ResubmitWindow &&
-			(match == nil || match.ref.before(s.ref)) {
-			match = s
+	var prev submission
+	found := false
+	for i := 1; i <= len(c.recent); i++ { // newest first: the first match is the last such submission
+		s := &c.recent[(c.next-i+len(c.recent))%len(c.recent)]
+		if s.hash == ev.Submission && s.task != task && at-s.at <= int64(r.th.ResubmitWindow) {
+			prev, found = *s, true
+			break
 		}
 	}
-	this := submission{hash: ev.Submission, task: task, ref: ref, origin: submission0{task: task, ref: ref}}
-	var prev submission
-	if match != nil {
-		prev = *match
-		this.origin = match.origin
+	this := submission{hash: ev.Submission, task: task, at: at, ref: ref, origin: submission0{task: task, ref: ref}}
+	if found {
+		this.origin = prev.origin
 	}
 	c.recent[c.next] = this
 	c.next = (c.next + 1) % len(c.recent)
 	c.mu.Unlock()
-	if match == nil || r.opts.Alive != nil && !r.opts.Alive(prev.task, ev.At) {
+	if !found || r.opts.Alive != nil && !r.opts.Alive(prev.task, ev.At) {
 		return
 	}
 	c.mu.Lock()

@@ -145,7 +145,7 @@ type Recorder struct {
 	th       Thresholds
 	items    []Item // as derived, without counts
 	counts   []counter
-	ops      map[string]*opIndex
+	ops      small[string, *opIndex]
 	cbs      map[string]*cbIndex // by callback key
 	cbOnly   *cbIndex            // the document's only callback, if it has one
 	outcomes map[lumamock.TaskState]int
@@ -161,12 +161,49 @@ type counter struct {
 
 // opIndex finds an operation's items.
 type opIndex struct {
-	status  map[int]int    // exact status → item
-	ranges  map[int]int    // first digit → item of "4XX"
-	other   int            // item of "default", -1 when none
-	shapes  map[string]int // shape → item
-	states  map[lumamock.TaskState]int
+	status  map[int]int        // exact status → item
+	ranges  map[int]int        // first digit → item of "4XX"
+	other   int                // item of "default", -1 when none
+	shapes  small[string, int] // shape → item
+	states  small[lumamock.TaskState, stateItems]
 	polling bool // the operation reads a task (it has state items)
+}
+
+// small is a map of a handful of entries, looked up by a linear scan: for the few operations, shapes and
+// states of a document, cheaper than hashing their names on every request.
+type small[K comparable, V any] []struct {
+	k K
+	v V
+}
+
+func (m small[K, V]) get(k K) (V, bool) {
+	for _, e := range m {
+		if e.k == k {
+			return e.v, true
+		}
+	}
+	var zero V
+	return zero, false
+}
+
+func (m *small[K, V]) put(k K, v V) {
+	for i := range *m {
+		if (*m)[i].k == k {
+			(*m)[i].v = v
+			return
+		}
+	}
+	*m = append(*m, struct {
+		k K
+		v V
+	}{k, v})
+}
+
+// stateItems are what a poll answering a task in one state covers, in one map lookup.
+type stateItems struct {
+	item    int  // the state item
+	outcome int  // the outcome item, -1 when the state is no end
+	end     bool // the state is an end (for poll-after-end)
 }
 
 func (o *opIndex) statusItem(status int) (int, bool) {
@@ -198,7 +235,7 @@ func New(opts Options) (*Recorder, error) {
 	defaults.Positive(&opts.MaxEvidence, DefaultMaxEvidence)
 	r := &Recorder{
 		opts: opts, th: opts.Thresholds.withDefaults(), items: items, counts: make([]counter, len(items)),
-		ops: map[string]*opIndex{}, cbs: map[string]*cbIndex{}, outcomes: map[lumamock.TaskState]int{},
+		cbs: map[string]*cbIndex{}, outcomes: map[lumamock.TaskState]int{},
 		terminal: map[lumamock.TaskState]bool{},
 	}
 	life, _, _ := lumamock.ReadLifecycle(opts.Document) // Derive read it already
@@ -241,16 +278,17 @@ func New(opts Options) (*Recorder, error) {
 			}
 			continue
 		}
-		op := r.ops[it.Operation]
+		op, _ := r.ops.get(it.Operation)
 		if op == nil {
-			op = &opIndex{status: map[int]int{}, ranges: map[int]int{}, other: -1, shapes: map[string]int{}, states: map[lumamock.TaskState]int{}}
-			r.ops[it.Operation] = op
+			op = &opIndex{status: map[int]int{}, ranges: map[int]int{}, other: -1}
+			r.ops.put(it.Operation, op)
 		}
 		switch {
 		case it.Kind == KindShape:
-			op.shapes[it.Value] = i
+			op.shapes.put(it.Value, i)
 		case it.Kind == KindState:
-			op.states[lumamock.TaskState(it.Value)], op.polling = i, true
+			op.states.put(lumamock.TaskState(it.Value), stateItems{item: i, outcome: -1})
+			op.polling = true
 		case it.Value == "default":
 			op.other = i
 		case len(it.Value) == 3 && it.Value[1:] == "XX":
@@ -259,6 +297,14 @@ func New(opts Options) (*Recorder, error) {
 			if code, err := strconv.Atoi(it.Value); err == nil {
 				op.status[code] = i
 			}
+		}
+	}
+	for _, op := range r.ops {
+		for i, e := range op.v.states {
+			if o, end := r.outcomes[e.k]; end {
+				op.v.states[i].v.outcome = o
+			}
+			op.v.states[i].v.end = r.terminal[e.k]
 		}
 	}
 	r.clients = newClientTable(opts.MaxClients)
@@ -300,20 +346,22 @@ func (r *Recorder) Bind(t *Task, id, key string) {
 // Request counts what an answered API request exposed its client to, and judges the client by it.
 func (r *Recorder) Request(ev Request) {
 	ref := Ref{Journal: JournalRequests, Seq: ev.Seq, At: ev.At.UTC()}
-	op := r.ops[ev.Operation]
+	op, _ := r.ops.get(ev.Operation)
 	ok2xx := ev.Status/100 == 2
+	var ended bool
 	if op != nil {
 		if i, found := op.statusItem(ev.Status); found {
 			r.count(i, ref)
 		}
 		if ok2xx {
-			if i, found := op.shapes[string(ev.Shape)]; found && ev.Shape != "" {
+			if i, found := op.shapes.get(string(ev.Shape)); found && ev.Shape != "" {
 				r.count(i, ref)
 			}
-			if i, found := op.states[ev.State]; found && ev.State != "" {
-				r.count(i, ref)
-				if o, end := r.outcomes[ev.State]; end {
-					r.count(o, ref)
+			if st, found := op.states.get(ev.State); found && ev.State != "" {
+				r.count(st.item, ref)
+				ended = st.end
+				if st.outcome >= 0 {
+					r.count(st.outcome, ref)
 				}
 			}
 		}
@@ -321,7 +369,7 @@ func (r *Recorder) Request(ev Request) {
 	c := r.clients.get(ev.Key)
 	r.retryAfter(c, ev, ref)
 	if op != nil && op.polling && ok2xx && ev.Task != nil && ev.State != "" {
-		r.poll(c, ev, ref)
+		r.poll(c, ev, ref, ended)
 	}
 	if ev.Submission != 0 && ok2xx && ev.Task != nil {
 		r.submission(c, ev, ref)

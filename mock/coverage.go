@@ -57,7 +57,11 @@ func (s *Server) newCoverage() (*coverage.Recorder, error) {
 
 // bearerToken is the token of r's Authorization header, "" when it carries none: what identifies a client.
 func bearerToken(r *http.Request) string {
-	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	auth := r.Header["Authorization"] // Header.Get would canonicalize the name on every request
+	if len(auth) == 0 {
+		return ""
+	}
+	scheme, token, ok := strings.Cut(auth[0], " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
 		return ""
 	}
@@ -69,15 +73,11 @@ var submissionSeed = maphash.MakeSeed()
 
 // submission identifies a request that created a task: its Prefer header and body.
 func submission(r *http.Request, body []byte) uint64 {
-	var h maphash.Hash
-	h.SetSeed(submissionSeed)
-	for _, p := range r.Header.Values("Prefer") {
-		h.WriteString(p)
-		h.WriteByte('\n')
+	h := maphash.Bytes(submissionSeed, body)
+	for _, p := range r.Header["Prefer"] {
+		h = h*31 ^ maphash.String(submissionSeed, p)
 	}
-	h.WriteByte(0)
-	h.Write(body)
-	return h.Sum64() | 1
+	return h | 1
 }
 
 // coverRequest reports an answered API request, journaled as seq, to the coverage.
@@ -90,8 +90,8 @@ func (s *Server) coverRequest(w http.ResponseWriter, r *http.Request, ex *apiReq
 	if note.cov != nil {
 		ev.Shape, ev.State = note.shape, note.state
 	}
-	if v := w.Header().Get("Retry-After"); v != "" {
-		if secs, err := strconv.Atoi(v); err == nil && secs > 0 {
+	if v := w.Header()["Retry-After"]; len(v) > 0 {
+		if secs, err := strconv.Atoi(v[0]); err == nil && secs > 0 {
 			ev.RetryAfter, ev.Answered = time.Duration(secs)*time.Second, s.clock.Now()
 		}
 	}

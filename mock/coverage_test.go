@@ -279,3 +279,33 @@ func TestReadingCoverageNeverBlocksTheAPI(t *testing.T) {
 	close(w.release)
 	<-done
 }
+
+// TestResubmittedOverHTTP: the same body with the same Prefer header, sent again while the first task lives, is
+// resubmitted; with another Prefer header, or once the first task ended, it is another request.
+func TestResubmittedOverHTTP(t *testing.T) {
+	srv := mocktest.NewServer(t, mock.Options{})
+	c := clientplay.New(t, srv)
+	first := c.SubmitBody("the same prompt", "", "")
+	c.Wait(time.Second)
+	c.SubmitBody("the same prompt", "", "schema=luma") // another request
+	c.Wait(time.Second)
+	c.SubmitBody("the same prompt", "", "") // the first still pending: resubmitted
+	c.Wait(20 * time.Second)
+	c.SubmitBody("the same prompt", "", "") // the window passed
+	rep := srv.Coverage()
+	if len(rep.Findings) != 1 || rep.Findings[0].Kind != coverage.FindingResubmitted || rep.Findings[0].TaskID != first || rep.Findings[0].Count != 1 {
+		t.Fatalf("findings %+v; want one resubmitted of %s", rep.Findings, first)
+	}
+	if ev := rep.Findings[0].Evidence; len(ev) != 2 || ev[0].Seq != 1 || ev[1].Seq != 3 {
+		t.Errorf("evidence %+v; want requests#1 and requests#3", ev)
+	}
+
+	ended := mocktest.NewServer(t, mock.Options{Pending: mock.Immediate, Processing: mock.Immediate})
+	c = clientplay.New(t, ended)
+	c.SubmitBody("again", "", "")
+	c.Wait(time.Second)
+	c.SubmitBody("again", "", "") // the first ended at once
+	if rep := ended.Coverage(); rep.FindingCount() != 0 {
+		t.Errorf("a resubmission after the first task ended: %+v", rep.Findings)
+	}
+}
