@@ -162,7 +162,7 @@ func (s *Server) buildRoutes() error {
 		Token:     s.opts.AdminToken,
 		Scopes:    s,
 		Sessions:  adminSessions{s},
-		Dashboard: ui.Handler(ui.Config{Server: "mock", Tasks: true, Coverage: true, Token: s.opts.AdminToken != "", Version: lumamock.Version}),
+		Dashboard: ui.Handler(ui.Config{Server: "mock", Tasks: true, Coverage: true, Sessions: true, Token: s.opts.AdminToken != "", Version: lumamock.Version}),
 		APIYAML:   s.document.serveYAML,
 		APIJSON:   s.document.serveJSON,
 		Stall:     readStall,

@@ -118,6 +118,14 @@ func click(sel string) chromedp.Action[chromedp.Void] {
 		chromedp.WithPollingInterval(50*time.Millisecond))
 }
 
+// setValue sets the value of the first element sel selects, once there is one, as a user would: then an input
+// and a change event.
+func setValue(sel, value string) chromedp.Action[chromedp.Void] {
+	return chromedp.Poll[chromedp.Void](`(() => { const el = document.querySelector(`+js(sel)+`); if (!el) return false; el.value = `+js(value)+`;
+		el.dispatchEvent(new Event("input", {bubbles: true})); el.dispatchEvent(new Event("change", {bubbles: true})); return true; })()`,
+		chromedp.WithPollingInterval(50*time.Millisecond))
+}
+
 // js quotes s as a JavaScript string.
 func js(s string) string {
 	b, _ := json.Marshal(s)
@@ -407,4 +415,107 @@ func TestBrowserDashboardStaysResponsiveAtScale(t *testing.T) {
 	}
 	heap := eval[float64](t, ctx, `performance.memory ? performance.memory.usedJSHeapSize / 1048576 : 0`)
 	t.Logf("page heap %.1f MiB", heap)
+}
+
+// submitIn creates a task in session (by its header) and returns its id.
+func (c client) submitIn(session string, body map[string]any, prefer string) string {
+	c.t.Helper()
+	data, _ := json.Marshal(body)
+	req, _ := http.NewRequest(http.MethodPost, c.srv.URL+lumamock.PathGenerations, bytes.NewReader(data))
+	req.Header.Set("Authorization", "Bearer test-key")
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(mock.HeaderSession, session)
+	if prefer != "" {
+		req.Header.Set("Prefer", prefer)
+	}
+	resp, err := c.srv.Client.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var env lumamock.TaskEnvelope
+	_ = json.NewDecoder(resp.Body).Decode(&env)
+	if resp.StatusCode != http.StatusOK {
+		c.t.Fatalf("submit in %s: status %d", session, resp.StatusCode)
+	}
+	return env.Data.TaskID
+}
+
+// TestBrowserDashboardShowsSessions: the picker lists the sessions, default first; a session's page shows its
+// tasks alone; its clock moves, stops and restarts from the page; its settings are edited there, an invalid
+// one refused naming the field; Reset resets that session only.
+func TestBrowserDashboardShowsSessions(t *testing.T) {
+	ctx := browser(t)
+	srv := mocktest.NewServer(t, mock.Options{})
+	hook := mocktest.NewHookReceiver(t)
+	c := client{t, srv}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("dashboard: %s", srv.UIURL())
+		}
+	})
+	mine := c.submitIn(mock.DefaultSession, map[string]any{"user_prompt": "the default session's"}, "")
+	a1 := c.submitIn("suite-a", map[string]any{"user_prompt": "suite a, one", "notify_hook": hook.URL}, "")
+	a2 := c.submitIn("suite-a", map[string]any{"user_prompt": "suite a, two", "notify_hook": hook.URL}, "")
+	c.submitIn("suite-b", map[string]any{"user_prompt": "suite b"}, "")
+
+	run(t, ctx, chromedp.Navigate(srv.UIURL()))
+	waitFor(t, ctx, "the picker, default first", `(() => { const o = [...document.querySelectorAll('#session option')].map(x => x.value);
+		return o[0] === "default" && o.includes("suite-a") && o.includes("suite-b"); })()`)
+	waitFor(t, ctx, "default's task alone", `document.querySelectorAll('#tasks-table tbody tr').length === 1 && `+rowText("tasks-table", mine)+` !== ""`)
+
+	run(t, ctx, setValue(`#session`, "suite-a"))
+	waitFor(t, ctx, "suite-a's two tasks alone", `document.querySelectorAll('#tasks-table tbody tr').length === 2 && `+
+		rowText("tasks-table", a1)+` !== "" && `+rowText("tasks-table", a2)+` !== ""`)
+	if !strings.Contains(eval[string](t, ctx, `location.hash`), "suite-a") {
+		t.Errorf("the page's address does not name the session shown")
+	}
+
+	// The clock: advance 3 s (pending 2 s): suite-a's tasks are processing; the default session's is not.
+	run(t, ctx, click(`#tab-session`))
+	waitFor(t, ctx, "suite-a's clock", `document.querySelector('#clock-now').textContent === `+js(mocktest.Start.Format(time.RFC3339)))
+	run(t, ctx, setValue(`#advance-by`, "3s"), click(`#clock-advance`))
+	waitFor(t, ctx, "the clock 3 s later", `document.querySelector('#clock-now').textContent === `+js(mocktest.Start.Add(3*time.Second).Format(time.RFC3339)))
+	ss, err := srv.Mock.Session("suite-a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec, _ := ss.Task(a1); rec.State != lumamock.StateProcessing {
+		t.Errorf("suite-a's task after Advance 3s on the page: %s", rec.State)
+	}
+	if rec, _ := srv.Mock.Task(mine); rec.State != lumamock.StatePending {
+		t.Errorf("the default session's task moved with suite-a's clock: %s", rec.State)
+	}
+	run(t, ctx, click(`#clock-freeze`))
+	waitFor(t, ctx, "the clock frozen", `document.querySelector('#clock-state').textContent === "frozen" && document.querySelector('#clock-freeze').textContent === "Resume"`)
+	if !ss.Frozen() {
+		t.Error("Freeze on the page did not stop suite-a's clock")
+	}
+	run(t, ctx, click(`#clock-freeze`))
+	waitFor(t, ctx, "the clock running", `document.querySelector('#clock-state').textContent === "running"`)
+
+	// Settings: shown, saved, and an invalid one refused naming its field.
+	waitFor(t, ctx, "the settings", `document.querySelector('#settings-form [name=pending]').value === "2s"`)
+	shoot(t, ctx, "sessions")
+	run(t, ctx, setValue(`#settings-form [name=outcome]`, "failed"),
+		setValue(`#settings-form [name=late]`, "1s"), click(`#settings-save`))
+	waitFor(t, ctx, "the settings saved", `document.querySelector('#settings-note').textContent === "saved"`)
+	if st := ss.Settings(); st.Outcome != lumamock.StateFailed || st.Faults.Late != time.Second {
+		t.Errorf("settings after Save: %+v", st)
+	}
+	run(t, ctx, setValue(`#settings-form [name=pending]`, "soon"), click(`#settings-save`))
+	waitFor(t, ctx, "the refusal naming pending", `document.querySelector('#settings-form [name=pending]').classList.contains("bad") && document.querySelector('#toast').textContent.includes("/pending")`)
+	if st := ss.Settings(); st.Pending != 2*time.Second {
+		t.Errorf("an invalid setting changed them: %+v", st)
+	}
+
+	// Reset resets suite-a alone.
+	run(t, ctx, click(`#tab-tasks`), click(`#reset`), click(`#reset`))
+	waitFor(t, ctx, "suite-a emptied", `document.querySelectorAll('#tasks-table tbody tr').length === 0`)
+	if n := len(ss.Tasks()); n != 0 {
+		t.Errorf("suite-a keeps %d tasks after Reset on the page", n)
+	}
+	if n := len(srv.Mock.Tasks()); n != 1 {
+		t.Errorf("the default session keeps %d tasks after suite-a's reset, want 1", n)
+	}
 }

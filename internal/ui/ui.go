@@ -31,6 +31,9 @@ type Config struct {
 	// Coverage is true when the server measures coverage (GET /__mock/coverage, the mock): the page shows its
 	// Coverage panel.
 	Coverage bool `json:"coverage,omitempty"`
+	// Sessions is true when the server has sessions (the mock): the page shows a session picker, and the
+	// chosen session's tasks, journals, settings and clock.
+	Sessions bool `json:"sessions,omitempty"`
 	// Token is true when the admin API asks for a bearer token (--admin-token): the page asks for it once and
 	// keeps it for the browser tab's session.
 	Token bool `json:"token"`

@@ -115,7 +115,7 @@ func TestDashboardOnTheServers(t *testing.T) {
 		wantConfig map[string]any
 	}{
 		{name: "mock: the page needs no token", url: m.UIURL(), wantStatus: 200},
-		{name: "mock: config", url: m.UIURL() + "/config.json", wantStatus: 200, wantConfig: map[string]any{"server": "mock", "tasks": true, "coverage": true, "token": true}},
+		{name: "mock: config", url: m.UIURL() + "/config.json", wantStatus: 200, wantConfig: map[string]any{"server": "mock", "tasks": true, "coverage": true, "sessions": true, "token": true}},
 		{name: "mock: a foreign Host is refused", url: m.UIURL(), host: "evil.example", wantStatus: 403},
 		{name: "mock: the admin API still needs the token", url: m.URL + "/__mock/tasks?limit=1", wantStatus: 401},
 		{name: "proxy: the page", url: ps.URL + ui.Path, wantStatus: 200},

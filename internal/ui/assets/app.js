@@ -10,6 +10,8 @@
   const MAX_WINDOW = 3000;
   const NEWEST = "9007199254740991"; // before= this reads the newest records
   const TOKEN_KEY = "lumamock.adminToken";
+  const SESSION_KEY = "lumamock.session";
+  const DEFAULT_SESSION = "default";
 
   const $ = (id) => document.getElementById(id);
 
@@ -27,6 +29,10 @@
     detailSig: "",
     taskDetail: null, // {id, callbacks, requests}
     coverage: null, // GET /__mock/coverage
+    session: DEFAULT_SESSION, // the session shown (a mock's)
+    sessions: [], // GET /__mock/sessions
+    clock: null, // GET .../clock: the session's time
+    settingsFor: null, // the session whose settings the form shows
   };
 
   // ---- small helpers --------------------------------------------------------------------------------------
@@ -118,13 +124,21 @@
     const headers = { Accept: "application/json" };
     const token = sessionStorage.getItem(TOKEN_KEY);
     if (token) headers.Authorization = "Bearer " + token;
-    const res = await fetch(path, Object.assign({ headers, cache: "no-store", credentials: "same-origin" }, opts || {}));
+    const o = Object.assign({ cache: "no-store", credentials: "same-origin" }, opts || {});
+    o.headers = Object.assign(headers, (opts && opts.headers) || {});
+    const res = await fetch(path, o);
     if (res.status === 401) throw new Unauthorized("the admin API wants the admin token");
     let data = null;
     const text = await res.text();
     if (text) { try { data = JSON.parse(text); } catch (e) { data = text; } }
     if (!res.ok) throw new Error((data && data.error) || `${res.status} ${res.statusText}`);
     return { data, headers: res.headers };
+  }
+
+  // scoped is an admin path of the session shown: sessions/NAME/path on a server with sessions.
+  function scoped(path) {
+    if (!st.cfg.sessions) return path;
+    return `sessions/${encodeURIComponent(st.session)}/${path}`;
   }
 
   function askToken() {
@@ -142,7 +156,9 @@
     polling = true;
     try {
       if (!st.paused) {
+        if (st.cfg.sessions) await pollSessions();
         const jobs = [pollJournal("requests"), pollJournal("callbacks")];
+        if (st.cfg.sessions) jobs.push(pollClock(), pollSettings());
         if (st.cfg.tasks) jobs.push(pollTasks());
         if (st.cfg.coverage) jobs.push(pollCoverage());
         if (st.sel && st.sel.kind === "task") jobs.push(pollTaskDetail(st.sel.key));
@@ -186,18 +202,18 @@
     let recs = [];
     let h;
     if (!j.loaded) {
-      const r = await api(`${name}?before=${NEWEST}&limit=${WINDOW}${q}`);
+      const r = await api(scoped(`${name}?before=${NEWEST}&limit=${WINDOW}${q}`));
       recs = r.data || [];
       h = r.headers;
       j.loaded = true;
     } else {
       for (let i = 0; i < 5; i++) { // at most 5 pages a tick; a burst larger than that jumps to the newest
-        const r = await api(`${name}?since=${j.last}&limit=1000${q}`);
+        const r = await api(scoped(`${name}?since=${j.last}&limit=1000${q}`));
         h = r.headers;
         recs = recs.concat(r.data || []);
         if ((r.data || []).length < 1000) break;
         if (i === 4) {
-          const n = await api(`${name}?before=${NEWEST}&limit=${WINDOW}${q}`);
+          const n = await api(scoped(`${name}?before=${NEWEST}&limit=${WINDOW}${q}`));
           j.items.clear();
           recs = n.data || [];
         }
@@ -229,7 +245,7 @@
     const j = st.journals[name];
     const oldest = Math.min(...j.items.keys());
     if (!isFinite(oldest)) return;
-    const r = await api(`${name}?before=${oldest}&limit=${WINDOW}${journalQuery(name)}`);
+    const r = await api(scoped(`${name}?before=${oldest}&limit=${WINDOW}${journalQuery(name)}`));
     for (const rec of r.data || []) j.items.set(rec.seq, rec);
     j.extra += (r.data || []).length;
     render();
@@ -240,7 +256,7 @@
     const params = new URLSearchParams({ limit: String(TASK_PAGE), before: t.before });
     if (t.states) params.set("state", t.states);
     if (t.q) params.set("id", t.q);
-    const r = await api("tasks?" + params.toString());
+    const r = await api(scoped("tasks?" + params.toString()));
     t.rows = (r.data || []).slice().reverse(); // newest first
     t.total = Number(r.headers.get("X-Total-Count") || t.rows.length);
     t.counts = {};
@@ -255,9 +271,9 @@
   async function pollTaskDetail(id) {
     const enc = encodeURIComponent(id);
     const [task, cbs, reqs] = await Promise.all([
-      api(`tasks/${enc}`).then((r) => r.data, (e) => { if (e instanceof Unauthorized) throw e; return null; }),
-      api(`callbacks?task_id=${enc}&before=${NEWEST}&limit=200`),
-      api(`requests?task_id=${enc}&before=${NEWEST}&limit=100`),
+      api(scoped(`tasks/${enc}`)).then((r) => r.data, (e) => { if (e instanceof Unauthorized) throw e; return null; }),
+      api(scoped(`callbacks?task_id=${enc}&before=${NEWEST}&limit=200`)),
+      api(scoped(`requests?task_id=${enc}&before=${NEWEST}&limit=100`)),
     ]);
     st.taskDetail = { id, task, callbacks: cbs.data || [], requests: reqs.data || [] };
   }
@@ -473,10 +489,123 @@
     const refused = [...st.journals.requests.items.values()].filter((r) => !r.valid).length;
     $("count-refused").hidden = refused === 0;
     $("count-refused").textContent = refused + " refused";
+    renderSession();
     renderDetail();
   }
 
   // ---- coverage -------------------------------------------------------------------------------------------
+
+  // ---- sessions --------------------------------------------------------------------------------------------
+
+  // pollSessions reads the sessions for the picker; when the one shown is gone (deleted, evicted), it shows
+  // default.
+  async function pollSessions() {
+    st.sessions = (await api("sessions")).data || [];
+    if (st.session !== DEFAULT_SESSION && !st.sessions.some((s) => s.name === st.session)) {
+      toast(`session ${st.session} is gone (deleted, or evicted by newer ones): showing ${DEFAULT_SESSION}`, true);
+      chooseSession(DEFAULT_SESSION, false);
+    }
+    renderPicker();
+  }
+
+  function renderPicker() {
+    const sel = $("session");
+    const names = st.sessions.map((s) => s.name);
+    if (!names.includes(DEFAULT_SESSION)) names.unshift(DEFAULT_SESSION); // default always exists, first
+    if (!names.includes(st.session)) names.push(st.session);
+    const sig = names.join("\n");
+    if (sel.dataset.sig !== sig) {
+      sel.replaceChildren(...names.map((n) => {
+        const s = st.sessions.find((x) => x.name === n);
+        return el("option", { value: n, title: s ? `${s.tasks} tasks · last used ${s.last_used}` : "" }, n);
+      }));
+      sel.dataset.sig = sig;
+    }
+    sel.value = st.session;
+  }
+
+  // chooseSession shows session name: its tasks, journals, settings and clock.
+  function chooseSession(name, reload) {
+    if (name === st.session) return;
+    st.session = name;
+    sessionStorage.setItem(SESSION_KEY, name);
+    history.replaceState(null, "", "#session=" + encodeURIComponent(name));
+    resetView();
+    st.tasks.before = NEWEST;
+    st.tasks.newer = [];
+    st.tasks.rows = [];
+    st.clock = null;
+    st.settingsFor = null;
+    $("settings-note").textContent = "";
+    for (const j of Object.values(st.journals)) j.last = 0;
+    if (reload) poll();
+  }
+
+  async function pollClock() {
+    st.clock = (await api(scoped("clock"))).data;
+  }
+
+  // pollSettings fills the settings form when the session shown changes (not while the reader edits it).
+  async function pollSettings() {
+    if (st.settingsFor === st.session) return;
+    const want = st.session;
+    const v = (await api(scoped("settings"))).data || {};
+    if (want !== st.session) return;
+    const f = $("settings-form");
+    for (const [k, x] of Object.entries(v)) {
+      const input = f.elements[k];
+      if (!input) continue;
+      if (input.type === "checkbox") input.checked = !!x;
+      else input.value = String(x);
+      input.classList.remove("bad");
+    }
+    st.settingsFor = want;
+  }
+
+  function renderSession() {
+    if (!st.cfg.sessions) return;
+    $("session-name").textContent = st.session;
+    const c = st.clock;
+    $("clock-now").textContent = c ? c.now : "…";
+    $("clock-state").textContent = c ? (c.frozen ? "frozen" : "running") : "";
+    $("clock-freeze").textContent = c && c.frozen ? "Resume" : "Freeze";
+  }
+
+  async function moveClock(move) {
+    try {
+      st.clock = (await api(scoped("clock"), { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(move) })).data;
+      renderSession();
+      poll();
+    } catch (e) {
+      if (e instanceof Unauthorized) askToken();
+      toast("clock: " + e.message, true);
+    }
+  }
+
+  async function saveSettings(e) {
+    e.preventDefault();
+    const f = $("settings-form");
+    const v = {};
+    for (const input of f.elements) {
+      if (!input.name) continue;
+      input.classList.remove("bad");
+      if (input.type === "checkbox") v[input.name] = input.checked;
+      else if (input.type === "number") v[input.name] = Number(input.value);
+      else v[input.name] = input.value.trim();
+    }
+    try {
+      await api(scoped("settings"), { method: "PUT", headers: { "Content-Type": "application/json" }, body: JSON.stringify(v) });
+      st.settingsFor = null; // read them back
+      $("settings-note").textContent = "saved";
+      poll();
+    } catch (err) {
+      if (err instanceof Unauthorized) askToken();
+      const m = /^body field \/(\w+)/.exec(err.message);
+      if (m && f.elements[m[1]]) f.elements[m[1]].classList.add("bad");
+      $("settings-note").textContent = "";
+      toast("settings: " + err.message, true);
+    }
+  }
 
   async function pollCoverage() {
     st.coverage = (await api("coverage")).data;
@@ -500,7 +629,7 @@
     const j = st.journals[name];
     if (!j.items.has(r.seq)) {
       try {
-        for (const rec of (await api(`${name}?since=${r.seq - 1}&limit=1`)).data || []) j.items.set(rec.seq, rec);
+        for (const rec of (await api(scoped(`${name}?since=${r.seq - 1}&limit=1`))).data || []) j.items.set(rec.seq, rec);
       } catch (e) {
         toast(e.message, true);
       }
@@ -631,7 +760,7 @@
 
   async function endTask(id, action) {
     try {
-      await api(`tasks/${encodeURIComponent(id)}/${action}`, { method: "POST" });
+      await api(scoped(`tasks/${encodeURIComponent(id)}/${action}`), { method: "POST" });
       toast(`Task ${short(id)}: ${action === "complete" ? "completed" : "failed"}`);
       await pollTaskDetail(id).catch(() => {});
       poll();
@@ -825,7 +954,7 @@
       b.classList.remove("armed");
       b.textContent = "Reset";
       try {
-        await api("reset", { method: "POST" });
+        await api(scoped("reset"), { method: "POST" });
         resetView();
         toast("Reset: tasks and journals forgotten");
         poll();
@@ -845,6 +974,12 @@
         toast("reset coverage: " + e.message, true);
       }
     });
+    $("session").addEventListener("change", (e) => chooseSession(e.target.value, true));
+    $("clock-advance").addEventListener("click", () => moveClock({ advance: $("advance-by").value.trim() }));
+    $("advance-by").addEventListener("keydown", (e) => { if (e.key === "Enter") $("clock-advance").click(); });
+    $("clock-freeze").addEventListener("click", () => moveClock({ freeze: !(st.clock && st.clock.frozen) }));
+    $("settings-form").addEventListener("submit", saveSettings);
+    $("settings-form").addEventListener("input", () => { $("settings-note").textContent = ""; });
     $("token-button").addEventListener("click", askToken);
     $("token-form").addEventListener("submit", (e) => {
       e.preventDefault();
@@ -871,6 +1006,13 @@
       showTab("requests");
     }
     $("tab-coverage").hidden = !st.cfg.coverage;
+    if (st.cfg.sessions) {
+      $("session-picker").hidden = false;
+      $("tab-session").hidden = false;
+      const m = /^#session=(.+)$/.exec(location.hash);
+      st.session = (m && decodeURIComponent(m[1])) || sessionStorage.getItem(SESSION_KEY) || DEFAULT_SESSION;
+      renderPicker();
+    }
     if (st.cfg.token && !sessionStorage.getItem(TOKEN_KEY)) askToken();
     poll();
   }
