@@ -283,3 +283,124 @@ func submit(t *testing.T, base, key string) {
 		t.Fatalf("submit to %s: %d %+v %v", base, resp.StatusCode, body, err)
 	}
 }
+
+// suiteTest is the test of one package of the module parallelSuites writes: it submits tasks through
+// LUMA_BASE_URL and asks the admin API, in its session (LUMA_SESSION), for its tasks: only its own must be
+// there, whatever the other packages do at the same time.
+const suiteTest = `package PKG
+
+import (
+	"encoding/json"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+)
+
+func TestOwnSession(t *testing.T) {
+	base, session := os.Getenv("LUMA_BASE_URL"), os.Getenv("LUMA_SESSION")
+	mock := base[:strings.Index(base, "/__session/")]
+	for range 5 {
+		req, _ := http.NewRequest(http.MethodPost, base+"/luma/generations", strings.NewReader(` + "`" + `{"user_prompt":"PKG"}` + "`" + `))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+os.Getenv("LUMA_API_KEY"))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("submit: %v %v", resp, err)
+		}
+		resp.Body.Close()
+	}
+	resp, err := http.Get(mock + "/__mock/sessions/" + session + "/tasks")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var tasks []struct{ Prompt string }
+	if err := json.NewDecoder(resp.Body).Decode(&tasks); err != nil {
+		t.Fatal(err)
+	}
+	if len(tasks) != 5 {
+		t.Fatalf("session %s keeps %d tasks, want its own 5", session, len(tasks))
+	}
+	for _, task := range tasks {
+		if task.Prompt != "PKG" {
+			t.Errorf("session %s shows a task of another suite: %q", session, task.Prompt)
+		}
+	}
+}
+`
+
+func TestParallelSuitesRecipe(t *testing.T) {
+	bin := buildLumamock(t)
+	w := load(t, "mock-tests.yml")
+	job := w.Jobs["parallel-suites"]
+	svc := job.Services["lumamock"]
+	path := bin + string(os.PathListSeparator) + os.Getenv("PATH")
+
+	// The service container, as the binary with its environment, on a free port.
+	dir := t.TempDir()
+	addr := freeAddr(t)
+	env := map[string]string{"PATH": path}
+	for k, v := range svc.Env {
+		env[k] = v
+	}
+	env["LUMAMOCK_ADDR"] = addr
+	if out, code := run(t, dir, `lumamock serve > svc.log 2>&1 &
+curl --fail --silent --show-error --retry 30 --retry-delay 1 --retry-all-errors "http://$LUMAMOCK_ADDR/healthz"`, env); code != 0 {
+		t.Fatalf("serve with the service container's environment: exit %d\n%s", code, out)
+	}
+
+	// A module of four packages, each a suite, all run at once by the recipe's test step.
+	mod := filepath.Join(dir, "app")
+	pkgs := []string{"alpha", "beta", "gamma", "delta"}
+	if err := os.MkdirAll(mod, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(mod, "go.mod"), []byte("module example.com/app\n\ngo 1.25\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, pkg := range pkgs {
+		if err := os.MkdirAll(filepath.Join(mod, pkg), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		src := strings.ReplaceAll(suiteTest, "PKG", pkg)
+		if err := os.WriteFile(filepath.Join(mod, pkg, pkg+"_test.go"), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	testEnv := map[string]string{"PATH": path, "LUMAMOCK_URL": "http://" + addr, "LUMA_API_KEY": job.Env["LUMA_API_KEY"],
+		"GITHUB_RUN_ID": "4242", "GOFLAGS": "-count=1", "GOWORK": "off"}
+	if job.Env["LUMAMOCK_URL"] != "http://localhost:8080" {
+		t.Fatalf("LUMAMOCK_URL %q: the recipe's test step reaches the service container there", job.Env["LUMAMOCK_URL"])
+	}
+	out, code := run(t, mod, w.step(t, "parallel-suites", "Test, every package at once"), testEnv)
+	if code != 0 {
+		t.Fatalf("the parallel suites: exit %d\n%s", code, out)
+	}
+
+	// Four sessions, one per suite, named after the run.
+	resp, err := http.Get("http://" + addr + "/__mock/sessions")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var sessions []struct {
+		Name  string
+		Tasks int
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&sessions); err != nil {
+		t.Fatal(err)
+	}
+	if len(sessions) != len(pkgs) {
+		t.Fatalf("sessions %+v, want one per suite", sessions)
+	}
+	for _, s := range sessions {
+		if !strings.HasPrefix(s.Name, "run-4242-") || s.Tasks != 5 {
+			t.Errorf("session %+v, want run-4242-… with 5 tasks", s)
+		}
+	}
+	// The failure step lists each session's journals.
+	if out, code := run(t, mod, w.step(t, "parallel-suites", "Every session's"), testEnv); code != 0 || strings.Count(out, "== run-4242-") != len(pkgs) {
+		t.Errorf("the failure step: exit %d\n%s", code, out)
+	}
+}

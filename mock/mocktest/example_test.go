@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/lumamock/lumamock"
@@ -67,4 +68,55 @@ func (t *exampleT) cleanup() {
 	for i := len(t.cleanups) - 1; i >= 0; i-- {
 		t.cleanups[i]()
 	}
+}
+
+// A parallel suite: one mock for the whole suite, and each test in its own session (Server.NewSession), with its
+// own settings and clock; a test's tasks, journals and clock moves never reach another's. In a real suite each
+// test is a subtest calling t.Parallel() and srv.NewSession(t); here three run in goroutines.
+func Example_parallelSessions() {
+	suite := &exampleT{}
+	defer suite.cleanup()
+	srv := mocktest.NewServer(suite, mock.Options{})
+
+	outcomes := []lumamock.TaskState{lumamock.StateCompleted, lumamock.StateFailed, lumamock.StateCompleted}
+	advances := []time.Duration{time.Second, 4 * time.Second, 4 * time.Second}
+	results := make([]string, len(outcomes))
+	var wg sync.WaitGroup
+	for i, outcome := range outcomes {
+		wg.Go(func() {
+			t := &exampleT{} // the subtest's *testing.T
+			defer t.cleanup()
+			sess := srv.NewSession(t)
+			sess.SetSettings(mock.Settings{Pending: time.Second, Processing: 3 * time.Second, Outcome: outcome,
+				Schema: lumamock.ShapeEnvelope})
+
+			// The client under test is given sess.URL as its base URL.
+			req, _ := http.NewRequest(http.MethodPost, sess.URL+"/luma/generations", strings.NewReader(`{"user_prompt": "a fox"}`))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer test-key")
+			resp, err := srv.Client.Do(req)
+			if err != nil {
+				t.Fatalf("submit: %v", err)
+			}
+			var submitted lumamock.TaskEnvelope
+			_ = json.NewDecoder(resp.Body).Decode(&submitted)
+			resp.Body.Close()
+
+			sess.Advance(advances[i]) // only this session's time moves
+			task := sess.Task(submitted.Data.TaskID)
+			results[i] = fmt.Sprintf("test %d: %s after %s of its own time; %d task(s) in its session", i,
+				task.State, advances[i], len(sess.Mock.Tasks()))
+		})
+	}
+	wg.Wait()
+	for _, r := range results {
+		fmt.Println(r)
+	}
+	fmt.Println("sessions left:", len(srv.Mock.Sessions()))
+
+	// Output:
+	// test 0: processing after 1s of its own time; 1 task(s) in its session
+	// test 1: failed after 4s of its own time; 1 task(s) in its session
+	// test 2: completed after 4s of its own time; 1 task(s) in its session
+	// sessions left: 0
 }

@@ -2,23 +2,16 @@
 // Runs the lumamock binary (built from this checkout, or $LUMAMOCK_BIN) and drives it with the typed client.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
 
 import { lumaClient, pollUntilDone, readError, readTask } from "../client.mjs";
+import { startLumamock } from "./server.mjs";
 
-const repo = fileURLToPath(new URL("../../..", import.meta.url));
 const KEY = "test-key";
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** @type {import("node:child_process").ChildProcess | undefined} */
-let server;
 let baseUrl = "";
-let buildDir = "";
+/** @type {() => void} */
+let stop = () => {};
 
 /** @type {import("../schema").components["schemas"]["GenerationRequest"]} */
 const sourceExample = {
@@ -29,42 +22,12 @@ const sourceExample = {
 };
 
 before(async () => {
-  let bin = process.env.LUMAMOCK_BIN;
-  if (!bin) {
-    buildDir = mkdtempSync(join(tmpdir(), "lumamock-ts-"));
-    bin = join(buildDir, "lumamock");
-    execFileSync("go", ["build", "-o", bin, "./cmd/lumamock"], { cwd: repo, stdio: "inherit" });
-  }
-  // Port 0: the server picks a free port and prints its address on its first line.
-  server = spawn(bin, ["serve", "--addr", "127.0.0.1:0", "--api-key", KEY, "--pending", "200ms", "--processing", "300ms", "--seed", "7"], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const proc = server;
-  // The request log goes to stderr; keep its end for a failure message instead of printing it.
-  let log = "";
-  proc.stderr?.on("data", (chunk) => {
-    log = (log + chunk).slice(-4000);
-  });
-  baseUrl = await new Promise((resolveURL, reject) => {
-    const timer = setTimeout(() => reject(new Error("lumamock printed no address in 20 s")), 20_000);
-    proc.once("exit", (code) => reject(new Error(`lumamock exited with ${code}:\n${log}`)));
-    if (!proc.stdout) return reject(new Error("no stdout"));
-    createInterface({ input: proc.stdout }).on("line", (line) => {
-      const m = line.match(/serving the Luma API on (http:\/\/\S+)/);
-      if (m) {
-        clearTimeout(timer);
-        resolveURL(m[1]);
-      }
-    });
-  });
+  ({ baseUrl, stop } = await startLumamock(["--api-key", KEY, "--pending", "200ms", "--processing", "300ms", "--seed", "7"]));
   const health = await fetch(`${baseUrl}/healthz`);
   assert.equal(health.status, 200);
 }, { timeout: 300_000 });
 
-after(() => {
-  server?.kill();
-  if (buildDir) rmSync(buildDir, { recursive: true, force: true });
-});
+after(() => stop());
 
 describe("envelope (the default shape)", () => {
   test("submit, poll to completed", async () => {
