@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"bytes"
 	"net/http"
 	"net/url"
 	"slices"
@@ -70,7 +71,20 @@ func (s *Server) createGeneration(w http.ResponseWriter, r *http.Request, ex *ap
 	// after the answer finds them; they may reach the hook before the client reads the answer, as with a
 	// fast real API.
 	s.callbacks.poke(t)
+	s.letBodyGo(r, ex)
 	writeJSON(w, http.StatusOK, t.answer(ex.shape, t.timeline()[0], t.created, ex.requestID))
+}
+
+// letBodyGo lets go of r's body before its answer is written, keeping only what the journal keeps of it: a
+// client that reads its answer slowly, or not at all, then holds nothing of what it sent but the task it made.
+func (s *Server) letBodyGo(r *http.Request, ex *apiRequest) {
+	if body := ex.note.body; len(body) > s.opts.JournalBodyLimit {
+		// Cut before any secret that crosses the limit: the record is redacted when read, and a piece of a
+		// secret would no longer be recognised.
+		ex.note.body, ex.note.cut = bytes.Clone(body[:cutBefore(body, s.opts.JournalBodyLimit, s.secretsOf(r))]), true
+	}
+	ex.body = nil        // the decoded body; what the task keeps of it (the prompt) stays with the task
+	r.Body = http.NoBody // admission left the body it read there
 }
 
 // getGeneration answers GET /luma/generations/{task_id}: the task now, in the shape it was created with unless

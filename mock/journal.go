@@ -242,6 +242,7 @@ type requestNote struct {
 	rejected   bool
 	violations []lumamock.Violation
 	body       []byte
+	cut        bool // body holds only the start of the request's body (see Server.letBodyGo)
 	// What the coverage needs: the task answered, in which shape and state, and the submission that made it.
 	cov        *coverage.Task
 	shape      lumamock.Shape

@@ -368,6 +368,7 @@ func (s *Server) requestEntry(r *http.Request, ex *apiRequest, status int, at ti
 		rec.Valid = true
 	}
 	body := note.body
+	rec.BodyTruncated = note.cut
 	if len(body) > s.opts.JournalBodyLimit {
 		// Cut before any secret that crosses the limit: the record is redacted when read, and a piece of a
 		// secret would no longer be recognised.

@@ -209,3 +209,40 @@ func TestPreferDelayIsNotCut(t *testing.T) {
 		t.Errorf("Preference-Applied %q, want the delay honoured", got)
 	}
 }
+
+// TestSlowSubmitterHoldsOnlyItsTask has 4 clients submit a task with a 20 MiB prompt each in the luma shape
+// (whose answer shows the prompt) and read nothing past the headers: the heap holds the 4 prompts the tasks keep,
+// and nothing more of what the clients sent, because the request's body is let go before its answer is written.
+func TestSlowSubmitterHoldsOnlyItsTask(t *testing.T) {
+	if raceDetector {
+		t.Skip("tasks of 20 MiB, run without -race: the race detector makes their JSON work take a minute and adds nothing to what is measured")
+	}
+	const n = 4
+	srv := mocktest.NewServer(t, mock.Options{Schema: lumamock.ShapeLuma, MaxBody: 2 * bigPrompt, MaxTaskMemory: 1 << 30})
+	var bodies [n][]byte
+	for i := range bodies {
+		bodies[i], _ = json.Marshal(map[string]any{lumamock.FieldUserPrompt: strings.Repeat(fmt.Sprintf("wind %d \"in\" the trees\n", i), bigPrompt/22)})
+	}
+	base := heapInUse()
+	for i := range n {
+		c, err := net.Dial("tcp", strings.TrimPrefix(srv.URL, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		fmt.Fprintf(c, "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer k\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", lumamock.PathGenerations, len(bodies[i]))
+		if _, err := c.Write(bodies[i]); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.ReadResponse(bufio.NewReaderSize(c, 4096), nil)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("submit %d: %v %v", i, resp, err)
+		}
+	}
+	prompts := int64(n * bigPrompt)
+	grown := int64(heapInUse()) - int64(base)
+	t.Logf("%d unread answers to submissions of %d MiB: heap %+d MiB, of which the tasks' prompts are %d MiB", n, bigPrompt>>20, grown>>20, prompts>>20)
+	if grown > prompts+slowReaderBudget {
+		t.Errorf("the heap grew by %d MiB, more than the %d MiB of prompts the tasks keep and a %d MiB budget", grown>>20, prompts>>20, slowReaderBudget>>20)
+	}
+}
