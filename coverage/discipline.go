@@ -355,9 +355,22 @@ func plural(n int64, word string) string {
 	return strconv.FormatInt(n, 10) + " " + word + "s"
 }
 
-// clientTable keeps at most max clients, forgetting the least recently seen first.
+// Budget bounds the clients that several Recorders remember together. Make one with NewBudget.
+type Budget struct {
+	max  int64
+	used atomic.Int64
+}
+
+// NewBudget returns a Budget of max clients.
+func NewBudget(max int) *Budget { return &Budget{max: int64(max)} }
+
+// Used returns how many clients the Recorders sharing b remember.
+func (b *Budget) Used() int { return int(b.used.Load()) }
+
+// clientTable keeps at most max clients, and within its budget, forgetting the least recently seen first.
 type clientTable struct {
 	seed      maphash.Seed
+	budget    *Budget // nil for none
 	mu        sync.Mutex
 	byID      map[uint64]*client
 	recency   list.List // of *client, most recent first
@@ -365,8 +378,14 @@ type clientTable struct {
 	forgotten int64
 }
 
-func newClientTable(max int) *clientTable {
-	return &clientTable{seed: maphash.MakeSeed(), byID: map[uint64]*client{}, max: max}
+func newClientTable(max int, budget *Budget) *clientTable {
+	return &clientTable{seed: maphash.MakeSeed(), budget: budget, byID: map[uint64]*client{}, max: max}
+}
+
+// overLocked reports whether the table must forget a client: it holds more than its max, or more than one while
+// the budget it shares is exceeded.
+func (t *clientTable) overLocked() bool {
+	return len(t.byID) > t.max || t.budget != nil && len(t.byID) > 1 && t.budget.used.Load() > t.budget.max
 }
 
 // get returns the client whose API key is key, remembering it as the most recently seen.
@@ -402,11 +421,17 @@ func (t *clientTable) lookup(id uint64, label func() string) *client {
 	c := &client{identity: &identity{id: id, label: label()}}
 	c.elem = t.recency.PushFront(c)
 	t.byID[id] = c
-	for len(t.byID) > t.max {
+	if t.budget != nil {
+		t.budget.used.Add(1)
+	}
+	for t.overLocked() {
 		old := t.recency.Back()
 		t.recency.Remove(old)
 		delete(t.byID, old.Value.(*client).id)
 		t.forgotten++
+		if t.budget != nil {
+			t.budget.used.Add(-1)
+		}
 	}
 	return c
 }
@@ -425,6 +450,9 @@ func (t *clientTable) snapshot() ([]*client, int64) {
 func (t *clientTable) reset() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if t.budget != nil {
+		t.budget.used.Add(-int64(len(t.byID)))
+	}
 	t.byID = map[uint64]*client{}
 	t.recency.Init()
 	t.forgotten = 0

@@ -460,3 +460,50 @@ func TestRecorderUnderLoad(t *testing.T) {
 	close(stop)
 	wg.Wait()
 }
+
+// TestBudgetBoundsRecordersTogether: recorders sharing a Budget (a server's sessions) remember at most its
+// clients together, each keeping at least one, and give their room back when closed; they share one Plan and
+// count apart.
+func TestBudgetBoundsRecordersTogether(t *testing.T) {
+	plan, err := coverage.NewPlan(lumamock.MustLoad(), faults)
+	if err != nil {
+		t.Fatal(err)
+	}
+	budget := coverage.NewBudget(10)
+	var recs []*coverage.Recorder
+	for range 4 {
+		r, err := coverage.New(coverage.Options{Plan: plan, Budget: budget})
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs = append(recs, r)
+	}
+	for i := range 400 {
+		r := recs[i%len(recs)]
+		r.Request(coverage.Request{Seq: int64(i + 1), At: at(0), Key: fmt.Sprint("key-", i), Operation: lumamock.OpGet, Status: 404})
+		if used := budget.Used(); used > 10 {
+			t.Fatalf("after %d keys, %d clients remembered; the budget is 10", i+1, used)
+		}
+	}
+	var seen int
+	for _, r := range recs {
+		rep := r.Report()
+		seen += rep.Clients.Seen
+		if rep.Clients.Seen < 1 || rep.Covered != 1 || rep.Items[0].Count != 0 {
+			t.Errorf("a recorder: %+v, %d covered", rep.Clients, rep.Covered)
+		}
+	}
+	if seen != budget.Used() {
+		t.Errorf("the recorders remember %d clients, the budget counts %d", seen, budget.Used())
+	}
+	recs[0].Request(coverage.Request{Seq: 999, At: at(0), Key: "k", Operation: lumamock.OpCreate, Status: 429})
+	if recs[1].Report().Items[6].Count != 0 || recs[0].Report().Items[6].Count != 1 {
+		t.Error("recorders sharing a plan count together")
+	}
+	for _, r := range recs {
+		r.Close()
+	}
+	if used := budget.Used(); used != 0 {
+		t.Errorf("%d clients still counted after every recorder closed", used)
+	}
+}

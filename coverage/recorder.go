@@ -27,15 +27,20 @@ const (
 
 // Options configure a Recorder. Zero fields take the defaults.
 type Options struct {
-	// Document is the OpenAPI document the items are derived from (Derive); required.
+	// Plan is the items counted; nil means those NewPlan derives from Document and Faults.
+	Plan *Plan
+	// Document is the OpenAPI document the items are derived from (Derive) when Plan is nil.
 	Document *openapi3.T
-	// Faults are the webhook faults the server applies, one fault item each per callback.
+	// Faults are the webhook faults the server applies, one fault item each per callback, when Plan is nil.
 	Faults []Fault
 	// Thresholds decide the client discipline findings.
 	Thresholds Thresholds
 	// MaxClients, MaxFindings and MaxEvidence bound the memory of the findings; zero means DefaultMaxClients,
 	// DefaultMaxFindings and DefaultMaxEvidence.
 	MaxClients, MaxFindings, MaxEvidence int
+	// Budget, when set, bounds the clients of all the Recorders that share it (a server's sessions): past it, a
+	// Recorder forgets its own least recently seen client to make room for a new one, keeping at least one.
+	Budget *Budget
 	// Alive reports whether task id is still alive (has not ended) at at, for the resubmitted finding. The
 	// Recorder calls it with none of its locks held. Nil counts every task alive.
 	Alive func(id string, at time.Time) bool
@@ -141,17 +146,23 @@ type Task struct {
 // for concurrent use; they never block for long (counters are atomic, each client has its own lock), and
 // Report never holds a lock while it renders.
 type Recorder struct {
-	opts     Options
-	th       Thresholds
+	*Plan
+	opts    Options
+	th      Thresholds
+	counts  []counter
+	clients *clientTable
+	totals  [numKinds]atomic.Int64
+}
+
+// Plan is the items of a document and how events find them: derived once, shared by any number of Recorders
+// (one per session of a server). It is read-only.
+type Plan struct {
 	items    []Item // as derived, without counts
-	counts   []counter
 	ops      small[string, *opIndex]
 	cbs      map[string]*cbIndex // by callback key
 	cbOnly   *cbIndex            // the document's only callback, if it has one
 	outcomes map[lumamock.TaskState]int
 	terminal map[lumamock.TaskState]bool
-	clients  *clientTable
-	totals   [numKinds]atomic.Int64
 }
 
 type counter struct {
@@ -224,26 +235,35 @@ type cbIndex struct {
 	retry  int
 }
 
-// New derives the items of opts.Document and returns a Recorder of them.
+// New returns a Recorder of the items of opts.Plan, or of those it derives from opts.Document when Plan is nil.
 func New(opts Options) (*Recorder, error) {
-	items, err := Derive(opts.Document, opts.Faults)
-	if err != nil {
-		return nil, err
+	plan := opts.Plan
+	if plan == nil {
+		var err error
+		if plan, err = NewPlan(opts.Document, opts.Faults); err != nil {
+			return nil, err
+		}
 	}
 	defaults.Positive(&opts.MaxClients, DefaultMaxClients)
 	defaults.Positive(&opts.MaxFindings, DefaultMaxFindings)
 	defaults.Positive(&opts.MaxEvidence, DefaultMaxEvidence)
-	r := &Recorder{
-		opts: opts, th: opts.Thresholds.withDefaults(), items: items, counts: make([]counter, len(items)),
-		cbs: map[string]*cbIndex{}, outcomes: map[lumamock.TaskState]int{},
-		terminal: map[lumamock.TaskState]bool{},
+	return &Recorder{Plan: plan, opts: opts, th: opts.Thresholds.withDefaults(), counts: make([]counter, len(plan.items)),
+		clients: newClientTable(opts.MaxClients, opts.Budget)}, nil
+}
+
+// NewPlan derives the items of doc (Derive), with a fault item per fault, and indexes them.
+func NewPlan(doc *openapi3.T, faults []Fault) (*Plan, error) {
+	items, err := Derive(doc, faults)
+	if err != nil {
+		return nil, err
 	}
-	life, _, _ := lumamock.ReadLifecycle(opts.Document) // Derive read it already
+	r := &Plan{items: items, cbs: map[string]*cbIndex{}, outcomes: map[lumamock.TaskState]int{}, terminal: map[lumamock.TaskState]bool{}}
+	life, _, _ := lumamock.ReadLifecycle(doc) // Derive read it already
 	for _, s := range life.Ends() {
 		r.terminal[s] = true
 	}
 	byName := map[string]*cbIndex{} // callbacks by operationId (their items' Operation)
-	for _, p := range opts.Document.Paths.Map() {
+	for _, p := range doc.Paths.Map() {
 		for _, op := range p.Operations() {
 			for _, cb := range callbacks(op) {
 				idx := byName[cb.name]
@@ -307,15 +327,14 @@ func New(opts Options) (*Recorder, error) {
 			op.v.states[i].v.end = r.terminal[e.k]
 		}
 	}
-	r.clients = newClientTable(opts.MaxClients)
 	return r, nil
 }
 
+// Items returns the plan's items, without counts, in report order.
+func (p *Plan) Items() []Item { return append([]Item(nil), p.items...) }
+
 // Thresholds returns the thresholds in force, defaults applied.
 func (r *Recorder) Thresholds() Thresholds { return r.th }
-
-// Items returns the items, without counts, in report order.
-func (r *Recorder) Items() []Item { return append([]Item(nil), r.items...) }
 
 // count counts item i as covered by ref.
 func (r *Recorder) count(i int, ref Ref) {
@@ -430,6 +449,9 @@ func (r *Recorder) retried(ev Callback) bool {
 	}
 	return retried
 }
+
+// Close forgets the clients, giving their room back to the Budget. Use the Recorder no more.
+func (r *Recorder) Close() { r.clients.reset() }
 
 // Reset forgets what was counted and found, and the clients.
 func (r *Recorder) Reset() {

@@ -289,7 +289,7 @@ func pluralS(n int64) string {
 
 func (r Report) title() string {
 	t := "lumamock coverage"
-	if r.Session != "" {
+	if r.Session != "" && r.Session != "default" { // the session of those that name none
 		t += " of session " + r.Session
 	}
 	return t
@@ -474,7 +474,55 @@ func (s *junitSuite) add(c junitCase) {
 }
 
 func (r Report) writeJUnit(w *bytes.Buffer) error {
-	items := junitSuite{Name: "coverage"}
+	return writeJUnit(w, r.title(), r.junitSuites(""))
+}
+
+// WriteAll renders several reports (a server's sessions) in format to w: in text and Markdown one after the
+// other, in JUnit as the test suites of one document (each named after its session), in JSON as an array.
+func WriteAll(w io.Writer, format string, reports []Report) error {
+	if err := CheckFormat(format); err != nil {
+		return fmt.Errorf("coverage: %w", err)
+	}
+	var buf bytes.Buffer
+	switch format {
+	case "text", "markdown":
+		for i, r := range reports {
+			if i > 0 {
+				buf.WriteString("\n")
+			}
+			if err := r.Write(&buf, format); err != nil {
+				return err
+			}
+		}
+	case "json":
+		enc := json.NewEncoder(&buf)
+		enc.SetIndent("", "  ")
+		if reports == nil {
+			reports = []Report{}
+		}
+		if err := enc.Encode(reports); err != nil {
+			return fmt.Errorf("coverage: %w", err)
+		}
+	case "junit":
+		var suites []junitSuite
+		for _, r := range reports {
+			prefix := ""
+			if r.Session != "" {
+				prefix = "session " + r.Session + ": "
+			}
+			suites = append(suites, r.junitSuites(prefix)...)
+		}
+		if err := writeJUnit(&buf, "lumamock coverage", suites); err != nil {
+			return fmt.Errorf("coverage: %w", err)
+		}
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// junitSuites are the report's JUnit test suites, their names prefixed with prefix.
+func (r Report) junitSuites(prefix string) []junitSuite {
+	items := junitSuite{Name: prefix + "coverage"}
 	for _, it := range r.Items {
 		c := junitCase{Classname: "coverage." + it.Kind, Name: it.Name}
 		switch {
@@ -485,7 +533,7 @@ func (r Report) writeJUnit(w *bytes.Buffer) error {
 		}
 		items.add(c)
 	}
-	discipline := junitSuite{Name: "client discipline"}
+	discipline := junitSuite{Name: prefix + "client discipline"}
 	for _, k := range kindNames {
 		if slices.Contains(r.Ignored, k) {
 			discipline.add(junitCase{Classname: "discipline", Name: k, Skipped: &junitSkipped{Message: "excluded by --ignore"}})
@@ -512,7 +560,12 @@ func (r Report) writeJUnit(w *bytes.Buffer) error {
 				Message: fmt.Sprintf("%d more occurrences not listed (the lists are bounded per client)", more), Type: k}})
 		}
 	}
-	all := junitSuites{Name: r.title(), Suites: []junitSuite{items, discipline}}
+	return []junitSuite{items, discipline}
+}
+
+// writeJUnit writes suites as one JUnit document named name.
+func writeJUnit(w *bytes.Buffer, name string, suites []junitSuite) error {
+	all := junitSuites{Name: name, Suites: suites}
 	for _, s := range all.Suites {
 		all.Tests += s.Tests
 		all.Failures += s.Failures

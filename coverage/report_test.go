@@ -280,3 +280,44 @@ func TestUnknownFormat(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteAll: several sessions' reports in one file: JUnit suites named after each session, a JSON array, texts
+// one after the other.
+func TestWriteAll(t *testing.T) {
+	a, b := sampleReport(t), sampleReport(t)
+	a.Session, b.Session = "default", "suite-b"
+	var buf bytes.Buffer
+	if err := coverage.WriteAll(&buf, "junit", []coverage.Report{a, b}); err != nil {
+		t.Fatal(err)
+	}
+	var j junitTestsuites
+	if err := xml.Unmarshal(buf.Bytes(), &j); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, s := range j.Testsuites {
+		names = append(names, s.Name)
+	}
+	if diff := cmp.Diff([]string{"session default: coverage", "session default: client discipline", "session suite-b: coverage",
+		"session suite-b: client discipline"}, names); diff != "" || j.Tests != 2*(len(a.Items)+5) {
+		t.Errorf("suites (-want +got):\n%s\ntests %d", diff, j.Tests)
+	}
+	buf.Reset()
+	if err := coverage.WriteAll(&buf, "json", []coverage.Report{a, b}); err != nil {
+		t.Fatal(err)
+	}
+	var back []coverage.Report
+	if err := json.Unmarshal(buf.Bytes(), &back); err != nil || len(back) != 2 || back[1].Session != "suite-b" {
+		t.Errorf("json: %v, %d reports", err, len(back))
+	}
+	buf.Reset()
+	if err := coverage.WriteAll(&buf, "text", []coverage.Report{a, b}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(buf.String(), "lumamock coverage: ") || !strings.Contains(buf.String(), "\nlumamock coverage of session suite-b: ") {
+		t.Errorf("text:\n%.300s", buf.String())
+	}
+	if err := coverage.WriteAll(&buf, "yaml", nil); err == nil {
+		t.Error("WriteAll(yaml) did not fail")
+	}
+}

@@ -3,6 +3,7 @@ package mock
 import (
 	"hash/maphash"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -21,38 +22,76 @@ var webhookFaults = []coverage.Fault{
 	{Name: "late", Hint: "Prefer: late=2s on a submit with a notify_hook"},
 }
 
-// Coverage returns what the mock's clients were exposed to, item by item from the document, and the client
-// discipline findings (see package coverage). It survives Reset; ResetCoverage clears it.
-func (s *Server) Coverage() coverage.Report {
-	rep := s.coverage.Report()
-	rep.At = s.clock.Now()
+// DefaultCoverageClients bounds, when Options.CoverageClients is zero, the clients the coverage of all sessions
+// remembers together.
+const DefaultCoverageClients = 1024
+
+// Coverage returns what the clients of the session were exposed to, item by item from the document, and the
+// client discipline findings (see package coverage), on the session's clock. It survives Reset;
+// ResetCoverage clears it.
+func (ss *Session) Coverage() coverage.Report {
+	rep := ss.coverage.Report()
+	rep.Session, rep.At = ss.name, ss.clock.Now()
 	return rep
 }
 
-// ResetCoverage forgets what the coverage counted and found.
-func (s *Server) ResetCoverage() { s.coverage.Reset() }
+// ResetCoverage forgets what the session's coverage counted and found.
+func (ss *Session) ResetCoverage() { ss.coverage.Reset() }
+
+// Coverage returns the coverage of DefaultSession (see Session.Coverage).
+func (s *Server) Coverage() coverage.Report { return s.Default().Coverage() }
+
+// Coverages returns the coverage of each session a client used, DefaultSession first, then the others by name;
+// DefaultSession's alone when no client used any.
+func (s *Server) Coverages() []coverage.Report {
+	list := s.sessions.list()
+	sort.Slice(list, func(i, j int) bool {
+		if (list[i].name == DefaultSession) != (list[j].name == DefaultSession) {
+			return list[i].name == DefaultSession
+		}
+		return list[i].name < list[j].name
+	})
+	var out []coverage.Report
+	for _, ss := range list {
+		if rep := ss.Coverage(); rep.Clients.Seen > 0 || rep.Covered > 0 || rep.Clients.Forgotten > 0 {
+			out = append(out, rep)
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, s.Coverage())
+	}
+	return out
+}
+
+// ResetCoverage forgets the coverage of DefaultSession.
+func (s *Server) ResetCoverage() { s.Default().ResetCoverage() }
 
 func (sc scope) Coverage(ignore []string) (any, error) {
-	rep, err := sc.ss.srv.Coverage().Exclude(ignore...)
+	rep, err := sc.ss.Coverage().Exclude(ignore...)
 	if err != nil {
 		return nil, adminapi.Invalid(lumamock.InQuery, "ignore", "ignore", err.Error())
 	}
 	return rep, nil
 }
 
-func (sc scope) ResetCoverage() { sc.ss.srv.ResetCoverage() }
+func (sc scope) ResetCoverage() { sc.ss.ResetCoverage() }
 
-// newCoverage makes the Recorder of the mock's coverage.
-func (s *Server) newCoverage() (*coverage.Recorder, error) {
-	return coverage.New(coverage.Options{
-		Document:   s.doc,
-		Faults:     webhookFaults,
+// newCoverage makes the Recorder of session ss's coverage: the server's items (one Plan) and its bound on the
+// clients remembered (one Budget), and ss's tasks.
+func (s *Server) newCoverage(ss *Session) *coverage.Recorder {
+	r, err := coverage.New(coverage.Options{
+		Plan:       s.coveragePlan,
+		Budget:     s.coverageBudget,
 		Thresholds: s.opts.Discipline,
 		Alive: func(id string, at time.Time) bool {
-			t := s.findTask(id)
+			t := ss.tasks.get(id)
 			return t != nil && !t.at(at).State.Terminal()
 		},
 	})
+	if err != nil {
+		panic(err) // New fails only without a Plan, and the server made one at start
+	}
+	return r
 }
 
 // bearerToken is the token of r's Authorization header, "" when it carries none: what identifies a client.
@@ -95,18 +134,7 @@ func (s *Server) coverRequest(w http.ResponseWriter, r *http.Request, ex *apiReq
 			ev.RetryAfter, ev.Answered = time.Duration(secs)*time.Second, s.clock.Now()
 		}
 	}
-	s.coverage.Request(ev)
-}
-
-// findTask returns task id of any session, or nil: the coverage is the server's, for now, and asks of tasks by
-// id. It looks in the sessions most recently used first.
-func (s *Server) findTask(id string) *task {
-	for _, ss := range s.sessions.list() {
-		if t := ss.tasks.get(id); t != nil {
-			return t
-		}
-	}
-	return nil
+	ex.session.coverage.Request(ev)
 }
 
 // coverCallback reports a callback record of session ss to the coverage. It runs with no lock held (the journal
@@ -117,5 +145,5 @@ func (s *Server) coverCallback(ss *Session, rec *CallbackRecord) {
 	if t := ss.tasks.get(rec.TaskID); t != nil {
 		ev.Task, ev.Shape, ev.Receiver = &t.cov, t.shape, t.receiver
 	}
-	s.coverage.Callback(ev)
+	ss.coverage.Callback(ev)
 }

@@ -3,6 +3,7 @@ package mock_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -23,7 +24,11 @@ import (
 // readCoverage reads GET /__mock/coverage (with query) as a client of the admin API does.
 func readCoverage(t *testing.T, srv *mocktest.Server, query string) (int, coverage.Report, string) {
 	t.Helper()
-	resp, err := srv.Client.Get(srv.URL + "/__mock/coverage" + query)
+	url := srv.URL + "/__mock/coverage"
+	if strings.Contains(srv.URL, "/__mock/sessions/") {
+		url = srv.URL + "/coverage"
+	}
+	resp, err := srv.Client.Get(url + query)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -308,4 +313,107 @@ func TestResubmittedOverHTTP(t *testing.T) {
 	if rep := ended.Coverage(); rep.FindingCount() != 0 {
 		t.Errorf("a resubmission after the first task ended: %+v", rep.Findings)
 	}
+}
+
+// TestCoverageIsPerSession: each session has its own coverage and findings, read at /__mock/sessions/NAME/coverage
+// (or with X-Lumamock-Session); resetting or deleting one session's leaves the others'.
+func TestCoverageIsPerSession(t *testing.T) {
+	srv := mocktest.NewServer(t, mock.Options{})
+	a := clientplay.New(t, srv)
+	a.Session = "suite-a"
+	for range 3 {
+		a.Poll("no-such-task", "") // three 404s, nothing else
+	}
+	b := clientplay.New(t, srv)
+	b.Session, b.Key = "suite-b", "another-key-0123456789"
+	id := b.Submit("", "schema=luma")
+	b.Poll(id, "")
+	b.Poll(id, "") // too fast
+	covered := func(rep coverage.Report) []string {
+		var out []string
+		for _, it := range rep.Items {
+			if it.Covered {
+				out = append(out, it.Name)
+			}
+		}
+		return out
+	}
+	_, repA, _ := readCoverage(t, srv, "")
+	if repA.Session != "default" || repA.Covered != 0 {
+		t.Errorf("the default session: %q, %d covered", repA.Session, repA.Covered)
+	}
+	status, repA, body := readSessionCoverage(t, srv, "suite-a")
+	if status != http.StatusOK || repA.Session != "suite-a" || len(repA.Findings) != 0 {
+		t.Fatalf("suite-a: %d %s", status, body)
+	}
+	if diff := cmp.Diff([]string{"getGeneration.status.404"}, covered(repA)); diff != "" {
+		t.Errorf("suite-a covered (-want +got):\n%s", diff)
+	}
+	_, repB, _ := readSessionCoverage(t, srv, "suite-b")
+	if diff := cmp.Diff([]string{"createGeneration.status.200", "createGeneration.shape.luma", "getGeneration.status.200",
+		"getGeneration.shape.luma", "getGeneration.state.pending"}, covered(repB)); diff != "" {
+		t.Errorf("suite-b covered (-want +got):\n%s", diff)
+	}
+	if len(repB.Findings) != 1 || repB.Findings[0].Client != redact.Label(b.Key) || repB.Findings[0].Kind != "poll-too-fast" {
+		t.Errorf("suite-b findings: %+v", repB.Findings)
+	}
+	// The header names the session too.
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/__mock/coverage", nil)
+	req.Header.Set("X-Lumamock-Session", "suite-b")
+	resp, err := srv.Client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var viaHeader coverage.Report
+	_ = json.NewDecoder(resp.Body).Decode(&viaHeader)
+	resp.Body.Close()
+	if viaHeader.Session != "suite-b" || viaHeader.Covered != repB.Covered {
+		t.Errorf("X-Lumamock-Session: suite-b read %q, %d covered", viaHeader.Session, viaHeader.Covered)
+	}
+	// Resetting suite-a's coverage, then deleting suite-b, leaves the other's.
+	resp, err = srv.Client.Post(srv.URL+"/__mock/sessions/suite-a/coverage/reset", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if _, repA, _ := readSessionCoverage(t, srv, "suite-a"); repA.Covered != 0 {
+		t.Errorf("suite-a after its coverage reset: %d covered", repA.Covered)
+	}
+	if _, repB, _ := readSessionCoverage(t, srv, "suite-b"); repB.Covered != 5 {
+		t.Errorf("suite-b after suite-a's coverage reset: %d covered", repB.Covered)
+	}
+	if !srv.Mock.DeleteSession("suite-b") {
+		t.Fatal("no session suite-b to delete")
+	}
+	if status, _, _ := readSessionCoverage(t, srv, "suite-b"); status != http.StatusNotFound {
+		t.Errorf("the coverage of a deleted session: %d", status)
+	}
+}
+
+// TestCoverageClientsAreBoundedAcrossSessions: a flood of sessions, each with its own API key, keeps the clients
+// the coverage remembers within Options.CoverageClients (each session its last one).
+func TestCoverageClientsAreBoundedAcrossSessions(t *testing.T) {
+	srv := mocktest.NewServer(t, mock.Options{CoverageClients: 20, MaxSessions: 50})
+	for i := range 200 {
+		c := clientplay.New(t, srv)
+		c.Session, c.Key = fmt.Sprint("s", i%30), fmt.Sprint("flood-key-", i)
+		c.Poll("nothing", "")
+	}
+	seen := 0
+	for _, info := range srv.Mock.Sessions() {
+		ss, err := srv.Mock.Session(info.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen += ss.Coverage().Clients.Seen
+	}
+	if seen > 30 { // at most the budget, or one per session when there are more sessions than room
+		t.Errorf("%d clients remembered across 30 sessions with room for 20", seen)
+	}
+}
+
+// readSessionCoverage reads GET /__mock/sessions/NAME/coverage.
+func readSessionCoverage(t *testing.T, srv *mocktest.Server, name string) (int, coverage.Report, string) {
+	t.Helper()
+	return readCoverage(t, &mocktest.Server{URL: srv.URL + "/__mock/sessions/" + name, Client: srv.Client}, "")
 }

@@ -57,7 +57,7 @@ func (s *Server) createGeneration(w http.ResponseWriter, r *http.Request, ex *ap
 		t.receiver = s.allow.receiverOf(r.Context(), addr) + " (session " + ex.session.name + ")"
 	}
 	t.big = newLargeText(t.prompt, append(slices.Clip(s.opts.APIKeys), t.secrets...))
-	s.coverage.Bind(&t.cov, t.id, bearerToken(r))
+	ex.session.coverage.Bind(&t.cov, t.id, bearerToken(r))
 	for !t.session.tasks.add(t) {
 		// The session was deleted or evicted since the request came: its name stands for a new one now.
 		t.session = s.session(t.session.name, true)

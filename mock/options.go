@@ -117,6 +117,9 @@ type Options struct {
 	// Discipline are the thresholds of the client discipline findings of Coverage (GET /__mock/coverage);
 	// zero fields take coverage's defaults.
 	Discipline coverage.Thresholds
+	// CoverageClients bounds the clients (API keys) the coverage of all sessions remembers together, each
+	// session keeping at least its last one; zero means DefaultCoverageClients.
+	CoverageClients int
 	// Delay is the latency added before every API answer, unless a request's Prefer delay asks for another;
 	// the zero value adds none. Draws are seeded by Seed.
 	Delay Latency

@@ -50,7 +50,8 @@ type Server struct {
 	// The limits every session's tasks and journals share.
 	taskBudget                  *taskBudget
 	requestBytes, callbackBytes *ring.Shared
-	coverage                    *coverage.Recorder
+	coveragePlan                *coverage.Plan   // the items every session's coverage counts
+	coverageBudget              *coverage.Budget // the clients all sessions' coverage remembers
 	document                    *servedDocument
 	latency                     *latency.Source // draws the response latencies, seeded by Options.Seed
 	// lastSecrets is the secrets of the task created last, which the next task shares when they are equal (see
@@ -91,6 +92,7 @@ func New(opts Options) (*Server, error) {
 	defaults.Positive(&opts.MaxTasks, DefaultMaxTasks)
 	defaults.Positive(&opts.MaxTaskMemory, DefaultMaxTaskMemory)
 	defaults.Positive(&opts.MaxSessions, DefaultMaxSessions)
+	defaults.Positive(&opts.CoverageClients, DefaultCoverageClients)
 	opts.Pending = orDefault(opts.Pending, DefaultPending)
 	opts.Processing = orDefault(opts.Processing, DefaultProcessing)
 	if opts.Seed == 0 {
@@ -122,6 +124,10 @@ func New(opts Options) (*Server, error) {
 		defaults: Settings{Pending: opts.Pending, Processing: opts.Processing, Outcome: opts.Outcome, Schema: opts.Schema,
 			Faults: opts.Faults, Delay: opts.Delay},
 	}
+	if s.coveragePlan, err = coverage.NewPlan(doc, webhookFaults); err != nil {
+		return nil, fmt.Errorf("mock: %w", err)
+	}
+	s.coverageBudget = coverage.NewBudget(opts.CoverageClients)
 	s.sessions = &sessions{byName: make(map[string]*Session), max: opts.MaxSessions, create: s.newSession}
 	if s.clock == nil {
 		s.clock = clock.System
@@ -130,9 +136,6 @@ func New(opts Options) (*Server, error) {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	s.document = newServedDocument(s, opts)
-	if s.coverage, err = s.newCoverage(); err != nil {
-		return nil, fmt.Errorf("mock: %w", err)
-	}
 	s.callbacks = newCallbacks(opts, s.clock, schema, allow, s.log)
 	s.callbacks.journaled = s.trimJournals
 	if s.judge, err = admission.New(admission.Options{Document: doc, MaxBody: opts.MaxBody, Keys: opts.APIKeys}); err != nil {

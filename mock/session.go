@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/lumamock/lumamock"
+	"github.com/lumamock/lumamock/coverage"
 	"github.com/lumamock/lumamock/internal/adminapi"
 	"github.com/lumamock/lumamock/mock/internal/clock"
 )
@@ -43,6 +44,7 @@ type Session struct {
 	srv      *Server
 	tasks    *taskStore
 	journal  *journal
+	coverage *coverage.Recorder // what its clients were exposed to, and how they behaved
 	settings atomic.Pointer[Settings]
 	clock    *clock.Virtual // the server's clock, moved or stopped by the session's own moves
 	created  time.Time      // real time
@@ -237,6 +239,7 @@ func (s *Server) newSession(name string) *Session {
 		clock:   clock.NewVirtual(s.clock),
 		created: time.Now(),
 	}
+	ss.coverage = s.newCoverage(ss)
 	ss.journal.observe = func(rec *CallbackRecord) { s.coverCallback(ss, rec) }
 	st := s.defaults
 	ss.settings.Store(&st)
@@ -304,6 +307,7 @@ func (ss *Session) close(outcome, reason string) int {
 	tasks := ss.tasks.close()
 	n := ss.srv.callbacks.drop(tasks, outcome, reason)
 	ss.journal.close()
+	ss.coverage.Close()
 	return n
 }
 

@@ -17,11 +17,13 @@ import (
 
 	"github.com/lumamock/lumamock/coverage"
 	"github.com/lumamock/lumamock/internal/redact"
+	"github.com/lumamock/lumamock/mock"
 )
 
 // coverageConfig is what "lumamock coverage" is told by its flags and LUMAMOCK_* variables.
 type coverageConfig struct {
 	url            string
+	session        string
 	format, output string
 	min            percentFlag
 	failOnFindings bool
@@ -60,6 +62,7 @@ func newCoverageFlags(stderr io.Writer) (*flag.FlagSet, *coverageConfig) {
 	fs := flag.NewFlagSet("lumamock coverage", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.url, "url", "http://127.0.0.1:8080", "base `URL` of the running lumamock serve")
+	fs.StringVar(&c.session, "session", "", "read the coverage of session `NAME` (default: the session default)")
 	fs.StringVar(&c.format, "format", "text", "report `format`: "+strings.Join(coverage.Formats(), ", "))
 	fs.StringVar(&c.output, "output", "", "write the report to `file` instead of stdout")
 	fs.Var(&c.min, "min", "exit 1 when the coverage is below this `percent` (0 to 100)")
@@ -70,7 +73,7 @@ func newCoverageFlags(stderr io.Writer) (*flag.FlagSet, *coverageConfig) {
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), `Usage: lumamock coverage [flags]
 
-Reads what the clients of a running "lumamock serve" were exposed to, item by item from openapi.yaml
+Reads what the clients of a running "lumamock serve" (of one session) were exposed to, item by item from openapi.yaml
 (every documented status per operation, both task shapes on submit, poll and callbacks, every task state
 seen through a poll, every callback event acknowledged, both outcomes, every webhook fault, a callback
 retried after a refusal), and where they misbehaved (poll-too-fast, retry-after-ignored, poll-after-end,
@@ -149,6 +152,12 @@ func (c *coverageConfig) read(ctx context.Context) (coverage.Report, error) {
 		return coverage.Report{}, fmt.Errorf("--url %q: want the base URL of a lumamock serve, such as http://127.0.0.1:8080", redact.URL(c.url))
 	}
 	where := strings.TrimSuffix(base.String(), "/") + "/__mock/coverage"
+	if c.session != "" {
+		if err := mock.CheckSessionName(c.session); err != nil {
+			return coverage.Report{}, fmt.Errorf("--session: %w", err)
+		}
+		where = strings.TrimSuffix(base.String(), "/") + "/__mock/sessions/" + c.session + "/coverage"
+	}
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, where, nil)

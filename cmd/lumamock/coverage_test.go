@@ -237,3 +237,73 @@ func TestServeCoverageOut(t *testing.T) {
 		}
 	}
 }
+
+// TestCoverageOfASession: --session reads one session's coverage; an unknown or malformed one is exit 2.
+func TestCoverageOfASession(t *testing.T) {
+	srv := mocktest.NewServer(t, mock.Options{})
+	c := clientplay.New(t, srv)
+	c.Session = "suite-b"
+	clientplay.Impatient(t, srv) // in the session default
+	c.Submit("", "")
+	code, out, _ := runCLI(t, nil, "coverage", "--url", srv.URL, "--session", "suite-b", "--fail-on-findings")
+	if code != 0 || !strings.HasPrefix(out, "lumamock coverage of session suite-b: 2 of 37 items covered (5.4%); no client discipline finding") {
+		t.Errorf("--session suite-b: exit %d:\n%.300s", code, out)
+	}
+	if code, out, _ := runCLI(t, nil, "coverage", "--url", srv.URL, "--fail-on-findings"); code != 1 {
+		t.Errorf("the session default: exit %d:\n%.300s", code, out)
+	}
+	for args, says := range map[string]string{
+		"nobody": `/__mock/sessions/nobody/coverage: 404: no session "nobody"`,
+		"a b":    `coverage: --session: session name "a b" has " " at byte 1`,
+		"../etc": `coverage: --session: session name "../etc" has "/" at byte 2`,
+	} {
+		code, out, _ := runCLI(t, nil, "coverage", "--url", srv.URL, "--session", args)
+		if code != 2 || !strings.Contains(out, says) {
+			t.Errorf("--session %q: exit %d; want 2, saying %q:\n%s", args, code, says, out)
+		}
+	}
+}
+
+// TestServeCoverageOutOfSessions: --coverage-out writes the coverage of every session a client used, default
+// first; with {session} in its name, a file per session.
+func TestServeCoverageOutOfSessions(t *testing.T) {
+	dir := t.TempDir()
+	all, per := filepath.Join(dir, "all.json"), filepath.Join(dir, "cov-{session}.md")
+	for _, out := range []string{all, per} {
+		url, stderr, stop := startServe(t, nil, "--coverage-out", out)
+		for _, session := range []string{"suite-a", "suite-b"} {
+			req, _ := http.NewRequest(http.MethodGet, url+"/luma/generations/nothing", nil)
+			req.Header.Set("Authorization", "Bearer k")
+			req.Header.Set("X-Lumamock-Session", session)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+		}
+		if err := stop(); err != nil {
+			t.Fatalf("serve: %v\n%s", err, stderr)
+		}
+	}
+	data, err := os.ReadFile(all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reps []coverage.Report
+	if err := json.Unmarshal(data, &reps); err != nil || len(reps) != 2 || reps[0].Session != "suite-a" || reps[1].Session != "suite-b" || reps[0].Covered != 1 {
+		t.Errorf("%s: %v, %+v", all, err, reps)
+	}
+	for _, session := range []string{"suite-a", "suite-b"} {
+		data, err := os.ReadFile(filepath.Join(dir, "cov-"+session+".md"))
+		if err != nil || !strings.HasPrefix(string(data), "## lumamock coverage of session "+session+": 1 of 37 items covered (2.7%)") {
+			t.Errorf("the file of %s: %v\n%.200s", session, err, data)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "cov-default.md")); err == nil {
+		t.Error("a file for the session default, which no client used")
+	}
+	code, out, _ := runCLI(t, nil, "serve", "--addr", "127.0.0.1:0", "--coverage-out", filepath.Join(dir, "missing", "{session}.xml"))
+	if code != 2 || !strings.Contains(out, "is not a directory") {
+		t.Errorf("a {session} path in a missing directory: exit %d\n%s", code, out)
+	}
+}

@@ -93,7 +93,7 @@ func newServeFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig) {
 	fs.StringVar(&c.faultDrop, "fault-drop", "", "never send the callback of this `state` (processing, completed or failed)")
 	fs.BoolVar(&c.faultReorder, "fault-reorder", false, "send a task's intermediate callbacks after its final one")
 	fs.DurationVar(&c.faultLate, "fault-late", 0, "send every callback this long after its state change")
-	fs.StringVar(&c.coverageOut, "coverage-out", "", "at shutdown, write the coverage report (what clients were exposed to, and how they behaved) to `file`")
+	fs.StringVar(&c.coverageOut, "coverage-out", "", "at shutdown, write the coverage report (what clients were exposed to, and how they behaved) of every session used to `file`; a {session} in it makes a file per session")
 	fs.StringVar(&c.coverageFormat, "coverage-format", "", "`format` of --coverage-out: text, json, junit or markdown; without it, the file's extension decides (.json, .xml for junit, .md, else text)")
 	fs.Var(&c.coverageIgnore, "coverage-ignore", "leave an item (its `name`, or a pattern such as '*.fault.*') or a kind of finding out of --coverage-out (repeatable)")
 	fs.DurationVar(&c.pollMinInterval, "poll-min-interval", coverage.DefaultPollMinInterval, "a client polling one task again sooner than this is poll-too-fast")
@@ -270,7 +270,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return &ExitError{Code: 2, Err: err}
 	}
 	if report != nil {
-		defer report.out.abandon() // a no-op once written
+		defer report.abandon() // a no-op once written
 	}
 	var api http.Handler = srv
 	var replaying string
@@ -315,13 +315,17 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 }
 
 // coverageOut is --coverage-out: the file, opened at start so that a path that cannot be written fails at once,
-// and written at shutdown.
+// and written at shutdown with the coverage of every session a client used. A path holding {session} is a file
+// per session instead, each the report lumamock coverage --session NAME prints.
 type coverageOut struct {
-	out    *reportFile
+	out    *reportFile // nil for a file per session
 	path   string
 	format string
 	ignore []string
 }
+
+// sessionPlaceholder in --coverage-out's path makes a file per session.
+const sessionPlaceholder = "{session}"
 
 // coverageReport opens --coverage-out, when given, after checking --coverage-ignore against srv's items.
 func (c *serveConfig) coverageReport(srv *mock.Server) (*coverageOut, error) {
@@ -331,32 +335,71 @@ func (c *serveConfig) coverageReport(srv *mock.Server) (*coverageOut, error) {
 	if _, err := srv.Coverage().Exclude(c.coverageIgnore...); err != nil {
 		return nil, fmt.Errorf("--coverage-ignore %w", err)
 	}
-	out, err := openReportFile(c.coverageOut)
-	if err != nil {
-		return nil, fmt.Errorf("--coverage-out: %w", err)
-	}
 	format := c.coverageFormat
 	if format == "" {
 		format = coverage.FormatOf(c.coverageOut)
 	}
-	return &coverageOut{out: out, path: c.coverageOut, format: format, ignore: c.coverageIgnore}, nil
+	o := &coverageOut{path: c.coverageOut, format: format, ignore: c.coverageIgnore}
+	if strings.Contains(c.coverageOut, sessionPlaceholder) {
+		dir := filepath.Dir(c.coverageOut)
+		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+			return nil, fmt.Errorf("--coverage-out: %s is not a directory", dir)
+		}
+		return o, nil
+	}
+	out, err := openReportFile(c.coverageOut)
+	if err != nil {
+		return nil, fmt.Errorf("--coverage-out: %w", err)
+	}
+	o.out = out
+	return o, nil
 }
 
-// write writes srv's coverage report to the file.
+// abandon closes a file no report was written to.
+func (o *coverageOut) abandon() {
+	if o.out != nil {
+		o.out.abandon()
+	}
+}
+
+// write writes the coverage of srv's sessions.
 func (o *coverageOut) write(srv *mock.Server, logger *slog.Logger) error {
-	rep, err := srv.Coverage().Exclude(o.ignore...)
-	if err != nil {
+	reports := srv.Coverages()
+	for i := range reports {
+		rep, err := reports[i].Exclude(o.ignore...)
+		if err != nil {
+			return &ExitError{Code: 1, Err: fmt.Errorf("--coverage-out: %w", err)}
+		}
+		reports[i] = rep
+	}
+	fail := func(path string, err error) error {
+		logger.Error("the coverage report could not be written", "file", path, "error", err)
 		return &ExitError{Code: 1, Err: fmt.Errorf("--coverage-out: %w", err)}
+	}
+	if o.out == nil {
+		for _, rep := range reports {
+			var buf bytes.Buffer
+			if err := rep.Write(&buf, o.format); err != nil {
+				return fail(o.path, err)
+			}
+			path := strings.ReplaceAll(o.path, sessionPlaceholder, rep.Session)
+			if err := os.WriteFile(path, buf.Bytes(), 0o666); err != nil {
+				return fail(path, err)
+			}
+			logger.Info("coverage report written", "file", path, "format", o.format, "session", rep.Session, "summary", rep.Summary())
+		}
+		return nil
 	}
 	var buf bytes.Buffer
-	if err := rep.Write(&buf, o.format); err != nil {
-		return &ExitError{Code: 1, Err: fmt.Errorf("--coverage-out: %w", err)}
+	if err := coverage.WriteAll(&buf, o.format, reports); err != nil {
+		return fail(o.path, err)
 	}
 	if err := o.out.replace(buf.Bytes()); err != nil {
-		logger.Error("the coverage report could not be written", "file", o.path, "error", err)
-		return &ExitError{Code: 1, Err: fmt.Errorf("--coverage-out: %w", err)}
+		return fail(o.path, err)
 	}
-	logger.Info("coverage report written", "file", o.path, "format", o.format, "summary", rep.Summary())
+	for _, rep := range reports {
+		logger.Info("coverage report written", "file", o.path, "format", o.format, "session", rep.Session, "summary", rep.Summary())
+	}
 	return nil
 }
 

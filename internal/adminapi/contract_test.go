@@ -253,7 +253,8 @@ func TestEveryAdminAnswerHoldsToAdminYAML(t *testing.T) {
 	mc.want(http.StatusOK, http.MethodPost, "/__session/suite-2/luma/generations", `{"user_prompt":"p"}`)
 	for _, p := range []string{"/__mock/sessions", "/__mock/sessions/suite-1", "/__mock/sessions/suite-1/tasks",
 		"/__mock/sessions/suite-1/tasks?limit=1", "/__mock/sessions/suite-1/tasks/" + one, "/__mock/sessions/suite-1/requests",
-		"/__mock/sessions/suite-1/callbacks", "/__mock/tasks/" + one} {
+		"/__mock/sessions/suite-1/callbacks", "/__mock/tasks/" + one, "/__mock/sessions/suite-1/coverage",
+		"/__mock/sessions/suite-1/coverage?ignore=*.fault.*", "/__mock/coverage?ignore=outcome.*"} {
 		want := http.StatusOK
 		if p == "/__mock/tasks/"+one {
 			want = http.StatusNotFound // a task is visible only in its own session
@@ -266,6 +267,9 @@ func TestEveryAdminAnswerHoldsToAdminYAML(t *testing.T) {
 	mc.want(http.StatusBadRequest, http.MethodGet, "/__mock/tasks", "", "X-Lumamock-Session", "a/b")
 	mc.want(http.StatusNotFound, http.MethodGet, "/__mock/sessions/nobody/tasks", "")
 	mc.want(http.StatusNotFound, http.MethodGet, "/__mock/sessions/nobody", "")
+	mc.want(http.StatusNotFound, http.MethodGet, "/__mock/sessions/nobody/coverage", "")
+	mc.want(http.StatusBadRequest, http.MethodGet, "/__mock/sessions/suite-1/coverage?ignore=nothing", "")
+	mc.want(http.StatusNoContent, http.MethodPost, "/__mock/sessions/suite-1/coverage/reset", "")
 	mc.want(http.StatusNotFound, http.MethodDelete, "/__mock/sessions/nobody", "")
 	mc.want(http.StatusOK, http.MethodPost, "/__mock/sessions/suite-1/tasks/"+one+"/complete", "")
 	mc.want(http.StatusOK, http.MethodPost, "/__mock/sessions/suite-2/tasks/"+two+"/fail", "")

@@ -25,7 +25,9 @@ type Client struct {
 	srv *mocktest.Server
 	// Key is the API key it sends (Key unless changed).
 	Key string
-	n   int // prompts made, so that no two submissions are alike unless asked
+	// Session, when set, is the session its requests join (the X-Lumamock-Session header).
+	Session string
+	n       int // prompts made, so that no two submissions are alike unless asked
 }
 
 // New returns a client of srv, whose clock must be a ManualClock.
@@ -58,6 +60,9 @@ func (c *Client) Do(method, path, body, prefer string) Answer {
 	}
 	if prefer != "" {
 		req.Header.Set("Prefer", prefer)
+	}
+	if c.Session != "" {
+		req.Header.Set("X-Lumamock-Session", c.Session)
 	}
 	resp, err := c.srv.Client.Do(req)
 	if err != nil {
