@@ -87,4 +87,17 @@ func TestBrowserCoveragePanel(t *testing.T) {
 		t.Fatalf("a GET without a key: %d", resp.StatusCode)
 	}
 	waitFor(t, ctx, "a new answer counted", `document.querySelector('#coverage-summary').textContent === "1 of 37 items covered (2.7%), 36 never"`)
+
+	// Another session's coverage is its own: pick it, and the panel shows it (every item again).
+	run(t, ctx, click(`#coverage-missing`))
+	other := clientplay.New(t, srv)
+	other.Session = "suite-b"
+	other.Submit("", "schema=luma")
+	waitFor(t, ctx, "the session in the picker", `[...document.querySelectorAll('#session option')].some(o => o.value === "suite-b")`)
+	eval[bool](t, ctx, `(() => { const s = document.querySelector('#session'); s.value = "suite-b"; s.dispatchEvent(new Event("change")); return true; })()`)
+	waitFor(t, ctx, "the session's coverage", `document.querySelector('#coverage-summary').textContent === "2 of 37 items covered (5.4%), 35 never"`+
+		` && `+item("createGeneration.shape.luma", "yes")+` && `+item("createGeneration.shape.envelope", "no"))
+	if rep := srv.Coverage(); rep.Covered != 1 {
+		t.Errorf("the session default: %d covered; suite-b's requests counted there?", rep.Covered)
+	}
 }

@@ -535,6 +535,7 @@
     st.tasks.newer = [];
     st.tasks.rows = [];
     st.clock = null;
+    st.coverage = null;
     st.settingsFor = null;
     $("settings-note").textContent = "";
     for (const j of Object.values(st.journals)) j.last = 0;
@@ -608,7 +609,7 @@
   }
 
   async function pollCoverage() {
-    st.coverage = (await api("coverage")).data;
+    st.coverage = (await api(scoped("coverage"))).data;
   }
 
   function findingKey(f) {
@@ -966,7 +967,7 @@
     $("coverage-missing").addEventListener("change", render);
     $("coverage-reset").addEventListener("click", async () => {
       try {
-        await api("coverage/reset", { method: "POST" });
+        await api(scoped("coverage/reset"), { method: "POST" });
         toast("Coverage forgotten");
         poll();
       } catch (e) {
