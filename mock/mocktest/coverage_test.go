@@ -87,3 +87,25 @@ func TestRequireCoverage(t *testing.T) {
 		t.Errorf("a suite that covers everything: %s", tb.failed)
 	}
 }
+
+// TestSessionCoverage: a test's own session has its own coverage, which RequireCoverage reads.
+func TestSessionCoverage(t *testing.T) {
+	srv := mocktest.NewServer(t, mock.Options{})
+	sess := srv.NewSession(t)
+	c := clientplay.New(t, srv)
+	c.Session = sess.Name
+	c.Submit("", "schema=luma")
+	if rep := sess.Coverage(); rep.Session != sess.Name || rep.Covered != 2 {
+		t.Errorf("the session's coverage: %q, %d covered", rep.Session, rep.Covered)
+	}
+	if rep := srv.Coverage(); rep.Covered != 0 {
+		t.Errorf("the session default counted %d items of another session", rep.Covered)
+	}
+	tb := &fakeTB{}
+	if mocktest.RequireCoverage(tb, sess, 5); tb.failed != "" {
+		t.Errorf("RequireCoverage(sess, 5): %s", tb.failed)
+	}
+	if mocktest.RequireCoverage(tb, sess, 6); !strings.Contains(tb.failed, "coverage 2 of 37 items (5.4%), below 6%") {
+		t.Errorf("RequireCoverage(sess, 6): %q", tb.failed)
+	}
+}

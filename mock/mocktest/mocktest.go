@@ -177,15 +177,21 @@ func (s *Server) waitForState(ctx context.Context, id string, state lumamock.Tas
 	return fmt.Errorf("task %s did not reach %s", id, state)
 }
 
-// Coverage returns what the clients of the mock were exposed to, item by item from the document, and how they
-// behaved (see package coverage): the report GET /__mock/coverage answers.
+// Coverage returns what the clients of the mock's session default were exposed to, item by item from the
+// document, and how they behaved (see package coverage): the report GET /__mock/coverage answers.
 func (s *Server) Coverage() coverage.Report { return s.Mock.Coverage() }
 
-// RequireCoverage fails the test unless the clients of srv were exposed to at least min percent of the items,
-// those that ignore names (an item's name, a pattern of names such as "*.fault.*", or a kind of finding) left
-// out. The failure lists every item never covered, with how to cover it. Call it at the end of a test, or in a
-// Cleanup of a suite's shared server.
-func RequireCoverage(tb TB, srv *Server, min float64, ignore ...string) {
+// CoverageReader is what RequireCoverage reads: a *Server (its session default) or a *Session.
+type CoverageReader interface {
+	Coverage() coverage.Report
+}
+
+// RequireCoverage fails the test unless the clients of srv (a *Server or a *Session) were exposed to at least
+// min percent of the items, those that ignore names (an item's name, a pattern of names such as "*.fault.*", or
+// a kind of finding) left out. The failure lists every item never covered, with how to cover it. Call it at the
+// end of a test, or in a Cleanup of a suite's shared server (registered after NewSession, so that it runs before
+// the session is deleted).
+func RequireCoverage(tb TB, srv CoverageReader, min float64, ignore ...string) {
 	tb.Helper()
 	rep, err := srv.Coverage().Exclude(ignore...)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/lumamock/lumamock/coverage"
 	"github.com/lumamock/lumamock/mock"
 )
 
@@ -103,6 +104,10 @@ func (s *Session) Advance(d time.Duration) {
 		s.tb.Fatalf("mocktest: callbacks still in flight after %s: %v", waitLimit, err)
 	}
 }
+
+// Coverage returns what the clients of the session were exposed to, and how they behaved (see package
+// coverage): the report GET /__mock/sessions/NAME/coverage answers.
+func (s *Session) Coverage() coverage.Report { return s.Mock.Coverage() }
 
 // Complete ends task id of the session as completed now and waits for the callbacks that are due.
 func (s *Session) Complete(id string) {
