@@ -71,6 +71,7 @@ func (s *Server) WaitCallbacks(ctx context.Context) error { return s.callbacks.e
 // in flight, logs each callback it gives up on, and stops its workers. It returns an error only when ctx
 // ended with callbacks given up. Serve no more requests after it.
 func (s *Server) Shutdown(ctx context.Context) error {
+	s.connFaults.Close() // stalled connections end now
 	var tasks []*task
 	for _, ss := range s.sessions.list() {
 		tasks = append(tasks, ss.tasks.list()...)

@@ -217,8 +217,12 @@ type RequestRecord struct {
 	PreferApplied []string `json:"prefer_applied,omitempty"`
 	// DelayMS is the latency added before the answer (Prefer delay, Options.Delay), in milliseconds: the draw,
 	// for a distribution.
-	DelayMS   float64 `json:"delay_ms,omitempty"`
-	RequestID string  `json:"request_id"`
+	DelayMS float64 `json:"delay_ms,omitempty"`
+	// Fault is the fault applied to the answer: a connection fault (reset, empty, truncated, malformed-chunk,
+	// garbage, stall), whose Status is then the status the answer would have had, or the status a share of
+	// Options.APIFaults forced ("503").
+	Fault     string `json:"fault,omitempty"`
+	RequestID string `json:"request_id"`
 	// TaskID is the task created or read, if any.
 	TaskID string `json:"task_id,omitempty"`
 	// Valid reports whether the request passed validation against the document; Violations say how it did not.

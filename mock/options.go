@@ -13,6 +13,7 @@ import (
 	"github.com/lumamock/lumamock"
 	"github.com/lumamock/lumamock/coverage"
 	"github.com/lumamock/lumamock/internal/defaults"
+	"github.com/lumamock/lumamock/mock/internal/connfault"
 	"github.com/lumamock/lumamock/mock/internal/delivery"
 )
 
@@ -24,12 +25,16 @@ const (
 	DefaultMaxTasks      = 10000
 	DefaultMaxTaskMemory = 64 << 20 // prompts and hooks of the tasks kept
 
-	DefaultCallbackRetries  = 3
-	DefaultCallbackBackoff  = 100 * time.Millisecond
-	DefaultCallbackTimeout  = 5 * time.Second
-	DefaultCallbackWorkers  = 16
-	DefaultCallbackQueue    = 10000
-	DefaultJournalSize      = 1000
+	DefaultCallbackRetries = 3
+	DefaultCallbackBackoff = 100 * time.Millisecond
+	DefaultCallbackTimeout = 5 * time.Second
+	DefaultCallbackWorkers = 16
+	DefaultCallbackQueue   = 10000
+	DefaultJournalSize     = 1000
+	// DefaultStallLimit is how long the stall fault holds a connection when Options.StallLimit is zero.
+	DefaultStallLimit = connfault.DefaultStallLimit
+	// DefaultMaxStalled is how many connections may be stalled at once when Options.MaxStalled is zero.
+	DefaultMaxStalled       = connfault.DefaultMaxStalled
 	DefaultJournalBodyLimit = 16 << 10
 	// DefaultJournalMaxBytes bounds the memory each journal (requests, callback attempts) holds: 32 MiB.
 	DefaultJournalMaxBytes = 32 << 20
@@ -120,6 +125,15 @@ type Options struct {
 	// CoverageClients bounds the clients (API keys) the coverage of all sessions remembers together, each
 	// session keeping at least its last one; zero means DefaultCoverageClients.
 	CoverageClients int
+	// APIFaults are faults applied to shares of the API's answers (a request's Prefer fault or code decides
+	// for itself): connection faults and error statuses, drawn with Seed. The shares add to at most 100%.
+	// They never apply to the admin API or /healthz.
+	APIFaults []APIFault
+	// StallLimit is how long the stall fault holds a connection at most; zero means DefaultStallLimit.
+	StallLimit time.Duration
+	// MaxStalled bounds the connections stalled at once (past it the oldest is closed); zero means
+	// DefaultMaxStalled. It is at most half the process's file descriptor limit.
+	MaxStalled int
 	// Delay is the latency added before every API answer, unless a request's Prefer delay asks for another;
 	// the zero value adds none. Draws are seeded by Seed.
 	Delay Latency
@@ -214,3 +228,21 @@ func (o *Options) callbackDefaults() error {
 	}
 	return nil
 }
+
+// OptionError says which of the Options New refused, and why.
+type OptionError struct {
+	// Option is the field's name, such as "APIFaults".
+	Option string
+	// Value is the value refused, when one of several is.
+	Value string
+	Err   error
+}
+
+func (e *OptionError) Error() string {
+	if e.Value == "" {
+		return fmt.Sprintf("mock: %s: %v", e.Option, e.Err)
+	}
+	return fmt.Sprintf("mock: %s %s: %v", e.Option, e.Value, e.Err)
+}
+
+func (e *OptionError) Unwrap() error { return e.Err }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/lumamock/lumamock"
 	"github.com/lumamock/lumamock/admission"
+	"github.com/lumamock/lumamock/mock/internal/connfault"
 )
 
 // maxPreferDuration bounds every duration a Prefer header may ask for, so no request can park a handler for
@@ -36,6 +37,9 @@ type Preferences struct {
 	Drop      *lumamock.TaskState
 	Reorder   *bool
 	Late      *time.Duration
+	// Fault is the connection fault that breaks the answer (FaultReset, FaultStall, ...), or FaultNone to spare
+	// it Options.APIFaults; empty means the server's.
+	Fault string
 	// Applied lists the preferences honoured, for the Preference-Applied response header.
 	Applied []string
 }
@@ -90,8 +94,8 @@ var createOnly = map[string]bool{
 
 // appliedTo is what of p.Applied the request judged by v honours, for Preference-Applied and the journal: an
 // admitted request to the operation creating a task honours them all; an admitted one to another operation
-// only code, schema and delay; a refused one (by the document, or asking for a code its operation does not
-// document) only schema and delay (its error answer is shaped and delayed).
+// only code, schema, delay and fault; a refused one (by the document, or asking for a code its operation does
+// not document) only schema, delay and fault (its error answer is shaped, delayed and broken).
 func (p Preferences) appliedTo(v *admission.Verdict) []string {
 	refused := !v.Admitted() || v.Route == nil ||
 		p.Code != 0 && p.Code != http.StatusOK && v.Route.Operation.Responses.Status(p.Code) == nil
@@ -101,7 +105,7 @@ func (p Preferences) appliedTo(v *admission.Verdict) []string {
 		honoured := true
 		switch {
 		case refused:
-			honoured = name == "schema" || name == "delay"
+			honoured = name == "schema" || name == "delay" || name == "fault"
 		case createOnly[name]:
 			honoured = v.Route.Operation.OperationID == lumamock.OpCreate
 		}
@@ -151,6 +155,11 @@ func (p *Preferences) apply(name, value string) error {
 		} else {
 			p.Processing = &d
 		}
+	case "fault":
+		if _, ok := connfault.Parse(value); !ok && value != FaultNone {
+			return bad("%q is not a fault: use %s or %s", value, strings.Join(ConnectionFaults(), ", "), FaultNone)
+		}
+		p.Fault = value
 	case "duplicate":
 		n := 1
 		if value != "" {
@@ -304,6 +313,9 @@ func (p Preferences) String() string {
 	}
 	if p.Delay != nil {
 		parts = append(parts, preference("delay", p.Delay.String()))
+	}
+	if p.Fault != "" {
+		parts = append(parts, "fault="+p.Fault)
 	}
 	if p.Pending != nil {
 		parts = append(parts, "pending="+p.Pending.String())

@@ -71,6 +71,10 @@ func TestParsePrefer(t *testing.T) {
 		{name: "drop needs a state", headers: []string{"drop"}, wantErr: "drop"},
 		{name: "drop of pending", headers: []string{"drop=pending"}, wantErr: "drop"},
 		{name: "reorder garbage", headers: []string{"reorder=maybe"}, wantErr: "reorder"},
+		{name: "fault", headers: []string{"fault=malformed-chunk"}, want: mock.Preferences{Fault: mock.FaultMalformedChunk}},
+		{name: "fault none", headers: []string{"fault=none"}, want: mock.Preferences{Fault: mock.FaultNone}},
+		{name: "fault unknown", headers: []string{"fault=503"}, wantErr: "fault"},
+		{name: "fault needs a name", headers: []string{"fault"}, wantErr: "fault"},
 		{name: "late needs a duration", headers: []string{"late"}, wantErr: "late"},
 		{name: "late too long", headers: []string{"late=2h"}, wantErr: "late"},
 	}
@@ -104,7 +108,7 @@ func TestParsePrefer(t *testing.T) {
 // FuzzParsePrefer checks, for any header, that parsing never panics, that every failure is a
 // *PreferenceError, and that what parses renders (String) to a header that parses to the same preferences.
 func FuzzParsePrefer(f *testing.F) {
-	for _, s := range []string{"code=429", "schema=luma, delay=300ms", "delay=100ms..2s", `delay="lognormal(median=1s,sigma=0.25,max=3s)"`, `schema="envelope"; x=1`, "pending=0, processing=1s, outcome=failed", "duplicate=2, drop", "=", `a="\"`, ",,,", "code=2OO"} {
+	for _, s := range []string{"code=429", "fault=reset", "fault=none, code=503", "schema=luma, delay=300ms", "delay=100ms..2s", `delay="lognormal(median=1s,sigma=0.25,max=3s)"`, `schema="envelope"; x=1`, "pending=0, processing=1s, outcome=failed", "duplicate=2, drop", "=", `a="\"`, ",,,", "code=2OO"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, header string) {

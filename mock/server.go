@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -29,6 +30,7 @@ import (
 	"github.com/lumamock/lumamock/internal/ring"
 	"github.com/lumamock/lumamock/internal/ui"
 	"github.com/lumamock/lumamock/mock/internal/clock"
+	"github.com/lumamock/lumamock/mock/internal/connfault"
 	"github.com/lumamock/lumamock/mock/internal/latency"
 )
 
@@ -57,6 +59,9 @@ type Server struct {
 	// lastSecrets is the secrets of the task created last, which the next task shares when they are equal (see
 	// taskSecrets). Never changed once stored.
 	lastSecrets atomic.Pointer[[]string]
+	// apiFaults draws the faults of Options.APIFaults (nil without any); connFaults breaks connections.
+	apiFaults  *apiFaults
+	connFaults *connfault.Injector
 }
 
 // New builds a mock of opts.Document (the embedded openapi.yaml when nil). It fails if the document cannot be
@@ -123,6 +128,11 @@ func New(opts Options) (*Server, error) {
 		callbackBytes: ring.NewSharedBudget(opts.JournalMaxBytes),
 		defaults: Settings{Pending: opts.Pending, Processing: opts.Processing, Outcome: opts.Outcome, Schema: opts.Schema,
 			Faults: opts.Faults, Delay: opts.Delay},
+		connFaults: connfault.New(connfault.Options{StallLimit: opts.StallLimit, MaxStalled: opts.MaxStalled,
+			Seed: uint64(opts.Seed)}),
+	}
+	if s.apiFaults, err = newAPIFaults(opts.APIFaults, doc, opts.Seed); err != nil {
+		return nil, err
 	}
 	if s.coveragePlan, err = coverage.NewPlan(doc, webhookFaults); err != nil {
 		return nil, fmt.Errorf("mock: %w", err)
@@ -245,18 +255,40 @@ type apiRequest struct {
 	session   *Session
 	settings  *Settings // the session's, when the request came
 	path      string    // as it came, with a /__session/NAME prefix
+	// fault is the connection fault that breaks its answer; statusFault the status an Options.APIFaults share
+	// forces (when its operation documents it).
+	fault       connfault.Fault
+	statusFault int
+}
+
+// faultName is the fault applied to ex's answer, as the journal names it, or "".
+func (ex *apiRequest) faultName(status int) string {
+	switch {
+	case ex.fault != "":
+		return string(ex.fault)
+	case ex.statusFault != 0 && ex.statusFault == status:
+		return strconv.Itoa(status)
+	}
+	return ""
 }
 
 // operationHandler answers one operation of the document for a request admitted as ex.
 type operationHandler func(w http.ResponseWriter, r *http.Request, ex *apiRequest)
 
 // serveAPI routes r with kin-openapi, enforces what the document says of headers, auth and body, then hands
-// it to the operation's handler.
+// it to the operation's handler. A connection fault breaks the answer after the request is journaled.
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, ss *Session, path string, refused *apiError) {
 	settings := ss.settings.Load()
 	ex := &apiRequest{requestID: s.fake.id(), shape: settings.Schema, note: &requestNote{}, session: ss, settings: settings, path: path}
 	w.Header().Set("X-Request-Id", ex.requestID)
-	defer s.journalRequest(w, r, ex, ss.clock.Now())
+	at := ss.clock.Now()
+	var held *faultWriter // the answer a connection fault breaks
+	journaled := false
+	defer func() {
+		if !journaled {
+			s.journalRequest(w, r, ex, at, held)
+		}
+	}()
 	apiErr := refused
 	if apiErr == nil {
 		apiErr = s.admit(r, ex)
@@ -264,7 +296,24 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, ss *Session, p
 	if len(ex.prefs.Applied) > 0 { // on a refusal too: its answer is shaped and delayed as asked
 		w.Header().Set("Preference-Applied", strings.Join(ex.prefs.Applied, ", "))
 	}
-	delay := settings.Delay
+	s.chooseFault(ex)
+	out := w
+	if ex.fault != "" {
+		held = newFaultWriter(w.Header())
+		out = held
+	}
+	if !s.answer(out, r, ex, apiErr) || held == nil {
+		return
+	}
+	journaled = true
+	s.journalRequest(w, r, ex, at, held)
+	s.breakAnswer(w, r, ex, held)
+}
+
+// answer writes the answer of the API request ex, refused with apiErr unless it is nil, after its delay. It
+// reports false when the client left during the delay.
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, ex *apiRequest, apiErr *apiError) bool {
+	delay := ex.settings.Delay
 	if ex.prefs.Delay != nil {
 		delay = *ex.prefs.Delay
 	}
@@ -272,17 +321,19 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, ss *Session, p
 		ex.delay = s.latency.Draw(delay.d)
 	}
 	if ex.delay > 0 && !sleep(r.Context(), ex.delay) {
-		return
+		return false
 	}
-	if apiErr != nil {
+	switch {
+	case apiErr != nil:
 		s.writeError(w, ex, apiErr)
-		return
+	case ex.prefs.Code != 0 && ex.prefs.Code != http.StatusOK:
+		s.writeError(w, ex, newAPIError(ex.prefs.Code, ""))
+	case ex.statusFault != 0 && ex.route.Operation.Responses.Status(ex.statusFault) != nil:
+		s.writeError(w, ex, newAPIError(ex.statusFault, ""))
+	default:
+		s.operation[ex.route.Operation.OperationID](w, r, ex)
 	}
-	if code := ex.prefs.Code; code != 0 && code != http.StatusOK {
-		s.writeError(w, ex, newAPIError(code, ""))
-		return
-	}
-	s.operation[ex.route.Operation.OperationID](w, r, ex)
+	return true
 }
 
 // admit checks r: the mock's own Prefer header first, then the document's judgement (admission: route, method,
@@ -347,11 +398,14 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// journalRequest records the API request r, answered with the status w saw.
-func (s *Server) journalRequest(w http.ResponseWriter, r *http.Request, ex *apiRequest, at time.Time) {
+// journalRequest records the API request r, answered with the status w saw, or held for a fault to break.
+func (s *Server) journalRequest(w http.ResponseWriter, r *http.Request, ex *apiRequest, at time.Time, held *faultWriter) {
 	status := http.StatusOK
 	if sr, ok := w.(*httpstatus.Recorder); ok && sr.Status != 0 {
 		status = sr.Status
+	}
+	if held != nil && held.status != 0 {
+		status = held.status
 	}
 	seq := ex.session.journal.addRequest(s.requestEntry(r, ex, status, at))
 	s.trimJournals(ex.session)
@@ -364,10 +418,10 @@ func (s *Server) requestEntry(r *http.Request, ex *apiRequest, status int, at ti
 	rec := RequestRecord{
 		At: at, Method: r.Method, Path: cmp.Or(ex.path, r.URL.Path), Status: status, RequestID: ex.requestID, TaskID: note.taskID,
 		Valid: !note.rejected, Violations: note.violations, Source: SourceMock, PreferApplied: ex.prefs.Applied,
-		DelayMS: float64(ex.delay.Microseconds()) / 1000,
+		DelayMS: float64(ex.delay.Microseconds()) / 1000, Fault: ex.faultName(status),
 	}
-	// A status forced with Prefer code=... is not a verdict on the request.
-	if note.rejected && len(note.violations) == 0 && ex.prefs.Code == status {
+	// A status forced with Prefer code=... or a status fault is not a verdict on the request.
+	if note.rejected && len(note.violations) == 0 && (ex.prefs.Code == status || ex.statusFault == status) {
 		rec.Valid = true
 	}
 	body := note.body

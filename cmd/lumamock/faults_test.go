@@ -2,11 +2,15 @@ package main
 
 import (
 	"context"
+	"errors"
 	"io"
+	"net/http"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/lumamock/lumamock"
 	"github.com/lumamock/lumamock/mock"
 )
 
@@ -49,6 +53,13 @@ func TestServeFailureFlagsReachTheMock(t *testing.T) {
 		{"delay", []string{"--delay", "100ms..900ms"}, nil, func(o *mock.Options) any { return o.Delay }, latency("100ms..900ms")},
 		{"delay from the environment", nil, map[string]string{"LUMAMOCK_DELAY": "lognormal(median=200ms,sigma=0.5)"},
 			func(o *mock.Options) any { return o.Delay }, latency("lognormal(median=200ms,sigma=0.5)")},
+		{"no API faults", nil, nil, func(o *mock.Options) any { return o.APIFaults }, []mock.APIFault(nil)},
+		{"API faults", []string{"--fault-api", "reset:2%", "--fault-api", "503:5%"}, nil,
+			func(o *mock.Options) any { return o.APIFaults }, []mock.APIFault{{Fault: "reset", Percent: 2}, {Fault: "503", Percent: 5}}},
+		{"API faults from the environment", nil, map[string]string{"LUMAMOCK_FAULT_API": "stall:1%, garbage:0.5"},
+			func(o *mock.Options) any { return o.APIFaults }, []mock.APIFault{{Fault: "stall", Percent: 1}, {Fault: "garbage", Percent: 0.5}}},
+		{"stall limit", []string{"--stall-limit", "30s"}, nil, func(o *mock.Options) any { return o.StallLimit }, 30 * time.Second},
+		{"stall limit default", nil, nil, func(o *mock.Options) any { return o.StallLimit }, mock.DefaultStallLimit},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -58,4 +69,35 @@ func TestServeFailureFlagsReachTheMock(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestServeStallsAndShutsDown: "lumamock serve --fault-api stall:100%" stalls every API answer after its
+// headers, never /healthz, and shuts down at once with a connection stalled.
+func TestServeStallsAndShutsDown(t *testing.T) {
+	url, _, stop := startServe(t, nil, "--fault-api", "stall:100%", "--stall-limit", "1h")
+	resp, err := http.Get(url + "/healthz")
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("/healthz: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	req, _ := http.NewRequest(http.MethodGet, url+lumamock.PathGenerations+"/nope", nil)
+	req.Header.Set("Authorization", "Bearer k")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("status %d, want the 404 whose body stalls", resp.StatusCode)
+	}
+	read := make(chan error, 1)
+	go func() { _, err := io.ReadAll(resp.Body); read <- err }()
+	start := time.Now()
+	if err := stop(); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if err := <-read; !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Errorf("the stalled body ended with %v, want unexpected EOF at shutdown", err)
+	}
+	t.Logf("shut down in %s with a stalled connection", time.Since(start))
 }

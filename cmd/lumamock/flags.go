@@ -34,7 +34,7 @@ func applyEnv(fs *flag.FlagSet, lookup func(string) (string, bool)) error {
 			return
 		}
 		values := []string{value}
-		if _, repeatable := f.Value.(*stringList); repeatable {
+		if _, ok := f.Value.(repeatable); ok {
 			values = strings.Split(value, ",")
 		}
 		for _, v := range values {
@@ -80,8 +80,16 @@ func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) (done bool, e
 	return false, nil
 }
 
+// repeatable is a flag that may be given more than once; its LUMAMOCK_* variable takes a comma-separated list.
+type repeatable interface {
+	flag.Value
+	repeatable()
+}
+
 // stringList is a repeatable string flag.
 type stringList []string
+
+func (l *stringList) repeatable() {}
 
 func (l *stringList) String() string { return strings.Join(*l, ",") }
 

@@ -60,6 +60,30 @@ type serveConfig struct {
 	pollMinInterval time.Duration
 	pollAfterEnd    int
 	resubmitWindow  time.Duration
+	faultAPI        apiFaultList
+	stallLimit      time.Duration
+}
+
+// apiFaultList is the repeatable --fault-api flag: NAME:PERCENT, each checked as it is given.
+type apiFaultList []mock.APIFault
+
+func (l *apiFaultList) repeatable() {}
+
+func (l *apiFaultList) String() string {
+	parts := make([]string, len(*l))
+	for i, f := range *l {
+		parts[i] = f.String()
+	}
+	return strings.Join(parts, ",")
+}
+
+func (l *apiFaultList) Set(v string) error {
+	f, err := mock.ParseAPIFault(v)
+	if err != nil {
+		return err
+	}
+	*l = append(*l, f)
+	return nil
 }
 
 func newServeFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig) {
@@ -99,6 +123,8 @@ func newServeFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig) {
 	fs.DurationVar(&c.pollMinInterval, "poll-min-interval", coverage.DefaultPollMinInterval, "a client polling one task again sooner than this is poll-too-fast")
 	fs.IntVar(&c.pollAfterEnd, "poll-after-end", coverage.DefaultPollAfterEnd, "a client polling an ended task more than this many times is poll-after-end")
 	fs.DurationVar(&c.resubmitWindow, "resubmit-window", coverage.DefaultResubmitWindow, "a client submitting the same request again within this, while its task lives, is resubmitted")
+	fs.Var(&c.faultAPI, "fault-api", "break this share of API answers, `NAME:PERCENT` (repeatable): a connection fault ("+strings.Join(mock.ConnectionFaults(), ", ")+") or an error status such as 503:5%; the shares add to at most 100%")
+	fs.DurationVar(&c.stallLimit, "stall-limit", mock.DefaultStallLimit, "longest `time` the stall fault holds a connection")
 	fs.Var(&c.delay, "delay", "`latency` added before every API answer: 300ms, 100ms..900ms (uniform) or lognormal(median=200ms,sigma=0.5), drawn with --seed")
 	fs.StringVar(&c.replay, "replay", "", "answer requests recorded in the cassette `dir` (lumamock proxy --record) from it; the mock answers the rest")
 	fs.Usage = func() {
@@ -112,8 +138,10 @@ answers like the real API: POST /luma/generations returns a pending task, GET /l
 follows it to completion.
 
 Per request, the Prefer header (RFC 7240) overrides: code=429, schema=luma|envelope, delay=300ms
-(or 100ms..900ms, or delay="lognormal(median=200ms,sigma=0.5)", quoted), pending=0s, processing=1s, outcome=failed|completed, and the webhook faults duplicate=N,
-drop=processing|completed|failed|none, reorder=1|0, late=2s.
+(or 100ms..900ms, or delay="lognormal(median=200ms,sigma=0.5)", quoted), pending=0s, processing=1s,
+outcome=failed|completed, the connection faults fault=reset|empty|truncated|malformed-chunk|garbage|
+stall|none, and the webhook faults duplicate=N, drop=processing|completed|failed|none, reorder=1|0,
+late=2s.
 
 Sessions keep parallel test suites apart in one server: a request with the header X-Lumamock-Session: NAME
 (or the path prefix /__session/NAME) is in session NAME, with its own tasks, journals, settings and clock;
@@ -182,6 +210,16 @@ func (c *serveConfig) mockOptions(ctx context.Context, logger *slog.Logger) (moc
 	if c.faultLate < 0 {
 		return mock.Options{}, errors.New("--fault-late must not be negative")
 	}
+	if c.stallLimit <= 0 {
+		return mock.Options{}, errors.New("--stall-limit must be positive")
+	}
+	var shares float64
+	for _, f := range c.faultAPI {
+		shares += f.Percent
+	}
+	if shares > 100 {
+		return mock.Options{}, fmt.Errorf("--fault-api %s: the shares add up to %s%%, more than 100%%", c.faultAPI.String(), strconv.FormatFloat(shares, 'g', -1, 64))
+	}
 	retries := c.callbackRetries
 	if retries == 0 {
 		retries = mock.NoRetries
@@ -214,6 +252,8 @@ func (c *serveConfig) mockOptions(ctx context.Context, logger *slog.Logger) (moc
 			PollAfterEnd:    c.pollAfterEnd,
 			ResubmitWindow:  c.resubmitWindow,
 		},
+		APIFaults:  c.faultAPI,
+		StallLimit: c.stallLimit,
 		Faults: mock.Faults{
 			Duplicate: c.faultDuplicate,
 			Drop:      lumamock.TaskState(c.faultDrop),
@@ -233,6 +273,21 @@ func (c *serveConfig) mockOptions(ctx context.Context, logger *slog.Logger) (moc
 		opts.Document, opts.DocumentSource = doc, source // GET /__mock/openapi.yaml answers the file as it is
 	}
 	return opts, nil
+}
+
+// optionFlags names the flag behind each mock.Options field whose values mock.New checks.
+var optionFlags = map[string]string{"APIFaults": "--fault-api"}
+
+// flagError says of an error of mock.New which flag gave the value refused.
+func flagError(err error) error {
+	var oe *mock.OptionError
+	if !errors.As(err, &oe) || optionFlags[oe.Option] == "" {
+		return err
+	}
+	if oe.Value == "" {
+		return fmt.Errorf("%s: %w", optionFlags[oe.Option], oe.Err)
+	}
+	return fmt.Errorf("%s %s: %w", optionFlags[oe.Option], oe.Value, oe.Err)
 }
 
 // immediateIfZero maps a flag's 0s ("no wait") to mock.Immediate, since zero Options mean defaults.
@@ -263,7 +318,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	srv, err := mock.New(opts)
 	if err != nil {
-		return &ExitError{Code: 2, Err: err}
+		return &ExitError{Code: 2, Err: flagError(err)}
 	}
 	report, err := c.coverageReport(srv)
 	if err != nil {
