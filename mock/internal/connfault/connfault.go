@@ -237,7 +237,7 @@ func (s *stalled) close() { s.once.Do(func() { s.conn.Close() }) }
 
 // hold keeps conn open until its stall limit, or until its client hangs up.
 func (in *Injector) hold(conn net.Conn) {
-	st := &stalled{conn: conn, deadline: time.Now().Add(in.stallLimit)}
+	st := &stalled{conn: conn}
 	var evicted *stalled
 	in.mu.Lock()
 	if in.closed {
@@ -245,6 +245,7 @@ func (in *Injector) hold(conn net.Conn) {
 		st.close()
 		return
 	}
+	st.deadline = time.Now().Add(in.stallLimit) // under mu: the deadlines follow the order of the slice
 	in.stalled = append(in.stalled, st)
 	if len(in.stalled)-in.head > in.maxStalled {
 		evicted = in.stalled[in.head]

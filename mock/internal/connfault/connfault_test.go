@@ -129,32 +129,42 @@ func TestStallsAreBounded(t *testing.T) {
 	in := New(Options{StallLimit: time.Hour, MaxStalled: 20})
 	ts := faultServer(t, in, Stall)
 	before := runtime.NumGoroutine()
-	var bodies []io.ReadCloser
 	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	ended := make(chan error, 30)
 	for range 30 {
 		resp, err := client.Get(ts.URL)
 		if err != nil {
 			t.Fatal(err)
 		}
-		bodies = append(bodies, resp.Body)
+		go func() {
+			_, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			ended <- err
+		}()
+	}
+	// Each client connection has its transport's two goroutines and a reader here; the server keeps none per
+	// stall.
+	if extra := runtime.NumGoroutine() - before; extra > 3*30+5 {
+		t.Errorf("%d more goroutines for 30 stalls, want at most the clients' 90 and a closer", extra)
+	}
+	// Ten were closed past the bound: their bodies end at once; twenty stay stalled.
+	for range 10 {
+		if err := <-ended; !errors.Is(err, io.ErrUnexpectedEOF) {
+			t.Errorf("a stall past the bound ended with %v, want unexpected EOF", err)
+		}
 	}
 	if got := in.Stalled(); got != 20 {
 		t.Errorf("%d connections stalled, want the bound, 20", got)
 	}
-	// The ten oldest were closed: their bodies end at once.
-	for i, b := range bodies[:10] {
-		if _, err := io.ReadAll(b); !errors.Is(err, io.ErrUnexpectedEOF) {
-			t.Errorf("stall %d, past the bound: read error %v, want unexpected EOF", i, err)
-		}
-	}
-	// Each client connection has its transport's two goroutines; the server keeps none per stall.
-	if extra := runtime.NumGoroutine() - before; extra > 2*30+5 {
-		t.Errorf("%d more goroutines for 30 stalls, want at most the clients' 60 and a closer", extra)
+	select {
+	case err := <-ended:
+		t.Errorf("an eleventh stall ended (%v) before Close", err)
+	default:
 	}
 	in.Close()
-	for i, b := range bodies[10:] {
-		if _, err := io.ReadAll(b); !errors.Is(err, io.ErrUnexpectedEOF) {
-			t.Errorf("stall %d after Close: read error %v, want unexpected EOF", i+10, err)
+	for range 20 {
+		if err := <-ended; !errors.Is(err, io.ErrUnexpectedEOF) {
+			t.Errorf("a stall ended at Close with %v, want unexpected EOF", err)
 		}
 	}
 	if got := in.Stalled(); got != 0 {
