@@ -138,7 +138,7 @@ func (sc scope) PutSettings(body []byte) (any, error) {
 	if err != nil {
 		return nil, adminSettingError(err)
 	}
-	sc.ss.settings.Store(&st)
+	sc.ss.storeSettings(&st)
 	return st, nil
 }
 

@@ -221,8 +221,11 @@ type RequestRecord struct {
 	// Fault is the fault applied to the answer: a connection fault (reset, empty, truncated, malformed-chunk,
 	// garbage, stall), whose Status is then the status the answer would have had, or the status a share of
 	// Options.APIFaults forced ("503").
-	Fault     string `json:"fault,omitempty"`
-	RequestID string `json:"request_id"`
+	Fault string `json:"fault,omitempty"`
+	// RateLimited reports that the request was over its API key's rate limit (Options.RateLimit) and answered
+	// 429; it is still Valid.
+	RateLimited bool   `json:"rate_limited,omitempty"`
+	RequestID   string `json:"request_id"`
 	// TaskID is the task created or read, if any.
 	TaskID string `json:"task_id,omitempty"`
 	// Valid reports whether the request passed validation against the document; Violations say how it did not.

@@ -129,6 +129,9 @@ type Options struct {
 	// for itself): connection faults and error statuses, drawn with Seed. The shares add to at most 100%.
 	// They never apply to the admin API or /healthz.
 	APIFaults []APIFault
+	// RateLimit limits the API requests of each API key (the bearer token): past it, the document's 429 with
+	// a Retry-After that, honoured, is enough. It counts admitted requests; the zero value limits nothing.
+	RateLimit RateLimit
 	// StallLimit is how long the stall fault holds a connection at most; zero means DefaultStallLimit.
 	StallLimit time.Duration
 	// MaxStalled bounds the connections stalled at once (past it the oldest is closed); zero means

@@ -127,7 +127,7 @@ func New(opts Options) (*Server, error) {
 		requestBytes:  ring.NewSharedBudget(opts.JournalMaxBytes),
 		callbackBytes: ring.NewSharedBudget(opts.JournalMaxBytes),
 		defaults: Settings{Pending: opts.Pending, Processing: opts.Processing, Outcome: opts.Outcome, Schema: opts.Schema,
-			Faults: opts.Faults, Delay: opts.Delay},
+			Faults: opts.Faults, Delay: opts.Delay, RateLimit: opts.RateLimit},
 		connFaults: connfault.New(connfault.Options{StallLimit: opts.StallLimit, MaxStalled: opts.MaxStalled,
 			Seed: uint64(opts.Seed)}),
 	}
@@ -139,6 +139,9 @@ func New(opts Options) (*Server, error) {
 	}
 	s.coverageBudget = coverage.NewBudget(opts.CoverageClients)
 	s.sessions = &sessions{byName: make(map[string]*Session), max: opts.MaxSessions, create: s.newSession}
+	if _, err := newLimiter(opts.RateLimit); err != nil { // each session has its own (Settings.RateLimit)
+		return nil, err
+	}
 	if s.clock == nil {
 		s.clock = clock.System
 	}
@@ -259,6 +262,7 @@ type apiRequest struct {
 	// forces (when its operation documents it).
 	fault       connfault.Fault
 	statusFault int
+	rateLimited bool // refused by Options.RateLimit
 }
 
 // faultName is the fault applied to ex's answer, as the journal names it, or "".
@@ -292,6 +296,11 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, ss *Session, p
 	apiErr := refused
 	if apiErr == nil {
 		apiErr = s.admit(r, ex)
+	}
+	if apiErr == nil {
+		if apiErr = s.rateLimited(r, ex); apiErr != nil {
+			ex.rateLimited = true
+		}
 	}
 	if len(ex.prefs.Applied) > 0 { // on a refusal too: its answer is shaped and delayed as asked
 		w.Header().Set("Preference-Applied", strings.Join(ex.prefs.Applied, ", "))
@@ -419,9 +428,10 @@ func (s *Server) requestEntry(r *http.Request, ex *apiRequest, status int, at ti
 		At: at, Method: r.Method, Path: cmp.Or(ex.path, r.URL.Path), Status: status, RequestID: ex.requestID, TaskID: note.taskID,
 		Valid: !note.rejected, Violations: note.violations, Source: SourceMock, PreferApplied: ex.prefs.Applied,
 		DelayMS: float64(ex.delay.Microseconds()) / 1000, Fault: ex.faultName(status),
+		RateLimited: ex.rateLimited,
 	}
-	// A status forced with Prefer code=... or a status fault is not a verdict on the request.
-	if note.rejected && len(note.violations) == 0 && (ex.prefs.Code == status || ex.statusFault == status) {
+	// A status forced with Prefer code=... or a status fault, or a rate limit, is not a verdict on the request.
+	if note.rejected && len(note.violations) == 0 && (ex.prefs.Code == status || ex.statusFault == status || ex.rateLimited) {
 		rec.Valid = true
 	}
 	body := note.body

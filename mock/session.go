@@ -14,6 +14,7 @@ import (
 	"github.com/lumamock/lumamock/coverage"
 	"github.com/lumamock/lumamock/internal/adminapi"
 	"github.com/lumamock/lumamock/mock/internal/clock"
+	"github.com/lumamock/lumamock/mock/internal/ratelimit"
 )
 
 // Naming a session.
@@ -46,8 +47,9 @@ type Session struct {
 	journal  *journal
 	coverage *coverage.Recorder // what its clients were exposed to, and how they behaved
 	settings atomic.Pointer[Settings]
-	clock    *clock.Virtual // the server's clock, moved or stopped by the session's own moves
-	created  time.Time      // real time
+	limiter  atomic.Pointer[ratelimit.Limiter] // Settings.RateLimit's, nil without one
+	clock    *clock.Virtual                    // the server's clock, moved or stopped by the session's own moves
+	created  time.Time                         // real time
 	lastUsed atomic.Int64
 	gone     atomic.Bool // deleted or evicted: it keeps nothing more
 
@@ -66,8 +68,18 @@ func (ss *Session) SetSettings(st Settings) error {
 	if err := st.validate(); err != nil {
 		return err
 	}
-	ss.settings.Store(&st)
+	ss.storeSettings(&st)
 	return nil
+}
+
+// storeSettings makes st the session's settings, with the rate limiter they ask for: a new one (with full
+// buckets) when the rate changes.
+func (ss *Session) storeSettings(st *Settings) {
+	old := ss.settings.Swap(st)
+	if old == nil || old.RateLimit != st.RateLimit {
+		l, _ := newLimiter(st.RateLimit) // validated with the settings
+		ss.limiter.Store(l)
+	}
 }
 
 // Now returns the session's time.
@@ -242,7 +254,7 @@ func (s *Server) newSession(name string) *Session {
 	ss.coverage = s.newCoverage(ss)
 	ss.journal.observe = func(rec *CallbackRecord) { s.coverCallback(ss, rec) }
 	st := s.defaults
-	ss.settings.Store(&st)
+	ss.storeSettings(&st)
 	return ss
 }
 
@@ -400,13 +412,16 @@ func (ss *Session) end(id string, state lumamock.TaskState) error {
 	return nil
 }
 
-// Reset forgets the session's tasks and journals, and gives up its callbacks not yet delivered, cutting those in
+// Reset forgets the session's tasks and journals, refills its rate limit's buckets, and gives up its callbacks not yet delivered, cutting those in
 // flight; other sessions are not touched, and it never waits for a receiver. Each callback it gives up, those
 // held back by the reorder fault or delayed by late included, is journaled once (outcome cancelled) in the
 // emptied journal.
 func (ss *Session) Reset() {
 	tasks := ss.tasks.reset()
 	ss.journal.reset()
+	if l := ss.limiter.Load(); l != nil {
+		l.Reset()
+	}
 	if n := ss.srv.callbacks.drop(tasks, OutcomeCancelled, reasonReset); n > 0 {
 		ss.srv.log.Info("reset cancelled callbacks not yet delivered", "session", ss.name, "count", n)
 	}

@@ -2,6 +2,7 @@ package mock
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -34,6 +35,8 @@ type Settings struct {
 	Faults Faults
 	// Delay is the latency added before every API answer.
 	Delay Latency
+	// RateLimit limits each API key's requests (the zero value: none).
+	RateLimit RateLimit
 }
 
 // SettingError says which setting is wrong and why.
@@ -69,6 +72,9 @@ func (st Settings) validate() error {
 	if drop := st.Faults.Drop; drop != "" && !drop.Notified() {
 		return &SettingError{"drop", "enum", fmt.Sprintf("%q is not none, processing, completed or failed", drop)}
 	}
+	if _, err := newLimiter(st.RateLimit); err != nil {
+		return &SettingError{"rate_limit", "rate", errors.Unwrap(err).Error()}
+	}
 	return nil
 }
 
@@ -83,19 +89,22 @@ type settingsJSON struct {
 	Reorder    *bool   `json:"reorder,omitempty"`
 	Late       *string `json:"late,omitempty"`
 	Delay      *string `json:"delay,omitempty"`
+	RateLimit  *string `json:"rate_limit,omitempty"`
 }
 
-// MarshalJSON writes every setting: durations as Go durations ("2s"), no dropped callback as "none".
+// MarshalJSON writes every setting: durations as Go durations ("2s"), no dropped callback and no rate limit as
+// "none".
 func (st Settings) MarshalJSON() ([]byte, error) {
 	str := func(s string) *string { return &s }
 	drop := string(st.Faults.Drop)
 	if drop == "" {
 		drop = "none"
 	}
+	rate := cmp.Or(st.RateLimit.String(), "none")
 	return json.Marshal(settingsJSON{
 		Pending: str(st.Pending.String()), Processing: str(st.Processing.String()), Outcome: str(string(st.Outcome)),
 		Schema: str(string(st.Schema)), Duplicate: &st.Faults.Duplicate, Drop: &drop, Reorder: &st.Faults.Reorder,
-		Late: str(st.Faults.Late.String()), Delay: str(st.Delay.String()),
+		Late: str(st.Faults.Late.String()), Delay: str(st.Delay.String()), RateLimit: &rate,
 	})
 }
 
@@ -155,6 +164,16 @@ func parseSettings(body []byte, base Settings) (Settings, error) {
 			return Settings{}, &SettingError{"delay", "latency", err.Error()}
 		}
 		st.Delay = l
+	}
+	if in.RateLimit != nil {
+		st.RateLimit = RateLimit{}
+		if *in.RateLimit != "none" {
+			r, err := ParseRateLimit(*in.RateLimit)
+			if err != nil {
+				return Settings{}, &SettingError{"rate_limit", "rate", err.Error() + `, or "none"`}
+			}
+			st.RateLimit = r
+		}
 	}
 	if err := st.validate(); err != nil {
 		return Settings{}, err

@@ -58,6 +58,10 @@ func TestServeFailureFlagsReachTheMock(t *testing.T) {
 			func(o *mock.Options) any { return o.APIFaults }, []mock.APIFault{{Fault: "reset", Percent: 2}, {Fault: "503", Percent: 5}}},
 		{"API faults from the environment", nil, map[string]string{"LUMAMOCK_FAULT_API": "stall:1%, garbage:0.5"},
 			func(o *mock.Options) any { return o.APIFaults }, []mock.APIFault{{Fault: "stall", Percent: 1}, {Fault: "garbage", Percent: 0.5}}},
+		{"no rate limit", nil, nil, func(o *mock.Options) any { return o.RateLimit }, mock.RateLimit{}},
+		{"rate limit", []string{"--rate-limit", "10/s"}, nil, func(o *mock.Options) any { return o.RateLimit }, mock.RateLimit{Requests: 10, Per: time.Second}},
+		{"rate limit from the environment", nil, map[string]string{"LUMAMOCK_RATE_LIMIT": "100/m"},
+			func(o *mock.Options) any { return o.RateLimit }, mock.RateLimit{Requests: 100, Per: time.Minute}},
 		{"stall limit", []string{"--stall-limit", "30s"}, nil, func(o *mock.Options) any { return o.StallLimit }, 30 * time.Second},
 		{"stall limit default", nil, nil, func(o *mock.Options) any { return o.StallLimit }, mock.DefaultStallLimit},
 	}

@@ -62,6 +62,7 @@ type serveConfig struct {
 	resubmitWindow  time.Duration
 	faultAPI        apiFaultList
 	stallLimit      time.Duration
+	rateLimit       mock.RateLimit
 }
 
 // apiFaultList is the repeatable --fault-api flag: NAME:PERCENT, each checked as it is given.
@@ -125,6 +126,7 @@ func newServeFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig) {
 	fs.DurationVar(&c.resubmitWindow, "resubmit-window", coverage.DefaultResubmitWindow, "a client submitting the same request again within this, while its task lives, is resubmitted")
 	fs.Var(&c.faultAPI, "fault-api", "break this share of API answers, `NAME:PERCENT` (repeatable): a connection fault ("+strings.Join(mock.ConnectionFaults(), ", ")+") or an error status such as 503:5%; the shares add to at most 100%")
 	fs.DurationVar(&c.stallLimit, "stall-limit", mock.DefaultStallLimit, "longest `time` the stall fault holds a connection")
+	fs.Var(&c.rateLimit, "rate-limit", "limit each API key to `N/s` or N/m requests (a token bucket holding N); past it the documented 429 with a Retry-After that, honoured, is enough")
 	fs.Var(&c.delay, "delay", "`latency` added before every API answer: 300ms, 100ms..900ms (uniform) or lognormal(median=200ms,sigma=0.5), drawn with --seed")
 	fs.StringVar(&c.replay, "replay", "", "answer requests recorded in the cassette `dir` (lumamock proxy --record) from it; the mock answers the rest")
 	fs.Usage = func() {
@@ -253,6 +255,7 @@ func (c *serveConfig) mockOptions(ctx context.Context, logger *slog.Logger) (moc
 			ResubmitWindow:  c.resubmitWindow,
 		},
 		APIFaults:  c.faultAPI,
+		RateLimit:  c.rateLimit,
 		StallLimit: c.stallLimit,
 		Faults: mock.Faults{
 			Duplicate: c.faultDuplicate,
@@ -276,7 +279,7 @@ func (c *serveConfig) mockOptions(ctx context.Context, logger *slog.Logger) (moc
 }
 
 // optionFlags names the flag behind each mock.Options field whose values mock.New checks.
-var optionFlags = map[string]string{"APIFaults": "--fault-api"}
+var optionFlags = map[string]string{"APIFaults": "--fault-api", "RateLimit": "--rate-limit"}
 
 // flagError says of an error of mock.New which flag gave the value refused.
 func flagError(err error) error {
