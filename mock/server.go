@@ -418,6 +418,9 @@ func (s *Server) journalRequest(w http.ResponseWriter, r *http.Request, ex *apiR
 	}
 	seq := ex.session.journal.addRequest(s.requestEntry(r, ex, status, at))
 	s.trimJournals(ex.session)
+	if ex.fault != "" {
+		status = 0 // the client never saw the answer: it was exposed to no status
+	}
 	s.coverRequest(w, r, ex, seq, status, at)
 }
 

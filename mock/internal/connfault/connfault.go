@@ -9,7 +9,6 @@ package connfault
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -212,16 +211,20 @@ func writeHead(bw *bufio.Writer, a Answer, chunked bool) {
 	bw.WriteString("\r\n")
 }
 
-// garbage returns 64 to 512 random bytes that no client can take for an HTTP answer.
+// garbage returns 64 to 512 random bytes that no client can take for an HTTP answer: one line (no CR, LF or
+// space, so every client fails on it as a whole, the same way), not starting with "H".
 func (in *Injector) garbage() []byte {
 	in.randMu.Lock()
 	defer in.randMu.Unlock()
 	b := make([]byte, 64+in.rand.IntN(449))
 	for i := range b {
 		b[i] = byte(in.rand.Uint32())
+		if b[i] == ' ' || b[i] == '\r' || b[i] == '\n' {
+			b[i] = '~'
+		}
 	}
-	if bytes.HasPrefix(b, []byte("HTTP/")) || b[0] == 'H' {
-		b[0] = 0
+	if b[0] == 'H' {
+		b[0] = '~'
 	}
 	return b
 }

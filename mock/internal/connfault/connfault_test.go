@@ -67,6 +67,13 @@ func TestFaultsAsGoSeesThem(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(string(tt.fault), func(t *testing.T) {
 			ts := faultServer(t, New(Options{Seed: 1}), tt.fault)
+			if tt.fault == Garbage { // whatever the bytes drawn, the same error
+				for range 200 {
+					if _, _, err := fetch(context.Background(), ts.URL); !tt.check(err) {
+						t.Fatalf("error %v, want %s", err, tt.want)
+					}
+				}
+			}
 			status, read, err := fetch(context.Background(), ts.URL)
 			t.Logf("Go sees: status %d, read %d bytes, error %v", status, len(read), err)
 			if !tt.check(err) {
