@@ -17,6 +17,7 @@ func (s *Server) trimTasks(current *Session) {
 		}
 		if t := victim.tasks.evictOldest(victim == current); t != nil {
 			s.callbacks.drop([]*task{t}, OutcomeAbandoned, reasonEvicted)
+			s.leaveQueue([]*task{t}, victim.clock.Now()) // a task forgotten holds no slot
 		}
 	}
 }

@@ -140,6 +140,38 @@ func (c *callbacks) poke(t *task) {
 	if t.notifyHook == "" {
 		return
 	}
+	if t.slot != nil {
+		c.pokeBlockers(t)
+	}
+	c.pokeOne(t)
+}
+
+// maxBlockers bounds how far back pokeBlockers goes: a chain of tasks ending at one instant (processing=0s).
+const maxBlockers = 16
+
+// pokeBlockers pokes, oldest first, the tasks whose end at or before now gave t its slot (with a capacity), so
+// that their final callbacks are submitted before t's processing one, which their end made due at the same
+// instant: callbacks follow the queue's timeline, whichever of the tasks' timers fires first.
+func (c *callbacks) pokeBlockers(t *task) {
+	now := t.session.clock.Now()
+	var chain []*task
+	for e := t.slot; len(chain) < maxBlockers; {
+		b, at := e.Blocker()
+		if b == nil || at.After(now) {
+			break
+		}
+		chain = append(chain, b.Value)
+		e = b
+	}
+	for i := len(chain) - 1; i >= 0; i-- {
+		if chain[i].notifyHook != "" {
+			c.pokeOne(chain[i])
+		}
+	}
+}
+
+// pokeOne is poke without the blockers.
+func (c *callbacks) pokeOne(t *task) {
 	t.dispatchMu.Lock()
 	if !t.dropped && !c.closing.Load() {
 		c.emitLocked(t, t.session.clock.Now(), nil)

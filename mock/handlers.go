@@ -58,10 +58,16 @@ func (s *Server) createGeneration(w http.ResponseWriter, r *http.Request, ex *ap
 	}
 	t.big = newLargeText(t.prompt, append(slices.Clip(s.opts.APIKeys), t.secrets...))
 	ex.session.coverage.Bind(&t.cov, t.id, bearerToken(r))
+	key := bearerToken(r)
+	s.joinQueue(t, key)
 	for !t.session.tasks.add(t) {
 		// The session was deleted or evicted since the request came: its name stands for a new one now.
+		if t.slot != nil {
+			t.slot.Remove(t.created) // the newest of its line, and seen by nobody: nothing else moves
+		}
 		t.session = s.session(t.session.name, true)
 		ex.session = t.session
+		s.joinQueue(t, key)
 	}
 	ex.note.taskID = t.id
 	ex.note.cov, ex.note.shape, ex.note.state = &t.cov, ex.shape, lumamock.StatePending

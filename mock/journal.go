@@ -279,6 +279,9 @@ type TaskRecord struct {
 	History []Transition `json:"history"`
 	// Next is the state change planned next, if any.
 	Next *Transition `json:"next,omitempty"`
+	// QueuePosition is the task's place, from 1, among its API key's tasks waiting to start processing
+	// (Options.Capacity): 0 when it is not waiting, or the server has no capacity.
+	QueuePosition int `json:"queue_position,omitempty"`
 	// Result is what the task brought once it ended: its assets, or why it failed.
 	Result *TaskResult `json:"result,omitempty"`
 }
@@ -324,6 +327,9 @@ func (t *task) record(now time.Time, secrets []string) TaskRecord {
 		rec.Next = &Transition{State: tl[len(hist)].State, At: tl[len(hist)].At}
 	}
 	rec.Result = t.resultRecord(rec.State)
+	if rec.State == lumamock.StatePending {
+		rec.QueuePosition = t.queuePosition(now)
+	}
 	return rec
 }
 

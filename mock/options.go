@@ -132,6 +132,11 @@ type Options struct {
 	// RateLimit limits the API requests of each API key (the bearer token): past it, the document's 429 with
 	// a Retry-After that, honoured, is enough. It counts admitted requests; the zero value limits nothing.
 	RateLimit RateLimit
+	// Capacity, when positive, makes the provider busy: at most Capacity tasks of each API key process at once;
+	// the others stay pending, in submission order, until a slot frees (a task ending, as planned or forced),
+	// and say where they are with the luma queue_state (their queue position) and estimate_wait_seconds. The
+	// states and transitions do not change, only when they happen.
+	Capacity int
 	// StallLimit is how long the stall fault holds a connection at most; zero means DefaultStallLimit.
 	StallLimit time.Duration
 	// MaxStalled bounds the connections stalled at once (past it the oldest is closed); zero means

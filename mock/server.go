@@ -127,7 +127,7 @@ func New(opts Options) (*Server, error) {
 		requestBytes:  ring.NewSharedBudget(opts.JournalMaxBytes),
 		callbackBytes: ring.NewSharedBudget(opts.JournalMaxBytes),
 		defaults: Settings{Pending: opts.Pending, Processing: opts.Processing, Outcome: opts.Outcome, Schema: opts.Schema,
-			Faults: opts.Faults, Delay: opts.Delay, RateLimit: opts.RateLimit},
+			Faults: opts.Faults, Delay: opts.Delay, RateLimit: opts.RateLimit, Capacity: opts.Capacity},
 		connFaults: connfault.New(connfault.Options{StallLimit: opts.StallLimit, MaxStalled: opts.MaxStalled,
 			Seed: uint64(opts.Seed)}),
 	}
@@ -141,6 +141,9 @@ func New(opts Options) (*Server, error) {
 	s.sessions = &sessions{byName: make(map[string]*Session), max: opts.MaxSessions, create: s.newSession}
 	if _, err := newLimiter(opts.RateLimit); err != nil { // each session has its own (Settings.RateLimit)
 		return nil, err
+	}
+	if opts.Capacity < 0 || opts.Capacity > MaxCapacity { // each session has its own queues (Settings.Capacity)
+		return nil, &OptionError{Option: "Capacity", Value: strconv.Itoa(opts.Capacity), Err: fmt.Errorf("is outside 0..%d", MaxCapacity)}
 	}
 	if s.clock == nil {
 		s.clock = clock.System

@@ -48,6 +48,7 @@ type Session struct {
 	coverage *coverage.Recorder // what its clients were exposed to, and how they behaved
 	settings atomic.Pointer[Settings]
 	limiter  atomic.Pointer[ratelimit.Limiter] // Settings.RateLimit's, nil without one
+	queues   atomic.Pointer[queues]            // Settings.Capacity's, nil without one
 	clock    *clock.Virtual                    // the server's clock, moved or stopped by the session's own moves
 	created  time.Time                         // real time
 	lastUsed atomic.Int64
@@ -72,13 +73,17 @@ func (ss *Session) SetSettings(st Settings) error {
 	return nil
 }
 
-// storeSettings makes st the session's settings, with the rate limiter they ask for: a new one (with full
-// buckets) when the rate changes.
+// storeSettings makes st the session's settings, with the rate limiter and the queues they ask for: a new
+// limiter (with full buckets) when the rate changes, new queues when the capacity does (the tasks queued before
+// keep their places; the new capacity applies to the tasks submitted after it).
 func (ss *Session) storeSettings(st *Settings) {
 	old := ss.settings.Swap(st)
 	if old == nil || old.RateLimit != st.RateLimit {
 		l, _ := newLimiter(st.RateLimit) // validated with the settings
 		ss.limiter.Store(l)
+	}
+	if old == nil || old.Capacity != st.Capacity {
+		ss.queues.Store(newQueues(st.Capacity))
 	}
 }
 
@@ -405,14 +410,22 @@ func (ss *Session) end(id string, state lumamock.TaskState) error {
 	if t == nil {
 		return fmt.Errorf("%w %q", ErrUnknownTask, id)
 	}
-	if err := t.force(state, ss.clock.Now()); err != nil {
+	now := ss.clock.Now()
+	if err := t.force(state, now); err != nil {
 		return fmt.Errorf("mock: task %s: %w", id, err)
 	}
+	var moved []*task // with a capacity: the tasks whose start the freed slot brought forward
+	if t.slot != nil {
+		moved = t.slot.End(now)
+	}
 	ss.srv.callbacks.poke(t)
+	for _, m := range moved {
+		ss.srv.callbacks.poke(m)
+	}
 	return nil
 }
 
-// Reset forgets the session's tasks and journals, refills its rate limit's buckets, and gives up its callbacks not yet delivered, cutting those in
+// Reset forgets the session's tasks and journals, empties its queues, refills its rate limit's buckets, and gives up its callbacks not yet delivered, cutting those in
 // flight; other sessions are not touched, and it never waits for a receiver. Each callback it gives up, those
 // held back by the reorder fault or delayed by late included, is journaled once (outcome cancelled) in the
 // emptied journal.
@@ -421,6 +434,9 @@ func (ss *Session) Reset() {
 	ss.journal.reset()
 	if l := ss.limiter.Load(); l != nil {
 		l.Reset()
+	}
+	if q := ss.queues.Load(); q != nil {
+		q.reset()
 	}
 	if n := ss.srv.callbacks.drop(tasks, OutcomeCancelled, reasonReset); n > 0 {
 		ss.srv.log.Info("reset cancelled callbacks not yet delivered", "session", ss.name, "count", n)

@@ -240,7 +240,7 @@ func TestSessionSettings(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]any{"pending": "3s", "processing": "4s", "outcome": "completed", "schema": "envelope", "duplicate": 2.0,
-		"drop": "none", "reorder": false, "late": "0s", "delay": "0s", "rate_limit": "none"}
+		"drop": "none", "reorder": false, "late": "0s", "delay": "0s", "rate_limit": "none", "capacity": 0.0}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("a new session's settings: %v, want the server's %v", got, want)
 	}
@@ -275,6 +275,7 @@ func TestSessionSettings(t *testing.T) {
 		`{"delay":"lognormal(sigma=1)"}`:        "/delay",
 		`{"rate_limit":"10/h"}`:                 "/rate_limit",
 		`{"rate_limit":"0/s"}`:                  "/rate_limit",
+		`{"capacity":-1}`:                       "/capacity",
 		`{"speed":"fast"}`:                      "speed",
 		`{"pending":"1s","outcome":"maybe"}`:    "/outcome",
 		`{"pending":"1s","unknown_field":true}`: "unknown_field",

@@ -37,6 +37,9 @@ type Settings struct {
 	Delay Latency
 	// RateLimit limits each API key's requests (the zero value: none).
 	RateLimit RateLimit
+	// Capacity, when positive, is how many tasks of each API key process at once; the others wait, pending, in
+	// submission order (0 to MaxCapacity; 0: no limit). A change applies to the tasks submitted after it.
+	Capacity int
 }
 
 // SettingError says which setting is wrong and why.
@@ -72,6 +75,9 @@ func (st Settings) validate() error {
 	if drop := st.Faults.Drop; drop != "" && !drop.Notified() {
 		return &SettingError{"drop", "enum", fmt.Sprintf("%q is not none, processing, completed or failed", drop)}
 	}
+	if st.Capacity < 0 || st.Capacity > MaxCapacity {
+		return &SettingError{"capacity", "range", fmt.Sprintf("%d is outside 0..%d", st.Capacity, MaxCapacity)}
+	}
 	if _, err := newLimiter(st.RateLimit); err != nil {
 		return &SettingError{"rate_limit", "rate", errors.Unwrap(err).Error()}
 	}
@@ -90,6 +96,7 @@ type settingsJSON struct {
 	Late       *string `json:"late,omitempty"`
 	Delay      *string `json:"delay,omitempty"`
 	RateLimit  *string `json:"rate_limit,omitempty"`
+	Capacity   *int    `json:"capacity,omitempty"`
 }
 
 // MarshalJSON writes every setting: durations as Go durations ("2s"), no dropped callback and no rate limit as
@@ -105,6 +112,7 @@ func (st Settings) MarshalJSON() ([]byte, error) {
 		Pending: str(st.Pending.String()), Processing: str(st.Processing.String()), Outcome: str(string(st.Outcome)),
 		Schema: str(string(st.Schema)), Duplicate: &st.Faults.Duplicate, Drop: &drop, Reorder: &st.Faults.Reorder,
 		Late: str(st.Faults.Late.String()), Delay: str(st.Delay.String()), RateLimit: &rate,
+		Capacity: &st.Capacity,
 	})
 }
 
@@ -164,6 +172,9 @@ func parseSettings(body []byte, base Settings) (Settings, error) {
 			return Settings{}, &SettingError{"delay", "latency", err.Error()}
 		}
 		st.Delay = l
+	}
+	if in.Capacity != nil {
+		st.Capacity = *in.Capacity
 	}
 	if in.RateLimit != nil {
 		st.RateLimit = RateLimit{}

@@ -13,10 +13,13 @@ import (
 	"github.com/lumamock/lumamock/internal/httpjson"
 	"github.com/lumamock/lumamock/internal/redact"
 	"github.com/lumamock/lumamock/mock/internal/delivery"
+	"github.com/lumamock/lumamock/mock/internal/queue"
 )
 
 // task is one submitted generation. Its state is a function of the clock: it is pending until created+pending,
-// processing until created+pending+processing, then its outcome — unless an end was forced earlier.
+// processing until created+pending+processing, then its outcome — unless an end was forced earlier. With a
+// capacity (Options.Capacity), processing starts when its queue gives it a slot, which the plans of the tasks
+// ahead of it decide.
 type task struct {
 	seq        int64 // numbered by the store, from 1, in order of creation
 	id         string
@@ -38,6 +41,9 @@ type task struct {
 
 	receiver string   // the address notifyHook resolves to, and the session: its callbacks' queue
 	session  *Session // the task's; its clock times the task, its journal records the callbacks
+	// slot is its place in its API key's queue (Settings.Capacity), which decides when it starts processing; nil
+	// without a capacity.
+	slot *queue.Entry[*task]
 
 	// Callback scheduling, guarded by dispatchMu (see callbacks.poke).
 	dispatchMu sync.Mutex
@@ -111,10 +117,12 @@ func (t *task) timeline() []Transition {
 	t.mu.Lock()
 	forced := t.forced
 	t.mu.Unlock()
-	plan := []Transition{
-		{State: lumamock.StatePending, At: t.created},
-		{State: lumamock.StateProcessing, At: t.created.Add(t.pending)},
-		{State: t.outcome, At: t.created.Add(t.pending + t.processing)},
+	plan := []Transition{{State: lumamock.StatePending, At: t.created}}
+	// With a capacity, processing starts when the task's queue gives it a slot; it never does if it ended (or
+	// was forgotten) while it waited.
+	if start, ok := t.processingAt(); ok {
+		plan = append(plan, Transition{State: lumamock.StateProcessing, At: start},
+			Transition{State: t.outcome, At: start.Add(t.processing)})
 	}
 	if forced == nil {
 		return plan
@@ -151,8 +159,10 @@ func (t *task) generation(cur Transition, now time.Time) lumamock.Generation {
 	}
 	switch cur.State {
 	case lumamock.StatePending:
-		wait := max(0, int((t.created.Add(t.pending).Sub(now)+time.Second-1)/time.Second))
+		start, _ := t.processingAt() // the plan of the tasks ahead decides it, with a capacity
+		wait := max(0, int((start.Sub(now)+time.Second-1)/time.Second))
 		g.EstimateWaitSeconds = &wait
+		g.QueueState = t.queueState(now)
 	case lumamock.StateCompleted:
 		r := t.result()
 		g.Video, g.VideoRaw, g.Thumbnail, g.LastFrame = &r.video, &r.videoRaw, &r.thumbnail, &r.lastFrame

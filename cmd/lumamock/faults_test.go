@@ -62,6 +62,9 @@ func TestServeFailureFlagsReachTheMock(t *testing.T) {
 		{"rate limit", []string{"--rate-limit", "10/s"}, nil, func(o *mock.Options) any { return o.RateLimit }, mock.RateLimit{Requests: 10, Per: time.Second}},
 		{"rate limit from the environment", nil, map[string]string{"LUMAMOCK_RATE_LIMIT": "100/m"},
 			func(o *mock.Options) any { return o.RateLimit }, mock.RateLimit{Requests: 100, Per: time.Minute}},
+		{"no capacity", nil, nil, func(o *mock.Options) any { return o.Capacity }, 0},
+		{"capacity", []string{"--capacity", "2"}, nil, func(o *mock.Options) any { return o.Capacity }, 2},
+		{"capacity from the environment", nil, map[string]string{"LUMAMOCK_CAPACITY": "3"}, func(o *mock.Options) any { return o.Capacity }, 3},
 		{"stall limit", []string{"--stall-limit", "30s"}, nil, func(o *mock.Options) any { return o.StallLimit }, 30 * time.Second},
 		{"stall limit default", nil, nil, func(o *mock.Options) any { return o.StallLimit }, mock.DefaultStallLimit},
 	}

@@ -63,6 +63,7 @@ type serveConfig struct {
 	faultAPI        apiFaultList
 	stallLimit      time.Duration
 	rateLimit       mock.RateLimit
+	capacity        int
 }
 
 // apiFaultList is the repeatable --fault-api flag: NAME:PERCENT, each checked as it is given.
@@ -126,6 +127,7 @@ func newServeFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig) {
 	fs.DurationVar(&c.resubmitWindow, "resubmit-window", coverage.DefaultResubmitWindow, "a client submitting the same request again within this, while its task lives, is resubmitted")
 	fs.Var(&c.faultAPI, "fault-api", "break this share of API answers, `NAME:PERCENT` (repeatable): a connection fault ("+strings.Join(mock.ConnectionFaults(), ", ")+") or an error status such as 503:5%; the shares add to at most 100%")
 	fs.DurationVar(&c.stallLimit, "stall-limit", mock.DefaultStallLimit, "longest `time` the stall fault holds a connection")
+	fs.IntVar(&c.capacity, "capacity", 0, "at most `N` tasks of each API key process at once; the others stay pending, in submission order, saying their queue position (luma queue_state) and estimate_wait_seconds (0 = no limit)")
 	fs.Var(&c.rateLimit, "rate-limit", "limit each API key to `N/s` or N/m requests (a token bucket holding N); past it the documented 429 with a Retry-After that, honoured, is enough")
 	fs.Var(&c.delay, "delay", "`latency` added before every API answer: 300ms, 100ms..900ms (uniform) or lognormal(median=200ms,sigma=0.5), drawn with --seed")
 	fs.StringVar(&c.replay, "replay", "", "answer requests recorded in the cassette `dir` (lumamock proxy --record) from it; the mock answers the rest")
@@ -212,6 +214,9 @@ func (c *serveConfig) mockOptions(ctx context.Context, logger *slog.Logger) (moc
 	if c.faultLate < 0 {
 		return mock.Options{}, errors.New("--fault-late must not be negative")
 	}
+	if c.capacity < 0 {
+		return mock.Options{}, errors.New("--capacity must not be negative")
+	}
 	if c.stallLimit <= 0 {
 		return mock.Options{}, errors.New("--stall-limit must be positive")
 	}
@@ -256,6 +261,7 @@ func (c *serveConfig) mockOptions(ctx context.Context, logger *slog.Logger) (moc
 		},
 		APIFaults:  c.faultAPI,
 		RateLimit:  c.rateLimit,
+		Capacity:   c.capacity,
 		StallLimit: c.stallLimit,
 		Faults: mock.Faults{
 			Duplicate: c.faultDuplicate,

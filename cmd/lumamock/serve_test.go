@@ -236,6 +236,8 @@ func TestRunUsageAndErrors(t *testing.T) {
 		{"bad rate-limit", []string{"--rate-limit", "10/h"}, nil, 2, `invalid value "10/h" for flag -rate-limit: "10/h": the unit "h" is not s (a second) or m (a minute)`},
 		{"rate-limit zero", []string{"--rate-limit", "0/s"}, nil, 2, "flag -rate-limit"},
 		{"bad rate-limit from env", nil, map[string]string{"LUMAMOCK_RATE_LIMIT": "many"}, 2, "LUMAMOCK_RATE_LIMIT"},
+		{"negative capacity", []string{"--capacity", "-1"}, nil, 2, "--capacity must not be negative"},
+		{"capacity not a number", []string{"--capacity", "two"}, nil, 2, "flag -capacity"},
 		{"stall-limit zero", []string{"--stall-limit", "0s"}, nil, 2, "--stall-limit must be positive"},
 		{"check version", []string{"check", "--version"}, nil, 0, "lumamock " + lumamock.Version},
 		{"proxy version", []string{"proxy", "--version"}, nil, 0, "lumamock " + lumamock.Version},
