@@ -387,10 +387,10 @@
     const now = t.now || Date.now();
     const tbody = $("tasks-table").tBodies[0];
     reconcile($("tasks-scroll"), tbody, t.rows, (x) => x.id,
-      (x) => JSON.stringify([x.state, x.updated_at, x.next, x.history]),
+      (x) => JSON.stringify([x.state, x.updated_at, x.next, x.history, x.queue_position]),
       (x) => {
         const tr = el("tr", { "data-kind": "task", onclick: () => select("task", x.id) },
-          el("td", {}, badge(x.state)),
+          el("td", {}, badge(x.state), queueMark(x)),
           el("td", { class: "id", title: x.id }, short(x.id)),
           el("td", { class: "prompt", title: x.prompt }, cut(x.prompt, 80)),
           el("td", { class: "shape" }, x.shape + (x.resolution ? " · " + x.resolution : "")),
@@ -416,6 +416,20 @@
     $("task-range").textContent = shown ? `${shown} of ${t.total}${t.before !== NEWEST ? " (older page)" : ""}` : "";
     $("task-newest").disabled = $("task-newer").disabled = t.before === NEWEST;
     $("task-older").disabled = shown < TASK_PAGE;
+  }
+
+  // queueMark is a waiting task's place in its API key's queue (lumamock serve --capacity).
+  function queueMark(t) {
+    if (!t.queue_position) return null;
+    return el("span", { class: "queue", title: "waiting for a processing slot (--capacity): place in its API key's queue", text: "#" + t.queue_position });
+  }
+
+  // answerMarks say what broke or refused a request's answer: a fault (Prefer fault, --fault-api) or the rate limit.
+  function answerMarks(r) {
+    const out = [];
+    if (r.fault) out.push(el("span", { class: "fault", title: /^[0-9]+$/.test(r.fault) ? "status forced by --fault-api" : "the answer's connection was broken; the status is the one it would have had", text: r.fault }));
+    if (r.rate_limited) out.push(el("span", { class: "fault", title: "over its API key's --rate-limit", text: "rate-limited" }));
+    return out;
   }
 
   function callbackResult(c) {
@@ -453,7 +467,7 @@
       timeCell(r.at),
       el("td", { class: "mono" }, r.method),
       el("td", { class: "path mono", title: r.path + (r.query ? "?" + r.query : "") }, r.path + (r.query ? "?" + r.query : "")),
-      el("td", {}, statusSpan(r.status, r.error)),
+      el("td", {}, statusSpan(r.status, r.error), " ", answerMarks(r)),
       el("td", { class: "mono", title: preferApplied(r) }, cut(preferApplied(r), 28)),
       el("td", { class: "verdict" }, verdict));
   }
@@ -781,6 +795,7 @@
       el("div", { id: "detail-timeline" }, timelineParts(t, now)),
       dl([["Prompt", t.prompt], ["Shape", t.shape], ["Resolution", t.resolution], ["Notify hook", t.notify_hook],
         ["Created", t.created_at], ["Plan", `pending ${t.pending}, processing ${t.processing}, then ${t.outcome}`],
+        ["Queue", t.queue_position ? `#${t.queue_position}: waiting for a processing slot (--capacity)` : ""],
         ["Faults", faultsText(t.faults)]]),
       el("h3", { text: "History" }),
       el("ul", { class: "history" }, (t.history || []).map((h) => el("li", {}, badge(h.state), " ", el("span", { class: "mono", title: h.at }, clock(h.at)), h.forced ? el("span", { class: "muted", text: " (forced through the admin API)" }) : "")),
@@ -805,7 +820,7 @@
     if (d && d.requests.length) {
       pane.append(el("table", { class: "grid mini" },
         el("tbody", {}, d.requests.slice().reverse().map((r) => el("tr", { class: r.valid ? "" : "refused", onclick: () => select("request", String(r.seq)) },
-          timeCell(r.at), el("td", { class: "mono", text: r.method }), el("td", {}, statusSpan(r.status)), el("td", { class: "mono", text: preferApplied(r) }))))));
+          timeCell(r.at), el("td", { class: "mono", text: r.method }), el("td", {}, statusSpan(r.status), " ", answerMarks(r)), el("td", { class: "mono", text: preferApplied(r) }))))));
     }
   }
 
@@ -856,6 +871,9 @@
       ["Time", r.at], ["Verdict", r.valid ? "valid" : `refused: ${v.length} violation${v.length === 1 ? "" : "s"}`],
       ["Task", r.task_id ? el("a", { href: "#", class: "id", onclick: (e) => { e.preventDefault(); openTask(r.task_id); } }, r.task_id) : ""],
       ["Query", r.query], ["Request id", r.request_id], ["Prefer applied", preferApplied(r)],
+      ["Fault", r.fault ? (/^[0-9]+$/.test(r.fault) ? `status ${r.fault} forced by --fault-api` : `${r.fault}: the answer's connection was broken (the status is the one it would have had)`) : ""],
+      ["Rate limited", r.rate_limited ? "yes: over its API key's --rate-limit" : ""],
+      ["Delay", r.delay_ms ? `${r.delay_ms} ms` : ""],
       ["Answered by", r.source], ["Upstream", r.upstream_status ? String(r.upstream_status) : ""], ["Outcome", r.outcome],
       ["Error", r.error], ["Duration", r.duration_ms !== undefined ? `${r.duration_ms.toFixed(1)} ms` : ""],
       ["Cassette", r.cassette]]));
