@@ -135,6 +135,9 @@ func (sc scope) Settings() any { return sc.ss.Settings() }
 
 func (sc scope) PutSettings(body []byte) (any, error) {
 	st, err := parseSettings(body, sc.ss.srv.defaults)
+	if err == nil {
+		err = sc.ss.srv.checkDocumented(st)
+	}
 	if err != nil {
 		return nil, adminSettingError(err)
 	}

@@ -100,37 +100,44 @@ func (f APIFault) status() int {
 	return code
 }
 
-// apiFaults picks the faults of Options.APIFaults for API requests, from a generator seeded by Options.Seed.
-type apiFaults struct {
-	shares []APIFault
-	mu     sync.Mutex
-	rand   *rand.Rand
-}
-
-// newAPIFaults checks shares against doc (each status must be one an operation documents; the shares add to
-// at most 100%) and returns their picker, or nil when there are none.
-func newAPIFaults(shares []APIFault, doc *openapi3.T, seed int64) (*apiFaults, error) {
-	if len(shares) == 0 {
-		return nil, nil
-	}
+// checkAPIFaults checks shares alone: each names a connection fault or an error status, with a share above 0
+// and at most 100%, and they add to at most 100%. It returns the share at fault ("" when it is their sum).
+func checkAPIFaults(shares []APIFault) (at string, err error) {
 	var total float64
 	for _, f := range shares {
-		bad := func(err error) error { return &OptionError{Option: "APIFaults", Value: f.String(), Err: err} }
 		if err := f.checkName(); err != nil {
-			return nil, bad(err)
+			return f.String(), err
 		}
 		if !(f.Percent > 0 && f.Percent <= 100) {
-			return nil, bad(errors.New("the share is not above 0 and at most 100%"))
-		}
-		if code := f.status(); code != 0 && !documented(doc, code) {
-			return nil, bad(fmt.Errorf("no operation of the document answers %d", code))
+			return f.String(), errors.New("the share is not above 0 and at most 100%")
 		}
 		total += f.Percent
 	}
 	if total > 100+1e-9 {
-		return nil, &OptionError{Option: "APIFaults", Err: fmt.Errorf("the shares add up to %s%%, more than 100%%", strconv.FormatFloat(total, 'g', -1, 64))}
+		return "", fmt.Errorf("the shares add up to %s%%, more than 100%%", strconv.FormatFloat(total, 'g', -1, 64))
 	}
-	return &apiFaults{shares: shares, rand: rand.New(rand.NewPCG(uint64(seed), uint64(seed)^0x1f83d9abfb41bd6b))}, nil
+	return "", nil
+}
+
+// undocumentedFault returns the first share of shares forcing a status no operation of doc answers.
+func undocumentedFault(shares []APIFault, doc *openapi3.T) (APIFault, bool) {
+	for _, f := range shares {
+		if code := f.status(); code != 0 && !documented(doc, code) {
+			return f, true
+		}
+	}
+	return APIFault{}, false
+}
+
+// checkAPIFaultsOption checks Options.APIFaults, against the document too.
+func checkAPIFaultsOption(shares []APIFault, doc *openapi3.T) error {
+	if at, err := checkAPIFaults(shares); err != nil {
+		return &OptionError{Option: "APIFaults", Value: at, Err: err}
+	}
+	if f, bad := undocumentedFault(shares, doc); bad {
+		return &OptionError{Option: "APIFaults", Value: f.String(), Err: fmt.Errorf("no operation of the document answers %d", f.status())}
+	}
+	return nil
 }
 
 // documented reports whether an operation of doc answers status.
@@ -145,12 +152,23 @@ func documented(doc *openapi3.T, status int) bool {
 	return false
 }
 
-// pick draws the fault of one request: one of the shares, or none.
-func (a *apiFaults) pick() (APIFault, bool) {
-	a.mu.Lock()
-	x := a.rand.Float64() * 100
-	a.mu.Unlock()
-	for _, f := range a.shares {
+// faultDraws draws which share of APIFaults, if any, breaks each API request: one generator for the server,
+// seeded by Options.Seed, so that a sequence of requests repeats its faults.
+type faultDraws struct {
+	mu   sync.Mutex
+	rand *rand.Rand
+}
+
+func newFaultDraws(seed int64) *faultDraws {
+	return &faultDraws{rand: rand.New(rand.NewPCG(uint64(seed), uint64(seed)^0x1f83d9abfb41bd6b))}
+}
+
+// pick draws the fault of one request among shares: one of them, or none.
+func (d *faultDraws) pick(shares []APIFault) (APIFault, bool) {
+	d.mu.Lock()
+	x := d.rand.Float64() * 100
+	d.mu.Unlock()
+	for _, f := range shares {
 		if x < f.Percent {
 			return f, true
 		}
@@ -159,8 +177,8 @@ func (a *apiFaults) pick() (APIFault, bool) {
 	return APIFault{}, false
 }
 
-// chooseFault decides the fault of the API request ex: its Prefer fault, else a draw among Options.APIFaults
-// (unless it prefers a code). It sets ex.fault (a connection fault) or ex.statusFault.
+// chooseFault decides the fault of the API request ex: its Prefer fault, else a draw among its session's
+// APIFaults (unless it prefers a code). It sets ex.fault (a connection fault) or ex.statusFault.
 func (s *Server) chooseFault(ex *apiRequest) {
 	switch {
 	case ex.prefs.Fault == FaultNone:
@@ -168,10 +186,10 @@ func (s *Server) chooseFault(ex *apiRequest) {
 	case ex.prefs.Fault != "":
 		ex.fault = connfault.Fault(ex.prefs.Fault)
 		return
-	case s.apiFaults == nil || ex.prefs.Code != 0:
+	case len(ex.settings.APIFaults) == 0 || ex.prefs.Code != 0:
 		return
 	}
-	f, ok := s.apiFaults.pick()
+	f, ok := s.faultDraws.pick(ex.settings.APIFaults)
 	if !ok {
 		return
 	}

@@ -269,3 +269,25 @@ func TestParseAPIFault(t *testing.T) {
 		})
 	}
 }
+
+// TestAPIFaultsPerSession: a session's fault_api setting breaks its answers only.
+func TestAPIFaultsPerSession(t *testing.T) {
+	srv := mocktest.NewServer(t, mock.Options{})
+	req, _ := http.NewRequest(http.MethodPut, srv.URL+"/__mock/sessions/flaky/settings", strings.NewReader(`{"fault_api":["503:100%"]}`))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := srv.Client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"fault_api":["503:100%"]`) {
+		t.Fatalf("PUT settings: %d %s", resp.StatusCode, body)
+	}
+	for session, want := range map[string]int{"flaky": http.StatusServiceUnavailable, "calm": http.StatusNotFound, "default": http.StatusNotFound} {
+		status, _, _, err := rawCall(context.Background(), srv.URL, http.MethodGet, "/__session/"+session+lumamock.PathGenerations+"/nope", "", "")
+		if err != nil || status != want {
+			t.Errorf("session %s: %d, %v; want %d", session, status, err, want)
+		}
+	}
+}

@@ -59,8 +59,8 @@ type Server struct {
 	// lastSecrets is the secrets of the task created last, which the next task shares when they are equal (see
 	// taskSecrets). Never changed once stored.
 	lastSecrets atomic.Pointer[[]string]
-	// apiFaults draws the faults of Options.APIFaults (nil without any); connFaults breaks connections.
-	apiFaults  *apiFaults
+	// faultDraws draws the faults of the sessions' APIFaults; connFaults breaks connections.
+	faultDraws *faultDraws
 	connFaults *connfault.Injector
 }
 
@@ -127,11 +127,13 @@ func New(opts Options) (*Server, error) {
 		requestBytes:  ring.NewSharedBudget(opts.JournalMaxBytes),
 		callbackBytes: ring.NewSharedBudget(opts.JournalMaxBytes),
 		defaults: Settings{Pending: opts.Pending, Processing: opts.Processing, Outcome: opts.Outcome, Schema: opts.Schema,
-			Faults: opts.Faults, Delay: opts.Delay, RateLimit: opts.RateLimit, Capacity: opts.Capacity},
+			Faults: opts.Faults, Delay: opts.Delay, RateLimit: opts.RateLimit, Capacity: opts.Capacity,
+			APIFaults: slices.Clone(opts.APIFaults)},
 		connFaults: connfault.New(connfault.Options{StallLimit: opts.StallLimit, MaxStalled: opts.MaxStalled,
 			Seed: uint64(opts.Seed)}),
+		faultDraws: newFaultDraws(opts.Seed),
 	}
-	if s.apiFaults, err = newAPIFaults(opts.APIFaults, doc, opts.Seed); err != nil {
+	if err := checkAPIFaultsOption(opts.APIFaults, doc); err != nil { // each session has its own (Settings.APIFaults)
 		return nil, err
 	}
 	if s.coveragePlan, err = coverage.NewPlan(doc, webhookFaults); err != nil {

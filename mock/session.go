@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -69,7 +70,19 @@ func (ss *Session) SetSettings(st Settings) error {
 	if err := st.validate(); err != nil {
 		return err
 	}
+	if err := ss.srv.checkDocumented(st); err != nil {
+		return err
+	}
+	st.APIFaults = slices.Clone(st.APIFaults)
 	ss.storeSettings(&st)
+	return nil
+}
+
+// checkDocumented checks what of st the document decides: the statuses of APIFaults.
+func (s *Server) checkDocumented(st Settings) error {
+	if f, bad := undocumentedFault(st.APIFaults, s.doc); bad {
+		return &SettingError{"fault_api", "fault", fmt.Sprintf("%s: no operation of the document answers %d", f, f.status())}
+	}
 	return nil
 }
 

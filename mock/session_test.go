@@ -240,7 +240,7 @@ func TestSessionSettings(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]any{"pending": "3s", "processing": "4s", "outcome": "completed", "schema": "envelope", "duplicate": 2.0,
-		"drop": "none", "reorder": false, "late": "0s", "delay": "0s", "rate_limit": "none", "capacity": 0.0}
+		"drop": "none", "reorder": false, "late": "0s", "delay": "0s", "rate_limit": "none", "capacity": 0.0, "fault_api": []any{}}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("a new session's settings: %v, want the server's %v", got, want)
 	}
@@ -276,6 +276,10 @@ func TestSessionSettings(t *testing.T) {
 		`{"rate_limit":"10/h"}`:                 "/rate_limit",
 		`{"rate_limit":"0/s"}`:                  "/rate_limit",
 		`{"capacity":-1}`:                       "/capacity",
+		`{"fault_api":["explode:5%"]}`:          "/fault_api",
+		`{"fault_api":["418:5%"]}`:              "/fault_api",
+		`{"fault_api":["reset:60","503:50"]}`:   "/fault_api",
+		`{"fault_api":"reset:5%"}`:              "/fault_api",
 		`{"speed":"fast"}`:                      "speed",
 		`{"pending":"1s","outcome":"maybe"}`:    "/outcome",
 		`{"pending":"1s","unknown_field":true}`: "unknown_field",

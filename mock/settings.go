@@ -37,6 +37,9 @@ type Settings struct {
 	Delay Latency
 	// RateLimit limits each API key's requests (the zero value: none).
 	RateLimit RateLimit
+	// APIFaults break shares of the API's answers (as Options.APIFaults): connection faults and error statuses
+	// the document gives an operation, adding to at most 100%.
+	APIFaults []APIFault
 	// Capacity, when positive, is how many tasks of each API key process at once; the others wait, pending, in
 	// submission order (0 to MaxCapacity; 0: no limit). A change applies to the tasks submitted after it.
 	Capacity int
@@ -75,6 +78,9 @@ func (st Settings) validate() error {
 	if drop := st.Faults.Drop; drop != "" && !drop.Notified() {
 		return &SettingError{"drop", "enum", fmt.Sprintf("%q is not none, processing, completed or failed", drop)}
 	}
+	if at, err := checkAPIFaults(st.APIFaults); err != nil {
+		return &SettingError{"fault_api", "fault", strings.TrimPrefix(at+": ", ": ") + err.Error()}
+	}
 	if st.Capacity < 0 || st.Capacity > MaxCapacity {
 		return &SettingError{"capacity", "range", fmt.Sprintf("%d is outside 0..%d", st.Capacity, MaxCapacity)}
 	}
@@ -86,17 +92,18 @@ func (st Settings) validate() error {
 
 // settingsJSON is Settings as the admin API reads and answers them.
 type settingsJSON struct {
-	Pending    *string `json:"pending,omitempty"`
-	Processing *string `json:"processing,omitempty"`
-	Outcome    *string `json:"outcome,omitempty"`
-	Schema     *string `json:"schema,omitempty"`
-	Duplicate  *int    `json:"duplicate,omitempty"`
-	Drop       *string `json:"drop,omitempty"`
-	Reorder    *bool   `json:"reorder,omitempty"`
-	Late       *string `json:"late,omitempty"`
-	Delay      *string `json:"delay,omitempty"`
-	RateLimit  *string `json:"rate_limit,omitempty"`
-	Capacity   *int    `json:"capacity,omitempty"`
+	Pending    *string   `json:"pending,omitempty"`
+	Processing *string   `json:"processing,omitempty"`
+	Outcome    *string   `json:"outcome,omitempty"`
+	Schema     *string   `json:"schema,omitempty"`
+	Duplicate  *int      `json:"duplicate,omitempty"`
+	Drop       *string   `json:"drop,omitempty"`
+	Reorder    *bool     `json:"reorder,omitempty"`
+	Late       *string   `json:"late,omitempty"`
+	Delay      *string   `json:"delay,omitempty"`
+	RateLimit  *string   `json:"rate_limit,omitempty"`
+	Capacity   *int      `json:"capacity,omitempty"`
+	FaultAPI   *[]string `json:"fault_api,omitempty"`
 }
 
 // MarshalJSON writes every setting: durations as Go durations ("2s"), no dropped callback and no rate limit as
@@ -108,11 +115,15 @@ func (st Settings) MarshalJSON() ([]byte, error) {
 		drop = "none"
 	}
 	rate := cmp.Or(st.RateLimit.String(), "none")
+	faults := make([]string, len(st.APIFaults))
+	for i, f := range st.APIFaults {
+		faults[i] = f.String()
+	}
 	return json.Marshal(settingsJSON{
 		Pending: str(st.Pending.String()), Processing: str(st.Processing.String()), Outcome: str(string(st.Outcome)),
 		Schema: str(string(st.Schema)), Duplicate: &st.Faults.Duplicate, Drop: &drop, Reorder: &st.Faults.Reorder,
 		Late: str(st.Faults.Late.String()), Delay: str(st.Delay.String()), RateLimit: &rate,
-		Capacity: &st.Capacity,
+		Capacity: &st.Capacity, FaultAPI: &faults,
 	})
 }
 
@@ -175,6 +186,16 @@ func parseSettings(body []byte, base Settings) (Settings, error) {
 	}
 	if in.Capacity != nil {
 		st.Capacity = *in.Capacity
+	}
+	if in.FaultAPI != nil {
+		st.APIFaults = nil
+		for _, text := range *in.FaultAPI {
+			f, err := ParseAPIFault(text)
+			if err != nil {
+				return Settings{}, &SettingError{"fault_api", "fault", err.Error()}
+			}
+			st.APIFaults = append(st.APIFaults, f)
+		}
 	}
 	if in.RateLimit != nil {
 		st.RateLimit = RateLimit{}
