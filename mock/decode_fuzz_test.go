@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -47,6 +48,58 @@ func FuzzCreateGenerationBody(f *testing.F) {
 		}
 		if !json.Valid(rec.Body.Bytes()) {
 			t.Fatalf("body %q: answer is not JSON: %q", body, rec.Body)
+		}
+	})
+}
+
+// FuzzPreferHeader sends a valid submission with any Prefer header through the mock: the answer is a 400 naming
+// the Prefer header exactly when ParsePrefer refuses it; otherwise the status it prefers (a documented one, or
+// a 400 saying the operation does not document it), or 200 — never anything else, never a panic. Headers asking
+// for a connection fault or a delay are left out: a recorder cannot be hijacked, and a delay would wait.
+func FuzzPreferHeader(f *testing.F) {
+	for _, s := range []string{"", "code=429", "code=418", "schema=luma", "fault=reset", "fault=none, code=503", "delay=0",
+		`delay="lognormal(median=1ms,sigma=1)"`, "pending=0s, outcome=failed", "fault=explode", "code=2OO", `a="\"`} {
+		f.Add(s)
+	}
+	srv, err := mock.New(mock.Options{Seed: 1})
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer srv.Close()
+	documented := map[int]bool{}
+	for _, code := range lumamock.DocumentedStatuses(lumamock.MustLoad().Paths.Find(lumamock.PathGenerations).Post) {
+		if n, err := strconv.Atoi(code); err == nil {
+			documented[n] = true
+		}
+	}
+	f.Fuzz(func(t *testing.T, prefer string) {
+		p, perr := mock.ParsePrefer(http.Header{"Prefer": {prefer}})
+		if perr == nil && (p.Fault != "" && p.Fault != mock.FaultNone || p.Delay != nil && !p.Delay.IsZero()) {
+			return
+		}
+		req := httptest.NewRequest(http.MethodPost, lumamock.PathGenerations, strings.NewReader(`{"user_prompt":"x"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer k")
+		req.Header.Set("Prefer", prefer)
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, req)
+		want := http.StatusOK
+		switch {
+		case perr != nil:
+			want = http.StatusBadRequest
+			if !strings.Contains(rec.Body.String(), "Prefer") {
+				t.Fatalf("Prefer %q: the 400 does not name the header: %s", prefer, rec.Body)
+			}
+		case p.Code != 0 && p.Code != http.StatusOK && documented[p.Code]:
+			want = p.Code
+		case p.Code != 0 && p.Code != http.StatusOK:
+			want = http.StatusBadRequest
+		}
+		if rec.Code != want {
+			t.Fatalf("Prefer %q: status %d, want %d\n%s", prefer, rec.Code, want, rec.Body)
+		}
+		if !json.Valid(rec.Body.Bytes()) {
+			t.Fatalf("Prefer %q: answer is not JSON: %q", prefer, rec.Body)
 		}
 	})
 }

@@ -3,6 +3,7 @@ package mock_test
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -106,7 +107,9 @@ func TestParsePrefer(t *testing.T) {
 }
 
 // FuzzParsePrefer checks, for any header, that parsing never panics, that every failure is a
-// *PreferenceError, and that what parses renders (String) to a header that parses to the same preferences.
+// *PreferenceError, and that what parses renders (String) to a header that parses to the same preferences; a
+// fault it accepts is one of the mock's, and a delay's text form is the same again (canonical) and at most
+// MaxDelay when fixed.
 func FuzzParsePrefer(f *testing.F) {
 	for _, s := range []string{"code=429", "fault=reset", "fault=none, code=503", "schema=luma, delay=300ms", "delay=100ms..2s", `delay="lognormal(median=1s,sigma=0.25,max=3s)"`, `schema="envelope"; x=1`, "pending=0, processing=1s, outcome=failed", "duplicate=2, drop", "=", `a="\"`, ",,,", "code=2OO"} {
 		f.Add(s)
@@ -126,6 +129,17 @@ func FuzzParsePrefer(f *testing.F) {
 		}
 		if diff := cmp.Diff(p, again, cmpopts.IgnoreFields(mock.Preferences{}, "Applied"), cmpopts.EquateEmpty()); diff != "" {
 			t.Fatalf("round trip of %q through %q (-first +second):\n%s", header, p.String(), diff)
+		}
+		if p.Fault != "" && p.Fault != mock.FaultNone && !slices.Contains(mock.ConnectionFaults(), p.Fault) {
+			t.Fatalf("ParsePrefer(%q) accepted the fault %q", header, p.Fault)
+		}
+		if p.Delay != nil {
+			if l, err := mock.ParseLatency(p.Delay.String()); err != nil || l.String() != p.Delay.String() {
+				t.Fatalf("ParsePrefer(%q): delay %q is not canonical: %q, %v", header, p.Delay, l, err)
+			}
+			if d, err := time.ParseDuration(p.Delay.String()); err == nil && (d < 0 || d > mock.MaxDelay) {
+				t.Fatalf("ParsePrefer(%q): delay %s outside 0..%s", header, d, mock.MaxDelay)
+			}
 		}
 	})
 }
