@@ -1,6 +1,7 @@
 package ui_test
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -70,4 +71,17 @@ func TestBrowserDashboardShowsFaultsAndTheQueue(t *testing.T) {
 	})()`, chromedp.WithPollingInterval(50*time.Millisecond)))
 	waitFor(t, ctx, "the fault in the detail", `(document.querySelector('#detail').textContent || "").includes("truncated: the answer's connection was broken")`)
 	shoot(t, ctx, "faults")
+
+	// The session's settings show its rate limit, capacity and API faults, and saving the form keeps them.
+	run(t, ctx, click(`#tab-session`))
+	waitFor(t, ctx, "the failure settings", `document.querySelector('#settings-form [name=rate_limit]').value === "5/m" && `+
+		`document.querySelector('#settings-form [name=capacity]').value === "1" && document.querySelector('#settings-form [name=fault_api]').value === ""`)
+	run(t, ctx, setValue(`#settings-form [name=fault_api]`, "503:5%, reset:1%"), click(`#settings-save`))
+	waitFor(t, ctx, "the settings saved", `document.querySelector('#settings-note').textContent === "saved"`)
+	st := srv.Mock.Default().Settings()
+	if fmt.Sprint(st.APIFaults) != "[503:5% reset:1%]" || st.Capacity != 1 || st.RateLimit != (mock.RateLimit{Requests: 5, Per: time.Minute}) {
+		t.Errorf("settings after Save: API faults %v, capacity %d, rate limit %v", st.APIFaults, st.Capacity, st.RateLimit)
+	}
+	run(t, ctx, setValue(`#settings-form [name=fault_api]`, "explode:5%"), click(`#settings-save`))
+	waitFor(t, ctx, "the refusal naming fault_api", `document.querySelector('#settings-form [name=fault_api]').classList.contains("bad") && document.querySelector('#toast').textContent.includes("/fault_api")`)
 }

@@ -571,6 +571,7 @@
       const input = f.elements[k];
       if (!input) continue;
       if (input.type === "checkbox") input.checked = !!x;
+      else if (Array.isArray(x)) input.value = x.join(",");
       else input.value = String(x);
       input.classList.remove("bad");
     }
@@ -606,6 +607,7 @@
       input.classList.remove("bad");
       if (input.type === "checkbox") v[input.name] = input.checked;
       else if (input.type === "number") v[input.name] = Number(input.value);
+      else if (input.dataset.list !== undefined) v[input.name] = input.value.split(",").map((x) => x.trim()).filter(Boolean);
       else v[input.name] = input.value.trim();
     }
     try {
