@@ -7,6 +7,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -21,7 +22,7 @@ var update = flag.Bool("update", false, "rewrite the golden reports in testdata/
 
 // sampleReport is a report of a client that submitted an envelope task with a hook, polled it too fast, saw it
 // complete, and whose hook refused a callback once.
-func sampleReport(t *testing.T) coverage.Report {
+func sampleReport(t testing.TB) coverage.Report {
 	t.Helper()
 	r := newRecorder(t, coverage.Options{})
 	var seq int64
@@ -320,4 +321,36 @@ func TestWriteAll(t *testing.T) {
 	if err := coverage.WriteAll(&buf, "yaml", nil); err == nil {
 		t.Error("WriteAll(yaml) did not fail")
 	}
+}
+
+// FuzzExclude: whatever the patterns, Exclude fails or returns a report whose counts add up, each pattern
+// listed, and the report it was called on unchanged.
+func FuzzExclude(f *testing.F) {
+	for _, p := range []string{"*.fault.*", "createGeneration.status.4*", "poll-too-fast", "[", "", "*", "outcome.?ailed", `\`} {
+		f.Add(p)
+	}
+	base := sampleReport(f)
+	f.Fuzz(func(t *testing.T, pattern string) {
+		total := base.Total
+		rep, err := base.Exclude(pattern)
+		if base.Total != total || len(base.Ignored) != 0 {
+			t.Fatal("Exclude changed the report it was called on")
+		}
+		if err != nil {
+			if !strings.Contains(err.Error(), strconv.Quote(pattern)) {
+				t.Fatalf("Exclude(%q): %v does not name the pattern", pattern, err)
+			}
+			return
+		}
+		ignored := 0
+		for _, it := range rep.Items {
+			if it.Ignored {
+				ignored++
+			}
+		}
+		if rep.Total+ignored != len(rep.Items) || rep.Covered > rep.Total || len(rep.Missing) != rep.Total-rep.Covered || len(rep.Ignored) == 0 ||
+			len(rep.Ignore) != 1 || rep.Percent < 0 || rep.Percent > 100 {
+			t.Fatalf("Exclude(%q): %d of %d covered, %d ignored, %d missing, %v%%", pattern, rep.Covered, rep.Total, ignored, len(rep.Missing), rep.Percent)
+		}
+	})
 }
