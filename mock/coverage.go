@@ -129,12 +129,33 @@ func (s *Server) coverRequest(w http.ResponseWriter, r *http.Request, ex *apiReq
 	if note.cov != nil {
 		ev.Shape, ev.State = note.shape, note.state
 	}
-	if v := w.Header()["Retry-After"]; len(v) > 0 {
-		if secs, err := strconv.Atoi(v[0]); err == nil && secs > 0 {
-			ev.RetryAfter, ev.Answered = time.Duration(secs)*time.Second, s.clock.Now()
-		}
+	if ev.RetryAfter = retryAfter(w.Header()); ev.RetryAfter > 0 {
+		ev.Answered = ex.session.clock.Now()
 	}
 	ex.session.coverage.Request(ev)
+}
+
+// coverReplayed reports to the coverage a request lumamock serve --replay answered from a recording, journaled
+// as seq: its status and Retry-After count; the shape and state of what was replayed are not read.
+func (s *Server) coverReplayed(r *http.Request, ex *apiRequest, seq int64, status int, answered http.Header, at time.Time) {
+	ev := coverage.Request{Seq: seq, At: at, Key: bearerToken(r), Status: status, RetryAfter: retryAfter(answered)}
+	if ex.route != nil {
+		ev.Operation = ex.route.Operation.OperationID
+	}
+	ex.session.coverage.Request(ev)
+}
+
+// retryAfter is the Retry-After, in seconds, of an answer's header h; 0 when it has none (or a date, which the
+// mock never sends).
+func retryAfter(h http.Header) time.Duration {
+	v := h["Retry-After"] // Header.Get would canonicalize the name on every request
+	if len(v) == 0 {
+		return 0
+	}
+	if secs, err := strconv.Atoi(v[0]); err == nil && secs > 0 {
+		return time.Duration(secs) * time.Second
+	}
+	return 0
 }
 
 // coverCallback reports a callback record of session ss to the coverage. It runs with no lock held (the journal

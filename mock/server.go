@@ -487,8 +487,9 @@ func (j replayJudge) Journal(r *http.Request, body []byte, status int, answered 
 	}
 	e := s.requestEntry(req, ex, status, ex.session.clock.Now())
 	e.rec.Source, e.rec.Cassette = SourceReplay, file
-	ex.session.journal.addRequest(e)
+	seq := ex.session.journal.addRequest(e)
 	s.trimJournals(ex.session)
+	s.coverReplayed(req, ex, seq, status, answered, e.rec.At)
 }
 
 // replayed prepares a copy of r, with body, for admission without handling.
