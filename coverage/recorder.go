@@ -390,7 +390,7 @@ func (r *Recorder) Request(ev Request) {
 	if op != nil && op.polling && ok2xx && ev.Task != nil && ev.State != "" {
 		r.poll(c, ev, ref, ended)
 	}
-	if ev.Submission != 0 && ok2xx && ev.Task != nil {
+	if ev.Submission != 0 && ev.Task != nil { // a task was created, whether its answer reached the client or not
 		r.submission(c, ev, ref)
 	}
 }

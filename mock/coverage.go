@@ -110,11 +110,19 @@ func bearerToken(r *http.Request) string {
 // submissionSeed hashes submissions, for the resubmitted finding.
 var submissionSeed = maphash.MakeSeed()
 
-// submission identifies a request that created a task: its Prefer header and body.
+// submission identifies a request that created a task: its body and the preferences of its Prefer header that
+// shape the task (not fault nor delay, which shape only the answer: a client that resubmits after a broken
+// answer sends the same request without them).
 func submission(r *http.Request, body []byte) uint64 {
 	h := maphash.Bytes(submissionSeed, body)
-	for _, p := range r.Header["Prefer"] {
-		h = h*31 ^ maphash.String(submissionSeed, p)
+	for _, line := range r.Header["Prefer"] {
+		for p := range strings.SplitSeq(line, ",") {
+			p = strings.TrimSpace(p)
+			if name, _, _ := strings.Cut(p, "="); strings.EqualFold(name, "fault") || strings.EqualFold(name, "delay") || p == "" {
+				continue
+			}
+			h = h*31 ^ maphash.String(submissionSeed, p)
+		}
 	}
 	return h | 1
 }

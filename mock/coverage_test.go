@@ -417,3 +417,43 @@ func readSessionCoverage(t *testing.T, srv *mocktest.Server, name string) (int, 
 	t.Helper()
 	return readCoverage(t, &mocktest.Server{URL: srv.URL + "/__mock/sessions/" + name, Client: srv.Client}, "")
 }
+
+// TestResubmittedAfterABrokenAnswer: a client whose submission's answer was broken (the task exists all the
+// same) and that submits the same request again gets resubmitted; the broken answer covers no status.
+func TestResubmittedAfterABrokenAnswer(t *testing.T) {
+	srv := mocktest.NewServer(t, mock.Options{})
+	body := `{"user_prompt":"a fox in the snow"}`
+	send := func(prefer string) error {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/luma/generations", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+clientplay.Key)
+		if prefer != "" {
+			req.Header.Set("Prefer", prefer)
+		}
+		resp, err := srv.Client.Do(req)
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		return nil
+	}
+	if err := send("fault=reset"); err == nil {
+		t.Fatal("Prefer: fault=reset answered")
+	}
+	srv.Advance(500 * time.Millisecond)
+	if err := send(""); err != nil {
+		t.Fatal(err)
+	}
+	rep := srv.Coverage()
+	if len(rep.Findings) != 1 || rep.Findings[0].Kind != coverage.FindingResubmitted {
+		t.Fatalf("findings %+v; want resubmitted", rep.Findings)
+	}
+	if tasks := srv.Mock.Tasks(); len(tasks) != 2 || rep.Findings[0].TaskID != tasks[0].ID {
+		t.Errorf("the finding names %s; the first task is %+v", rep.Findings[0].TaskID, tasks)
+	}
+	for _, it := range rep.Items {
+		if it.Name == "createGeneration.status.200" && it.Count != 1 {
+			t.Errorf("createGeneration.status.200 counted %d times; the broken answer reached no client", it.Count)
+		}
+	}
+}
