@@ -117,7 +117,8 @@ func (t *task) timeline() []Transition {
 	t.mu.Lock()
 	forced := t.forced
 	t.mu.Unlock()
-	plan := []Transition{{State: lumamock.StatePending, At: t.created}}
+	plan := make([]Transition, 1, 3) // room for the whole plan: one allocation, not two
+	plan[0] = Transition{State: lumamock.StatePending, At: t.created}
 	// With a capacity, processing starts when the task's queue gives it a slot; it never does if it ended (or
 	// was forgotten) while it waited.
 	if start, ok := t.processingAt(); ok {
