@@ -193,3 +193,70 @@ func TestFlagTable(t *testing.T) {
 		t.Error("a line the test cannot read went unnoticed")
 	}
 }
+
+// otherTools are the flags the pages name that belong to other programs, with whose they are.
+var otherTools = map[string]string{
+	"help":                 "every command's --help (package flag)",
+	"default-non-nullable": "openapi-typescript",
+	"skip":                 "goreleaser release",
+	"verify":               "scripts/image.sh",
+}
+
+// proseFlagRE finds a flag named in a page's text: a code span that starts with --NAME. A NAME ending in "-"
+// names a family (`--fault-…`).
+var proseFlagRE = regexp.MustCompile("`--([a-z][a-z0-9-]*)")
+
+// TestFlagsNamedInProseExist checks that every flag the pages' text names (outside code blocks, which
+// TestShellExamples runs) is a flag of some lumamock command, or of another tool the page is about: a page
+// must not promise a flag no command has.
+func TestFlagsNamedInProseExist(t *testing.T) {
+	bin := lumamockBin(t)
+	known := map[string]bool{}
+	for _, m := range commandRE.FindAllStringSubmatch(helpOf(t, bin, "help"), -1) {
+		help := helpOf(t, bin, m[1], "--help")
+		for _, line := range strings.Split(help, "\n") {
+			if f := helpFlagRE.FindStringSubmatch(line); f != nil {
+				known[f[1]] = true
+			}
+		}
+	}
+	if len(known) < 50 {
+		t.Fatalf("only %d flags in the commands' --help; the test no longer reads them", len(known))
+	}
+	for _, page := range pages(t) {
+		raw, err := os.ReadFile(filepath.Join(repoRoot, page))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fenced := false
+		for i, line := range strings.Split(string(raw), "\n") {
+			if strings.HasPrefix(strings.TrimSpace(line), "```") {
+				fenced = !fenced
+				continue
+			}
+			if fenced {
+				continue
+			}
+			for _, m := range proseFlagRE.FindAllStringSubmatch(line, -1) {
+				name := m[1]
+				if known[name] || otherTools[name] != "" {
+					continue
+				}
+				if strings.HasSuffix(name, "-") && hasPrefix(known, name) {
+					continue
+				}
+				t.Errorf("%s:%d: `--%s` is no flag of any lumamock command (nor of the other tools in otherTools)", page, i+1, name)
+			}
+		}
+	}
+}
+
+// hasPrefix reports whether a name in set starts with prefix.
+func hasPrefix(set map[string]bool, prefix string) bool {
+	for name := range set {
+		if strings.HasPrefix(name, prefix) {
+			return true
+		}
+	}
+	return false
+}

@@ -33,6 +33,7 @@ type serveConfig struct {
 	seed        int64
 	maxBody     byteSize
 	maxTasks    int
+	maxTaskMem  byteSize
 	maxSessions int
 	logFormat   string
 	drain       time.Duration
@@ -89,7 +90,7 @@ func (l *apiFaultList) Set(v string) error {
 }
 
 func newServeFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig) {
-	c := &serveConfig{maxBody: mock.DefaultMaxBody, journalMaxBytes: mock.DefaultJournalMaxBytes}
+	c := &serveConfig{maxBody: mock.DefaultMaxBody, maxTaskMem: mock.DefaultMaxTaskMemory, journalMaxBytes: mock.DefaultJournalMaxBytes}
 	fs := flag.NewFlagSet("lumamock serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "listen `address` (host:port; port 0 picks a free one)")
@@ -102,6 +103,7 @@ func newServeFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig) {
 	fs.Int64Var(&c.seed, "seed", 0, "`number` seeding fake data; the same seed and requests give the same ids and URLs (0 = random)")
 	fs.Var(&c.maxBody, "max-body", "largest request body accepted, a `size` such as 20MiB (base64 images travel in the body)")
 	fs.IntVar(&c.maxTasks, "max-tasks", mock.DefaultMaxTasks, "tasks kept in memory, in all sessions; the least recently used session's oldest is forgotten first")
+	fs.Var(&c.maxTaskMem, "max-task-memory", "memory the tasks kept may hold (their prompts and hooks), in all sessions, a `size` such as 64MiB; past it the least recently used session's oldest task is forgotten first")
 	fs.IntVar(&c.maxSessions, "max-sessions", mock.DefaultMaxSessions, "sessions kept (X-Lumamock-Session, /__session/NAME); a new one past it evicts the least recently used")
 	fs.StringVar(&c.logFormat, "log-format", "text", "request log `format`: text or json (API keys are never logged)")
 	fs.DurationVar(&c.drain, "drain", 5*time.Second, "on SIGINT/SIGTERM, time to finish requests in flight and deliver callbacks already due")
@@ -232,16 +234,17 @@ func (c *serveConfig) mockOptions(ctx context.Context, logger *slog.Logger) (moc
 		retries = mock.NoRetries
 	}
 	opts := mock.Options{
-		Schema:      schema,
-		APIKeys:     c.apiKeys,
-		Seed:        c.seed,
-		MaxBody:     int64(c.maxBody),
-		Pending:     immediateIfZero(c.pending),
-		Processing:  immediateIfZero(c.processing),
-		Outcome:     outcome,
-		MaxTasks:    c.maxTasks,
-		MaxSessions: c.maxSessions,
-		Logger:      logger,
+		Schema:        schema,
+		APIKeys:       c.apiKeys,
+		Seed:          c.seed,
+		MaxBody:       int64(c.maxBody),
+		Pending:       immediateIfZero(c.pending),
+		Processing:    immediateIfZero(c.processing),
+		Outcome:       outcome,
+		MaxTasks:      c.maxTasks,
+		MaxTaskMemory: int64(c.maxTaskMem),
+		MaxSessions:   c.maxSessions,
+		Logger:        logger,
 
 		CallbackRetries: retries,
 		CallbackTimeout: c.callbackTimeout,

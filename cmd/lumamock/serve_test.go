@@ -3,12 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -346,5 +348,57 @@ func TestServeSpecIsServedVerbatim(t *testing.T) {
 	got, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK || !bytes.Equal(got, spec) {
 		t.Errorf("GET /__mock/openapi.yaml: %d, %d bytes; want 200 and the %d bytes of --spec", resp.StatusCode, len(got), len(spec))
+	}
+}
+
+// TestServeMaxTaskMemoryBoundsTheTasksKept checks --max-task-memory over HTTP: with room for two large prompts,
+// a third submission makes the mock forget the oldest task (its GET is the 404 of an unknown task), and without
+// the flag all three are kept.
+func TestServeMaxTaskMemoryBoundsTheTasksKept(t *testing.T) {
+	prompt := strings.Repeat("a gust of wind ", 2<<10) // 30 KiB
+	body := `{"user_prompt": "` + prompt + `"}`
+	for _, tt := range []struct {
+		name string
+		args []string
+		env  map[string]string
+		kept int
+	}{
+		{"default", nil, nil, 3},
+		{"flag", []string{"--max-task-memory", "64KiB"}, nil, 2},
+		{"environment", nil, map[string]string{"LUMAMOCK_MAX_TASK_MEMORY": "64KiB"}, 2},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			url, _, stop := startServe(t, tt.env, tt.args...)
+			defer stop()
+			var ids []string
+			for range 3 {
+				status, answer := post(t, url, "k", body)
+				var task lumamock.TaskEnvelope
+				if err := json.Unmarshal([]byte(answer), &task); status != 200 || err != nil {
+					t.Fatalf("POST: %d %.200s (%v)", status, answer, err)
+				}
+				ids = append(ids, task.Data.TaskID)
+			}
+			var kept []string
+			for _, id := range ids {
+				req, _ := http.NewRequest(http.MethodGet, url+lumamock.PathGenerations+"/"+id, nil)
+				req.Header.Set("Authorization", "Bearer k")
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				switch resp.StatusCode {
+				case http.StatusOK:
+					kept = append(kept, id)
+				case http.StatusNotFound:
+				default:
+					t.Fatalf("GET %s: %d", id, resp.StatusCode)
+				}
+			}
+			if want := ids[len(ids)-tt.kept:]; !slices.Equal(kept, want) {
+				t.Errorf("tasks kept %v, want the newest %d: %v", kept, tt.kept, want)
+			}
+		})
 	}
 }
