@@ -67,8 +67,8 @@ type Options struct {
 	Seed int64
 	// MaxBody is the largest request body accepted, in bytes; zero means DefaultMaxBody.
 	MaxBody int64
-	// Pending and Processing are the time a task spends in each state; zero means DefaultPending and
-	// DefaultProcessing, Immediate means no wait.
+	// Pending and Processing are the time a task spends in each state, at most MaxSettingDuration; zero means
+	// DefaultPending and DefaultProcessing, Immediate means no wait.
 	Pending, Processing time.Duration
 	// Outcome is how tasks end: lumamock.StateCompleted (the default when empty) or lumamock.StateFailed.
 	Outcome lumamock.TaskState

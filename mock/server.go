@@ -100,6 +100,15 @@ func New(opts Options) (*Server, error) {
 	defaults.Positive(&opts.CoverageClients, DefaultCoverageClients)
 	opts.Pending = orDefault(opts.Pending, DefaultPending)
 	opts.Processing = orDefault(opts.Processing, DefaultProcessing)
+	for _, d := range []struct {
+		option string
+		d      time.Duration
+	}{{"Pending", opts.Pending}, {"Processing", opts.Processing}, {"Faults.Late", opts.Faults.Late}} {
+		// They are the settings of every new session, which could not be PUT back past it.
+		if d.d > MaxSettingDuration {
+			return nil, &OptionError{Option: d.option, Value: d.d.String(), Err: fmt.Errorf("is over %s, the most a session's settings take", MaxSettingDuration)}
+		}
+	}
 	if opts.Seed == 0 {
 		opts.Seed = rand.Int64()
 	}

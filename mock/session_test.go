@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -375,3 +376,27 @@ func TestMaxSessionsEvictsTheLeastRecentlyUsed(t *testing.T) {
 }
 
 const evictedLog = "session evicted to make room for a new one (--max-sessions)"
+
+// TestSettingsDefaultsRoundTrip: the settings a new session gets from the Options can be PUT back unchanged,
+// so New refuses a default no session's settings would take (a pending time over MaxSettingDuration), naming
+// the option; at the bound, GET and PUT of the settings agree.
+func TestSettingsDefaultsRoundTrip(t *testing.T) {
+	over := mock.MaxSettingDuration + time.Hour
+	for name, opts := range map[string]mock.Options{
+		"Pending":     {Pending: over},
+		"Processing":  {Processing: over},
+		"Faults.Late": {Faults: mock.Faults{Late: over}},
+	} {
+		_, err := mock.New(opts)
+		var oe *mock.OptionError
+		if !errors.As(err, &oe) || oe.Option != name {
+			t.Errorf("New with %s %s: %v; want an *OptionError naming %s", name, over, err, name)
+		}
+	}
+	srv := mocktest.NewServer(t, mock.Options{Pending: mock.MaxSettingDuration, Faults: mock.Faults{Late: mock.MaxSettingDuration}})
+	s := sess{t: t, base: srv.URL}
+	got := s.want(http.StatusOK, http.MethodGet, "/__mock/settings", "")
+	if put := s.want(http.StatusOK, http.MethodPut, "/__mock/settings", string(got)); !bytes.Equal(put, got) {
+		t.Errorf("PUT of the settings GET answered changed them:\n%s\n%s", got, put)
+	}
+}

@@ -228,7 +228,7 @@ func TestServeCoverageOut(t *testing.T) {
 		{[]string{"--coverage-ignore", "x"}, "--coverage-ignore needs --coverage-out"},
 		{[]string{"--coverage-out", filepath.Join(dir, "c.json"), "--coverage-ignore", "nothing.like.it"}, `--coverage-ignore "nothing.like.it" matches no item`},
 		{[]string{"--coverage-out", filepath.Join(dir, "no", "such", "dir", "c.json")}, "--coverage-out: open "},
-		{[]string{"--poll-min-interval", "0s"}, "--poll-min-interval, --poll-after-end and --resubmit-window must be positive"},
+		{[]string{"--poll-min-interval", "0s"}, "--poll-min-interval 0s: must be positive"},
 		{[]string{"--poll-after-end", "-1"}, "must be positive"},
 	} {
 		code, out, _ := runCLI(t, nil, append([]string{"serve", "--addr", "127.0.0.1:0"}, tt.args...)...)

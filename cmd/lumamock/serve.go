@@ -97,8 +97,8 @@ func newServeFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig) {
 	fs.StringVar(&c.spec, "spec", "", "serve this OpenAPI `file` instead of the embedded openapi.yaml")
 	fs.StringVar(&c.schema, "schema", string(lumamock.ShapeEnvelope), "default response `shape`: envelope ({code,message,request_id,data}) or luma (the raw generation object)")
 	fs.Var(&c.apiKeys, "api-key", "accepted bearer `token` (repeatable); none given = any non-empty token")
-	fs.DurationVar(&c.pending, "pending", mock.DefaultPending, "`time` a task spends pending")
-	fs.DurationVar(&c.processing, "processing", mock.DefaultProcessing, "`time` a task spends processing")
+	fs.DurationVar(&c.pending, "pending", mock.DefaultPending, "`time` a task spends pending (at most 24h)")
+	fs.DurationVar(&c.processing, "processing", mock.DefaultProcessing, "`time` a task spends processing (at most 24h)")
 	fs.StringVar(&c.outcome, "outcome", string(lumamock.StateCompleted), "how tasks end: completed or failed")
 	fs.Int64Var(&c.seed, "seed", 0, "`number` seeding fake data; the same seed and requests give the same ids and URLs (0 = random)")
 	fs.Var(&c.maxBody, "max-body", "largest request body accepted, a `size` such as 20MiB (base64 images travel in the body)")
@@ -120,7 +120,7 @@ func newServeFlags(stderr io.Writer) (*flag.FlagSet, *serveConfig) {
 	fs.IntVar(&c.faultDuplicate, "fault-duplicate", 0, "deliver every callback this many extra times")
 	fs.StringVar(&c.faultDrop, "fault-drop", "", "never send the callback of this `state` (processing, completed or failed)")
 	fs.BoolVar(&c.faultReorder, "fault-reorder", false, "send a task's intermediate callbacks after its final one")
-	fs.DurationVar(&c.faultLate, "fault-late", 0, "send every callback this long after its state change")
+	fs.DurationVar(&c.faultLate, "fault-late", 0, "send every callback this long after its state change (at most 24h)")
 	fs.StringVar(&c.coverageOut, "coverage-out", "", "at shutdown, write the coverage report (what clients were exposed to, and how they behaved) of every session used to `file`; a {session} in it makes a file per session")
 	fs.StringVar(&c.coverageFormat, "coverage-format", "", "`format` of --coverage-out: text, json, junit or markdown; without it, the file's extension decides (.json, .xml for junit, .md, else text)")
 	fs.Var(&c.coverageIgnore, "coverage-ignore", "leave an item (its `name`, or a pattern such as '*.fault.*') or a kind of finding out of --coverage-out (repeatable)")
@@ -181,26 +181,59 @@ func (c *serveConfig) mockOptions(ctx context.Context, logger *slog.Logger) (moc
 	if !outcome.Terminal() {
 		return mock.Options{}, fmt.Errorf("--outcome %q: want completed or failed", c.outcome)
 	}
-	if c.pending < 0 || c.processing < 0 {
-		return mock.Options{}, errors.New("--pending and --processing must not be negative")
+	// Each bound names the one flag at fault, with its value.
+	for _, d := range []struct {
+		flag string
+		v    time.Duration
+		min  time.Duration // 0: not negative; 1: positive
+		max  time.Duration // 0: none
+	}{
+		{"pending", c.pending, 0, mock.MaxSettingDuration},
+		{"processing", c.processing, 0, mock.MaxSettingDuration},
+		{"fault-late", c.faultLate, 0, mock.MaxSettingDuration},
+		{"callback-timeout", c.callbackTimeout, 1, 0},
+		{"callback-backoff", c.callbackBackoff, 1, 0},
+		{"drain", c.drain, 0, 0},
+		{"poll-min-interval", c.pollMinInterval, 1, 0},
+		{"resubmit-window", c.resubmitWindow, 1, 0},
+		{"stall-limit", c.stallLimit, 1, 0},
+	} {
+		switch {
+		case d.v < d.min && d.min > 0:
+			return mock.Options{}, fmt.Errorf("--%s %s: must be positive", d.flag, d.v)
+		case d.v < 0:
+			return mock.Options{}, fmt.Errorf("--%s %s: must not be negative", d.flag, d.v)
+		case d.max > 0 && d.v > d.max:
+			// A session's settings take no more, so a larger default would make every PUT of them fail.
+			return mock.Options{}, fmt.Errorf("--%s %s: at most %s (a session's settings take no more)", d.flag, d.v, d.max)
+		}
 	}
-	if c.callbackRetries < 0 || c.callbackTimeout <= 0 || c.callbackBackoff <= 0 {
-		return mock.Options{}, errors.New("--callback-retries must not be negative, --callback-timeout and --callback-backoff must be positive")
-	}
-	if c.callbackWorkers <= 0 || c.callbackQueue <= 0 || c.journalSize <= 0 || c.maxTasks <= 0 || c.maxSessions <= 0 {
-		return mock.Options{}, errors.New("--callback-workers, --callback-queue, --journal-size, --max-tasks and --max-sessions must be positive")
-	}
-	if c.drain < 0 {
-		return mock.Options{}, errors.New("--drain must not be negative")
+	for _, n := range []struct {
+		flag string
+		v    int
+		min  int
+	}{
+		{"callback-retries", c.callbackRetries, 0},
+		{"callback-workers", c.callbackWorkers, 1},
+		{"callback-queue", c.callbackQueue, 1},
+		{"journal-size", c.journalSize, 1},
+		{"max-tasks", c.maxTasks, 1},
+		{"max-sessions", c.maxSessions, 1},
+		{"poll-after-end", c.pollAfterEnd, 1},
+		{"capacity", c.capacity, 0},
+	} {
+		switch {
+		case n.v < n.min && n.min > 0:
+			return mock.Options{}, fmt.Errorf("--%s %d: must be positive", n.flag, n.v)
+		case n.v < 0:
+			return mock.Options{}, fmt.Errorf("--%s %d: must not be negative", n.flag, n.v)
+		}
 	}
 	if drop := lumamock.TaskState(c.faultDrop); drop != "" && !drop.Notified() {
 		return mock.Options{}, fmt.Errorf("--fault-drop %q: want processing, completed or failed", c.faultDrop)
 	}
 	if c.faultDuplicate < 0 || c.faultDuplicate > mock.MaxDuplicate {
 		return mock.Options{}, fmt.Errorf("--fault-duplicate %d: want 0 to %d", c.faultDuplicate, mock.MaxDuplicate)
-	}
-	if c.pollMinInterval <= 0 || c.pollAfterEnd <= 0 || c.resubmitWindow <= 0 {
-		return mock.Options{}, errors.New("--poll-min-interval, --poll-after-end and --resubmit-window must be positive")
 	}
 	if c.coverageFormat != "" {
 		if err := coverage.CheckFormat(c.coverageFormat); err != nil {
@@ -212,15 +245,6 @@ func (c *serveConfig) mockOptions(ctx context.Context, logger *slog.Logger) (moc
 	}
 	if len(c.coverageIgnore) > 0 && c.coverageOut == "" {
 		return mock.Options{}, errors.New("--coverage-ignore needs --coverage-out")
-	}
-	if c.faultLate < 0 {
-		return mock.Options{}, errors.New("--fault-late must not be negative")
-	}
-	if c.capacity < 0 {
-		return mock.Options{}, errors.New("--capacity must not be negative")
-	}
-	if c.stallLimit <= 0 {
-		return mock.Options{}, errors.New("--stall-limit must be positive")
 	}
 	var shares float64
 	for _, f := range c.faultAPI {
