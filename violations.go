@@ -95,10 +95,36 @@ func collectViolations(err error, in string, out *[]Violation) {
 	}
 	var se *openapi3.SchemaError
 	if errors.As(err, &se) {
+		if inner := allOfViolations(in, se); len(inner) > 0 {
+			*out = append(*out, inner...)
+			return
+		}
 		*out = append(*out, schemaViolation(in, se))
 		return
 	}
 	*out = append(*out, Violation{In: in, Field: "", Rule: "invalid", Message: err.Error()})
+}
+
+// allOfViolations reports, for a value that broke an allOf, the rules it broke in the schemas the allOf lists
+// (kin-openapi says only "doesn't match all schemas"), at the allOf's place; nil for any other error.
+func allOfViolations(in string, se *openapi3.SchemaError) []Violation {
+	var multi openapi3.MultiError
+	if se.SchemaField != "allOf" || se.Origin == nil || !errors.As(se.Origin, &multi) {
+		return nil
+	}
+	var inner []Violation
+	for _, e := range multi {
+		collectViolations(e, in, &inner)
+	}
+	// kin-openapi marks the inner errors with the keys above the allOf only when it marks the allOf's own
+	// error one key at a time; otherwise their pointers start at the allOf.
+	at := JSONPointer(se.JSONPointer()...)
+	for i := range inner {
+		if f := inner[i].Field; f != at && !strings.HasPrefix(f, at+"/") {
+			inner[i].Field = at + f
+		}
+	}
+	return inner
 }
 
 func securityMessage(err *openapi3filter.SecurityRequirementsError) string {

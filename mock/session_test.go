@@ -400,3 +400,37 @@ func TestSettingsDefaultsRoundTrip(t *testing.T) {
 		t.Errorf("PUT of the settings GET answered changed them:\n%s\n%s", got, put)
 	}
 }
+
+// TestSettingsErrorsSayWhatIsWanted: a setting or clock move of the wrong type or form is refused with the rule
+// it breaks in words a user acts on, not a JSON Schema keyword ("allOf") or a regular expression.
+func TestSettingsErrorsSayWhatIsWanted(t *testing.T) {
+	srv := mocktest.NewServer(t, mock.Options{})
+	s := sess{t: t, base: srv.URL}
+	for _, tt := range []struct {
+		path, body, field, rule, says string
+	}{
+		{"/__mock/settings", `{"pending":5}`, "/pending", "type", "value must be a string"},
+		{"/__mock/settings", `{"late":true}`, "/late", "type", "value must be a string"},
+		{"/__mock/clock", `{"advance":5}`, "/advance", "type", "value must be a string"},
+		{"/__mock/settings", `{"rate_limit":"10/h"}`, "/rate_limit", "pattern", "N/s or N/m"},
+		{"/__mock/settings", `{"fault_api":["200:10%"]}`, "/fault_api/0", "pattern", "NAME:PERCENT"},
+	} {
+		method := http.MethodPut
+		if tt.path == "/__mock/clock" {
+			method = http.MethodPost
+		}
+		status, data := s.send(method, tt.path, tt.body)
+		var e struct {
+			Violations []lumamock.Violation
+		}
+		_ = json.Unmarshal(data, &e)
+		if status != http.StatusBadRequest || len(e.Violations) != 1 {
+			t.Errorf("%s %s: %d %s; want 400 with one violation", tt.path, tt.body, status, data)
+			continue
+		}
+		v := e.Violations[0]
+		if v.Field != tt.field || v.Rule != tt.rule || !strings.Contains(v.Message, tt.says) || strings.Contains(v.Message, "regular expression") {
+			t.Errorf("%s %s: %+v; want field %s, rule %s, saying %q", tt.path, tt.body, v, tt.field, tt.rule, tt.says)
+		}
+	}
+}
