@@ -56,6 +56,8 @@ type Decision struct {
 	Method string    `json:"method"`
 	Path   string    `json:"path"`
 	Query  string    `json:"query,omitempty"`
+	// Session is the session the request was in (X-Lumamock-Session or /__session/NAME), "default" for none.
+	Session string `json:"session"`
 	// Source is SourceReplay or SourceMock.
 	Source string `json:"source"`
 	// File is the cassette file replayed; Status its recorded status.
@@ -71,7 +73,10 @@ type Decision struct {
 // A Replayer answers a request from the cassette when method, path, query and (for requests with a body) the
 // normalized JSON body match a recorded exchange; notify_hook is left out of the comparison, since it names the
 // client's own address. Repeated requests with the same key (a task polled with GET) replay the recorded
-// answers in order and stay on the last one once they run out. Anything else goes to the fallback handler.
+// answers in order and stay on the last one once they run out. Each session (the X-Lumamock-Session header, or
+// a /__session/NAME prefix, as the mock reads them) walks the cassette on its own, as it has tasks of its own:
+// a reset (POST /__mock/reset, /__mock/sessions/NAME/reset) or delete of a session that the fallback carries
+// out rewinds that session alone. Anything else goes to the fallback handler.
 // The X-Lumamock-Source response header says which one answered: replay or mock.
 // When the fallback is the mock, a recorded success answers only a request the mock admits (it answers the
 // others with the error the document implies), and each replayed request is also journaled by the mock.
@@ -91,6 +96,10 @@ type Replayer struct {
 	// Secrets are credentials the replay journal must not show besides each request's own (its bearer token,
 	// credential headers and parameters): the fallback's accepted API keys.
 	Secrets []string
+	// MaxSessions bounds the sessions whose place in the cassette is kept; past it the least recently used one
+	// is forgotten (it replays from the start again, and its recorded callbacks not yet sent are dropped), as
+	// the mock forgets a session past its own bound. Zero means DefaultMaxSessions.
+	MaxSessions int
 
 	fallback  http.Handler
 	mu        sync.Mutex
@@ -100,15 +109,27 @@ type Replayer struct {
 	entries   int
 	admin     func() (http.Handler, error) // GET /__mock/replay (adminapi), built on first use with AdminToken
 	wg        sync.WaitGroup
-	ctx       context.Context // the recorded callbacks' context, cancelled by Reset and Close (guarded by mu)
-	cancel    context.CancelFunc
+	cursors   map[string]*cursor // by session (guarded by mu)
+	uses      uint64             // counts the cursors' uses, to find the least recently used (guarded by mu)
+	closed    bool               // guarded by mu
 }
 
-// sequence is the recorded answers to one request key, and how many were replayed.
+// sequence is the recorded answers to one request key.
 type sequence struct {
 	entries []Entry
-	next    int
 }
+
+// cursor is one session's place in the cassette: how many answers of each sequence it was replayed, and the
+// context of the recorded callbacks sent for it, cancelled when the session is rewound or forgotten.
+type cursor struct {
+	next   map[*sequence]int
+	ctx    context.Context
+	cancel context.CancelFunc
+	used   uint64
+}
+
+// DefaultMaxSessions is a Replayer's MaxSessions when it is zero: the mock's own default.
+const DefaultMaxSessions = 1000
 
 // NewReplayer loads the cassette in dir and returns a handler answering from it, passing requests it has no
 // recording of (and the admin endpoints under /__mock/, except /__mock/replay) to fallback.
@@ -120,8 +141,7 @@ func NewReplayer(dir string, fallback http.Handler) (*Replayer, error) {
 	if fallback == nil {
 		fallback = http.NotFoundHandler()
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	r := &Replayer{fallback: fallback, sequences: map[string]*sequence{}, callbacks: map[int][]Entry{}, ctx: ctx, cancel: cancel,
+	r := &Replayer{fallback: fallback, sequences: map[string]*sequence{}, callbacks: map[int][]Entry{}, cursors: map[string]*cursor{},
 		journal: ring.New[Decision](DefaultJournalSize)}
 	r.admin = sync.OnceValues(func() (http.Handler, error) {
 		return adminapi.New(adminapi.Config{
@@ -222,17 +242,22 @@ func (r *Replayer) serve(w http.ResponseWriter, req *http.Request) {
 		admin.ServeHTTP(w, req) // judged by admin.yaml and guarded as the fallback's admin endpoints
 		return
 	}
-	if req.URL.Path == "/__mock/reset" && req.Method == http.MethodPost {
-		// The fallback decides whether the reset is allowed (its admin guard); only one it carried out rewinds
-		// the cassette too.
+	session, path, ok := sessionOf(req)
+	if !ok {
+		r.toFallback(w, req) // a malformed session name, or two: the mock says which
+		return
+	}
+	if rewinds := resetSession(req.Method, path, session); rewinds != "" {
+		// The fallback decides whether the reset is allowed (its admin guard) and whether there was such a
+		// session; only one it carried out rewinds the session's cassette too.
 		rec := &httpstatus.Recorder{ResponseWriter: w}
 		r.fallback.ServeHTTP(rec, req)
 		if rec.Status >= 200 && rec.Status < 300 {
-			r.Reset()
+			r.ResetSession(rewinds)
 		}
 		return
 	}
-	if req.URL.Path == "/healthz" || strings.HasPrefix(req.URL.Path, "/__mock/") {
+	if path == "/healthz" || strings.HasPrefix(path, "/__mock/") {
 		r.fallback.ServeHTTP(w, req)
 		return
 	}
@@ -247,19 +272,19 @@ func (r *Replayer) serve(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	req.Body = io.NopCloser(bytes.NewReader(body))
-	path := req.URL.Path
-	if _, rest, ok := adminapi.SplitPrefix(path); ok {
-		path = rest // a session's requests (/__session/NAME/...) replay the recordings of the API's paths
-	}
+	// A session's requests (/__session/NAME/...) replay the recordings of the API's paths.
 	k := Key(req.Method, path, req.URL.RawQuery, body)
 	r.mu.Lock()
 	s := r.sequences[k]
 	var e Entry
+	var ctx context.Context // of the session's recorded callbacks
 	if s != nil {
-		e = s.entries[min(s.next, len(s.entries)-1)]
-		if s.next < len(s.entries) {
-			s.next++
+		c := r.cursorLocked(session)
+		e = s.entries[min(c.next[s], len(s.entries)-1)]
+		if c.next[s] < len(s.entries) {
+			c.next[s]++
 		}
+		ctx = c.ctx
 	}
 	r.mu.Unlock()
 	if s == nil || e.Response.BodyNotRecorded {
@@ -279,7 +304,7 @@ func (r *Replayer) serve(w http.ResponseWriter, req *http.Request) {
 	if hook == "" {
 		cbs = nil
 	}
-	r.note(req, Decision{Source: SourceReplay, File: e.file, Status: e.Response.Status, Callbacks: len(cbs)})
+	r.note(req, Decision{Session: session, Source: SourceReplay, File: e.file, Status: e.Response.Status, Callbacks: len(cbs)})
 	h := w.Header()
 	for k, vs := range e.Response.Header {
 		if strings.HasPrefix(strings.ToLower(k), "x-lumamock-") {
@@ -300,18 +325,86 @@ func (r *Replayer) serve(w http.ResponseWriter, req *http.Request) {
 		j.Journal(req, body, e.Response.Status, h, e.file)
 	}
 	if len(cbs) > 0 {
-		r.mu.Lock()
-		ctx := r.ctx // a reset cancels this one, and makes the next
-		r.mu.Unlock()
 		r.wg.Add(1)
-		go r.sendCallbacks(ctx, hook, cbs)
+		go r.sendCallbacks(ctx, hook, cbs) // a reset of the session cancels ctx
 	}
 }
 
 func (r *Replayer) toFallback(w http.ResponseWriter, req *http.Request) {
-	r.note(req, Decision{Source: SourceMock})
+	session, _, _ := sessionOf(req)
+	r.note(req, Decision{Session: session, Source: SourceMock})
 	w.Header().Set(HeaderSource, SourceMock)
 	r.fallback.ServeHTTP(w, req)
+}
+
+// sessionOf reads the session req is in, as the mock does: its X-Lumamock-Session header or a /__session/NAME
+// prefix of its path, adminapi.DefaultSession for neither. It returns too the path without the prefix; ok is
+// false for a malformed name, or a header and a prefix that disagree (the mock refuses those).
+func sessionOf(req *http.Request) (session, path string, ok bool) {
+	header := req.Header.Get(adminapi.HeaderSession)
+	name, path, prefixed := adminapi.SplitPrefix(req.URL.Path)
+	switch {
+	case prefixed && header != "" && header != name:
+		return adminapi.DefaultSession, path, false
+	case prefixed:
+	case header != "":
+		name = header
+	default:
+		return adminapi.DefaultSession, path, true
+	}
+	return name, path, adminapi.CheckName(name) == nil
+}
+
+// resetSession returns the session a request to path rewinds once the fallback carried it out: POST
+// /__mock/reset (of the request's session), POST /__mock/sessions/NAME/reset, DELETE /__mock/sessions/NAME;
+// "" for any other request.
+func resetSession(method, path, session string) string {
+	const sessions = adminapi.Prefix + "/sessions/"
+	switch {
+	case method == http.MethodPost && path == adminapi.Prefix+"/reset":
+		return session
+	case method == http.MethodPost && strings.HasPrefix(path, sessions) && strings.HasSuffix(path, "/reset"):
+		name := strings.TrimSuffix(strings.TrimPrefix(path, sessions), "/reset")
+		if adminapi.CheckName(name) == nil {
+			return name
+		}
+	case method == http.MethodDelete && strings.HasPrefix(path, sessions):
+		if name := strings.TrimPrefix(path, sessions); adminapi.CheckName(name) == nil {
+			return name
+		}
+	}
+	return ""
+}
+
+// cursorLocked returns session's cursor, making it (and forgetting the least recently used past MaxSessions)
+// when there is none. r.mu is held.
+func (r *Replayer) cursorLocked(session string) *cursor {
+	r.uses++
+	c := r.cursors[session]
+	if c == nil {
+		limit := r.MaxSessions
+		if limit <= 0 {
+			limit = DefaultMaxSessions
+		}
+		if len(r.cursors) >= limit {
+			oldest := ""
+			for name, o := range r.cursors {
+				if oldest == "" || o.used < r.cursors[oldest].used {
+					oldest = name
+				}
+			}
+			r.cursors[oldest].cancel() // a context's cancel only marks it: nothing waits under the lock
+			delete(r.cursors, oldest)
+		}
+		c = &cursor{next: map[*sequence]int{}}
+		c.ctx, c.cancel = context.WithCancel(context.Background())
+		if r.closed {
+			c.cancel()
+		}
+		r.cursors[session] = c
+	}
+	c.used = r.uses
+	return c
 }
 
 type readCloser struct {
@@ -365,27 +458,48 @@ func (r *Replayer) sendCallbacks(ctx context.Context, hook string, cbs []Entry) 
 	}
 }
 
-// Reset rewinds the cassette (each request's recorded answers are replayed from the first again), forgets the
-// journal and stops sending the recorded callbacks not yet sent. It does not wait for a receiver: a callback in
-// flight is cut through its context. POST /__mock/reset calls it once the fallback has reset.
+// Reset rewinds the cassette for every session (each request's recorded answers are replayed from the first
+// again), forgets the journal and stops sending the recorded callbacks not yet sent. It does not wait for a
+// receiver: a callback in flight is cut through its context.
 func (r *Replayer) Reset() {
 	r.mu.Lock()
-	for _, s := range r.sequences {
-		s.next = 0
-	}
-	cancel := r.cancel
-	r.ctx, r.cancel = context.WithCancel(context.Background())
+	cursors := r.cursors
+	r.cursors = map[string]*cursor{}
 	r.mu.Unlock()
 	r.journal.Reset()
-	cancel() // outside the lock: it cuts the callbacks in flight
+	for _, c := range cursors {
+		c.cancel() // outside the lock: it cuts the callbacks in flight
+	}
+}
+
+// ResetSession rewinds the cassette for session alone and stops sending its recorded callbacks not yet sent,
+// without waiting for a receiver. The journal, which all sessions share, is emptied only when it holds no other
+// session's decisions. A reset or delete of a session that the fallback carries out calls it.
+func (r *Replayer) ResetSession(session string) {
+	r.mu.Lock()
+	c := r.cursors[session]
+	delete(r.cursors, session)
+	r.mu.Unlock()
+	if others := r.journal.Since(0, 1, func(d *Decision) bool { return d.Session != session }); len(others) == 0 {
+		r.journal.Reset()
+	}
+	if c != nil {
+		c.cancel()
+	}
 }
 
 // Close stops callbacks being sent and waits for their goroutines to end.
 func (r *Replayer) Close() {
 	r.mu.Lock()
-	cancel := r.cancel
+	r.closed = true
+	cursors := make([]*cursor, 0, len(r.cursors))
+	for _, c := range r.cursors {
+		cursors = append(cursors, c)
+	}
 	r.mu.Unlock()
-	cancel()
+	for _, c := range cursors {
+		c.cancel()
+	}
 	r.wg.Wait()
 }
 

@@ -375,7 +375,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		replaying = fmt.Sprintf("replaying %s and %s recorded in %s; the mock answers the rest", plural(replayer.Len(), "answer"), plural(replayer.Callbacks(), "callback"), c.replay)
 		replayer.Logger = logger
-		replayer.AdminToken, replayer.Secrets = opts.AdminToken, opts.APIKeys
+		replayer.AdminToken, replayer.Secrets, replayer.MaxSessions = opts.AdminToken, opts.APIKeys, opts.MaxSessions
 		defer replayer.Close()
 		api = replayer
 	}
