@@ -13,7 +13,10 @@
  * @property {"none" | "processing" | "completed" | "failed"} [drop]
  * @property {boolean} [reorder]
  * @property {string} [late]
- * @property {string} [delay]
+ * @property {string} [delay] e.g. "300ms", "100ms..900ms" or "lognormal(median=200ms,sigma=0.5)"
+ * @property {string} [rate_limit] each API key's requests, e.g. "10/s" or "100/m"; "none" for no limit
+ * @property {number} [capacity] tasks of each API key processing at once, the others wait; 0 for no limit
+ * @property {string[]} [fault_api] shares of broken answers, e.g. ["reset:2%", "503:5%"]
  */
 
 /** @typedef {{ now: string, frozen: boolean }} Clock The session's time. */

@@ -55,6 +55,18 @@ describe("every test in its own session", { concurrency: true }, () => {
     });
   }
 
+  test("a busy provider, in its session alone: one task processes, the next waits", async (t) => {
+    const session = await ownSession(t, { pending: "0s", processing: "1m", capacity: 1, rate_limit: "none", fault_api: [] });
+    const client = lumaClient(session.apiUrl, KEY);
+    for (const prompt of ["first", "second"]) {
+      await client.POST("/luma/generations", { body: { user_prompt: prompt } });
+    }
+    await session.advance("1s");
+    assert.deepEqual((await session.tasks()).map((x) => x.state), ["processing", "pending"]);
+    await session.advance("1m");
+    assert.deepEqual((await session.tasks()).map((x) => x.state), ["completed", "processing"]);
+  });
+
   test("a reset of one session leaves the others alone", async (t) => {
     const mine = await ownSession(t, { pending: "1h" });
     const other = await ownSession(t, { pending: "1h" });
