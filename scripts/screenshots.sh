@@ -4,6 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p docs
-LUMAMOCK_BROWSER_TESTS=1 go test ./internal/ui -run 'TestBrowser(Dashboard(FollowsTheMock|OfTheProxyHasNoTasks)|CoveragePanel)$' -count=1 -v \
+LUMAMOCK_BROWSER_TESTS=1 go test ./internal/ui -run 'TestBrowser(Dashboard(FollowsTheMock|OfTheProxyHasNoTasks|ShowsSessions|ShowsFaultsAndTheQueue)|CoveragePanel)$' -count=1 -v \
   -args -screenshots "$PWD/docs" | grep -E '^(---|ok|FAIL)|wrote '
 ls -l docs/ui-*.png
