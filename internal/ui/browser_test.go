@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -517,5 +518,84 @@ func TestBrowserDashboardShowsSessions(t *testing.T) {
 	}
 	if n := len(srv.Mock.Tasks()); n != 1 {
 		t.Errorf("the default session keeps %d tasks after suite-a's reset, want 1", n)
+	}
+}
+
+// TestBrowserSettingsReadBackLeavesTheReadersEdit: a save reads the settings back; when that answer comes after
+// the reader has changed the form again (here: a refused value, marked as such), it must not overwrite their
+// edit nor clear the mark. The read-back is held by the server until the refusal is on the page.
+func TestBrowserSettingsReadBackLeavesTheReadersEdit(t *testing.T) {
+	ctx := browser(t)
+	m, err := mock.New(mock.Options{Clock: mock.NewManualClock(mocktest.Start), Seed: mocktest.Seed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const settingsPath = "/__mock/sessions/suite-a/settings"
+	var (
+		mu       sync.Mutex
+		hold     bool // the next GET of the settings waits for release
+		held     = make(chan struct{})
+		release  = make(chan struct{})
+		released bool                     // the held GET was answered
+		after    = make(chan struct{}, 1) // a request that started after the held GET was answered
+	)
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		wait := hold && r.Method == http.MethodGet && r.URL.Path == settingsPath
+		if wait {
+			hold = false
+		}
+		if released {
+			select {
+			case after <- struct{}{}:
+			default:
+			}
+		}
+		mu.Unlock()
+		if wait {
+			close(held)
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+			m.ServeHTTP(w, r)
+			mu.Lock()
+			released = true
+			mu.Unlock()
+			return
+		}
+		m.ServeHTTP(w, r)
+	}))
+	t.Cleanup(func() { close(release); ts.Close(); m.Close() })
+	c := client{t, &mocktest.Server{URL: ts.URL, Client: ts.Client(), Mock: m}}
+	c.submitIn("suite-a", map[string]any{"user_prompt": "suite a"}, "")
+
+	run(t, ctx, chromedp.Navigate(ts.URL+mock.UIPath+"#session=suite-a"), click(`#tab-session`))
+	waitFor(t, ctx, "the settings", `document.querySelector('#settings-form [name=pending]').value === "2s"`)
+
+	mu.Lock()
+	hold = true
+	mu.Unlock()
+	run(t, ctx, setValue(`#settings-form [name=outcome]`, "failed"), click(`#settings-save`))
+	waitFor(t, ctx, "the settings saved", `document.querySelector('#settings-note').textContent === "saved"`)
+	select {
+	case <-held:
+	case <-time.After(time.Minute):
+		t.Fatal("the page never read the settings back after saving them")
+	}
+	run(t, ctx, setValue(`#settings-form [name=pending]`, "soon"), click(`#settings-save`))
+	waitFor(t, ctx, "the refusal naming pending", `document.querySelector('#settings-form [name=pending]').classList.contains("bad") && document.querySelector('#toast').textContent.includes("/pending")`)
+
+	release <- struct{}{}
+	select {
+	case <-after: // the poll that carried the read-back has ended: its answer is on the page
+	case <-time.After(time.Minute):
+		t.Fatal("the page stopped polling after the held read-back")
+	}
+	if v := eval[string](t, ctx, `document.querySelector('#settings-form [name=pending]').value`); v != "soon" {
+		t.Errorf("a late read-back overwrote the reader's edit: pending shows %q, want %q", v, "soon")
+	}
+	if !eval[bool](t, ctx, `document.querySelector('#settings-form [name=pending]').classList.contains("bad")`) {
+		t.Error("a late read-back cleared the mark on the refused field")
 	}
 }

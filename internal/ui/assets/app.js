@@ -33,6 +33,7 @@
     sessions: [], // GET /__mock/sessions
     clock: null, // GET .../clock: the session's time
     settingsFor: null, // the session whose settings the form shows
+    settingsEdits: 0, // counts the reader's edits and saves: a read started before one must not overwrite it
   };
 
   // ---- small helpers --------------------------------------------------------------------------------------
@@ -564,8 +565,14 @@
   async function pollSettings() {
     if (st.settingsFor === st.session) return;
     const want = st.session;
+    const edits = st.settingsEdits;
     const v = (await api(scoped("settings"))).data || {};
     if (want !== st.session) return;
+    if (edits !== st.settingsEdits) {
+      // The reader edited or saved while this read was under way: the form is theirs, not to be overwritten.
+      st.settingsFor = want;
+      return;
+    }
     const f = $("settings-form");
     for (const [k, x] of Object.entries(v)) {
       const input = f.elements[k];
@@ -600,6 +607,7 @@
 
   async function saveSettings(e) {
     e.preventDefault();
+    st.settingsEdits++;
     const f = $("settings-form");
     const v = {};
     for (const input of f.elements) {
@@ -1000,7 +1008,7 @@
     $("advance-by").addEventListener("keydown", (e) => { if (e.key === "Enter") $("clock-advance").click(); });
     $("clock-freeze").addEventListener("click", () => moveClock({ freeze: !(st.clock && st.clock.frozen) }));
     $("settings-form").addEventListener("submit", saveSettings);
-    $("settings-form").addEventListener("input", () => { $("settings-note").textContent = ""; });
+    $("settings-form").addEventListener("input", () => { st.settingsEdits++; $("settings-note").textContent = ""; });
     $("token-button").addEventListener("click", askToken);
     $("token-form").addEventListener("submit", (e) => {
       e.preventDefault();
