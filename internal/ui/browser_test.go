@@ -106,7 +106,8 @@ func waitFor(t *testing.T, ctx context.Context, what, expr string) {
 	defer cancel()
 	_, err := chromedp.Run(wctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingInterval(50*time.Millisecond)))
 	if err != nil {
-		text, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`"detail pane:\n" + document.querySelector("#detail").innerText.slice(0, 2000) + "\n\npage:\n" + document.body.innerText.slice(0, 2000)`))
+		text, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`"detail pane:\n" + document.querySelector("#detail").innerText.slice(0, 2000) + "\n\npage:\n" + document.body.innerText.slice(0, 2000) +
+			"\n\nlast toast: " + document.querySelector("#toast").textContent + "\nfields marked bad: " + [...document.querySelectorAll(".bad")].map((x) => x.name + "=" + x.value).join(", ")`))
 		t.Fatalf("page never showed %s (%s): %v\npage text:\n%s", what, expr, err, text)
 	}
 }
@@ -521,81 +522,139 @@ func TestBrowserDashboardShowsSessions(t *testing.T) {
 	}
 }
 
-// TestBrowserSettingsReadBackLeavesTheReadersEdit: a save reads the settings back; when that answer comes after
-// the reader has changed the form again (here: a refused value, marked as such), it must not overwrite their
-// edit nor clear the mark. The read-back is held by the server until the refusal is on the page.
-func TestBrowserSettingsReadBackLeavesTheReadersEdit(t *testing.T) {
-	ctx := browser(t)
-	m, err := mock.New(mock.Options{Clock: mock.NewManualClock(mocktest.Start), Seed: mocktest.Seed})
-	if err != nil {
-		t.Fatal(err)
-	}
-	const settingsPath = "/__mock/sessions/suite-a/settings"
-	var (
-		mu       sync.Mutex
-		hold     bool // the next GET of the settings waits for release
-		held     = make(chan struct{})
-		release  = make(chan struct{})
-		released bool                     // the held GET was answered
-		after    = make(chan struct{}, 1) // a request that started after the held GET was answered
-	)
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		wait := hold && r.Method == http.MethodGet && r.URL.Path == settingsPath
-		if wait {
-			hold = false
+// gate holds the next request that matches, once armed, until released, and counts the polls that start after
+// the held one was answered: the page polls again only when a poll is done, so when the second one starts, the
+// held answer and anything the poll after it asked for are on the page.
+type gate struct {
+	mu       sync.Mutex
+	match    func(*http.Request) bool // armed when not nil
+	held     chan struct{}
+	release  chan struct{}
+	answered bool
+	after    chan struct{} // one send per poll started after the held answer
+}
+
+// startsPoll: the page asks for its session's requests journal once in every poll.
+func startsPoll(r *http.Request) bool {
+	return r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/requests")
+}
+
+// arm makes the next request match holds until release.
+func (g *gate) arm(match func(*http.Request) bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.match, g.held, g.release, g.answered, g.after = match, make(chan struct{}), make(chan struct{}), false, make(chan struct{}, 2)
+}
+
+func (g *gate) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		g.mu.Lock()
+		hold := g.match != nil && g.match(r)
+		held, release, after := g.held, g.release, g.after
+		if hold {
+			g.match = nil
 		}
-		if released {
+		if g.answered && startsPoll(r) {
 			select {
 			case after <- struct{}{}:
 			default:
 			}
 		}
-		mu.Unlock()
-		if wait {
+		g.mu.Unlock()
+		if hold {
 			close(held)
 			select {
 			case <-release:
 			case <-r.Context().Done():
 			}
-			m.ServeHTTP(w, r)
-			mu.Lock()
-			released = true
-			mu.Unlock()
-			return
 		}
-		m.ServeHTTP(w, r)
-	}))
-	t.Cleanup(func() { close(release); ts.Close(); m.Close() })
-	c := client{t, &mocktest.Server{URL: ts.URL, Client: ts.Client(), Mock: m}}
-	c.submitIn("suite-a", map[string]any{"user_prompt": "suite a"}, "")
+		next.ServeHTTP(w, r)
+		if hold {
+			g.mu.Lock()
+			g.answered = true
+			g.mu.Unlock()
+		}
+	})
+}
 
-	run(t, ctx, chromedp.Navigate(ts.URL+mock.UIPath+"#session=suite-a"), click(`#tab-session`))
-	waitFor(t, ctx, "the settings", `document.querySelector('#settings-form [name=pending]').value === "2s"`)
-
-	mu.Lock()
-	hold = true
-	mu.Unlock()
-	run(t, ctx, setValue(`#settings-form [name=outcome]`, "failed"), click(`#settings-save`))
-	waitFor(t, ctx, "the settings saved", `document.querySelector('#settings-note').textContent === "saved"`)
+// waitHeld waits until a request is held; releaseAndSettle lets it go and waits until the page has taken its
+// answer in.
+func (g *gate) waitHeld(t *testing.T) {
+	t.Helper()
 	select {
-	case <-held:
+	case <-g.held:
 	case <-time.After(time.Minute):
-		t.Fatal("the page never read the settings back after saving them")
+		t.Fatal("the page never sent the request the test holds")
 	}
-	run(t, ctx, setValue(`#settings-form [name=pending]`, "soon"), click(`#settings-save`))
-	waitFor(t, ctx, "the refusal naming pending", `document.querySelector('#settings-form [name=pending]').classList.contains("bad") && document.querySelector('#toast').textContent.includes("/pending")`)
+}
 
-	release <- struct{}{}
-	select {
-	case <-after: // the poll that carried the read-back has ended: its answer is on the page
-	case <-time.After(time.Minute):
-		t.Fatal("the page stopped polling after the held read-back")
+func (g *gate) releaseAndSettle(t *testing.T) {
+	t.Helper()
+	close(g.release)
+	for range 2 {
+		select {
+		case <-g.after:
+		case <-time.After(time.Minute):
+			t.Fatal("the page stopped polling after the held request")
+		}
 	}
-	if v := eval[string](t, ctx, `document.querySelector('#settings-form [name=pending]').value`); v != "soon" {
-		t.Errorf("a late read-back overwrote the reader's edit: pending shows %q, want %q", v, "soon")
-	}
-	if !eval[bool](t, ctx, `document.querySelector('#settings-form [name=pending]').classList.contains("bad")`) {
-		t.Error("a late read-back cleared the mark on the refused field")
+}
+
+// TestBrowserSettingsReadBackLeavesTheReadersEdit: a save reads the settings back; when that answer comes after
+// the reader has changed the form again (here: a refused value, marked as such), it must not overwrite their
+// edit nor clear the mark. The server holds a request until the refusal is on the page: the read-back itself,
+// or the poll under way when the first save asked for one (so the read-back starts after the refusal).
+func TestBrowserSettingsReadBackLeavesTheReadersEdit(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		hold func(*http.Request) bool
+	}{
+		{"read-back under way", func(r *http.Request) bool {
+			return r.Method == http.MethodGet && r.URL.Path == "/__mock/sessions/suite-a/settings"
+		}},
+		{"read-back after the refusal", func(r *http.Request) bool {
+			return startsPoll(r)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := browser(t)
+			m, err := mock.New(mock.Options{Clock: mock.NewManualClock(mocktest.Start), Seed: mocktest.Seed})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var g gate
+			ts := httptest.NewServer(g.wrap(m))
+			t.Cleanup(func() { ts.Close(); m.Close() })
+			c := client{t, &mocktest.Server{URL: ts.URL, Client: ts.Client(), Mock: m}}
+			c.submitIn("suite-a", map[string]any{"user_prompt": "suite a"}, "")
+
+			run(t, ctx, chromedp.Navigate(ts.URL+mock.UIPath+"#session=suite-a"), click(`#tab-session`))
+			waitFor(t, ctx, "the settings", `document.querySelector('#settings-form [name=pending]').value === "2s"`)
+
+			g.arm(tc.hold)
+			if tc.name == "read-back after the refusal" {
+				g.waitHeld(t) // a poll is under way: the save's own poll does nothing
+			}
+			run(t, ctx, setValue(`#settings-form [name=outcome]`, "failed"), click(`#settings-save`))
+			waitFor(t, ctx, "the settings saved", `document.querySelector('#settings-note').textContent === "saved"`)
+			g.waitHeld(t)
+			run(t, ctx, setValue(`#settings-form [name=pending]`, "soon"), click(`#settings-save`))
+			waitFor(t, ctx, "the refusal naming pending", `document.querySelector('#settings-form [name=pending]').classList.contains("bad") && document.querySelector('#toast').textContent.includes("/pending")`)
+			g.releaseAndSettle(t)
+
+			if v := eval[string](t, ctx, `document.querySelector('#settings-form [name=pending]').value`); v != "soon" {
+				t.Errorf("a read-back overwrote the reader's edit: pending shows %q, want %q", v, "soon")
+			}
+			if !eval[bool](t, ctx, `document.querySelector('#settings-form [name=pending]').classList.contains("bad")`) {
+				t.Error("a read-back cleared the mark on the refused field")
+			}
+			ss, err := m.Session("suite-a")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st := ss.Settings(); st.Outcome != lumamock.StateFailed {
+				t.Errorf("the first save did not land: outcome %s", st.Outcome)
+			}
+		})
 	}
 }

@@ -628,6 +628,7 @@
       const m = /^body field \/(\w+)/.exec(err.message);
       if (m && f.elements[m[1]]) f.elements[m[1]].classList.add("bad");
       $("settings-note").textContent = "";
+      st.settingsFor = st.session; // the refused form stays as the reader left it
       toast("settings: " + err.message, true);
     }
   }
@@ -1008,7 +1009,12 @@
     $("advance-by").addEventListener("keydown", (e) => { if (e.key === "Enter") $("clock-advance").click(); });
     $("clock-freeze").addEventListener("click", () => moveClock({ freeze: !(st.clock && st.clock.frozen) }));
     $("settings-form").addEventListener("submit", saveSettings);
-    $("settings-form").addEventListener("input", () => { st.settingsEdits++; $("settings-note").textContent = ""; });
+    $("settings-form").addEventListener("input", () => {
+      // The form is the reader's now: no read-back overwrites it until they save.
+      st.settingsEdits++;
+      if (st.settingsFor === null) st.settingsFor = st.session;
+      $("settings-note").textContent = "";
+    });
     $("token-button").addEventListener("click", askToken);
     $("token-form").addEventListener("submit", (e) => {
       e.preventDefault();
