@@ -1,12 +1,14 @@
 package mock_test
 
 import (
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/lumamock/lumamock"
+	"github.com/lumamock/lumamock/internal/pipenet"
 	"github.com/lumamock/lumamock/mock"
 )
 
@@ -45,6 +47,54 @@ func benchmarkHandler(b *testing.B, h http.Handler) {
 			h.ServeHTTP(rec, req)
 			if rec.Code != http.StatusOK {
 				b.Fatalf("status %d: %s", rec.Code, rec.Body)
+			}
+		}
+	})
+}
+
+// BenchmarkServer measures a request's whole way through net/http's server (over an in-memory connection,
+// kept alive as wrk keeps it), the mock's handler or a bare one, and back to the client: the work of a load
+// test without the network's noise. Its instruction counts repeat run to run, so it judges a change under
+// callgrind (-cpu 1, the difference of two -benchtime counts, after the task store is full):
+//
+//	go test -c -o mock.test ./mock
+//	valgrind --tool=callgrind ./mock.test -test.run '^$' -test.bench 'Server/mock' -test.cpu 1 -test.benchtime 20000x
+func BenchmarkServer(b *testing.B) {
+	bare := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(bareBody))
+	})
+	b.Run("bare", func(b *testing.B) { benchmarkServer(b, bare) })
+	for _, shape := range []lumamock.Shape{lumamock.ShapeEnvelope, lumamock.ShapeLuma} {
+		srv, err := mock.New(mock.Options{Schema: shape, Seed: 1, APIKeys: []string{"load-test-key"}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run("mock-"+string(shape), func(b *testing.B) { benchmarkServer(b, srv) })
+		srv.Close()
+	}
+}
+
+func benchmarkServer(b *testing.B, h http.Handler) {
+	srv := pipenet.Serve(h)
+	defer srv.Close()
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		body := strings.NewReader(sourceExample)
+		for pb.Next() {
+			body.Reset(sourceExample)
+			req, _ := http.NewRequest(http.MethodPost, srv.URL+lumamock.PathGenerations, body)
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Accept", "application/json")
+			req.Header.Set("Authorization", "Bearer load-test-key")
+			resp, err := srv.Client.Do(req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				b.Fatalf("status %d", resp.StatusCode)
 			}
 		}
 	})
