@@ -225,6 +225,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		dw.Done()
+		if !s.log.Enabled(r.Context(), slog.LevelInfo) {
+			return // no log: nor the work of one (a request's credentials, redacted texts)
+		}
 		if logged, standsFor := s.logSample.sample(start, rec.Status); logged {
 			secrets := s.secretsOf(r) // a client can send a key as a task id, even as a method
 			s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
