@@ -4,13 +4,22 @@
 # ROUNDS rounds (default 10) of DURATION (default 4s), the order of the two mocks alternating. Prints each round
 # and the median ratios, so a change's speed is judged against the noise of the same run.
 #   scripts/loadtest-ab.sh 2107f98
-# Needs wrk (Debian: apt-get install wrk).
+# The servers listen on PORT, PORT+1 and PORT+2 (PORT default 18090); a port already in use stops the run, so
+# that two runs at once never measure each other's servers. Needs wrk (Debian: apt-get install wrk).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 base=${1:-$(git rev-parse --verify -q origin/main || git rev-parse HEAD~1)}
 rounds=${ROUNDS:-10}
 duration=${DURATION:-4s}
 conns=${CONNS:-32}
+port=${PORT:-18090}
+base_port=$port head_port=$((port + 1)) bare_port=$((port + 2))
+for p in $base_port $head_port $bare_port; do
+  if (echo >"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+    echo "port $p is in use (another load test?): set PORT" >&2
+    exit 1
+  fi
+done
 tmp=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; git worktree remove --force "$tmp/base-tree" 2>/dev/null || true; rm -rf "$tmp"' EXIT
 
@@ -19,15 +28,18 @@ git worktree add -q --detach "$tmp/base-tree" "$base"
 go build -o "$tmp/lumamock-head" ./cmd/lumamock
 go build -o "$tmp/bare" ./internal/cmd/bare
 
-"$tmp/lumamock-base" --addr 127.0.0.1:18090 --api-key load-test-key --log-format json >/dev/null 2>&1 &
-"$tmp/lumamock-head" --addr 127.0.0.1:18091 --api-key load-test-key --log-format json >/dev/null 2>&1 &
-"$tmp/bare" --addr 127.0.0.1:18092 &
+"$tmp/lumamock-base" --addr 127.0.0.1:$base_port --api-key load-test-key --log-format json >/dev/null 2>&1 & pids=$!
+"$tmp/lumamock-head" --addr 127.0.0.1:$head_port --api-key load-test-key --log-format json >/dev/null 2>&1 & pids="$pids $!"
+"$tmp/bare" --addr 127.0.0.1:$bare_port & pids="$pids $!"
 sleep 1
+for pid in $pids; do
+  kill -0 "$pid" 2>/dev/null || { echo "a server did not start (see above)" >&2; exit 1; }
+done
 rps() { wrk -t2 -c"$conns" -d"$duration" -s scripts/loadtest.lua "http://127.0.0.1:$1/luma/generations" | sed -n 's/^RESULT rps=\([0-9]*\).*/\1/p'; }
 echo "base $(git rev-parse --short "$base") vs the working tree; $rounds rounds of $duration"
 for i in $(seq "$rounds"); do
-  if [ $((i % 2)) = 0 ]; then h=$(rps 18091); b=$(rps 18090); else b=$(rps 18090); h=$(rps 18091); fi
-  bare=$(rps 18092)
+  if [ $((i % 2)) = 0 ]; then h=$(rps $head_port); b=$(rps $base_port); else b=$(rps $base_port); h=$(rps $head_port); fi
+  bare=$(rps $bare_port)
   echo "$i $b $h $bare"
 done | tee "$tmp/rounds" | awk '{printf "round %s: base %s, head %s, bare %s req/s; head/base %.3f\n", $1, $2, $3, $4, $3/$2}'
 median() { sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
