@@ -300,7 +300,12 @@ type operationHandler func(w http.ResponseWriter, r *http.Request, ex *apiReques
 // it to the operation's handler. A connection fault breaks the answer after the request is journaled.
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, ss *Session, path string, refused *apiError) {
 	settings := ss.settings.Load()
-	ex := &apiRequest{requestID: s.fake.id(), shape: settings.Schema, note: &requestNote{}, session: ss, settings: settings, path: path}
+	x := &struct { // one allocation for the request and its note
+		ex   apiRequest
+		note requestNote
+	}{}
+	ex := &x.ex
+	*ex = apiRequest{requestID: s.fake.id(), shape: settings.Schema, note: &x.note, session: ss, settings: settings, path: path}
 	w.Header().Set("X-Request-Id", ex.requestID)
 	at := ss.clock.Now()
 	var held *faultWriter // the answer a connection fault breaks
