@@ -1,10 +1,12 @@
 package mock_test
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/lumamock/lumamock"
@@ -98,4 +100,46 @@ func benchmarkServer(b *testing.B, h http.Handler) {
 			}
 		}
 	})
+}
+
+// BenchmarkSessions measures the mock handler answering the source example in the session default (no header),
+// in one named session, and spread over 1,000 sessions served in turn, in the same run. Compare ns/op:
+//
+//	go test ./mock -run '^$' -bench Sessions -benchmem -cpu 1
+func BenchmarkSessions(b *testing.B) {
+	for _, n := range []int{0, 1, 1000} {
+		name := "default"
+		if n > 0 {
+			name = fmt.Sprintf("%d-sessions", n)
+		}
+		srv, err := mock.New(mock.Options{Seed: 1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		names := make([]string, n)
+		for i := range names {
+			names[i] = fmt.Sprintf("load-%d", i)
+		}
+		var turn atomic.Uint64
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					req := httptest.NewRequest(http.MethodPost, lumamock.PathGenerations, strings.NewReader(sourceExample))
+					req.Header.Set("Content-Type", "application/json")
+					req.Header.Set("Accept", "application/json")
+					req.Header.Set("Authorization", "Bearer k")
+					if n > 0 {
+						req.Header.Set(mock.HeaderSession, names[turn.Add(1)%uint64(n)])
+					}
+					rec := httptest.NewRecorder()
+					srv.ServeHTTP(rec, req)
+					if rec.Code != http.StatusOK {
+						b.Fatalf("status %d: %s", rec.Code, rec.Body)
+					}
+				}
+			})
+		})
+		srv.Close()
+	}
 }

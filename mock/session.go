@@ -345,7 +345,12 @@ func (ss *Session) close(outcome, reason string) int {
 // takes off r's path (and sets as the header, so that what follows reads one place). It returns DefaultSession
 // when r names none, and an *adminapi.Error (400) for a bad name, or a header and a path that disagree.
 func sessionOf(r *http.Request) (string, error) {
-	header := r.Header.Get(HeaderSession)
+	// HeaderSession is canonical: reading the map directly spares Header.Get's canonicalizing of the name, about
+	// 650 of the 1,900 instructions (callgrind) sessions added to a request in the session default.
+	var header string
+	if v := r.Header[HeaderSession]; len(v) > 0 {
+		header = v[0]
+	}
 	name, rest, prefixed := adminapi.SplitPrefix(r.URL.Path)
 	if prefixed {
 		if err := CheckSessionName(name); err != nil {

@@ -5,6 +5,9 @@
 # and the median ratios, so a change's speed is judged against the noise of the same run; and each server's CPU
 # time per request, which other work on the machine disturbs much less than requests/s.
 #   scripts/loadtest-ab.sh 2107f98
+# SESSIONS=N spreads the requests over N sessions served in turn (see scripts/loadtest.lua); a BASE without
+# sessions serves them all in one, so the ratio is the cost of the N sessions:
+#   SESSIONS=1000 scripts/loadtest-ab.sh 2107f98
 # The servers listen on PORT, PORT+1 and PORT+2 (PORT default 18090); a port already in use stops the run, so
 # that two runs at once never measure each other's servers. Needs wrk (Debian: apt-get install wrk).
 set -euo pipefail
@@ -49,7 +52,7 @@ load() {
   echo "$out" | awk -v ticks=$((after - before)) -v us="$tick_us" -v d="${duration%s}" '
     /^RESULT/ { split($2, a, "="); rps = a[2]; printf "%s %.1f", rps, (rps > 0 ? ticks * us / (rps * d) : 0) }'
 }
-echo "base $(git rev-parse --short "$base") vs the working tree; $rounds rounds of $duration"
+echo "base $(git rev-parse --short "$base") vs the working tree; $rounds rounds of $duration; sessions: ${SESSIONS:-0}"
 for i in $(seq "$rounds"); do
   if [ $((i % 2)) = 0 ]; then h=$(load $head_port $head_pid); b=$(load $base_port $base_pid); else b=$(load $base_port $base_pid); h=$(load $head_port $head_pid); fi
   bare=$(load $bare_port $bare_pid)
