@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -220,7 +221,9 @@ func decodeError(err error) *SettingError {
 		return &SettingError{typeErr.Field, "type", fmt.Sprintf("a JSON %s is not a %s", typeErr.Value, jsonKind(typeErr.Type.String()))}
 	}
 	if field, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		field = strings.Trim(field, `"`)
+		if unquoted, err := strconv.Unquote(field); err == nil { // encoding/json quotes it, escapes and all
+			field = unquoted
+		}
 		return &SettingError{field, "unknown", "is not a setting"}
 	}
 	return &SettingError{"", "json", "the body is not a JSON object: " + err.Error()}
