@@ -190,7 +190,8 @@ type giveUp struct{ outcome, reason string }
 func (c *callbacks) emitLocked(t *task, now time.Time, g *giveUp) {
 	var due []Transition
 	var next time.Time
-	for _, tr := range t.timeline()[1:] {
+	tl := t.timeline()
+	for _, tr := range tl.list()[1:] {
 		if slices.Contains(t.emitted, tr.State) {
 			continue
 		}

@@ -55,6 +55,7 @@ func (s *Server) createGeneration(w http.ResponseWriter, r *http.Request, ex *ap
 		// Callbacks queue per receiver and session: one suite flooding a receiver cannot push out another
 		// suite's callbacks to it.
 		t.receiver = s.allow.receiverOf(r.Context(), addr) + " (session " + ex.session.name + ")"
+		t.dispatch = &dispatch{}
 	}
 	t.big = newLargeText(t.prompt, append(slices.Clip(s.opts.APIKeys), t.secrets...))
 	ex.session.coverage.Bind(&t.cov, t.id, bearerToken(r))
@@ -78,7 +79,7 @@ func (s *Server) createGeneration(w http.ResponseWriter, r *http.Request, ex *ap
 	// fast real API.
 	s.callbacks.poke(t)
 	s.letBodyGo(r, ex)
-	writeJSON(w, http.StatusOK, t.answer(ex.shape, t.timeline()[0], t.created, ex.requestID))
+	writeJSON(w, http.StatusOK, t.answer(ex.shape, t.timeline().tr[0], t.created, ex.requestID))
 }
 
 // letBodyGo lets go of r's body before its answer is written, keeping only what the journal keeps of it: a

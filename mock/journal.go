@@ -305,7 +305,8 @@ type Transition struct {
 // redacted.
 func (t *task) record(now time.Time, secrets []string) TaskRecord {
 	secrets = append(secrets[:len(secrets):len(secrets)], t.secrets...)
-	tl := t.timeline()
+	timeline := t.timeline()
+	tl := timeline.list()
 	hist := happened(tl, now)
 	prompt := ""
 	if t.big != nil {

@@ -45,16 +45,10 @@ type task struct {
 	// without a capacity.
 	slot *queue.Entry[*task]
 
-	// Callback scheduling, guarded by dispatchMu (see callbacks.poke).
-	dispatchMu sync.Mutex
-	emitted    []lumamock.TaskState // states whose callbacks were emitted, in order
-	held       [][]*delivery.Job    // reorder fault: intermediate callbacks (with copies) held back until the final one
-	timer      Timer                // the next poke
-	dropped    bool                 // reset, evicted or shut down: no more callbacks
-	// outbox holds the records decided under dispatchMu, journaled in order once it is released; flushing
-	// says a goroutine is journaling them (see callbacks.report).
-	outbox   []delivery.Attempt
-	flushing bool
+	// *dispatch is the callback scheduling of a task with a notify_hook, nil for one without: a task without
+	// a hook (what a load test makes) is then 96 bytes smaller, which the garbage collector scans in each of
+	// up to MaxTasks tasks.
+	*dispatch
 
 	cov coverage.Task // the coverage's bookkeeping of it
 
@@ -74,14 +68,27 @@ func (t *task) result() *result {
 	return t.res
 }
 
-// takeOutboxLocked takes the records to journal, unless another goroutine is journaling t's: it journals
-// these too, in order, when it is done with its own.
-func (t *task) takeOutboxLocked() []delivery.Attempt {
-	if t.flushing || len(t.outbox) == 0 {
+// dispatch is a task's callback scheduling, guarded by dispatchMu (see callbacks.poke).
+type dispatch struct {
+	dispatchMu sync.Mutex
+	emitted    []lumamock.TaskState // states whose callbacks were emitted, in order
+	held       [][]*delivery.Job    // reorder fault: intermediate callbacks (with copies) held back until the final one
+	timer      Timer                // the next poke
+	dropped    bool                 // reset, evicted or shut down: no more callbacks
+	// outbox holds the records decided under dispatchMu, journaled in order once it is released; flushing
+	// says a goroutine is journaling them (see callbacks.report).
+	outbox   []delivery.Attempt
+	flushing bool
+}
+
+// takeOutboxLocked takes the records to journal, unless another goroutine is journaling the task's: it
+// journals these too, in order, when it is done with its own.
+func (d *dispatch) takeOutboxLocked() []delivery.Attempt {
+	if d.flushing || len(d.outbox) == 0 {
 		return nil
 	}
-	out := t.outbox
-	t.outbox, t.flushing = nil, true
+	out := d.outbox
+	d.outbox, d.flushing = nil, true
 	return out
 }
 
@@ -112,36 +119,49 @@ func happened(tl []Transition, now time.Time) []Transition {
 	return tl[:n]
 }
 
+// timeline is the states a task passes through, in order, with when each begins: at most three (pending,
+// processing, an end), held in place so that reading a task's state allocates nothing.
+type timeline struct {
+	n  int
+	tr [3]Transition
+}
+
+// list returns the transitions.
+func (tl *timeline) list() []Transition { return tl.tr[:tl.n] }
+
 // timeline lists the states the task passes through, in order, with when each begins.
-func (t *task) timeline() []Transition {
+func (t *task) timeline() (tl timeline) {
 	t.mu.Lock()
 	forced := t.forced
 	t.mu.Unlock()
-	plan := make([]Transition, 1, 3) // room for the whole plan: one allocation, not two
-	plan[0] = Transition{State: lumamock.StatePending, At: t.created}
+	plan := timeline{n: 1}
+	plan.tr[0] = Transition{State: lumamock.StatePending, At: t.created}
 	// With a capacity, processing starts when the task's queue gives it a slot; it never does if it ended (or
 	// was forgotten) while it waited.
 	if start, ok := t.processingAt(); ok {
-		plan = append(plan, Transition{State: lumamock.StateProcessing, At: start},
-			Transition{State: t.outcome, At: start.Add(t.processing)})
+		plan.tr[1] = Transition{State: lumamock.StateProcessing, At: start}
+		plan.tr[2] = Transition{State: t.outcome, At: start.Add(t.processing)}
+		plan.n = 3
 	}
 	if forced == nil {
 		return plan
 	}
-	var out []Transition
-	for _, tr := range plan {
+	for _, tr := range plan.list() {
 		if !tr.At.After(forced.At) && !tr.State.Terminal() {
-			out = append(out, tr)
+			tl.tr[tl.n] = tr
+			tl.n++
 		}
 	}
-	return append(out, *forced)
+	tl.tr[tl.n] = *forced
+	tl.n++
+	return tl
 }
 
 // at returns the task's state at now and when it entered it.
 func (t *task) at(now time.Time) Transition {
 	tl := t.timeline()
-	cur := tl[0]
-	for _, tr := range tl[1:] {
+	cur := tl.tr[0]
+	for _, tr := range tl.list()[1:] {
 		if tr.At.After(now) {
 			break
 		}
