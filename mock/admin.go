@@ -76,7 +76,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	for _, ss := range s.sessions.list() {
 		tasks = append(tasks, ss.tasks.list()...)
 	}
-	return s.callbacks.shutdown(ctx, tasks)
+	err := s.callbacks.shutdown(ctx, tasks)
+	s.unsettle() // the ManualClock may outlive the server
+	return err
 }
 
 // Close stops the server's background work at once, giving up (and logging) callbacks not yet delivered. The

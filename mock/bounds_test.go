@@ -67,8 +67,9 @@ func TestAdminWrongMethod(t *testing.T) {
 func TestSlowReceiverCannotHoldEveryWorker(t *testing.T) {
 	srv := mocktest.NewServer(t, mock.Options{CallbackWorkers: 4, CallbackTimeout: time.Minute})
 	slow, fast := mocktest.NewHookReceiver(t), mocktest.NewHookReceiver(t)
-	release := make(chan struct{})
+	release, moved := make(chan struct{}), make(chan struct{})
 	slow.RespondFunc(func(mocktest.Delivery) int { <-release; return http.StatusOK })
+	t.Cleanup(func() { <-moved })        // then the move, which waits for the slow deliveries, ends
 	t.Cleanup(func() { close(release) }) // runs first: the slow receiver lets go before the servers close
 
 	for range 6 {
@@ -79,7 +80,10 @@ func TestSlowReceiverCannotHoldEveryWorker(t *testing.T) {
 	if status, body := submit(t, srv, map[string]any{"user_prompt": "p", "notify_hook": fast.URL}, "pending=1s"); status != http.StatusOK {
 		t.Fatalf("submit: %d %v", status, body)
 	}
-	srv.Clock.Advance(time.Second) // every task's processing callback falls due; the slow ones hang
+	go func() {
+		defer close(moved)
+		srv.Clock.Advance(time.Second) // every task's processing callback falls due; the slow ones hang
+	}()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if _, err := fast.Wait(ctx, 1); err != nil {

@@ -36,7 +36,9 @@ func (c *ManualClock) AfterFunc(d time.Duration, f func()) Timer { return c.v.Af
 
 // Advance moves the clock forward by d (not backward: a negative d counts as zero), running every function
 // that falls due on the way, each with the clock reading its due time. Functions scheduled by those functions
-// run too if they fall due by the end.
+// run too if they fall due by the end. A Server on this clock makes the callbacks due on the way before the
+// clock moves past them, so that each is attempted, and its retry scheduled, at its due time: Advance waits
+// for them.
 func (c *ManualClock) Advance(d time.Duration) { c.v.Advance(d) }
 
 // Set moves the clock to t, running what falls due as Advance does. A t before Now leaves the clock where it is.

@@ -64,9 +64,14 @@ func TestEveryCallbackGivenUpIsJournaledOnce(t *testing.T) {
 					})
 					_, created := submit(t, srv, map[string]any{"user_prompt": "p", "notify_hook": hook.URL}, join("pending=0s, processing=1h", f.prefer))
 					id := taskID(t, created)
-					srv.Clock.Advance(0)
+					moved := make(chan struct{})
+					go func() { // the move waits for the callback it makes, which the hook holds in flight
+						defer close(moved)
+						srv.Clock.Advance(0)
+					}()
 					synctest.Wait()
 					end.end(t, srv)
+					<-moved
 					if end.name != "shutdown" {
 						srv.Advance(2 * time.Hour) // nothing more of the task's may follow
 					}

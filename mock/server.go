@@ -47,8 +47,10 @@ type Server struct {
 	logSample logSampler
 	allow     *allowList
 	callbacks *callbacks
-	sessions  *sessions
-	defaults  Settings // a new session's
+	// unsettle removes the server's wait from its ManualClock's moves (see settleMoves).
+	unsettle func()
+	sessions *sessions
+	defaults Settings // a new session's
 	// The limits every session's tasks and journals share.
 	taskBudget                  *taskBudget
 	requestBytes, callbackBytes *ring.Shared
@@ -165,6 +167,7 @@ func New(opts Options) (*Server, error) {
 	s.document = newServedDocument(s, opts)
 	s.callbacks = newCallbacks(opts, s.clock, schema, allow, s.log)
 	s.callbacks.journaled = s.trimJournals
+	s.settleMoves()
 	if s.judge, err = admission.New(admission.Options{Document: doc, MaxBody: opts.MaxBody, Keys: opts.APIKeys}); err != nil {
 		return nil, fmt.Errorf("mock: %w", err)
 	}
@@ -522,4 +525,14 @@ func (s *Server) replayed(r *http.Request, body []byte, answered http.Header) (*
 	settings := ss.settings.Load()
 	return req, &apiRequest{requestID: answered.Get("X-Request-Id"), shape: settings.Schema, note: &requestNote{body: body},
 		session: ss, settings: settings}
+}
+
+// settleMoves makes the moves of a ManualClock given in Options wait, before each function due and at their
+// end, for the callbacks due: each attempt is made, and its retry scheduled, with the clock at the time it fell
+// due, so that an Advance over a retry's backoff makes the retry too, as it runs the clock's own functions.
+func (s *Server) settleMoves() {
+	s.unsettle = func() {}
+	if mc, ok := s.clock.(*ManualClock); ok {
+		s.unsettle = mc.v.OnSettle(func() { _ = s.callbacks.engine.WaitIdle(context.Background()) })
+	}
 }

@@ -108,7 +108,9 @@ const MaxAdvance = 24 * time.Hour
 
 // Advance moves the session's time forward by d (0 to MaxAdvance): its tasks change state, and what falls due on
 // the way (state changes, callbacks, retries, late deliveries) runs in order, each with the clock reading its due
-// time, before Advance returns; the deliveries are queued, not awaited (Server.WaitCallbacks waits for them).
+// time, before Advance returns. Each callback is attempted, and its retry scheduled, at its due time, before the
+// clock moves past it: Advance waits for the session's callbacks due on the way (each attempt is bounded by
+// Options.CallbackTimeout), not for other sessions'.
 // Other sessions keep their time. It is a *SettingError for a d out of range, and moves nothing then.
 func (ss *Session) Advance(d time.Duration) error {
 	if err := checkAdvance(d); err != nil {
@@ -270,6 +272,8 @@ func (s *Server) newSession(name string) *Session {
 		created: time.Now(),
 	}
 	ss.coverage = s.newCoverage(ss)
+	// A move of the session's clock waits for the session's callbacks, as settleMoves says.
+	ss.clock.OnSettle(func() { _ = s.callbacks.engine.WaitClock(context.Background(), ss.clock) })
 	ss.journal.observe = func(rec *CallbackRecord) { s.coverCallback(ss, rec) }
 	st := s.defaults
 	ss.storeSettings(&st)

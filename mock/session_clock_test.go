@@ -131,6 +131,82 @@ func TestSessionClockIsAManualClock(t *testing.T) {
 	}
 }
 
+// TestAdvanceMakesTheCallbacksDueOnTheWay: one move of the clock over a task's whole life makes each callback at
+// its due time, and the retry of a failed one when its backoff falls due within the move, before the move ends:
+// on the server's ManualClock and on a session's clock moved over HTTP alike.
+func TestAdvanceMakesTheCallbacksDueOnTheWay(t *testing.T) {
+	for _, bySession := range []bool{false, true} {
+		srv := mocktest.NewServer(t, mock.Options{CallbackBackoff: time.Second}) // 2 s pending, 5 s processing
+		hook := mocktest.NewHookReceiver(t)
+		hook.Respond(http.StatusInternalServerError) // the first attempt fails: a retry 1 s later
+		c := sess{t, srv.URL, "suite"}
+		id := c.create(hook.URL)
+		if bySession {
+			c.want(http.StatusOK, http.MethodPost, "/__mock/clock", `{"advance":"1m"}`)
+		} else {
+			srv.Clock.Advance(time.Minute)
+		}
+		if err := srv.Mock.WaitCallbacks(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		type rec struct {
+			At      time.Duration
+			State   lumamock.TaskState
+			Attempt int
+			Outcome string
+		}
+		var got []rec
+		for _, r := range mustSession(t, srv.Mock, "suite").Callbacks() {
+			if r.TaskID != id {
+				t.Fatalf("a callback of task %s, want %s", r.TaskID, id)
+			}
+			got = append(got, rec{r.At.Sub(mocktest.Start), r.State, r.Attempt, r.Outcome})
+		}
+		want := []rec{
+			{2 * time.Second, lumamock.StateProcessing, 1, mock.OutcomeRetrying},
+			{3 * time.Second, lumamock.StateProcessing, 2, mock.OutcomeDelivered},
+			{7 * time.Second, lumamock.StateCompleted, 1, mock.OutcomeDelivered},
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("by session %v: callbacks journaled when the move returned (-want +got):\n%s", bySession, diff)
+		}
+	}
+}
+
+// TestSessionClockWaitsForItsOwnCallbacksOnly: a move of a session's clock waits for the session's callbacks
+// due on the way, not for another session's, even one held by a receiver that does not answer.
+func TestSessionClockWaitsForItsOwnCallbacksOnly(t *testing.T) {
+	srv := mocktest.NewServer(t, mock.Options{CallbackTimeout: time.Minute})
+	held, release := make(chan struct{}, 1), make(chan struct{})
+	hanging := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		held <- struct{}{}
+		<-release
+	}))
+	t.Cleanup(hanging.Close)
+	hook := mocktest.NewHookReceiver(t)
+	a, b := sess{t, srv.URL, "a"}, sess{t, srv.URL, "b"}
+	a.create(hanging.URL + "/hook")
+	tb := b.create(hook.URL)
+
+	moved := make(chan struct{})
+	go func() { // a's move waits for a's receiver, which holds the callback until released
+		defer close(moved)
+		a.send(http.MethodPost, "/__mock/clock", `{"advance":"3s"}`)
+	}()
+	<-held
+	b.want(http.StatusOK, http.MethodPost, "/__mock/clock", `{"advance":"3s"}`)
+	if got := hook.States(tb); !slices.Equal(got, []lumamock.TaskState{lumamock.StateProcessing}) {
+		t.Errorf("b's callbacks when b's move returned: %v, want [processing]", got)
+	}
+	select {
+	case <-moved:
+		t.Error("a's move returned while a's receiver still held its callback")
+	default:
+	}
+	close(release)
+	<-moved
+}
+
 // TestSessionClockOnRealTime: on a server keeping real time, a session moved an hour ahead finishes its task and
 // reads an hour ahead; another session keeps real time.
 func TestSessionClockOnRealTime(t *testing.T) {

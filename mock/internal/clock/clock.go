@@ -7,6 +7,11 @@
 // a base runs with it, and its timers also fire when the base's time reaches them, so a Virtual clock over
 // the server's clock is a clock of its own that can be moved, frozen and resumed (a session's clock).
 //
+// A move can wait for the work its functions start elsewhere (the mock: the callbacks they submit, made by other
+// goroutines) with OnSettle: before each function due and at its end, the move calls the settle functions, with
+// the clock still reading the due time, so that this work too sees the time it fell due at, and what it
+// schedules (a retry) runs in the same move if it falls due by its end.
+//
 // Locks: a Virtual clock calls its base (Now, AfterFunc, Stop) while holding its own lock and never the other way
 // round, so clocks stacked on one another cannot deadlock; it runs due functions with no lock held but the one
 // that keeps its moves in order (a function it runs must not move the same clock).
@@ -14,6 +19,7 @@ package clock
 
 import (
 	"container/heap"
+	"slices"
 	"sync"
 	"time"
 )
@@ -58,6 +64,8 @@ type Virtual struct {
 	armed    Timer
 	armedFor time.Time
 	armGen   uint64
+
+	settles []*func() // OnSettle's functions, called during moves
 
 	moving sync.Mutex // serialises moves and the runs of due functions, so that they run in order
 }
@@ -136,6 +144,33 @@ func (c *Virtual) Set(t time.Time) {
 	})
 }
 
+// OnSettle adds f to the functions a move (Advance or Set) calls before it runs each function due, and once
+// more before it ends, with the clock reading the time it stands at: f waits until the work the functions run
+// so far have started elsewhere is done, so that this work reads the clock at the time it fell due and what it
+// schedules by the end of the move runs in it. f is called with no lock held but the one that keeps moves in
+// order: it must not move the clock, nor wait for anything that does. It returns a function that removes f.
+func (c *Virtual) OnSettle(f func()) (remove func()) {
+	p := &f
+	c.mu.Lock()
+	c.settles = append(c.settles, p)
+	c.mu.Unlock()
+	return func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		c.settles = slices.DeleteFunc(c.settles, func(q *func()) bool { return q == p })
+	}
+}
+
+// settle calls the OnSettle functions, with c.moving held.
+func (c *Virtual) settle() {
+	c.mu.Lock()
+	fs := slices.Clone(c.settles)
+	c.mu.Unlock()
+	for _, f := range fs {
+		(*f)()
+	}
+}
+
 // Freeze stops the clock at its time now, until Resume.
 func (c *Virtual) Freeze() {
 	c.moving.Lock()
@@ -170,7 +205,7 @@ func (c *Virtual) move(target func(now time.Time) time.Time) {
 	to := target(start)
 	c.pinned, c.pin = true, start
 	c.mu.Unlock()
-	c.runDue(to)
+	c.runDue(to, true)
 	c.mu.Lock()
 	if c.frozen || c.base == nil {
 		c.at = to
@@ -183,9 +218,13 @@ func (c *Virtual) move(target func(now time.Time) time.Time) {
 }
 
 // runDue runs, in order, the functions due by until, with c.moving held; while the clock is pinned (a move),
-// it reads each function's due time as the function runs.
-func (c *Virtual) runDue(until time.Time) {
+// it reads each function's due time as the function runs. With settle (a move), it lets the work of each
+// function settle before it runs the next, and before it returns.
+func (c *Virtual) runDue(until time.Time, settle bool) {
 	for {
+		if settle {
+			c.settle()
+		}
 		c.mu.Lock()
 		if len(c.timers) == 0 || c.timers[0].due.After(until) {
 			if c.pinned && until.After(c.pin) {
@@ -213,7 +252,7 @@ func (c *Virtual) fire() {
 	now := c.nowLocked()
 	c.mu.Unlock()
 	if run {
-		c.runDue(now)
+		c.runDue(now, false) // a base's timer: real time, which waits for no one
 	}
 	c.arm()
 }

@@ -152,6 +152,7 @@ const (
 type line struct {
 	taskID  string
 	rcv     *receiver
+	clock   clock.Clock // its jobs' (a task's jobs share one)
 	jobs    []*Job
 	state   int
 	retry   uint64      // counts backoffs, so a stale retry timer is ignored
@@ -196,6 +197,7 @@ type Engine struct {
 	running     int                  // attempts counted against Workers
 	failingRuns int                  // of which to failing receivers
 	due         int                  // jobs that may leave now or are in flight, or whose attempt is being reported
+	dueBy       map[clock.Clock]int  // due, by the jobs' clock, for WaitClock
 	held        int                  // jobs held in all lines
 	closing     bool
 	idle        chan struct{} // closed when due or held changes, for waiters; nil when none waits
@@ -213,7 +215,7 @@ func New(cfg Config) *Engine {
 	if cfg.Report == nil {
 		cfg.Report = func(Attempt) {}
 	}
-	e := &Engine{cfg: cfg, lines: make(map[string]*line), receivers: make(map[string]*receiver)}
+	e := &Engine{cfg: cfg, lines: make(map[string]*line), receivers: make(map[string]*receiver), dueBy: make(map[clock.Clock]int)}
 	e.base, e.stop = context.WithCancel(context.Background())
 	return e
 }
@@ -249,7 +251,7 @@ func (e *Engine) Submit(jobs ...*Job) []Attempt {
 			e.receivers[j.Receiver] = r
 		}
 		if l == nil {
-			l = &line{taskID: j.TaskID, rcv: r}
+			l = &line{taskID: j.TaskID, rcv: r, clock: e.clockOf(j)}
 			e.lines[j.TaskID] = l
 			e.readyLocked(l)
 		}
@@ -267,6 +269,7 @@ func (e *Engine) readyLocked(l *line) {
 	l.state = lineReady
 	l.rcv.ready = append(l.rcv.ready, l)
 	e.due++
+	e.dueBy[l.clock]++
 	e.offerLocked(l.rcv)
 }
 
@@ -431,7 +434,7 @@ func (e *Engine) work(a *attempt) {
 			e.cfg.Report(e.timed(g))
 		}
 		if !settled {
-			next = e.reported()
+			next = e.reported(l)
 		}
 		a = next
 	}
@@ -505,20 +508,20 @@ func (e *Engine) settle(l *line) (given []Attempt, retry bool, next *attempt, se
 		return nil, true, nil, false // e.due stays counted until the retry's timer is set
 	}
 	e.forgetReceiverLocked(l.rcv)
-	return nil, false, e.doneLocked(), true
+	return nil, false, e.doneLocked(l), true
 }
 
 // reported ends the work on a settled line and returns the next attempt for this worker.
-func (e *Engine) reported() *attempt {
+func (e *Engine) reported(l *line) *attempt {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.doneLocked()
+	return e.doneLocked(l)
 }
 
 // doneLocked uncounts a settled line's reports from e.due, and takes the next attempt for the worker that made
 // them.
-func (e *Engine) doneLocked() (next *attempt) {
-	e.due--
+func (e *Engine) doneLocked(l *line) (next *attempt) {
+	e.undueLocked(l)
 	e.changedLocked()
 	if e.running < e.cfg.Workers {
 		if l := e.takeLocked(); l != nil {
@@ -528,6 +531,14 @@ func (e *Engine) doneLocked() (next *attempt) {
 	}
 	e.kickLocked()
 	return next
+}
+
+// undueLocked uncounts l's head from e.due.
+func (e *Engine) undueLocked(l *line) {
+	e.due--
+	if e.dueBy[l.clock]--; e.dueBy[l.clock] == 0 {
+		delete(e.dueBy, l.clock)
+	}
 }
 
 // healthLocked notes the end of an attempt to r.
@@ -690,7 +701,7 @@ func (e *Engine) Cancel(ids []string, outcome, reason string) int {
 			}
 			continue
 		case lineReady:
-			e.due--
+			e.undueLocked(l)
 			e.dropLocked(l, len(queued))
 		case lineBackoff:
 			if l.timer != nil {
@@ -723,6 +734,11 @@ func (e *Engine) Cancel(ids []string, outcome, reason string) int {
 // not count.
 func (e *Engine) WaitIdle(ctx context.Context) error {
 	return e.waitFor(ctx, func() bool { return e.due == 0 })
+}
+
+// WaitClock is WaitIdle for the jobs timed on c (see Job.Clock) only.
+func (e *Engine) WaitClock(ctx context.Context, c clock.Clock) error {
+	return e.waitFor(ctx, func() bool { return e.dueBy[c] == 0 })
 }
 
 // Held reports how many jobs the engine holds (queued, waiting for a retry or in flight).
