@@ -2,6 +2,7 @@ package check_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/tls"
 	"io"
 	"log"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -255,15 +257,11 @@ func assertNoKey(tb testing.TB, rep *check.Report) {
 }
 
 func TestTransportFailures(t *testing.T) {
-	closed := func() string {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := ln.Addr().String()
-		ln.Close()
-		return "http://" + addr
-	}
+	// A host that refuses connections, from a stub dialer: a port closed here could be taken meanwhile by another
+	// test's server, which would answer.
+	refused := &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		return nil, &net.OpError{Op: "dial", Net: network, Err: syscall.ECONNREFUSED}
+	}}
 	handler := func(h http.HandlerFunc) string {
 		srv := httptest.NewServer(h)
 		t.Cleanup(srv.Close)
@@ -275,37 +273,38 @@ func TestTransportFailures(t *testing.T) {
 	tlsSrv.StartTLS()
 	t.Cleanup(tlsSrv.Close)
 	tests := []struct {
-		name     string
-		url      string
-		timeout  time.Duration
-		wantExit int
-		want     contract.Kind
+		name      string
+		url       string
+		transport http.RoundTripper // nil: the default
+		timeout   time.Duration
+		wantExit  int
+		want      contract.Kind
 	}{
-		{"unreachable host", closed(), 0, check.ExitNotChecked, contract.KindUnreachable},
-		{"untrusted TLS certificate", tlsSrv.URL, 0, check.ExitNotChecked, contract.KindTLS},
+		{"unreachable host", "http://127.0.0.1:9", refused, 0, check.ExitNotChecked, contract.KindUnreachable},
+		{"untrusted TLS certificate", tlsSrv.URL, nil, 0, check.ExitNotChecked, contract.KindTLS},
 		{"timeout", handler(func(w http.ResponseWriter, r *http.Request) {
 			select {
 			case <-r.Context().Done():
 			case <-stop:
 			}
-		}), 100 * time.Millisecond, check.ExitNotChecked, contract.KindTimeout},
+		}), nil, 100 * time.Millisecond, check.ExitNotChecked, contract.KindTimeout},
 		{"redirect elsewhere", handler(func(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, "https://elsewhere.invalid/", http.StatusFound)
-		}), 0, check.ExitDrift, contract.KindRedirect},
+		}), nil, 0, check.ExitDrift, contract.KindRedirect},
 		{"huge body", handler(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
 			w.Write([]byte(`{"detail":"`))
 			w.Write(bytes.Repeat([]byte("x"), 3<<20))
 			w.Write([]byte(`"}`))
-		}), 0, check.ExitDrift, contract.KindBodyTooLarge},
+		}), nil, 0, check.ExitDrift, contract.KindBodyTooLarge},
 		{"bad gateway everywhere", handler(func(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "bad gateway", http.StatusBadGateway)
-		}), 0, check.ExitDrift, contract.KindServerError},
+		}), nil, 0, check.ExitDrift, contract.KindServerError},
 		{"echoes the key back", handler(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusBadRequest)
 			w.Write([]byte(`{"code":400,"message":"bad","request_id":"r","auth":"` + r.Header.Get("Authorization") + `"}`))
-		}), 0, check.ExitDrift, contract.KindUndocumentedField},
+		}), nil, 0, check.ExitDrift, contract.KindUndocumentedField},
 	}
 	// Registered after the servers' Close, so it runs before them.
 	t.Cleanup(func() { close(stop) })
@@ -313,6 +312,7 @@ func TestTransportFailures(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := fastConfig(tt.url)
 			cfg.Billable = 0
+			cfg.Transport = tt.transport
 			if tt.timeout > 0 {
 				cfg.Timeout = tt.timeout
 			}
