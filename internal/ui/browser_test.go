@@ -360,6 +360,37 @@ func TestBrowserDashboardAsksForTheAdminToken(t *testing.T) {
 	}
 }
 
+// TestBrowserTokenEnteredDuringARefusedPollIsKept: a poll sent without the token is refused (401) after the
+// reader has entered it; that late refusal is of no token, so it must neither drop the reader's token nor ask
+// for it again. The server holds the poll's first request while the reader types.
+func TestBrowserTokenEnteredDuringARefusedPollIsKept(t *testing.T) {
+	ctx := browser(t)
+	m, err := mock.New(mock.Options{Clock: mock.NewManualClock(mocktest.Start), Seed: mocktest.Seed, AdminToken: "s3cret-admin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var g gate
+	ts := httptest.NewServer(g.wrap(m))
+	t.Cleanup(func() { ts.Close(); m.Close() })
+	client{t, &mocktest.Server{URL: ts.URL, Client: ts.Client(), Mock: m}}.submit(map[string]any{"user_prompt": "behind a token"}, "")
+
+	g.arm(func(r *http.Request) bool {
+		return r.Method == http.MethodGet && r.URL.Path == mock.AdminPrefix+"/sessions"
+	})
+	run(t, ctx, chromedp.Navigate(ts.URL+mock.UIPath))
+	waitFor(t, ctx, "the token dialog", `document.querySelector('#token-dialog').open`)
+	g.waitHeld(t) // a poll without the token is under way
+	run(t, ctx,
+		chromedp.SendKeys(chromedp.CSS(`#token-input`), "s3cret-admin"),
+		click(`#token-form button[type=submit]`))
+	waitFor(t, ctx, "the dialog closed", `!document.querySelector('#token-dialog').open`)
+	close(g.release) // the held poll is refused now, after the reader gave the token
+	waitFor(t, ctx, "the task, read with the token, and no dialog", `document.querySelectorAll('#tasks-table tbody tr').length === 1 && !document.querySelector('#token-dialog').open`)
+	if got := eval[string](t, ctx, `sessionStorage.getItem("lumamock.adminToken") || ""`); got != "s3cret-admin" {
+		t.Errorf("the kept token is %q, want the reader's", got)
+	}
+}
+
 // TestBrowserDashboardStaysResponsiveAtScale fills the mock (10,000 tasks, full journals of large bodies) and
 // checks that the page shows one page of tasks, a window of the journals, and keeps updating.
 func TestBrowserDashboardStaysResponsiveAtScale(t *testing.T) {

@@ -118,7 +118,10 @@
 
   // ---- the admin API ----------------------------------------------------------------------------------------
 
-  class Unauthorized extends Error {}
+  // Unauthorized is a 401; token is the admin token the refused request carried ("" for none).
+  class Unauthorized extends Error {
+    constructor(message, token) { super(message); this.token = token; }
+  }
 
   // api calls the admin API of this server (same origin), with the admin token when one is kept.
   async function api(path, opts) {
@@ -128,7 +131,7 @@
     const o = Object.assign({ cache: "no-store", credentials: "same-origin" }, opts || {});
     o.headers = Object.assign(headers, (opts && opts.headers) || {});
     const res = await fetch(path, o);
-    if (res.status === 401) throw new Unauthorized("the admin API wants the admin token");
+    if (res.status === 401) throw new Unauthorized("the admin API wants the admin token", token || "");
     let data = null;
     const text = await res.text();
     if (text) { try { data = JSON.parse(text); } catch (e) { data = text; } }
@@ -145,6 +148,16 @@
   function askToken() {
     const d = $("token-dialog");
     if (!d.open) { $("token-input").value = ""; d.showModal(); }
+  }
+
+  // refused handles a 401: when it refused the token kept now (or no token, when none is kept), it drops that
+  // token and asks for one, and returns true. A refusal of a request sent before the reader entered the token
+  // they keep now says nothing of that token: it is left alone, and the next poll uses it.
+  function refused(e) {
+    if ((sessionStorage.getItem(TOKEN_KEY) || "") !== e.token) return false;
+    sessionStorage.removeItem(TOKEN_KEY);
+    askToken();
+    return true;
   }
 
   // ---- polling ----------------------------------------------------------------------------------------------
@@ -172,9 +185,7 @@
       }
     } catch (e) {
       if (e instanceof Unauthorized) {
-        sessionStorage.removeItem(TOKEN_KEY);
-        setLive("off", "needs the admin token");
-        askToken();
+        if (refused(e)) setLive("off", "needs the admin token");
       } else {
         st.failing++;
         setLive("off", "disconnected: " + e.message + " (retrying)");
@@ -600,7 +611,7 @@
       renderSession();
       poll();
     } catch (e) {
-      if (e instanceof Unauthorized) askToken();
+      if (e instanceof Unauthorized) refused(e);
       toast("clock: " + e.message, true);
     }
   }
@@ -624,7 +635,7 @@
       $("settings-note").textContent = "saved";
       poll();
     } catch (err) {
-      if (err instanceof Unauthorized) askToken();
+      if (err instanceof Unauthorized) refused(err);
       const m = /^body field \/(\w+)/.exec(err.message);
       if (m && f.elements[m[1]]) f.elements[m[1]].classList.add("bad");
       $("settings-note").textContent = "";
@@ -791,7 +802,7 @@
       await pollTaskDetail(id).catch(() => {});
       poll();
     } catch (e) {
-      if (e instanceof Unauthorized) askToken();
+      if (e instanceof Unauthorized) refused(e);
       toast(`${action}: ${e.message}`, true);
     }
   }
@@ -989,7 +1000,7 @@
         toast("Reset: tasks and journals forgotten");
         poll();
       } catch (e) {
-        if (e instanceof Unauthorized) askToken();
+        if (e instanceof Unauthorized) refused(e);
         toast("reset: " + e.message, true);
       }
     });
@@ -1000,7 +1011,7 @@
         toast("Coverage forgotten");
         poll();
       } catch (e) {
-        if (e instanceof Unauthorized) askToken();
+        if (e instanceof Unauthorized) refused(e);
         toast("reset coverage: " + e.message, true);
       }
     });
