@@ -303,8 +303,10 @@ func TestBrowserDashboardFollowsTheMock(t *testing.T) {
 		return rows.length === 2 && rows.every(r => r.textContent.includes("failed")); })()`)
 	run(t, ctx, chromedp.SendKeys(chromedp.CSS(`#task-search`), toFail[:8]))
 	waitFor(t, ctx, "the searched task", `document.querySelectorAll('#tasks-table tbody tr').length === 1 && `+rowText("tasks-table", toFail)+` !== ""`)
+	requests := eval[string](t, ctx, `document.querySelector('#count-requests').textContent`)
 	c.submit(map[string]any{"user_prompt": "another"}, "")
-	run(t, ctx, chromedp.Sleep(1500*time.Millisecond))
+	// The poll that counts the new task's request renders the tasks too: then the rows must still be filtered.
+	waitFor(t, ctx, "the new task's request counted", `document.querySelector('#count-requests').textContent !== `+js(requests))
 	waitFor(t, ctx, "the filter kept after updates", `document.querySelectorAll('#tasks-table tbody tr').length === 1 && document.querySelector('#task-search').value === `+js(toFail[:8]))
 
 	// Reset (asked twice) empties the page.
