@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"net"
@@ -243,6 +244,42 @@ func TestMockTestsRecipe(t *testing.T) {
 		t.Fatalf("start step: exit %d\n%s", code, out)
 	}
 	submit(t, base, job.Env["LUMA_API_KEY"])
+
+	// (b) The coverage step writes a JUnit report of what the tests exercised: the submit above covers the
+	// envelope shape, and the failed state was never seen.
+	cov := w.step(t, "with-binary", "What the tests never exercised (coverage of the API by your client; add --min 100 to require all)")
+	if out, code := run(t, dir, cov, map[string]string{"PATH": path, "LUMA_BASE_URL": base}); code != 0 {
+		t.Fatalf("coverage step: exit %d\n%s", code, out)
+	}
+	report, err := os.ReadFile(filepath.Join(dir, "lumamock-coverage.xml"))
+	if err != nil {
+		t.Fatalf("the coverage step wrote no report: %v", err)
+	}
+	var suites struct {
+		Suites []struct {
+			Cases []struct {
+				Name    string    `xml:"name,attr"`
+				Failure *struct{} `xml:"failure"`
+				Skipped *struct{} `xml:"skipped"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal(report, &suites); err != nil {
+		t.Fatalf("the coverage report is no JUnit XML: %v\n%s", err, report)
+	}
+	covered, missed := 0, 0
+	for _, s := range suites.Suites {
+		for _, c := range s.Cases {
+			if c.Failure == nil && c.Skipped == nil {
+				covered++
+			} else {
+				missed++
+			}
+		}
+	}
+	if covered == 0 || missed == 0 {
+		t.Errorf("the coverage report after one submit: %d items covered, %d missed; want some of each\n%s", covered, missed, report)
+	}
 
 	// (a) The service container's settings are valid serve settings: the binary starts with them.
 	svc := w.Jobs["with-service-container"].Services["lumamock"]
