@@ -465,6 +465,9 @@ func (ss *Session) Reset() {
 	}
 }
 
-// WaitCallbacks waits until no callback of any session is queued for delivery now or being delivered (see
-// Server.WaitCallbacks).
-func (ss *Session) WaitCallbacks(ctx context.Context) error { return ss.srv.WaitCallbacks(ctx) }
+// WaitCallbacks waits until no callback of the session is queued for delivery now or being delivered (see
+// Server.WaitCallbacks, which waits for every session's): another session's callbacks, however slow their
+// receivers, never hold it.
+func (ss *Session) WaitCallbacks(ctx context.Context) error {
+	return ss.srv.callbacks.engine.WaitClock(ctx, ss.clock)
+}

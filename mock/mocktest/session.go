@@ -23,8 +23,7 @@ type Session struct {
 	// Mock is the session itself, for what the helpers do not wrap.
 	Mock *mock.Session
 
-	tb  TB
-	srv *Server
+	tb TB
 }
 
 // sessionCount numbers the sessions NewSession names.
@@ -51,7 +50,7 @@ func (s *Server) NewSession(tb TB) *Session {
 		tb.Fatalf("mocktest: %v", err)
 	}
 	tb.Cleanup(func() { s.Mock.DeleteSession(name) })
-	return &Session{Name: name, URL: s.URL + mock.SessionPrefix + name, Mock: ss, tb: tb, srv: s}
+	return &Session{Name: name, URL: s.URL + mock.SessionPrefix + name, Mock: ss, tb: tb}
 }
 
 // sessionName makes a session name of tb's name, when it has one, and a number, so that it is unique.
@@ -90,9 +89,9 @@ func (s *Session) SetSettings(st mock.Settings) {
 	}
 }
 
-// Advance moves the session's clock (only this session's) forward by d and returns once every callback due by
-// then has been delivered, retried until its next backoff, or given up; as Server.Advance does for the whole
-// server.
+// Advance moves the session's clock (only this session's) forward by d and returns once every callback of the
+// session due by then has been delivered, retried until its next backoff, or given up; as Server.Advance does
+// for the whole server. Other sessions' callbacks never hold it.
 func (s *Session) Advance(d time.Duration) {
 	s.tb.Helper()
 	if err := s.Mock.Advance(d); err != nil {
@@ -100,7 +99,7 @@ func (s *Session) Advance(d time.Duration) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
 	defer cancel()
-	if err := s.srv.Mock.WaitCallbacks(ctx); err != nil {
+	if err := s.Mock.WaitCallbacks(ctx); err != nil {
 		s.tb.Fatalf("mocktest: callbacks still in flight after %s: %v", waitLimit, err)
 	}
 }
