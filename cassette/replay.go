@@ -338,11 +338,25 @@ func (r *Replayer) toFallback(w http.ResponseWriter, req *http.Request) {
 }
 
 // sessionOf reads the session req is in, as the mock does: its X-Lumamock-Session header or a /__session/NAME
-// prefix of its path, adminapi.DefaultSession for neither. It returns too the path without the prefix; ok is
-// false for a malformed name, or a header and a prefix that disagree (the mock refuses those).
+// prefix of its path as sent, adminapi.DefaultSession for neither. It returns too the path without the prefix; ok
+// is false for a malformed name, a header sent twice with two names, or a header and a prefix that disagree (the
+// mock refuses those).
 func sessionOf(req *http.Request) (session, path string, ok bool) {
-	header := req.Header.Get(adminapi.HeaderSession)
-	name, path, prefixed := adminapi.SplitPrefix(req.URL.Path)
+	header, err := adminapi.SessionHeader(req.Header)
+	if err != nil {
+		return adminapi.DefaultSession, req.URL.Path, false
+	}
+	path = req.URL.Path
+	name, _, prefixed := adminapi.SplitPrefix(req.URL.EscapedPath())
+	if prefixed {
+		if adminapi.CheckName(name) != nil {
+			return adminapi.DefaultSession, path, false
+		}
+		// The name is plain: the path, decoded, goes on after it.
+		if path = path[len(adminapi.SessionPrefix)+len(name):]; path == "" {
+			path = "/"
+		}
+	}
 	switch {
 	case prefixed && header != "" && header != name:
 		return adminapi.DefaultSession, path, false

@@ -142,3 +142,52 @@ func TestReplayResetOfTheOnlySessionEmptiesTheJournal(t *testing.T) {
 		t.Errorf("the replay journal keeps %d decisions after the only session's reset", n)
 	}
 }
+
+// TestReplayRefusesBadSessionsAsTheMockDoes: under serve --replay, a request naming its session badly (an encoded
+// "/" in the path prefix, two X-Lumamock-Session headers naming two sessions) replays nothing: the mock answers
+// it, with the 400 naming the path or the header.
+func TestReplayRefusesBadSessionsAsTheMockDoes(t *testing.T) {
+	dir := t.TempDir()
+	rec, err := cassette.NewRecorder(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rec.Record(cassette.Entry{Request: cassette.Request{Method: http.MethodGet, Path: lumamock.PathGenerations + "/t1"},
+		Response: cassette.Response{Status: http.StatusOK, Body: cassette.NewBody([]byte(`{"state":"pending"}`))}}); err != nil {
+		t.Fatal(err)
+	}
+	srv := mocktest.NewServer(t, mock.Options{})
+	rp, err := cassette.NewReplayer(dir, srv.Mock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(rp.Close)
+	ts := httptest.NewServer(rp)
+	t.Cleanup(ts.Close)
+	for _, tt := range []struct {
+		name, path string
+		sessions   []string
+		field      string
+	}{
+		{"encoded slash", "/__session/qq%2F" + lumamock.PathGenerations[1:] + "/t1", nil, `"field":"/__session/{name}"`},
+		{"encoded letter", "/__session/a%41b" + lumamock.PathGenerations + "/t1", nil, `"field":"/__session/{name}"`},
+		{"two headers", lumamock.PathGenerations + "/t1", []string{"a", "b"}, `"field":"X-Lumamock-Session"`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodGet, ts.URL+tt.path, nil)
+			req.Header.Set("Authorization", "Bearer k")
+			for _, s := range tt.sessions {
+				req.Header.Add(mock.HeaderSession, s)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), tt.field) {
+				t.Errorf("%d %s; want the mock's 400 naming %s", resp.StatusCode, body, tt.field)
+			}
+		})
+	}
+}

@@ -27,7 +27,8 @@ type sess struct {
 	name string // sent as X-Lumamock-Session when not empty
 }
 
-// send sends a request and returns its status and body; header pairs are added (an empty value removes one).
+// send sends a request and returns its status and body; header pairs are set (an empty value removes one), a
+// header named twice gets both values.
 func (c sess) send(method, path, body string, header ...string) (int, []byte) {
 	c.t.Helper()
 	var rd io.Reader
@@ -45,12 +46,17 @@ func (c sess) send(method, path, body string, header ...string) (int, []byte) {
 	if c.name != "" {
 		req.Header.Set(mock.HeaderSession, c.name)
 	}
+	named := map[string]bool{}
 	for i := 0; i+1 < len(header); i += 2 {
-		if header[i+1] == "" {
+		switch {
+		case header[i+1] == "":
 			req.Header.Del(header[i])
-		} else {
+		case named[header[i]]:
+			req.Header.Add(header[i], header[i+1])
+		default:
 			req.Header.Set(header[i], header[i+1])
 		}
+		named[header[i]] = true
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -204,6 +210,15 @@ func TestSessionNamesAreChecked(t *testing.T) {
 		{"admin: path", http.MethodGet, "/__mock/sessions/a%2Fb/tasks", nil, "path", "name"},
 		{"admin: path and header disagree", http.MethodGet, "/__mock/sessions/one/tasks", []string{mock.HeaderSession, "two"}, "header", mock.HeaderSession},
 		{"admin: prefix and path disagree", http.MethodGet, "/__session/one/__mock/sessions/two/tasks", nil, "header", mock.HeaderSession},
+		// The prefix is read as sent: an encoded "/" (or any encoding) is in the name, as on the admin path.
+		{"prefix with an encoded slash", http.MethodPost, "/__session/q%2Fr" + lumamock.PathGenerations, nil, "path", "/__session/{name}"},
+		{"prefix with an encoded slash before the API path", http.MethodPost, "/__session/qq%2F" + lumamock.PathGenerations[1:], nil, "path", "/__session/{name}"},
+		{"prefix with an encoded letter", http.MethodPost, "/__session/a%41b" + lumamock.PathGenerations, nil, "path", "/__session/{name}"},
+		{"admin: prefix with an encoded slash", http.MethodGet, "/__session/q%2Fr/__mock/tasks", nil, "path", "/__session/{name}"},
+		{"admin: path with an encoded letter", http.MethodGet, "/__mock/sessions/a%41b/tasks", nil, "path", "name"},
+		{"two headers", http.MethodPost, lumamock.PathGenerations, []string{mock.HeaderSession, "h1", mock.HeaderSession, "h2"}, "header", mock.HeaderSession},
+		{"two headers, one as the prefix", http.MethodPost, "/__session/h1" + lumamock.PathGenerations, []string{mock.HeaderSession, "h1", mock.HeaderSession, "h2"}, "header", mock.HeaderSession},
+		{"admin: two headers", http.MethodGet, "/__mock/tasks", []string{mock.HeaderSession, "h1", mock.HeaderSession, "h2"}, "header", mock.HeaderSession},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -222,6 +237,21 @@ func TestSessionNamesAreChecked(t *testing.T) {
 				t.Errorf("%d %s; want 400 naming %s %s", status, data, tt.in, tt.field)
 			}
 		})
+	}
+	// A refused request makes no session.
+	var listed []struct{ Name string }
+	if err := json.Unmarshal(c.want(http.StatusOK, http.MethodGet, "/__mock/sessions", ""), &listed); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range listed {
+		if s.Name != mock.DefaultSession && s.Name != long {
+			t.Errorf("a refused request made session %q", s.Name)
+		}
+	}
+	// Two headers naming one session are that session.
+	id := c.create("", mock.HeaderSession, "twice", mock.HeaderSession, "twice")
+	if _, err := mustSession(t, srv.Mock, "twice").Task(id); err != nil {
+		t.Errorf("two headers naming one session: %v", err)
 	}
 	// An admin path naming no session that exists is a 404 with a JSON error; the prefix works on admin paths.
 	if status, data := c.send(http.MethodGet, "/__mock/sessions/nobody/requests", ""); status != http.StatusNotFound || !bytes.Contains(data, []byte(`"error":"no session \"nobody\"`)) {

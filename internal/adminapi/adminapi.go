@@ -331,7 +331,11 @@ func (h *Handler) serveGuarded(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := &call{w: w, r: r, params: d.Params, body: d.Body, session: DefaultSession}
-	header := r.Header.Get(HeaderSession)
+	header, err := SessionHeader(r.Header)
+	if err != nil {
+		WriteError(w, err)
+		return
+	}
 	if header != "" {
 		c.session = header
 	}

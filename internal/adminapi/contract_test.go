@@ -385,3 +385,47 @@ func TestABadLimitIsRefusedOneWayEverywhere(t *testing.T) {
 		t.Errorf("answer %s; want a 400 naming the query parameter limit", answers[0])
 	}
 }
+
+// TestTwoSessionHeadersAreRefusedEverywhere: the mock, the proxy and serve --replay answer an admin request with
+// two X-Lumamock-Session headers naming two sessions with a 400 naming the header, and take two naming one
+// session as that session.
+func TestTwoSessionHeadersAreRefusedEverywhere(t *testing.T) {
+	m := mocktest.NewServer(t, mock.Options{})
+	p, err := proxy.New(proxy.Options{Upstream: "http://127.0.0.1:1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := httptest.NewServer(p)
+	t.Cleanup(ps.Close)
+	rp, err := cassette.NewReplayer(t.TempDir(), m.Mock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := httptest.NewServer(rp)
+	t.Cleanup(func() { rs.Close(); rp.Close() })
+	send := func(u string, sessions ...string) (int, string) {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodGet, u, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range sessions {
+			req.Header.Add(adminapi.HeaderSession, s)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	for _, u := range []string{m.URL + "/__mock/requests", ps.URL + "/__mock/requests", rs.URL + "/__mock/replay", rs.URL + "/__mock/requests"} {
+		if status, body := send(u, "a", "b"); status != http.StatusBadRequest || !strings.Contains(body, `"field":"X-Lumamock-Session"`) {
+			t.Errorf("GET %s with two session headers: %d %s; want a 400 naming the header", u, status, body)
+		}
+		if status, body := send(u, "default", "default"); status != http.StatusOK {
+			t.Errorf("GET %s with a session header twice: %d %s; want 200", u, status, body)
+		}
+	}
+}

@@ -2,7 +2,10 @@ package adminapi
 
 import (
 	"fmt"
+	"net/http"
 	"strings"
+
+	"github.com/lumamock/lumamock"
 )
 
 // Naming a session.
@@ -42,8 +45,27 @@ func nameByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-'
 }
 
+// SessionHeader returns the session h's X-Lumamock-Session header names, "" for none. Repeated with one value it
+// names that session; repeated with two, it is a 400 naming the header, as a header and a path that disagree.
+// The name itself is not checked.
+func SessionHeader(h http.Header) (string, error) {
+	// HeaderSession is canonical: reading the map directly spares Header.Get's canonicalizing of the name.
+	v := h[HeaderSession]
+	if len(v) == 0 {
+		return "", nil
+	}
+	for _, other := range v[1:] {
+		if other != v[0] {
+			return v[0], Invalid(lumamock.InHeader, HeaderSession, "session",
+				fmt.Sprintf("is sent twice, naming %q and %q; name one session", v[0], other))
+		}
+	}
+	return v[0], nil
+}
+
 // SplitPrefix takes a /__session/NAME prefix off path: the name and the path after it ("/" when nothing
-// follows). ok is false when path does not start with SessionPrefix.
+// follows). ok is false when path does not start with SessionPrefix. Give it the path as sent
+// (url.URL.EscapedPath), so that an encoded "/" stays in the name, which CheckName then refuses.
 func SplitPrefix(path string) (name, rest string, ok bool) {
 	after, ok := strings.CutPrefix(path, SessionPrefix)
 	if !ok {
