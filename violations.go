@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -149,6 +150,9 @@ func schemaRule(se *openapi3.SchemaError) string {
 // the regular expression in the message.
 func schemaViolation(in string, se *openapi3.SchemaError) Violation {
 	v := Violation{In: in, Field: JSONPointer(se.JSONPointer()...), Rule: schemaRule(se), Message: se.Reason}
+	if key, ok := unsupportedProperty(se); ok {
+		v.Field += JSONPointer(key) // kin-openapi points at the object; the field is the property it refused
+	}
 	s := se.Schema
 	if s == nil {
 		return v
@@ -169,6 +173,23 @@ func schemaViolation(in string, se *openapi3.SchemaError) Violation {
 		}
 	}
 	return v
+}
+
+// unsupportedProperty returns the property a SchemaError refuses for additionalProperties: false, which
+// kin-openapi names only in its reason (`property "k" is unsupported`, with the key quoted by %q).
+func unsupportedProperty(se *openapi3.SchemaError) (string, bool) {
+	if se.SchemaField != "properties" {
+		return "", false
+	}
+	quoted, ok := strings.CutPrefix(se.Reason, "property ")
+	if !ok {
+		return "", false
+	}
+	if quoted, ok = strings.CutSuffix(quoted, " is unsupported"); !ok {
+		return "", false
+	}
+	key, err := strconv.Unquote(quoted)
+	return key, err == nil
 }
 
 // jsonType names the JSON type of a decoded value as JSON Schema does.

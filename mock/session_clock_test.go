@@ -237,18 +237,21 @@ func TestSessionClockOnRealTime(t *testing.T) {
 }
 
 // TestSessionClockRefusesBadMoves: a move backwards, of more than 24 h, or that is no duration, is a 400 naming
-// advance, and moves nothing; the Go API says the same.
+// advance, and moves nothing; the Go API says the same. A field the body may not have is a 400 naming it.
 func TestSessionClockRefusesBadMoves(t *testing.T) {
 	srv := mocktest.NewServer(t, mock.Options{})
 	c := sess{t, srv.URL, ""}
-	for _, body := range []string{`{"advance":"-1s"}`, `{"advance":"24h0m1s"}`, `{"advance":"1 minute"}`, `{"advance":""}`} {
-		status, data := c.send(http.MethodPost, "/__mock/sessions/x/clock", body)
+	for _, tt := range []struct{ body, field string }{
+		{`{"advance":"-1s"}`, "/advance"}, {`{"advance":"24h0m1s"}`, "/advance"}, {`{"advance":"1 minute"}`, "/advance"},
+		{`{"advance":""}`, "/advance"}, {`{"frozen":true}`, "/frozen"}, {`{"advance":"1s","a/b~":1}`, "/a~1b~0"},
+	} {
+		status, data := c.send(http.MethodPost, "/__mock/sessions/x/clock", tt.body)
 		var e struct {
 			Violations []lumamock.Violation `json:"violations"`
 		}
 		_ = json.Unmarshal(data, &e)
-		if status != http.StatusBadRequest || len(e.Violations) != 1 || e.Violations[0].Field != "/advance" {
-			t.Errorf("POST %s: %d %s; want 400 naming /advance", body, status, data)
+		if status != http.StatusBadRequest || len(e.Violations) != 1 || e.Violations[0].Field != tt.field {
+			t.Errorf("POST %s: %d %s; want 400 naming %s", tt.body, status, data, tt.field)
 		}
 	}
 	c.want(http.StatusOK, http.MethodPost, "/__mock/sessions/x/clock", `{"advance":"24h"}`)

@@ -311,9 +311,10 @@ func TestSessionSettings(t *testing.T) {
 		`{"fault_api":["418:5%"]}`:              "/fault_api",
 		`{"fault_api":["reset:60","503:50"]}`:   "/fault_api",
 		`{"fault_api":"reset:5%"}`:              "/fault_api",
-		`{"speed":"fast"}`:                      "speed",
+		`{"speed":"fast"}`:                      "/speed",
+		`{"pendingx":"1s"}`:                     "/pendingx",
 		`{"pending":"1s","outcome":"maybe"}`:    "/outcome",
-		`{"pending":"1s","unknown_field":true}`: "unknown_field",
+		`{"pending":"1s","unknown_field":true}`: "/unknown_field",
 	} {
 		status, data := s.send(http.MethodPut, "/__mock/settings", body)
 		var e struct {
@@ -321,7 +322,7 @@ func TestSessionSettings(t *testing.T) {
 			Violations []lumamock.Violation
 		}
 		_ = json.Unmarshal(data, &e)
-		if status != http.StatusBadRequest || len(e.Violations) == 0 || !strings.Contains(e.Violations[0].Field+e.Error, field) {
+		if status != http.StatusBadRequest || len(e.Violations) == 0 || e.Violations[0].Field != field || !strings.Contains(e.Error, field) {
 			t.Errorf("PUT %s: %d %s; want 400 naming %s", body, status, data, field)
 		}
 	}
