@@ -192,6 +192,10 @@ func (c *coverageConfig) read(ctx context.Context) (coverage.Report, error) {
 			hint = " (pass the server's --admin-token with --admin-token)"
 		case http.StatusNotFound:
 			hint = " (is it a lumamock serve of this version? the proxy measures no coverage)"
+			if c.session != "" && strings.HasPrefix(msg, "no session ") {
+				// The server is one that measures coverage, by sessions; the session is what it lacks.
+				hint = fmt.Sprintf(" (no client has used session %q on this server, or it was deleted or evicted)", c.session)
+			}
 		}
 		return coverage.Report{}, fmt.Errorf("GET %s: %d: %s%s", shown, resp.StatusCode, redact.Text(msg, c.adminToken), hint)
 	}

@@ -252,14 +252,26 @@ func TestCoverageOfASession(t *testing.T) {
 	if code, out, _ := runCLI(t, nil, "coverage", "--url", srv.URL, "--fail-on-findings"); code != 1 {
 		t.Errorf("the session default: exit %d:\n%.300s", code, out)
 	}
+	gone := clientplay.New(t, srv)
+	gone.Session = "gone"
+	gone.Submit("", "")
+	if !srv.Mock.DeleteSession("gone") {
+		t.Fatal("session gone was not there to delete")
+	}
 	for args, says := range map[string]string{
 		"nobody": `/__mock/sessions/nobody/coverage: 404: no session "nobody"`,
+		"gone":   `/__mock/sessions/gone/coverage: 404: no session "gone"`,
 		"a b":    `coverage: --session: session name "a b" has " " at byte 1`,
 		"../etc": `coverage: --session: session name "../etc" has "/" at byte 2`,
 	} {
 		code, out, _ := runCLI(t, nil, "coverage", "--url", srv.URL, "--session", args)
 		if code != 2 || !strings.Contains(out, says) {
 			t.Errorf("--session %q: exit %d; want 2, saying %q:\n%s", args, code, says, out)
+		}
+		// An unknown session is no sign of another server.
+		if hint := `(no client has used session "` + args + `" on this server, or it was deleted or evicted)`; strings.HasPrefix(says, "/") &&
+			(!strings.Contains(out, hint) || strings.Contains(out, "is it a lumamock serve")) {
+			t.Errorf("--session %q: %s\nwant the hint %s, and no doubt about the server", args, out, hint)
 		}
 	}
 }
