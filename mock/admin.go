@@ -89,66 +89,92 @@ func (s *Server) Close() {
 	_ = s.Shutdown(ctx)
 }
 
-// Scope returns what an admin request naming session acts on (adminapi.Scopes): the session, created when
-// create is set (PUT settings, POST clock); nil when there is no such session. DefaultSession always exists.
+// Scope returns what an admin request naming session acts on (adminapi.Scopes): the session; nil when there is
+// no such session and create is not set. DefaultSession always exists. With create (PUT settings, POST clock), a
+// session that does not exist yet is created only once the request's body is found valid: a refused request
+// creates none, so it neither counts towards MaxSessions nor evicts another session.
 func (s *Server) Scope(session string, create bool) adminapi.Scope {
-	ss := s.session(session, create)
-	if ss == nil {
+	if ss := s.session(session, false); ss != nil {
+		return scope{ss: ss}
+	}
+	if !create {
 		return nil
 	}
-	return scope{ss}
+	return scope{srv: s, name: session}
 }
 
-// scope is a session as the admin API acts on it (adminapi.SessionScope).
-type scope struct{ ss *Session }
+// scope is a session as the admin API acts on it (adminapi.SessionScope): ss, or, while ss is nil, session name
+// of srv, to be created by the first change that is valid.
+type scope struct {
+	ss   *Session
+	srv  *Server
+	name string
+}
+
+// session returns the scope's session, creating it if need be: call it only once the request is found valid.
+func (sc *scope) session() *Session {
+	if sc.ss == nil {
+		sc.ss = sc.srv.session(sc.name, true)
+	}
+	return sc.ss
+}
+
+// server returns the scope's server, whether or not its session exists yet.
+func (sc *scope) server() *Server {
+	if sc.ss != nil {
+		return sc.ss.srv
+	}
+	return sc.srv
+}
 
 func (sc scope) Requests() adminapi.List {
-	return adminapi.Journal(sc.ss.journal.requests, func(e *requestEntry, f adminapi.Filter) bool {
+	return adminapi.Journal(sc.session().journal.requests, func(e *requestEntry, f adminapi.Filter) bool {
 		return f.Keeps(e.rec.TaskID, e.rec.Valid)
 	}, func(e *requestEntry) any { return e.redacted() })
 }
 
 func (sc scope) Callbacks() adminapi.List {
-	return adminapi.Journal(sc.ss.journal.callbacks, func(e *callbackEntry, f adminapi.Filter) bool {
+	return adminapi.Journal(sc.session().journal.callbacks, func(e *callbackEntry, f adminapi.Filter) bool {
 		return f.Keeps(e.rec.TaskID, e.rec.Outcome != OutcomeInvalid)
 	}, func(e *callbackEntry) any { return e.redacted() })
 }
 
-func (sc scope) Reset() { sc.ss.Reset() }
+func (sc scope) Reset() { sc.session().Reset() }
 
-func (sc scope) Tasks() adminapi.List { return sc.ss.taskList }
+func (sc scope) Tasks() adminapi.List { return sc.session().taskList }
 
 func (sc scope) Task(id string) (any, error) {
-	t := sc.ss.tasks.get(id)
+	t := sc.session().tasks.get(id)
 	if t == nil {
 		return nil, adminError(fmt.Errorf("%w %q", ErrUnknownTask, id))
 	}
-	return t.shown(sc.ss.clock.Now(), sc.ss.srv.opts.APIKeys), nil
+	return t.shown(sc.session().clock.Now(), sc.session().srv.opts.APIKeys), nil
 }
 
 func (sc scope) End(id string, state lumamock.TaskState) (any, error) {
-	if err := sc.ss.end(id, state); err != nil {
+	if err := sc.session().end(id, state); err != nil {
 		return nil, adminError(err)
 	}
 	return sc.Task(id)
 }
 
-func (sc scope) Settings() any { return sc.ss.Settings() }
+func (sc scope) Settings() any { return sc.session().Settings() }
 
 func (sc scope) PutSettings(body []byte) (any, error) {
-	st, err := parseSettings(body, sc.ss.srv.defaults)
+	srv := sc.server()
+	st, err := parseSettings(body, srv.defaults)
 	if err == nil {
-		err = sc.ss.srv.checkDocumented(st)
+		err = srv.checkDocumented(st)
 	}
 	if err != nil {
 		return nil, adminSettingError(err)
 	}
-	sc.ss.storeSettings(&st)
+	sc.session().storeSettings(&st)
 	return st, nil
 }
 
 func (sc scope) Clock() any {
-	return clockState{Now: sc.ss.clock.Now().UTC(), Frozen: sc.ss.clock.Frozen()}
+	return clockState{Now: sc.session().clock.Now().UTC(), Frozen: sc.session().clock.Frozen()}
 }
 
 func (sc scope) MoveClock(body []byte) (any, error) {
@@ -156,17 +182,18 @@ func (sc scope) MoveClock(body []byte) (any, error) {
 	if err != nil {
 		return nil, adminSettingError(err)
 	}
+	ss := sc.session()
 	if m.Freeze != nil {
 		if *m.Freeze {
-			sc.ss.Freeze()
+			ss.Freeze()
 		} else {
-			sc.ss.Resume()
+			ss.Resume()
 		}
 	}
 	if m.advance != nil {
-		sc.ss.clock.Advance(*m.advance)
+		ss.clock.Advance(*m.advance)
 	}
-	return sc.Clock(), nil
+	return clockState{Now: ss.clock.Now().UTC(), Frozen: ss.clock.Frozen()}, nil
 }
 
 // clockState is a session's clock as the admin API shows it.

@@ -67,14 +67,14 @@ func (s *Server) Coverages() []coverage.Report {
 func (s *Server) ResetCoverage() { s.Default().ResetCoverage() }
 
 func (sc scope) Coverage(ignore []string) (any, error) {
-	rep, err := sc.ss.Coverage().Exclude(ignore...)
+	rep, err := sc.session().Coverage().Exclude(ignore...)
 	if err != nil {
 		return nil, adminapi.Invalid(lumamock.InQuery, "ignore", "ignore", err.Error())
 	}
 	return rep, nil
 }
 
-func (sc scope) ResetCoverage() { sc.ss.ResetCoverage() }
+func (sc scope) ResetCoverage() { sc.session().ResetCoverage() }
 
 // newCoverage makes the Recorder of session ss's coverage: the server's items (one Plan) and its bound on the
 // clients remembered (one Budget), and ss's tasks.

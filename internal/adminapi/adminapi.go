@@ -62,7 +62,8 @@ type Config struct {
 type Scopes interface {
 	// Scope returns what a request naming session acts on (DefaultSession when it names none), or nil when
 	// there is no such session. create is true for the operations that create a session (PUT settings, POST
-	// clock). A server without sessions answers its one scope whatever the name.
+	// clock): the session comes to exist only once the operation finds the request valid, a refused one creating
+	// none. A server without sessions answers its one scope whatever the name.
 	Scope(session string, create bool) Scope
 }
 
