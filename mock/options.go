@@ -80,7 +80,8 @@ type Options struct {
 	// DefaultMaxTaskMemory.
 	MaxTaskMemory int64
 	// MaxSessions bounds the sessions kept; a new one past it evicts the least recently used (its callbacks not
-	// yet delivered given up). Zero means DefaultMaxSessions.
+	// yet delivered given up). It bounds too the coverage reports Server.Coverages keeps of the sessions gone.
+	// Zero means DefaultMaxSessions.
 	MaxSessions int
 	// Clock tells the time and schedules callbacks, retries and late deliveries; nil means the system clock.
 	// Each session's clock runs on it (see Session.Advance). ManualClock is a virtual clock for tests.
@@ -123,7 +124,8 @@ type Options struct {
 	// zero fields take coverage's defaults.
 	Discipline coverage.Thresholds
 	// CoverageClients bounds the clients (API keys) the coverage of all sessions remembers together, each
-	// session keeping at least its last one; zero means DefaultCoverageClients.
+	// session keeping at least its last one, and, as many again, those of the reports Server.Coverages keeps of
+	// the sessions gone; zero means DefaultCoverageClients.
 	CoverageClients int
 	// APIFaults are faults applied to shares of the API's answers (a request's Prefer fault or code decides
 	// for itself): connection faults and error statuses, drawn with Seed. The shares add to at most 100%.

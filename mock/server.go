@@ -56,6 +56,7 @@ type Server struct {
 	requestBytes, callbackBytes *ring.Shared
 	coveragePlan                *coverage.Plan   // the items every session's coverage counts
 	coverageBudget              *coverage.Budget // the clients all sessions' coverage remembers
+	retired                     *retiredCoverage // the coverage of the sessions gone, for Coverages
 	document                    *servedDocument
 	latency                     *latency.Source // draws the response latencies, seeded by Options.Seed
 	// lastSecrets is the secrets of the task created last, which the next task shares when they are equal (see
@@ -151,6 +152,7 @@ func New(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("mock: %w", err)
 	}
 	s.coverageBudget = coverage.NewBudget(opts.CoverageClients)
+	s.retired = &retiredCoverage{max: opts.MaxSessions, maxClients: opts.CoverageClients, plan: s.coveragePlan}
 	s.sessions = &sessions{byName: make(map[string]*Session), max: opts.MaxSessions, create: s.newSession}
 	if _, err := newLimiter(opts.RateLimit); err != nil { // each session has its own (Settings.RateLimit)
 		return nil, err

@@ -316,7 +316,8 @@ func (s *Server) Sessions() []SessionInfo {
 
 // DeleteSession removes session name: its tasks, journals, settings and clock; its callbacks not yet delivered
 // are given up (journaled, outcome cancelled, in the journal that goes with it), cutting those in flight. It never
-// waits for a receiver. It reports whether there was such a session.
+// waits for a receiver. Its coverage, when a client used it, stays in Coverages. It reports whether there was
+// such a session.
 func (s *Server) DeleteSession(name string) bool {
 	ss := s.sessions.remove(name)
 	if ss == nil {
@@ -341,6 +342,7 @@ func (ss *Session) close(outcome, reason string) int {
 	tasks := ss.tasks.close()
 	n := ss.srv.callbacks.drop(tasks, outcome, reason)
 	ss.journal.close()
+	ss.srv.retireCoverage(ss)
 	ss.coverage.Close()
 	return n
 }

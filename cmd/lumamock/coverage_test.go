@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -317,5 +318,82 @@ func TestServeCoverageOutOfSessions(t *testing.T) {
 	code, out, _ := runCLI(t, nil, "serve", "--addr", "127.0.0.1:0", "--coverage-out", filepath.Join(dir, "missing", "{session}.xml"))
 	if code != 2 || !strings.Contains(out, "is not a directory") {
 		t.Errorf("a {session} path in a missing directory: exit %d\n%s", code, out)
+	}
+}
+
+// TestServeCoverageOutKeepsDeletedSessions: a session deleted before shutdown (as mocktest.NewSession and the
+// TypeScript session.remove() do at the end of a test) is still in --coverage-out, in the one file and in a file
+// of its own; a session used again after its deletion gives its file a report per life.
+func TestServeCoverageOutKeepsDeletedSessions(t *testing.T) {
+	dir := t.TempDir()
+	all, per := filepath.Join(dir, "all.json"), filepath.Join(dir, "cov-{session}.json")
+	for _, out := range []string{all, per} {
+		url, stderr, stop := startServe(t, nil, "--coverage-out", out)
+		poll := func(session string) {
+			req, _ := http.NewRequest(http.MethodGet, url+"/luma/generations/nothing", nil)
+			req.Header.Set("Authorization", "Bearer k")
+			req.Header.Set("X-Lumamock-Session", session)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+		}
+		remove := func(session string) {
+			req, _ := http.NewRequest(http.MethodDelete, url+"/__mock/sessions/"+session, nil)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusNoContent {
+				t.Fatalf("DELETE /__mock/sessions/%s: %d", session, resp.StatusCode)
+			}
+		}
+		poll("s1")
+		poll("s2")
+		remove("s2")
+		poll("s3")
+		remove("s3")
+		poll("s3") // s3 again, a new session of the same name
+		if err := stop(); err != nil {
+			t.Fatalf("serve: %v\n%s", err, stderr)
+		}
+	}
+	data, err := os.ReadFile(all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reps []coverage.Report
+	if err := json.Unmarshal(data, &reps); err != nil {
+		t.Fatalf("%s: %v\n%s", all, err, data)
+	}
+	var names []string
+	for _, r := range reps {
+		names = append(names, r.Session)
+		if r.Covered != 1 {
+			t.Errorf("%s: session %s covers %d items, want 1", all, r.Session, r.Covered)
+		}
+	}
+	if !slices.Equal(names, []string{"s1", "s2", "s3", "s3"}) {
+		t.Errorf("%s holds sessions %v, want [s1 s2 s3 s3]", all, names)
+	}
+	for session, want := range map[string]int{"s1": 1, "s2": 1, "s3": 2} {
+		data, err := os.ReadFile(filepath.Join(dir, "cov-"+session+".json"))
+		if err != nil {
+			t.Errorf("the file of %s: %v", session, err)
+			continue
+		}
+		var got []coverage.Report
+		if want == 1 {
+			var one coverage.Report
+			err = json.Unmarshal(data, &one)
+			got = append(got, one)
+		} else {
+			err = json.Unmarshal(data, &got)
+		}
+		if err != nil || len(got) != want || got[0].Session != session {
+			t.Errorf("the file of %s: %v, %d reports, want %d:\n%.300s", session, err, len(got), want, data)
+		}
 	}
 }

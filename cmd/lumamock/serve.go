@@ -468,16 +468,31 @@ func (o *coverageOut) write(srv *mock.Server, logger *slog.Logger) error {
 		return &ExitError{Code: 1, Err: fmt.Errorf("--coverage-out: %w", err)}
 	}
 	if o.out == nil {
-		for _, rep := range reports {
-			var buf bytes.Buffer
-			if err := rep.Write(&buf, o.format); err != nil {
-				return fail(o.path, err)
+		// A session deleted and used again under its name has a report per life (Coverages keeps them in
+		// order): its file holds them all, as the one file does.
+		for i := 0; i < len(reports); {
+			j := i + 1
+			for j < len(reports) && reports[j].Session == reports[i].Session {
+				j++
 			}
-			path := strings.ReplaceAll(o.path, sessionPlaceholder, rep.Session)
+			var buf bytes.Buffer
+			var err error
+			if j-i == 1 {
+				err = reports[i].Write(&buf, o.format)
+			} else {
+				err = coverage.WriteAll(&buf, o.format, reports[i:j])
+			}
+			path := strings.ReplaceAll(o.path, sessionPlaceholder, reports[i].Session)
+			if err != nil {
+				return fail(path, err)
+			}
 			if err := os.WriteFile(path, buf.Bytes(), 0o666); err != nil {
 				return fail(path, err)
 			}
-			logger.Info("coverage report written", "file", path, "format", o.format, "session", rep.Session, "summary", rep.Summary())
+			for _, rep := range reports[i:j] {
+				logger.Info("coverage report written", "file", path, "format", o.format, "session", rep.Session, "summary", rep.Summary())
+			}
+			i = j
 		}
 		return nil
 	}
