@@ -8,30 +8,15 @@ import (
 
 	"github.com/lumamock/lumamock"
 	"github.com/lumamock/lumamock/cassette"
-	"github.com/lumamock/lumamock/mock"
-	"github.com/lumamock/lumamock/mock/mocktest"
 )
 
 // TestReplayedAnswersCount: what serve --replay answers from a recording counts in the mock's coverage (its
 // status, and its Retry-After for the client that got it).
 func TestReplayedAnswersCount(t *testing.T) {
-	dir := t.TempDir()
-	rec, err := cassette.NewRecorder(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
 	body := `{"user_prompt":"a fox"}`
-	if _, err := rec.Record(cassette.Entry{Request: cassette.Request{Method: http.MethodPost, Path: lumamock.PathGenerations, Body: cassette.NewBody([]byte(body))},
+	srv, rp := replayOver(t, cassette.Entry{Request: cassette.Request{Method: http.MethodPost, Path: lumamock.PathGenerations, Body: cassette.NewBody([]byte(body))},
 		Response: cassette.Response{Status: http.StatusTooManyRequests, Header: http.Header{"Content-Type": {"application/json"}, "Retry-After": {"2"}},
-			Body: cassette.NewBody([]byte(`{"detail":"slow down"}`))}}); err != nil {
-		t.Fatal(err)
-	}
-	srv := mocktest.NewServer(t, mock.Options{})
-	rp, err := cassette.NewReplayer(dir, srv.Mock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(rp.Close)
+			Body: cassette.NewBody([]byte(`{"detail":"slow down"}`))}})
 	for range 2 {
 		req := httptest.NewRequest(http.MethodPost, lumamock.PathGenerations, strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")

@@ -17,24 +17,7 @@ import (
 // its own tasks: one session's requests do not use up another's recorded answers, and a reset or a delete of a
 // session rewinds that session alone (and forgets only its decisions in the replay journal).
 func TestReplaySessionsAreIsolated(t *testing.T) {
-	dir := t.TempDir()
-	rec, err := cassette.NewRecorder(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, state := range []string{"pending", "completed"} {
-		if _, err := rec.Record(cassette.Entry{Request: cassette.Request{Method: http.MethodGet, Path: lumamock.PathGenerations + "/t1"},
-			Response: cassette.Response{Status: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}},
-				Body: cassette.NewBody([]byte(`{"state":"` + state + `"}`))}}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	srv := mocktest.NewServer(t, mock.Options{})
-	rp, err := cassette.NewReplayer(dir, srv.Mock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(rp.Close)
+	_, rp := replayOver(t, pollEntry("pending"), pollEntry("completed"))
 	ts := httptest.NewServer(rp)
 	t.Cleanup(ts.Close)
 	do := func(method, path, session string) (int, string) {
@@ -110,21 +93,7 @@ func TestReplaySessionsAreIsolated(t *testing.T) {
 // TestReplayResetOfTheOnlySessionEmptiesTheJournal: a suite alone on the server (the session default) finds
 // the replay journal empty after its reset, as it finds the mock's.
 func TestReplayResetOfTheOnlySessionEmptiesTheJournal(t *testing.T) {
-	dir := t.TempDir()
-	rec, err := cassette.NewRecorder(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := rec.Record(cassette.Entry{Request: cassette.Request{Method: http.MethodGet, Path: lumamock.PathGenerations + "/t1"},
-		Response: cassette.Response{Status: http.StatusOK, Body: cassette.NewBody([]byte(`{"state":"pending"}`))}}); err != nil {
-		t.Fatal(err)
-	}
-	srv := mocktest.NewServer(t, mock.Options{})
-	rp, err := cassette.NewReplayer(dir, srv.Mock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(rp.Close)
+	_, rp := replayOver(t, pollEntry("pending"))
 	for _, path := range []string{lumamock.PathGenerations + "/t1", "/__mock/reset"} {
 		method := http.MethodGet
 		if path == "/__mock/reset" {
@@ -147,21 +116,7 @@ func TestReplayResetOfTheOnlySessionEmptiesTheJournal(t *testing.T) {
 // "/" in the path prefix, two X-Lumamock-Session headers naming two sessions) replays nothing: the mock answers
 // it, with the 400 naming the path or the header.
 func TestReplayRefusesBadSessionsAsTheMockDoes(t *testing.T) {
-	dir := t.TempDir()
-	rec, err := cassette.NewRecorder(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := rec.Record(cassette.Entry{Request: cassette.Request{Method: http.MethodGet, Path: lumamock.PathGenerations + "/t1"},
-		Response: cassette.Response{Status: http.StatusOK, Body: cassette.NewBody([]byte(`{"state":"pending"}`))}}); err != nil {
-		t.Fatal(err)
-	}
-	srv := mocktest.NewServer(t, mock.Options{})
-	rp, err := cassette.NewReplayer(dir, srv.Mock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(rp.Close)
+	_, rp := replayOver(t, pollEntry("pending"))
 	ts := httptest.NewServer(rp)
 	t.Cleanup(ts.Close)
 	for _, tt := range []struct {
@@ -190,4 +145,34 @@ func TestReplayRefusesBadSessionsAsTheMockDoes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// replayOver records entries in a new cassette and returns a mock (mocktest) and a replayer of the cassette in
+// front of it, closed when the test ends.
+func replayOver(t *testing.T, entries ...cassette.Entry) (*mocktest.Server, *cassette.Replayer) {
+	t.Helper()
+	dir := t.TempDir()
+	rec, err := cassette.NewRecorder(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if _, err := rec.Record(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv := mocktest.NewServer(t, mock.Options{})
+	rp, err := cassette.NewReplayer(dir, srv.Mock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(rp.Close)
+	return srv, rp
+}
+
+// pollEntry is a recorded GET of task t1 answered 200 with a body in state.
+func pollEntry(state string) cassette.Entry {
+	return cassette.Entry{Request: cassette.Request{Method: http.MethodGet, Path: lumamock.PathGenerations + "/t1"},
+		Response: cassette.Response{Status: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}},
+			Body: cassette.NewBody([]byte(`{"state":"` + state + `"}`))}}
 }

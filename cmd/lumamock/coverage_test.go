@@ -285,14 +285,7 @@ func TestServeCoverageOutOfSessions(t *testing.T) {
 	for _, out := range []string{all, per} {
 		url, stderr, stop := startServe(t, nil, "--coverage-out", out)
 		for _, session := range []string{"suite-a", "suite-b"} {
-			req, _ := http.NewRequest(http.MethodGet, url+"/luma/generations/nothing", nil)
-			req.Header.Set("Authorization", "Bearer k")
-			req.Header.Set("X-Lumamock-Session", session)
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
+			pollIn(t, url, session)
 		}
 		if err := stop(); err != nil {
 			t.Fatalf("serve: %v\n%s", err, stderr)
@@ -329,16 +322,7 @@ func TestServeCoverageOutKeepsDeletedSessions(t *testing.T) {
 	all, per := filepath.Join(dir, "all.json"), filepath.Join(dir, "cov-{session}.json")
 	for _, out := range []string{all, per} {
 		url, stderr, stop := startServe(t, nil, "--coverage-out", out)
-		poll := func(session string) {
-			req, _ := http.NewRequest(http.MethodGet, url+"/luma/generations/nothing", nil)
-			req.Header.Set("Authorization", "Bearer k")
-			req.Header.Set("X-Lumamock-Session", session)
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
-		}
+		poll := func(session string) { pollIn(t, url, session) }
 		remove := func(session string) {
 			req, _ := http.NewRequest(http.MethodDelete, url+"/__mock/sessions/"+session, nil)
 			resp, err := http.DefaultClient.Do(req)
@@ -396,4 +380,17 @@ func TestServeCoverageOutKeepsDeletedSessions(t *testing.T) {
 			t.Errorf("the file of %s: %v, %d reports, want %d:\n%.300s", session, err, len(got), want, data)
 		}
 	}
+}
+
+// pollIn polls a task that does not exist, in session, on the serve at url: a request its coverage counts.
+func pollIn(t *testing.T, url, session string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url+"/luma/generations/nothing", nil)
+	req.Header.Set("Authorization", "Bearer k")
+	req.Header.Set("X-Lumamock-Session", session)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
 }

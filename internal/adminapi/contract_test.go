@@ -357,19 +357,7 @@ func TestEveryAdminAnswerHoldsToAdminYAML(t *testing.T) {
 // TestABadLimitIsRefusedOneWayEverywhere: the mock, the proxy and serve --replay answer a bad limit with the
 // same 400, word for word.
 func TestABadLimitIsRefusedOneWayEverywhere(t *testing.T) {
-	m := mocktest.NewServer(t, mock.Options{})
-	p, err := proxy.New(proxy.Options{Upstream: "http://127.0.0.1:1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ps := httptest.NewServer(p)
-	t.Cleanup(ps.Close)
-	rp, err := cassette.NewReplayer(t.TempDir(), m.Mock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rs := httptest.NewServer(rp)
-	t.Cleanup(func() { rs.Close(); rp.Close() })
+	m, ps, rs := threeAdmins(t)
 	var answers []string
 	for _, u := range []string{m.URL + "/__mock/requests", ps.URL + "/__mock/requests", m.URL + "/__mock/callbacks", ps.URL + "/__mock/callbacks", rs.URL + "/__mock/replay", rs.URL + "/__mock/requests"} {
 		status, body := client{t, ""}.do(http.MethodGet, u+"?limit=ten", "")
@@ -390,19 +378,7 @@ func TestABadLimitIsRefusedOneWayEverywhere(t *testing.T) {
 // two X-Lumamock-Session headers naming two sessions with a 400 naming the header, and take two naming one
 // session as that session.
 func TestTwoSessionHeadersAreRefusedEverywhere(t *testing.T) {
-	m := mocktest.NewServer(t, mock.Options{})
-	p, err := proxy.New(proxy.Options{Upstream: "http://127.0.0.1:1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ps := httptest.NewServer(p)
-	t.Cleanup(ps.Close)
-	rp, err := cassette.NewReplayer(t.TempDir(), m.Mock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rs := httptest.NewServer(rp)
-	t.Cleanup(func() { rs.Close(); rp.Close() })
+	m, ps, rs := threeAdmins(t)
 	send := func(u string, sessions ...string) (int, string) {
 		t.Helper()
 		req, err := http.NewRequest(http.MethodGet, u, nil)
@@ -428,4 +404,24 @@ func TestTwoSessionHeadersAreRefusedEverywhere(t *testing.T) {
 			t.Errorf("GET %s with a session header twice: %d %s; want 200", u, status, body)
 		}
 	}
+}
+
+// threeAdmins starts the three servers of the admin API, closed when the test ends: a mock, a proxy (whose
+// upstream, on loopback, admin requests never reach) and serve --replay of an empty cassette over the mock.
+func threeAdmins(t *testing.T) (m *mocktest.Server, ps, rs *httptest.Server) {
+	t.Helper()
+	m = mocktest.NewServer(t, mock.Options{})
+	p, err := proxy.New(proxy.Options{Upstream: "http://127.0.0.1:1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps = httptest.NewServer(p)
+	t.Cleanup(ps.Close)
+	rp, err := cassette.NewReplayer(t.TempDir(), m.Mock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs = httptest.NewServer(rp)
+	t.Cleanup(func() { rs.Close(); rp.Close() })
+	return m, ps, rs
 }

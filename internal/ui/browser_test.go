@@ -179,10 +179,19 @@ type client struct {
 // submit creates a task and returns its id; a refused submission returns "".
 func (c client) submit(body map[string]any, prefer string) (string, int) {
 	c.t.Helper()
+	return c.post("", body, prefer)
+}
+
+// post creates a task in session (by its header; none for "") and returns its id and the answer's status.
+func (c client) post(session string, body map[string]any, prefer string) (string, int) {
+	c.t.Helper()
 	data, _ := json.Marshal(body)
 	req, _ := http.NewRequest(http.MethodPost, c.srv.URL+lumamock.PathGenerations, bytes.NewReader(data))
 	req.Header.Set("Authorization", "Bearer test-key")
 	req.Header.Set("Content-Type", "application/json")
+	if session != "" {
+		req.Header.Set(mock.HeaderSession, session)
+	}
 	if prefer != "" {
 		req.Header.Set("Prefer", prefer)
 	}
@@ -455,25 +464,11 @@ func TestBrowserDashboardStaysResponsiveAtScale(t *testing.T) {
 // submitIn creates a task in session (by its header) and returns its id.
 func (c client) submitIn(session string, body map[string]any, prefer string) string {
 	c.t.Helper()
-	data, _ := json.Marshal(body)
-	req, _ := http.NewRequest(http.MethodPost, c.srv.URL+lumamock.PathGenerations, bytes.NewReader(data))
-	req.Header.Set("Authorization", "Bearer test-key")
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(mock.HeaderSession, session)
-	if prefer != "" {
-		req.Header.Set("Prefer", prefer)
+	id, status := c.post(session, body, prefer)
+	if status != http.StatusOK {
+		c.t.Fatalf("submit in %s: status %d", session, status)
 	}
-	resp, err := c.srv.Client.Do(req)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var env lumamock.TaskEnvelope
-	_ = json.NewDecoder(resp.Body).Decode(&env)
-	if resp.StatusCode != http.StatusOK {
-		c.t.Fatalf("submit in %s: status %d", session, resp.StatusCode)
-	}
-	return env.Data.TaskID
+	return id
 }
 
 // TestBrowserDashboardShowsSessions: the picker lists the sessions, default first; a session's page shows its

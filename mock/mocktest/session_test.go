@@ -29,17 +29,7 @@ func TestParallelSubtestsHaveSessionsOfTheirOwn(t *testing.T) {
 					t.Fatalf("session name %q: %v", sess.Name, err)
 				}
 				hook := mocktest.NewHookReceiver(t)
-				req, _ := http.NewRequest(http.MethodPost, sess.URL+lumamock.PathGenerations,
-					strings.NewReader(`{"user_prompt":"p","notify_hook":"`+hook.URL+`"}`))
-				req.Header.Set("Authorization", "Bearer k")
-				req.Header.Set("Content-Type", "application/json")
-				resp, err := srv.Client.Do(req)
-				if err != nil {
-					t.Fatal(err)
-				}
-				var env lumamock.TaskEnvelope
-				_ = json.NewDecoder(resp.Body).Decode(&env)
-				resp.Body.Close()
+				id := submitIn(t, srv, sess, hook.URL)
 				sess.Advance(wait)
 				want := []lumamock.TaskState{}
 				switch {
@@ -48,10 +38,10 @@ func TestParallelSubtestsHaveSessionsOfTheirOwn(t *testing.T) {
 				case wait >= 2*time.Second:
 					want = []lumamock.TaskState{lumamock.StateProcessing}
 				}
-				if got := hook.States(env.Data.TaskID); !slices.Equal(got, want) {
+				if got := hook.States(id); !slices.Equal(got, want) {
 					t.Errorf("after %s of its own time: %v, want %v", wait, got, want)
 				}
-				if tasks := sess.Mock.Tasks(); len(tasks) != 1 || tasks[0].ID != env.Data.TaskID {
+				if tasks := sess.Mock.Tasks(); len(tasks) != 1 || tasks[0].ID != id {
 					t.Errorf("its session keeps %+v", tasks)
 				}
 				if len(hook.Deliveries()) != len(want) {
