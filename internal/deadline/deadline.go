@@ -94,21 +94,7 @@ func (w *Writer) Write(p []byte) (int, error) {
 	if !w.active() {
 		return w.ResponseWriter.Write(p)
 	}
-	n := 0
-	for len(p) > 0 {
-		c := p[:min(len(p), piece)]
-		if w.set || w.written+len(c) > smallWrite {
-			w.arm()
-		}
-		m, err := w.ResponseWriter.Write(c)
-		n += m
-		w.written += m
-		if err != nil {
-			return n, err
-		}
-		p = p[len(c):]
-	}
-	return n, nil
+	return writePieces(w, p, w.ResponseWriter.Write)
 }
 
 // WriteString writes s as Write writes its bytes, without copying s when the writer beneath takes strings.
@@ -120,19 +106,25 @@ func (w *Writer) WriteString(s string) (int, error) {
 	if !w.active() {
 		return sw.WriteString(s)
 	}
+	return writePieces(w, s, sw.WriteString)
+}
+
+// writePieces writes p with write, a piece at a time, arming w's deadline before each piece that may reach the
+// connection.
+func writePieces[T string | []byte](w *Writer, p T, write func(T) (int, error)) (int, error) {
 	n := 0
-	for len(s) > 0 {
-		c := s[:min(len(s), piece)]
+	for len(p) > 0 {
+		c := p[:min(len(p), piece)]
 		if w.set || w.written+len(c) > smallWrite {
 			w.arm()
 		}
-		m, err := sw.WriteString(c)
+		m, err := write(c)
 		n += m
 		w.written += m
 		if err != nil {
 			return n, err
 		}
-		s = s[len(c):]
+		p = p[len(c):]
 	}
 	return n, nil
 }

@@ -2,48 +2,30 @@ package deadline
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/lumamock/lumamock/internal/pipenet"
 )
 
-// pipeListener hands an http.Server the server ends of in-memory connections (net.Pipe), which hold nothing:
-// a write waits until the client reads it, so a client that stops reading stops the server's writes at once,
-// with no kernel buffer to take them, and a synctest bubble's clock runs the deadlines.
-type pipeListener struct {
-	conns chan net.Conn
-	done  chan struct{}
-	once  sync.Once
-}
-
-func newPipeListener() *pipeListener {
-	return &pipeListener{conns: make(chan net.Conn), done: make(chan struct{})}
-}
-
-func (l *pipeListener) Accept() (net.Conn, error) {
-	select {
-	case c := <-l.conns:
-		return c, nil
-	case <-l.done:
-		return nil, net.ErrClosed
+// dial returns the client end of a new in-memory connection to l's server (see pipenet: a pipe holds nothing, so
+// a client that stops reading stops the server's writes at once, and a synctest bubble's clock runs the
+// deadlines).
+func dial(t *testing.T, l *pipenet.Listener) net.Conn {
+	t.Helper()
+	c, err := l.Dial(context.Background(), "", "")
+	if err != nil {
+		t.Fatal(err)
 	}
-}
-
-func (l *pipeListener) Close() error   { l.once.Do(func() { close(l.done) }); return nil }
-func (l *pipeListener) Addr() net.Addr { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 80} }
-
-// dial returns the client end of a new connection to the server.
-func (l *pipeListener) dial() net.Conn {
-	client, server := net.Pipe()
-	l.conns <- server
-	return client
+	return c
 }
 
 // result is what a handler's writes came to.
@@ -79,9 +61,9 @@ func serve(t *testing.T, delay time.Duration, size int, stall, limit time.Durati
 			r.took = time.Since(start)
 			done <- r
 		})}
-		l := newPipeListener()
+		l := pipenet.Listen()
 		go srv.Serve(l)
-		c := l.dial()
+		c := dial(t, l)
 		fmt.Fprint(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
 		br := bufio.NewReaderSize(c, 4096)
 		resp, err := http.ReadResponse(br, nil)
@@ -165,9 +147,9 @@ func TestDoneBoundsWhatIsStillBuffered(t *testing.T) {
 				}
 			},
 		}
-		l := newPipeListener()
+		l := pipenet.Listen()
 		go srv.Serve(l)
-		c := l.dial()
+		c := dial(t, l)
 		fmt.Fprint(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n") // and read nothing
 		time.Sleep(300 * time.Millisecond)
 		synctest.Wait()
