@@ -39,3 +39,13 @@ func FuzzIsCredentialHeader(f *testing.F) {
 		}
 	})
 }
+
+// TestPlainHeadersCarryNoCredential: the names IsCredentialHeader answers at once are none that the full search
+// would find a credential in.
+func TestPlainHeadersCarryNoCredential(t *testing.T) {
+	for _, name := range plainHeaders {
+		if isCredentialHeaderByFold(name) {
+			t.Errorf("%s is in plainHeaders but names a credential", name)
+		}
+	}
+}

@@ -49,10 +49,24 @@ var credentialWordBytes = func() (out [][]byte) {
 // says session.
 const sessionHeader = "x-lumamock-session"
 
+// plainHeaders are the names, as net/http canonicalizes them, of headers nearly every request carries and none of
+// which is a credential: IsCredentialHeader answers for them at once, rather than lowering the name and
+// searching it for each credential word. TestPlainHeadersCarryNoCredential holds them to it.
+//
+// It pays: of the three headers a load-test request has besides Authorization (Content-Type, Accept,
+// Content-Length), each took 21 searches. Under callgrind (BenchmarkServer/mock-envelope, -cpu 1, 6000 minus
+// 3000 requests, GOGC=off) a request, client included, took 201,066 instructions before and 195,973 after.
+var plainHeaders = [...]string{"Content-Type", "Accept", "Content-Length", "User-Agent", "Accept-Encoding", "Connection", "Prefer", "X-Request-Id"}
+
 // IsCredentialHeader reports whether the header name carries a credential: Authorization,
 // Proxy-Authorization, Cookie, Set-Cookie, or any name containing api-key, apikey, api_key, token, secret,
 // password or session, in any case; but X-Lumamock-Session, which names a lumamock session.
 func IsCredentialHeader(name string) bool {
+	for _, plain := range plainHeaders {
+		if name == plain {
+			return false
+		}
+	}
 	// The name is lowered (ASCII letters only) once and searched for each word: it runs for each header of
 	// every request (RequestSecrets), and comparing every position of the name with every word, as
 	// containsFold does, took a tenth of the mock's time per request. The words are ASCII, so a window of the
