@@ -65,7 +65,7 @@ func (e *PreferenceError) Error() string {
 func ParsePrefer(h http.Header) (Preferences, error) {
 	var p Preferences
 	var seen map[string]bool
-	for _, line := range h.Values("Prefer") {
+	for _, line := range h["Prefer"] { // h.Values("Prefer"), without canonicalizing the canonical key again
 		prefs, err := splitPreferences(line)
 		if err != nil {
 			return Preferences{}, err

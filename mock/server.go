@@ -311,7 +311,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, ss *Session, p
 	}{}
 	ex := &x.ex
 	*ex = apiRequest{requestID: s.fake.id(), shape: settings.Schema, note: &x.note, session: ss, settings: settings, path: path}
-	w.Header().Set("X-Request-Id", ex.requestID)
+	w.Header()["X-Request-Id"] = []string{ex.requestID} // as Header().Set, the key being canonical
 	at := ss.clock.Now()
 	var held *faultWriter // the answer a connection fault breaks
 	journaled := false
