@@ -62,9 +62,10 @@ type Validator struct {
 	keys        map[string]bool
 	withBody    *openapi3filter.Options
 	withoutBody *openapi3filter.Options
-	media       []string                       // the media types of the document's answers, which Accept must admit
-	defaults    sync.Map                       // *openapi3.Schema → bodyDefaults, worked out on first use
-	bodies      map[*openapi3.Schema]*compiled // the request bodies' schemas compile knows, compiled
+	media       []string                             // the media types of the document's answers, which Accept must admit
+	defaults    sync.Map                             // *openapi3.Schema → bodyDefaults, worked out on first use
+	bodies      map[*openapi3.Schema]*compiled       // the request bodies' schemas compile knows, compiled
+	literal     map[string]map[string]*routers.Route // path → method → route, for the paths without parameters
 }
 
 // pathRoute matches one document path, whatever the method, to answer 405 with the methods it has.
@@ -131,7 +132,52 @@ func New(opts Options) (*Validator, error) {
 		v.paths = append(v.paths, pathRoute{route: matchers.NewRoute().Path(path), allow: strings.Join(methods, ", ")})
 	}
 	sort.Strings(v.media)
+	v.literal = literalRoutes(&routed, router)
 	return v, nil
+}
+
+// literalRoutes finds, for each path of doc without parameters in it, the route router gives each of its
+// methods, so that findRoute can answer for them without the router: only where the router itself routes the
+// path and method to that path's operation (no other path's template catches it first).
+func literalRoutes(doc *openapi3.T, router routers.Router) map[string]map[string]*routers.Route {
+	literal := make(map[string]map[string]*routers.Route)
+	for path, item := range doc.Paths.Map() {
+		if strings.ContainsAny(path, "{}%") {
+			continue
+		}
+		for method, op := range item.Operations() {
+			req, err := http.NewRequestWithContext(context.Background(), method, path, nil)
+			if err != nil {
+				continue
+			}
+			route, params, err := router.FindRoute(req)
+			if err != nil || route.Path != path || route.Operation != op || len(params) > 0 {
+				continue
+			}
+			if literal[path] == nil {
+				literal[path] = make(map[string]*routers.Route)
+			}
+			literal[path][method] = route
+		}
+	}
+	return literal
+}
+
+// findRoute is v.router.FindRoute, which answers a path without parameters from the routes literalRoutes
+// found, shared (nothing changes a route once found). The router matches the path as sent; one sent with
+// percent-encoding (RawPath set) goes to the router.
+//
+// It pays: kin-openapi's router tries each route's expression and copies the route, four allocations a request.
+// Under callgrind (BenchmarkServer/mock-envelope, -cpu 1, 6000 minus 3000 requests, GOGC=off) a request,
+// client included, took 192,220 instructions before and 189,108 after. FuzzFindRouteAgreesWithTheRouter holds
+// it to the router.
+func (v *Validator) findRoute(r *http.Request) (*routers.Route, map[string]string, error) {
+	if r.URL.RawPath == "" {
+		if route := v.literal[r.URL.Path][r.Method]; route != nil {
+			return route, nil, nil
+		}
+	}
+	return v.router.FindRoute(r)
 }
 
 // Document returns the document the Validator judges by.
@@ -190,7 +236,7 @@ func (v *Validator) judge(r *http.Request, body []byte, given bool) (d Verdict) 
 		get.Method = http.MethodGet
 		r = &get
 	}
-	route, params, err := v.router.FindRoute(r)
+	route, params, err := v.findRoute(r)
 	switch {
 	case errors.Is(err, routers.ErrMethodNotAllowed):
 		allow := v.allowed(r)
@@ -222,7 +268,7 @@ func (v *Validator) judge(r *http.Request, body []byte, given bool) (d Verdict) 
 			if body, err = readBody(r.Body, r.ContentLength, v.maxBody); err != nil {
 				return d.refuse(http.StatusBadRequest, "reading the request body failed: "+err.Error())
 			}
-			r.Body = io.NopCloser(bytes.NewReader(body))
+			r.Body = rereadable(body)
 		}
 		d.Body = body
 		if int64(len(body)) > v.maxBody {
@@ -303,7 +349,7 @@ func (v *Validator) validate(r *http.Request, route *routers.Route, params map[s
 	media := rb.Value.Content.Get(headerValue(r.Header, "Content-Type"))
 	value, bodyErr, judged := v.validateJSON(input, rb.Value, media, decoded)
 	if !judged {
-		r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
+		r.Body, r.ContentLength = rereadable(body), int64(len(body))
 		bodyErr = openapi3filter.ValidateRequestBody(r.Context(), input, rb.Value)
 		if vb, ok := r.Body.(interface{ ValidatedValue() any }); ok && bodyErr == nil { // KeepValidatedValue left it there
 			value, _ = vb.ValidatedValue().(map[string]any)
@@ -364,6 +410,18 @@ func (v *Validator) validateJSON(input *openapi3filter.RequestValidationInput, r
 	}
 	value, _ = decoded.(map[string]any)
 	return value, nil, true
+}
+
+// bodyReader reads a body already read again: io.NopCloser(bytes.NewReader(body)) in one allocation rather
+// than two, on every request with a body.
+type bodyReader struct{ bytes.Reader }
+
+func (*bodyReader) Close() error { return nil }
+
+func rereadable(body []byte) io.ReadCloser {
+	b := &bodyReader{}
+	b.Reset(body)
+	return b
 }
 
 // decodeJSON decodes a JSON body as openapi3filter does (numbers as json.Number); ok is false unless body is
