@@ -216,7 +216,7 @@ func (t *task) render(shape lumamock.Shape, cur Transition, now time.Time, reque
 	if shape == lumamock.ShapeLuma {
 		return t.generation(cur, now)
 	}
-	return t.envelope(cur, requestID)
+	return plainEnvelope(t.envelope(cur, requestID))
 }
 
 // taskStore keeps a session's tasks, oldest first; their number and memory count against the server's
