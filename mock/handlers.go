@@ -26,6 +26,7 @@ func (s *Server) createGeneration(w http.ResponseWriter, r *http.Request, ex *ap
 		}
 	}
 	id, seed := s.fake.task()
+	var secretsBuf [8]string // the candidates: taskSecrets keeps a list of its own
 	t := &task{
 		id:         id,
 		seed:       seed,
@@ -33,7 +34,7 @@ func (s *Server) createGeneration(w http.ResponseWriter, r *http.Request, ex *ap
 		prompt:     str(lumamock.FieldUserPrompt),
 		resolution: str(lumamock.FieldResolution),
 		notifyHook: hook,
-		secrets:    s.taskSecrets(append(redact.RequestSecrets(r), redact.URLSecrets(hook)...)),
+		secrets:    s.taskSecrets(append(redact.AppendRequestSecrets(secretsBuf[:0], r), redact.URLSecrets(hook)...)),
 		requestID:  ex.requestID,
 		faults:     ex.settings.Faults.override(ex.prefs),
 		created:    ex.session.clock.Now().UTC(),

@@ -479,7 +479,11 @@ func QuerySecrets(raw string) []string {
 // authentication scheme (see IsAuthScheme: a key sent without one); so that they can be scrubbed from
 // everything else as secrets.
 func HeaderSecrets(h http.Header) []string {
-	var out []string
+	return AppendHeaderSecrets(nil, h)
+}
+
+// AppendHeaderSecrets appends HeaderSecrets(h) to out.
+func AppendHeaderSecrets(out []string, h http.Header) []string {
 	for k, vs := range h {
 		if !IsCredentialHeader(k) {
 			continue
@@ -532,8 +536,14 @@ func URLSecrets(raw string) []string {
 
 // RequestSecrets returns the credentials r carries: the values HeaderSecrets and QuerySecrets find.
 func RequestSecrets(r *http.Request) []string {
-	out := HeaderSecrets(r.Header)
-	if r.URL != nil {
+	return AppendRequestSecrets(nil, r)
+}
+
+// AppendRequestSecrets appends RequestSecrets(r) to out, for a caller that keeps none of them but in a list of
+// its own: out can then be a buffer on its stack.
+func AppendRequestSecrets(out []string, r *http.Request) []string {
+	out = AppendHeaderSecrets(out, r.Header)
+	if r.URL != nil && r.URL.RawQuery != "" {
 		out = append(out, QuerySecrets(r.URL.RawQuery)...)
 	}
 	return out
