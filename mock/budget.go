@@ -17,7 +17,9 @@ func (s *Server) trimTasks(current *Session) {
 		}
 		if t := victim.tasks.evictOldest(victim == current); t != nil {
 			s.callbacks.drop([]*task{t}, OutcomeAbandoned, reasonEvicted)
-			s.leaveQueue([]*task{t}, victim.clock.Now()) // a task forgotten holds no slot
+			if t.slot != nil { // a task forgotten holds no slot; without a capacity none has one
+				s.leaveQueue([]*task{t}, victim.clock.Now())
+			}
 		}
 	}
 }
