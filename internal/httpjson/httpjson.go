@@ -30,6 +30,12 @@ func Marshal(v any) ([]byte, error) {
 // header's values when it writes them, and changes none.
 var contentTypeJSON = []string{"application/json"}
 
+// smallAnswer is the size below which Write leaves Content-Length to net/http, which sets it itself for an
+// answer its handler has written whole before it fills net/http's buffer (2,048 bytes): one header fewer to
+// make and copy on every answer. A larger answer gets its Content-Length from Write, so that net/http does not
+// send it chunked.
+const smallAnswer = 2048
+
 // Appender is a value that writes its own JSON: AppendJSON appends to b exactly what encoding/json (HTML
 // characters unescaped) writes of the value, or reports false, appending nothing, for a value it leaves to
 // encoding/json. Write uses it for the answers written most, whose encoding by reflection costs more than the
@@ -64,7 +70,9 @@ func Write(w http.ResponseWriter, status int, v any) {
 	h := w.Header()
 	// As h.Set, without canonicalizing the keys again: they are canonical.
 	h["Content-Type"] = contentTypeJSON
-	h["Content-Length"] = []string{strconv.Itoa(buf.Len())}
+	if buf.Len() >= smallAnswer {
+		h["Content-Length"] = []string{strconv.Itoa(buf.Len())}
+	}
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
 }
