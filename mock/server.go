@@ -259,7 +259,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e := err.(*adminapi.Error)
 		refused = newAPIError(http.StatusBadRequest, e.Message, e.Violations...)
 	}
-	s.serveAPI(rec, r, s.session(name, true), path, refused) // kin-openapi routes the API's paths
+	s.serveAPI(rec, r, s.sessionAt(name, true, start), path, refused) // kin-openapi routes the API's paths
 }
 
 // isAdminPath reports whether path belongs to the mock's own endpoints rather than the document's.

@@ -169,10 +169,10 @@ type sessions struct {
 	create func(name string) *Session
 }
 
-// get returns session name, marking it used; when there is none and create is set it makes it, and returns too
-// the session it evicted to make room (to close outside the lock).
-func (g *sessions) get(name string, create bool) (s, evicted *Session) {
-	now := time.Now().UnixNano()
+// get returns session name, marking it used at the time given; when there is none and create is set it makes
+// it, and returns too the session it evicted to make room (to close outside the lock).
+func (g *sessions) get(name string, create bool, at time.Time) (s, evicted *Session) {
+	now := at.UnixNano()
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if s = g.byName[name]; s != nil {
@@ -291,7 +291,12 @@ func (s *Server) Session(name string) (*Session, error) {
 
 // session returns session name, creating it when create is set (default always is), or nil.
 func (s *Server) session(name string, create bool) *Session {
-	ss, evicted := s.sessions.get(name, create || name == DefaultSession)
+	return s.sessionAt(name, create, time.Now())
+}
+
+// sessionAt is session for a request that came at: the time it was last used.
+func (s *Server) sessionAt(name string, create bool, at time.Time) *Session {
+	ss, evicted := s.sessions.get(name, create || name == DefaultSession, at)
 	if evicted != nil {
 		n := evicted.close(OutcomeCancelled, reasonSessionEvicted)
 		s.log.Warn("session evicted to make room for a new one (--max-sessions)", "session", evicted.name, "new", name,
