@@ -21,6 +21,7 @@ import (
 	"container/heap"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -68,23 +69,52 @@ type Virtual struct {
 	settles []*func() // OnSettle's functions, called during moves
 
 	moving sync.Mutex // serialises moves and the runs of due functions, so that they run in order
+
+	// reading is what Now reads without the lock, published (publishLocked) by every change of frozen, at,
+	// offset, pinned and pin, under mu: Now runs several times for every request a server answers.
+	reading atomic.Pointer[reading]
+}
+
+// reading is the state Now reads: fixed at at (frozen, pinned or without a base), or offset from the base.
+type reading struct {
+	fixed  bool
+	at     time.Time
+	offset time.Duration
+}
+
+// publishLocked publishes the state for Now, with c.mu held (or before c is shared).
+func (c *Virtual) publishLocked() {
+	r := &reading{offset: c.offset}
+	switch {
+	case c.pinned:
+		r.fixed, r.at = true, c.pin
+	case c.frozen || c.base == nil:
+		r.fixed, r.at = true, c.at
+	}
+	c.reading.Store(r)
 }
 
 // NewManual returns a clock that reads start until Advance or Set moves it.
 func NewManual(start time.Time) *Virtual {
-	return &Virtual{frozen: true, at: start}
+	c := &Virtual{frozen: true, at: start}
+	c.publishLocked()
+	return c
 }
 
 // NewVirtual returns a clock that runs with base, from base's time, until Freeze stops it.
 func NewVirtual(base Clock) *Virtual {
-	return &Virtual{base: base}
+	c := &Virtual{base: base}
+	c.publishLocked()
+	return c
 }
 
 // Now returns the clock's time.
 func (c *Virtual) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.nowLocked()
+	r := c.reading.Load()
+	if r.fixed {
+		return r.at
+	}
+	return c.base.Now().Add(r.offset)
 }
 
 func (c *Virtual) nowLocked() time.Time {
@@ -178,6 +208,7 @@ func (c *Virtual) Freeze() {
 	c.mu.Lock()
 	if !c.frozen {
 		c.at, c.frozen = c.nowLocked(), true
+		c.publishLocked()
 	}
 	c.mu.Unlock()
 	c.arm()
@@ -191,6 +222,7 @@ func (c *Virtual) Resume() {
 	c.mu.Lock()
 	if c.frozen && c.base != nil {
 		c.offset, c.frozen = c.at.Sub(c.base.Now()), false
+		c.publishLocked()
 	}
 	c.mu.Unlock()
 	c.arm()
@@ -204,6 +236,7 @@ func (c *Virtual) move(target func(now time.Time) time.Time) {
 	start := c.nowLocked()
 	to := target(start)
 	c.pinned, c.pin = true, start
+	c.publishLocked()
 	c.mu.Unlock()
 	c.runDue(to, true)
 	c.mu.Lock()
@@ -213,6 +246,7 @@ func (c *Virtual) move(target func(now time.Time) time.Time) {
 		c.offset = to.Sub(c.base.Now())
 	}
 	c.pinned = false
+	c.publishLocked()
 	c.mu.Unlock()
 	c.arm()
 }
@@ -229,6 +263,7 @@ func (c *Virtual) runDue(until time.Time, settle bool) {
 		if len(c.timers) == 0 || c.timers[0].due.After(until) {
 			if c.pinned && until.After(c.pin) {
 				c.pin = until
+				c.publishLocked()
 			}
 			c.mu.Unlock()
 			return
@@ -236,6 +271,7 @@ func (c *Virtual) runDue(until time.Time, settle bool) {
 		t := heap.Pop(&c.timers).(*timer)
 		if c.pinned && t.due.After(c.pin) {
 			c.pin = t.due
+			c.publishLocked()
 		}
 		c.mu.Unlock()
 		t.f()
