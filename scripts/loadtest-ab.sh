@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # A/B load test: the lumamock binary built at BASE (a git revision, default origin/main or HEAD~1) against the
-# one built from the working tree, and a bare net/http handler, each loaded in turn with wrk on loopback for
-# ROUNDS rounds (default 10) of DURATION (default 4s), the order of the two mocks alternating. Prints each round
-# and the median ratios, so a change's speed is judged against the noise of the same run; and each server's CPU
-# time per request, which other work on the machine disturbs much less than requests/s.
+# one built from the working tree, and a bare net/http handler, loaded with wrk on loopback for ROUNDS rounds
+# (default 10) of DURATION (default 4s) each. Each round is cut into SLICES slices (default 4, whole seconds
+# each): in every slice each server is loaded in turn, in an order that turns from slice to slice, so that the
+# three share whatever else the machine is doing at the time; a round's numbers are each server's requests over
+# its whole time. Prints each round and the median ratios, so a change's speed is judged against the noise of
+# the same run; and each server's CPU time per request, which other work on the machine disturbs much less than
+# requests/s. SLICES=1 loads each server once a round, for the whole DURATION.
 #   scripts/loadtest-ab.sh 2107f98
 # SESSIONS=N spreads the requests over N sessions served in turn (see scripts/loadtest.lua); a BASE without
 # sessions serves them all in one, so the ratio is the cost of the N sessions:
@@ -15,6 +18,13 @@ cd "$(dirname "$0")/.."
 base=${1:-$(git rev-parse --verify -q origin/main || git rev-parse HEAD~1)}
 rounds=${ROUNDS:-10}
 duration=${DURATION:-4s}
+slices=${SLICES:-4}
+seconds=${duration%s}
+if ! [[ $seconds =~ ^[0-9]+$ && $slices =~ ^[1-9][0-9]*$ ]] || ((seconds % slices != 0)); then
+  echo "DURATION ($duration) must be whole seconds, a multiple of SLICES ($slices)" >&2
+  exit 1
+fi
+slice=$((seconds / slices))s
 conns=${CONNS:-32}
 port=${PORT:-18090}
 base_port=$port head_port=$((port + 1)) bare_port=$((port + 2))
@@ -42,24 +52,30 @@ done
 # cpu PID: the CPU time PID has used, in clock ticks (user + system).
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 tick_us=$((1000000 / $(getconf CLK_TCK)))
-# load PORT PID: "<requests/s> <server CPU µs per request>" of a wrk run against the server PID on PORT. The CPU
-# per request is what other processes on the machine disturb least.
+# load PORT PID: "<requests> <seconds> <server CPU ticks>" of one slice's wrk run against the server PID on PORT.
 load() {
   local before after out
   before=$(cpu "$2")
-  out=$(wrk -t2 -c"$conns" -d"$duration" -s scripts/loadtest.lua "http://127.0.0.1:$1/luma/generations")
+  out=$(wrk -t2 -c"$conns" -d"$slice" -s scripts/loadtest.lua "http://127.0.0.1:$1/luma/generations")
   after=$(cpu "$2")
-  echo "$out" | awk -v ticks=$((after - before)) -v us="$tick_us" -v d="${duration%s}" '
-    /^RESULT/ { split($2, a, "="); rps = a[2]; printf "%s %.1f", rps, (rps > 0 ? ticks * us / (rps * d) : 0) }'
+  echo "$out" | awk -v ticks=$((after - before)) '
+    /^RESULT/ { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } print v["requests"], v["seconds"], ticks }'
 }
-echo "base $(git rev-parse --short "$base") vs the working tree; $rounds rounds of $duration; sessions: ${SESSIONS:-0}"
+declare -A port_of=([base]=$base_port [head]=$head_port [bare]=$bare_port) pid_of=([base]=$base_pid [head]=$head_pid [bare]=$bare_pid)
+orders=("base head bare" "head bare base" "bare base head")
+echo "base $(git rev-parse --short "$base") vs the working tree; $rounds rounds of $duration in $slices slices; sessions: ${SESSIONS:-0}"
 for i in $(seq "$rounds"); do
-  if [ $((i % 2)) = 0 ]; then h=$(load $head_port $head_pid); b=$(load $base_port $base_pid); else b=$(load $base_port $base_pid); h=$(load $head_port $head_pid); fi
-  bare=$(load $bare_port $bare_pid)
-  echo "$i $b $h $bare"
+  for s in $(seq "$slices"); do
+    for name in ${orders[$(((i + s) % 3))]}; do
+      echo "$name $(load "${port_of[$name]}" "${pid_of[$name]}")"
+    done
+  done | awk -v i="$i" -v us="$tick_us" '
+    { n[$1] += $2; t[$1] += $3; c[$1] += $4 }
+    END { printf "%s", i; for (k = 1; k <= 3; k++) { s = (k == 1 ? "base" : k == 2 ? "head" : "bare"); printf " %.0f %.1f", n[s] / t[s], (n[s] > 0 ? c[s] * us / n[s] : 0) } print "" }'
 done | tee "$tmp/rounds" | awk '{printf "round %s: base %s, head %s, bare %s req/s; head/base %.3f, head/bare %.3f; server CPU per request: base %s, head %s, bare %s µs\n", $1, $2, $4, $6, $4/$2, $4/$6, $3, $5, $7}'
 median() { sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
 echo "median head/base: $(awk '{print $4/$2}' "$tmp/rounds" | median)"
 echo "median base/bare: $(awk '{print $2/$6}' "$tmp/rounds" | median)"
 echo "median head/bare: $(awk '{print $4/$6}' "$tmp/rounds" | median)"
 echo "median server CPU per request, head/base: $(awk '$3 > 0 {print $5/$3}' "$tmp/rounds" | median)"
+echo "lowest head/bare of a round: $(awk '{print $4/$6}' "$tmp/rounds" | sort -g | head -1)"

@@ -21,7 +21,8 @@ if sessions > 0 then
 end
 
 done = function(summary, latency, requests)
-  io.write(string.format("RESULT rps=%.0f p50=%.0f p99=%.0f errors=%d non2xx=%d\n",
+  io.write(string.format("RESULT rps=%.0f p50=%.0f p99=%.0f errors=%d non2xx=%d requests=%d seconds=%.3f\n",
     summary.requests / (summary.duration / 1e6), latency:percentile(50), latency:percentile(99),
-    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout, summary.errors.status))
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout, summary.errors.status,
+    summary.requests, summary.duration / 1e6))
 end
