@@ -298,7 +298,10 @@ func newLargeText(prompt string, secrets []string) *largeText {
 // writeJSON, which writes a large prompt from the task's own string (see largePrompt).
 func (t *task) answer(shape lumamock.Shape, cur Transition, now time.Time, requestID string) any {
 	v := t.render(shape, cur, now, requestID)
-	if g, ok := v.(lumamock.Generation); ok && t.big != nil {
+	if t.big == nil { // first: the failed assertion below would zero a Generation, on every answer
+		return v
+	}
+	if g, ok := v.(lumamock.Generation); ok {
 		g.Prompt = httpjson.Marker
 		return httpjson.Spliced{Value: g, String: t.prompt, Len: t.big.promptLen}
 	}
