@@ -1,6 +1,7 @@
 package admission
 
 import (
+	"math"
 	"reflect"
 	"regexp"
 	"strings"
@@ -69,6 +70,11 @@ func compile(s *openapi3.Schema, visiting map[*openapi3.Schema]bool) *compiled {
 		}
 	case openapi3.TypeString:
 		if len(s.Properties) > 0 || len(s.Required) > 0 || !additionalAllowedAnyway(s) {
+			return nil
+		}
+		if s.MinLength > math.MaxInt64 || s.MaxLength != nil && *s.MaxLength > math.MaxInt64 {
+			// VisitJSON compares the length with int64(bound): a larger bound wraps to a negative one, so a
+			// maxLength refuses every string and a minLength none. Left to VisitJSON.
 			return nil
 		}
 		c.minLength, c.maxLength, c.format = s.MinLength, s.MaxLength, s.Format

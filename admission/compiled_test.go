@@ -166,6 +166,8 @@ func TestCompileRefusesWhatItDoesNotKnow(t *testing.T) {
 		`{"type": "object", "discriminator": {"propertyName": "a"}}`,
 		`{"type": "string", "properties": {"a": {"type": "string"}}}`,
 		`{"type": ["string", "null"]}`,
+		`{"type": "object", "properties": {"a": {"type": "string", "maxLength": 9223372036854775808}}}`,
+		`{"type": "object", "properties": {"a": {"type": "string", "minLength": 18446744073709551615}}}`,
 		`{}`,
 	} {
 		if c := compile(loadSchema(t, s), make(map[*openapi3.Schema]bool)); c != nil {
