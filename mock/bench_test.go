@@ -21,30 +21,41 @@ const bareBody = `{"code":200,"message":"success","request_id":"1eeeadbf-44f4-40
 // source example next to a bare net/http handler answering a fixed body, in the same run. Compare ns/op:
 //
 //	go test ./mock -run '^$' -bench Handler -benchmem -cpu 1,2
-func BenchmarkHandler(b *testing.B) {
+func BenchmarkHandler(b *testing.B) { besideBare(b, benchmarkHandler) }
+
+// benchKey is the API key the benchmarks' mocks accept and their requests send.
+const benchKey = "load-test-key"
+
+// besideBare runs bench on a bare net/http handler answering bareBody, then on the mock in each shape.
+func besideBare(b *testing.B, bench func(*testing.B, http.Handler)) {
 	bare := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(bareBody))
 	})
-	b.Run("bare", func(b *testing.B) { benchmarkHandler(b, bare) })
+	b.Run("bare", func(b *testing.B) { bench(b, bare) })
 	for _, shape := range []lumamock.Shape{lumamock.ShapeEnvelope, lumamock.ShapeLuma} {
-		srv, err := mock.New(mock.Options{Schema: shape, Seed: 1})
+		srv, err := mock.New(mock.Options{Schema: shape, Seed: 1, APIKeys: []string{benchKey}})
 		if err != nil {
 			b.Fatal(err)
 		}
-		b.Run("mock-"+string(shape), func(b *testing.B) { benchmarkHandler(b, srv) })
+		b.Run("mock-"+string(shape), func(b *testing.B) { bench(b, srv) })
 		srv.Close()
 	}
+}
+
+// submitHeaders gives req the headers of the source example's submission.
+func submitHeaders(req *http.Request) *http.Request {
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("Authorization", "Bearer "+benchKey)
+	return req
 }
 
 func benchmarkHandler(b *testing.B, h http.Handler) {
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			req := httptest.NewRequest(http.MethodPost, lumamock.PathGenerations, strings.NewReader(sourceExample))
-			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("Accept", "application/json")
-			req.Header.Set("Authorization", "Bearer k")
+			req := submitHeaders(httptest.NewRequest(http.MethodPost, lumamock.PathGenerations, strings.NewReader(sourceExample)))
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, req)
 			if rec.Code != http.StatusOK {
@@ -61,21 +72,7 @@ func benchmarkHandler(b *testing.B, h http.Handler) {
 //
 //	go test -c -o mock.test ./mock
 //	valgrind --tool=callgrind ./mock.test -test.run '^$' -test.bench 'Server/mock' -test.cpu 1 -test.benchtime 20000x
-func BenchmarkServer(b *testing.B) {
-	bare := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(bareBody))
-	})
-	b.Run("bare", func(b *testing.B) { benchmarkServer(b, bare) })
-	for _, shape := range []lumamock.Shape{lumamock.ShapeEnvelope, lumamock.ShapeLuma} {
-		srv, err := mock.New(mock.Options{Schema: shape, Seed: 1, APIKeys: []string{"load-test-key"}})
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Run("mock-"+string(shape), func(b *testing.B) { benchmarkServer(b, srv) })
-		srv.Close()
-	}
-}
+func BenchmarkServer(b *testing.B) { besideBare(b, benchmarkServer) }
 
 func benchmarkServer(b *testing.B, h http.Handler) {
 	srv := pipenet.Serve(h)
@@ -86,10 +83,7 @@ func benchmarkServer(b *testing.B, h http.Handler) {
 		for pb.Next() {
 			body.Reset(sourceExample)
 			req, _ := http.NewRequest(http.MethodPost, srv.URL+lumamock.PathGenerations, body)
-			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("Accept", "application/json")
-			req.Header.Set("Authorization", "Bearer load-test-key")
-			resp, err := srv.Client.Do(req)
+			resp, err := srv.Client.Do(submitHeaders(req))
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -135,10 +129,7 @@ func BenchmarkSessions(b *testing.B) {
 			b.ReportAllocs()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
-					req := httptest.NewRequest(http.MethodPost, lumamock.PathGenerations, strings.NewReader(sourceExample))
-					req.Header.Set("Content-Type", "application/json")
-					req.Header.Set("Accept", "application/json")
-					req.Header.Set("Authorization", "Bearer k")
+					req := submitHeaders(httptest.NewRequest(http.MethodPost, lumamock.PathGenerations, strings.NewReader(sourceExample)))
 					if n > 0 {
 						req.Header.Set(mock.HeaderSession, names[turn.Add(1)%uint64(n)])
 					}

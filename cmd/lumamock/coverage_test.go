@@ -291,13 +291,8 @@ func TestServeCoverageOutOfSessions(t *testing.T) {
 			t.Fatalf("serve: %v\n%s", err, stderr)
 		}
 	}
-	data, err := os.ReadFile(all)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var reps []coverage.Report
-	if err := json.Unmarshal(data, &reps); err != nil || len(reps) != 2 || reps[0].Session != "suite-a" || reps[1].Session != "suite-b" || reps[0].Covered != 1 {
-		t.Errorf("%s: %v, %+v", all, err, reps)
+	if reps := readReports(t, all); len(reps) != 2 || reps[0].Session != "suite-a" || reps[1].Session != "suite-b" || reps[0].Covered != 1 {
+		t.Errorf("%s: %+v", all, reps)
 	}
 	for _, session := range []string{"suite-a", "suite-b"} {
 		data, err := os.ReadFile(filepath.Join(dir, "cov-"+session+".md"))
@@ -344,16 +339,8 @@ func TestServeCoverageOutKeepsDeletedSessions(t *testing.T) {
 			t.Fatalf("serve: %v\n%s", err, stderr)
 		}
 	}
-	data, err := os.ReadFile(all)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var reps []coverage.Report
-	if err := json.Unmarshal(data, &reps); err != nil {
-		t.Fatalf("%s: %v\n%s", all, err, data)
-	}
 	var names []string
-	for _, r := range reps {
+	for _, r := range readReports(t, all) {
 		names = append(names, r.Session)
 		if r.Covered != 1 {
 			t.Errorf("%s: session %s covers %d items, want 1", all, r.Session, r.Covered)
@@ -380,6 +367,20 @@ func TestServeCoverageOutKeepsDeletedSessions(t *testing.T) {
 			t.Errorf("the file of %s: %v, %d reports, want %d:\n%.300s", session, err, len(got), want, data)
 		}
 	}
+}
+
+// readReports reads the coverage reports --coverage-out wrote to one JSON file.
+func readReports(t *testing.T, path string) []coverage.Report {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reps []coverage.Report
+	if err := json.Unmarshal(data, &reps); err != nil {
+		t.Fatalf("%s: %v\n%s", path, err, data)
+	}
+	return reps
 }
 
 // pollIn polls a task that does not exist, in session, on the serve at url: a request its coverage counts.
