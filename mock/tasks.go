@@ -224,7 +224,7 @@ func (t *task) render(shape lumamock.Shape, cur Transition, now time.Time, reque
 type taskStore struct {
 	mu     sync.RWMutex
 	byID   map[string]*task
-	order  []kept // oldest first, from head
+	order  []*task // oldest first, from head
 	head   int
 	seq    int64 // number of the last task added; a reset does not restart it
 	bytes  int64
@@ -308,15 +308,6 @@ func (t *task) answer(shape lumamock.Shape, cur Transition, now time.Time, reque
 	return v
 }
 
-// kept is a task the store keeps, with what forgetting it needs: its id and its size when it was added (a task's
-// size does not change). Evicting the oldest task, on every request once the store is full, then reads none of
-// the task's own memory, long out of the processor's caches.
-type kept struct {
-	t    *task
-	id   string
-	size int64
-}
-
 // add keeps t, numbering it; it reports false, keeping nothing, when the store is closed.
 func (s *taskStore) add(t *task) bool {
 	s.mu.Lock()
@@ -326,9 +317,9 @@ func (s *taskStore) add(t *task) bool {
 	}
 	s.seq++
 	t.seq = s.seq
-	size := t.size()
-	s.order = append(s.order, kept{t: t, id: t.id, size: size})
+	s.order = append(s.order, t)
 	s.byID[t.id] = t
+	size := t.size()
 	s.bytes += size
 	s.held.Add(1)
 	s.budget.add(1, size)
@@ -345,17 +336,18 @@ func (s *taskStore) evictOldest(keepNewest bool) *task {
 		return nil
 	}
 	old := s.order[s.head]
-	s.order[s.head] = kept{}
+	s.order[s.head] = nil
 	s.head++
-	s.bytes -= old.size
+	size := old.size()
+	s.bytes -= size
 	delete(s.byID, old.id)
 	s.held.Add(-1)
-	s.budget.add(-1, -old.size)
+	s.budget.add(-1, -size)
 	if s.head > 1024 && s.head > len(s.order)/2 { // keep the slice from growing without end
-		s.order = append([]kept(nil), s.order[s.head:]...)
+		s.order = append([]*task(nil), s.order[s.head:]...)
 		s.head = 0
 	}
-	return old.t
+	return old
 }
 
 // len reports how many tasks the store keeps.
@@ -365,16 +357,7 @@ func (s *taskStore) len() int { return int(s.held.Load()) }
 func (s *taskStore) list() []*task {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return tasksOf(s.order[s.head:])
-}
-
-// tasksOf lists the tasks of entries.
-func tasksOf(entries []kept) []*task {
-	out := make([]*task, len(entries))
-	for i, e := range entries {
-		out[i] = e.t
-	}
-	return out
+	return append([]*task(nil), s.order[s.head:]...)
 }
 
 // reset forgets every task, and returns them.
@@ -385,7 +368,7 @@ func (s *taskStore) reset() []*task {
 }
 
 func (s *taskStore) resetLocked() []*task {
-	old := tasksOf(s.order[s.head:])
+	old := s.order[s.head:]
 	s.budget.add(-int64(len(old)), -s.bytes)
 	s.byID = make(map[string]*task)
 	s.order, s.head, s.bytes = nil, 0, 0
