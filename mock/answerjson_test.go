@@ -3,6 +3,8 @@ package mock
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/lumamock/lumamock"
@@ -45,4 +47,26 @@ func FuzzPlainEnvelopeAppendsAsEncodingJSON(f *testing.F) {
 			t.Fatalf("encoding/json writes a plainEnvelope as %s, a TaskEnvelope as %s", again.Bytes(), want.Bytes())
 		}
 	})
+}
+
+// TestPlainEnvelopeKnowsEveryField: AppendJSON writes TaskEnvelope's and TaskData's fields by name and checks
+// the optional ones are unset. A field added to either (say, one with omitempty that a pending task sets) would
+// be left out of its JSON without a fuzz input to show it; this fails first, until AppendJSON handles it.
+func TestPlainEnvelopeKnowsEveryField(t *testing.T) {
+	for _, c := range []struct {
+		v     any
+		known []string
+	}{
+		{lumamock.TaskEnvelope{}, []string{"Code", "Message", "RequestID", "Data"}},
+		{lumamock.TaskData{}, []string{"TaskID", "TaskStatus", "CreatedAt", "UpdatedAt", "Video", "VideoRaw", "Thumbnail", "LastFrame", "FailureReason"}},
+	} {
+		typ := reflect.TypeOf(c.v)
+		var fields []string
+		for i := range typ.NumField() {
+			fields = append(fields, typ.Field(i).Name)
+		}
+		if !slices.Equal(fields, c.known) {
+			t.Errorf("%s has fields %v; plainEnvelope.AppendJSON knows %v", typ, fields, c.known)
+		}
+	}
 }
