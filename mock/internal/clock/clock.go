@@ -71,7 +71,8 @@ type Virtual struct {
 	moving sync.Mutex // serialises moves and the runs of due functions, so that they run in order
 
 	// reading is what Now reads without the lock, published (publishLocked) by every change of frozen, at,
-	// offset, pinned and pin, under mu: Now runs several times for every request a server answers.
+	// offset, pinned and pin, under mu: Now runs several times for every request a server answers. Under mu,
+	// Now reads what the fields say.
 	reading atomic.Pointer[reading]
 }
 
@@ -117,16 +118,6 @@ func (c *Virtual) Now() time.Time {
 	return c.base.Now().Add(r.offset)
 }
 
-func (c *Virtual) nowLocked() time.Time {
-	switch {
-	case c.pinned:
-		return c.pin
-	case c.frozen || c.base == nil:
-		return c.at
-	}
-	return c.base.Now().Add(c.offset)
-}
-
 // Frozen reports whether the clock stands still.
 func (c *Virtual) Frozen() bool {
 	c.mu.Lock()
@@ -139,7 +130,7 @@ func (c *Virtual) Frozen() bool {
 func (c *Virtual) AfterFunc(d time.Duration, f func()) Timer {
 	c.mu.Lock()
 	c.seq++
-	t := &timer{clock: c, due: c.nowLocked().Add(max(d, 0)), seq: c.seq, f: f}
+	t := &timer{clock: c, due: c.Now().Add(max(d, 0)), seq: c.seq, f: f}
 	heap.Push(&c.timers, t)
 	first := c.timers[0] == t
 	c.mu.Unlock()
@@ -207,7 +198,7 @@ func (c *Virtual) Freeze() {
 	defer c.moving.Unlock()
 	c.mu.Lock()
 	if !c.frozen {
-		c.at, c.frozen = c.nowLocked(), true
+		c.at, c.frozen = c.Now(), true
 		c.publishLocked()
 	}
 	c.mu.Unlock()
@@ -233,7 +224,7 @@ func (c *Virtual) move(target func(now time.Time) time.Time) {
 	c.moving.Lock()
 	defer c.moving.Unlock()
 	c.mu.Lock()
-	start := c.nowLocked()
+	start := c.Now()
 	to := target(start)
 	c.pinned, c.pin = true, start
 	c.publishLocked()
@@ -285,7 +276,7 @@ func (c *Virtual) fire() {
 	c.mu.Lock()
 	c.armed = nil
 	run := !c.frozen && !c.pinned
-	now := c.nowLocked()
+	now := c.Now()
 	c.mu.Unlock()
 	if run {
 		c.runDue(now, false) // a base's timer: real time, which waits for no one
@@ -315,7 +306,7 @@ func (c *Virtual) arm() {
 	stale, c.armed = c.armed, nil
 	c.armGen++
 	gen := c.armGen
-	wait := due.Sub(c.nowLocked())
+	wait := due.Sub(c.Now())
 	set = c.base.AfterFunc(wait, c.fire)
 	if c.armGen == gen {
 		c.armed, c.armedFor = set, due
